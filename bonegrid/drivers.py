@@ -1,0 +1,89 @@
+"""Systemic drivers: the causes a scenario sets over time.
+
+A driver is a systemic input that is not computed by the model: hormone levels, drug
+doses, diet, loading. Each is expressed relative to a healthy young adult (1.0) unless
+its name carries a unit. :class:`DriverSchedule` holds piecewise-linear time courses
+(day -> value) so that a cause can start, ramp and stop; the model evaluates it once
+per day (step 1 of the day, see ``docs/model.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from bonegrid.parameters import ParameterError, ParameterSet, param
+
+
+@dataclasses.dataclass(frozen=True)
+class Drivers(ParameterSet):
+    """Driver levels on one day (healthy adult defaults)."""
+
+    estrogen: float = param(1.0, unit="1 (relative)", low=0.0, high=3.0, symbol="E",
+                            doc="estrogen level relative to a premenopausal adult",
+                            source="definition (1 = premenopausal)")
+    thyroid: float = param(1.0, unit="1 (relative)", low=0.2, high=5.0, symbol="T",
+                           doc="thyroid hormone (free T4) relative to euthyroid",
+                           source="definition (1 = euthyroid)")
+    glucocorticoid: float = param(0.0, unit="mg/day prednisolone-equivalent", low=0.0, high=100.0,
+                                  symbol="G", doc="exogenous glucocorticoid dose",
+                                  source="definition (0 = none)")
+    cytokines: float = param(0.0, unit="1 (relative)", low=0.0, high=10.0, symbol="C",
+                             doc="inflammatory cytokine load (TNF-a, IL-1, IL-6) above baseline",
+                             source="definition (0 = none)")
+    dietary_calcium_mg_per_day: float = param(1000.0, unit="mg/day", low=0.0, high=5000.0,
+                                              symbol="I_{Ca}", doc="dietary calcium intake",
+                                              source="adult RDA 1000 mg/day (IOM 2011)")
+    gut_absorption: float = param(1.0, unit="1 (relative)", low=0.0, high=2.0, symbol="A_{gut}",
+                                  doc="intestinal absorptive capacity (calcium and vitamin D)",
+                                  source="definition (1 = healthy gut)")
+    vitamin_d_supply: float = param(1.0, unit="1 (relative)", low=0.0, high=10.0, symbol="V",
+                                    doc="vitamin D supply from skin and diet",
+                                    source="definition (1 = sufficient, 25(OH)D ~ 75 nmol/L)")
+    mechanical_loading: float = param(1.0, unit="1 (relative)", low=0.0, high=3.0, symbol="L",
+                                      doc="habitual mechanical loading sensed by osteocytes",
+                                      source="definition (1 = habitual)")
+
+
+class DriverSchedule:
+    """Piecewise-linear time courses of drivers.
+
+    Parameters
+    ----------
+    courses : mapping of str to sequence of (day, value) pairs
+        For each driver name, breakpoints sorted by day. Between breakpoints the value is
+        interpolated linearly; before the first and after the last it is held constant.
+        Drivers not named keep their healthy default.
+
+    Examples
+    --------
+    >>> s = DriverSchedule({"estrogen": [(0, 1.0), (365, 0.1)]})
+    >>> round(s(182.5).estrogen, 2)
+    0.55
+    """
+
+    def __init__(self, courses: Mapping[str, Sequence[tuple[float, float]]] | None = None) -> None:
+        self._courses: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        known = Drivers.names()
+        for name, points in (courses or {}).items():
+            if name not in known:
+                raise ParameterError(f"unknown driver {name!r}: allowed {', '.join(known)}")
+            days = np.array([float(d) for d, _ in points])
+            values = np.array([float(v) for _, v in points])
+            if days.size == 0 or np.any(np.diff(days) < 0):
+                raise ParameterError(f"driver {name!r}: breakpoints must be non-empty and sorted by day")
+            for v in values:  # validate every breakpoint value against the driver's range
+                Drivers(**{name: float(v)})
+            self._courses[name] = (days, values)
+        self._cache: tuple[int, Drivers] | None = None
+
+    def __call__(self, day: float) -> Drivers:
+        """Driver levels on ``day`` (days since the start of the run)."""
+        if self._cache is not None and self._cache[0] == day:
+            return self._cache[1]
+        values = {name: float(np.interp(day, d, v)) for name, (d, v) in self._courses.items()}
+        drivers = Drivers(**values)
+        self._cache = (day, drivers)
+        return drivers
