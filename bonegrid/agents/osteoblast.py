@@ -1,0 +1,174 @@
+"""Osteoblasts: cells that refill resorption cavities with osteoid.
+
+Rule (step 4 of the day), for each living osteoblast in random order:
+
+1. age by one day; at the end of its active lifespan (gamma-distributed, mean
+   ``osteoblast_lifespan_days`` x systemic effects) it dies by apoptosis, wherever the
+   refilling stands, so too few or too short-lived osteoblasts leave a deficit;
+2. lay down osteoid at the apposition rate: every ``voxel / MAR`` days it fills the cavity
+   voxel it sits in (a cavity voxel touching matrix) with osteoid;
+3. after each voxel it is buried in it as an osteocyte with probability
+   ``osteoblast_burial_probability``; otherwise it moves to the nearest unfilled cavity
+   voxel touching matrix within ``osteoblast_search_radius_um``; if none is left, the
+   cavity is refilled to its cement-line extent and it retires: it becomes a lining cell
+   (probability ``osteoblast_lining_fraction``) or dies.
+
+Refilling stops where the cavity ends because only voxels recorded as resorbed
+(``Tissue.cavity``) are refilled: the cavity's extent is the biology's cement line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mesa
+import numpy as np
+
+from bonegrid.parameters import ParameterSet, param
+from bonegrid.tissue import MARROW, NEIGHBOURS_4, touches
+
+
+@dataclasses.dataclass(frozen=True)
+class OsteoblastParameters(ParameterSet):
+    """Osteoblast behaviour."""
+
+    osteoblast_lifespan_days: float = param(
+        110.0, unit="day", low=1.0, high=1000.0, symbol="L_{Ob}",
+        doc="mean active osteoblast lifespan", source="Manolagas 2000 (~3 months)")
+    osteoblast_lifespan_shape: float = param(
+        6.0, unit="1", low=0.5, high=100.0, symbol="k_{Ob}",
+        doc="gamma shape of the lifespan distribution (CV = 1/sqrt(k))", source="modelling choice")
+    osteoblast_apposition_um_per_day: float = param(
+        0.65, unit="um/day", low=0.0, high=10.0, symbol="MAR",
+        doc="matrix apposition rate of one osteoblast",
+        source="reference.md: mineral apposition rate ~0.5-1.2 um/day")
+    osteoblast_burial_probability: float = param(
+        0.03, unit="1 per voxel laid", low=0.0, high=1.0, symbol="p_{bur}",
+        doc="chance an osteoblast is embedded in the voxel it has just laid (becomes an osteocyte)",
+        source="calibrated: ~10-20% of osteoblasts buried (Manolagas 2000)")
+    osteoblast_lining_fraction: float = param(
+        0.3, unit="1", low=0.0, high=1.0, symbol="p_{lin}",
+        doc="fraction of osteoblasts that finish their cavity and become lining cells (rest die)",
+        source="Manolagas 2000 (most die, some become lining cells)")
+    osteoblast_search_radius_um: float = param(
+        50.0, unit="um", low=0.0, high=500.0, symbol="r_{Ob}",
+        doc="how far an osteoblast looks for unfilled cavity after laying a voxel",
+        source="modelling choice (osteoblasts move within their canopy)")
+
+
+class Osteoblast(mesa.Agent):
+    """An osteoid-forming osteoblast in cavity voxel ``pos``.
+
+    Parameters
+    ----------
+    model : BoneModel
+    pos : (int, int)
+        (y, x) cavity voxel touching matrix.
+    unit : int
+        Id of the remodeling unit whose cavity it refills.
+    """
+
+    def __init__(self, model, pos: tuple[int, int], unit: int) -> None:
+        super().__init__(model)
+        p = model.params.osteoblast
+        mean = p.osteoblast_lifespan_days * model.modifiers.osteoblast_lifespan
+        self.lifespan = model.rng.gamma(p.osteoblast_lifespan_shape, mean / p.osteoblast_lifespan_shape)
+        self.pos = pos
+        self.unit = unit
+        self.age = 0
+        self.progress = 0.0
+        vox = model.tissue.voxel_size_um
+        self._per_voxel = 1.0 / vox
+        self._radius = max(1, round(p.osteoblast_search_radius_um / vox))
+        model.tissue.occupied[pos] = 1
+        self._join(unit)
+
+    def _join(self, unit: int) -> None:
+        self.unit = unit
+        record = self.model.units.units.get(unit)
+        if record is not None:
+            record.osteoblasts += 1
+
+    def _leave(self) -> None:
+        record = self.model.units.units.get(self.unit)
+        if record is not None:
+            record.osteoblasts -= 1
+
+    def step(self) -> None:
+        """Live one day: maybe die, else lay osteoid and move on or retire."""
+        model = self.model
+        self.age += 1
+        if self.age >= self.lifespan:
+            self._end("apoptosis")
+            return
+        self.progress += model.apposition_um_today * self._per_voxel
+        if self.progress < 1.0:
+            return
+        p = model.params.osteoblast
+        y, x = self.pos
+        tissue = model.tissue
+        if tissue.cavity[y, x] == 0 or not tissue.is_matrix_adjacent(y, x):
+            if not self._relocate():
+                self._end(self._retirement_fate())
+            return
+        self.progress -= 1.0
+        model.form(self, y, x)
+        if model.rng.random() < p.osteoblast_burial_probability:
+            self._leave()
+            tissue.occupied[y, x] = 0
+            model.bury(self)
+            return
+        if not self._relocate():
+            self._end(self._retirement_fate())
+
+    def _relocate(self) -> bool:
+        """Move to the nearest free cavity voxel touching matrix; False if there is none in reach."""
+        model = self.model
+        tissue = model.tissue
+        y, x = self.pos
+        cavity, occupied = tissue.cavity, tissue.occupied
+        for dy, dx in NEIGHBOURS_4:  # the common case: the next voxel of the cavity is next door
+            v, u = y + dy, x + dx
+            if (tissue.in_grid(v, u) and cavity[v, u] and not occupied[v, u]
+                    and tissue.is_matrix_adjacent(v, u)):
+                self._move_to((v, u))
+                return True
+        r = self._radius
+        ny, nx = tissue.shape
+        y0, y1, x0, x1 = max(0, y - r - 1), min(ny, y + r + 2), max(0, x - r - 1), min(nx, x + r + 2)
+        cavity = tissue.cavity[y0:y1, x0:x1] > 0
+        if not cavity.any():
+            return False
+        free = cavity & (tissue.occupied[y0:y1, x0:x1] == 0) & touches(tissue.kind[y0:y1, x0:x1] != MARROW)
+        vs, us = np.nonzero(free)
+        if vs.size == 0:
+            return False
+        d2 = (vs + y0 - y) ** 2 + (us + x0 - x) ** 2
+        near = d2 <= r * r
+        if not near.any():
+            return False
+        vs, us, d2 = vs[near], us[near], d2[near]
+        ties = np.flatnonzero(d2 == d2.min())
+        i = ties[model.rng.integers(ties.size)] if ties.size > 1 else ties[0]
+        self._move_to((int(vs[i] + y0), int(us[i] + x0)))
+        return True
+
+    def _move_to(self, new: tuple[int, int]) -> None:
+        tissue = self.model.tissue
+        tissue.occupied[self.pos] = 0
+        tissue.occupied[new] = 1
+        self.pos = new
+        unit = int(tissue.cavity[new])
+        if unit != self.unit:
+            self._leave()
+            self._join(unit)
+
+    def _retirement_fate(self) -> str:
+        return "lining" if self.model.rng.random() < self.model.params.osteoblast.osteoblast_lining_fraction else "apoptosis"
+
+    def _end(self, fate: str) -> None:
+        """Leave the model as a lining cell or by apoptosis."""
+        self.model.tissue.occupied[self.pos] = 0
+        self._leave()
+        self.model.osteoblast_fates[fate] += 1
+        self.remove()

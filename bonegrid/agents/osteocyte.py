@@ -1,0 +1,149 @@
+"""Osteocytes: the sensing network buried in bone.
+
+Each osteocyte is a Mesa agent (a fixed cell with identity and a voxel), but its daily
+work is vectorised over the whole population by :class:`OsteocyteNetwork`, because
+osteocytes number in the thousands. State lives in two property layers:
+``osteocyte`` (0 none, 1 viable, 2 apoptotic, 3 empty lacuna) and ``osteocyte_since``
+(day the current state began).
+
+Daily rule (step 4): a viable osteocyte enters apoptosis with hazard
+
+    h = h_0 * (1 + a / A) * M_apop
+
+(``a``: age of its matrix, years; ``A``: ageing scale; ``M_apop``: glucocorticoid and
+disuse effects). An apoptotic osteocyte signals (secretes RANKL strongly, see
+:mod:`bonegrid.secretion`) for ``osteocyte_apoptotic_days`` and then leaves an empty
+lacuna. An osteocyte whose voxel is resorbed is removed with it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import mesa
+import numpy as np
+from mesa.discrete_space import PropertyLayer
+
+from bonegrid.parameters import ParameterSet, param
+
+NONE, VIABLE, APOPTOTIC, EMPTY = 0, 1, 2, 3
+"""Values of the ``osteocyte`` layer."""
+
+
+@dataclasses.dataclass(frozen=True)
+class OsteocyteParameters(ParameterSet):
+    """Osteocyte survival and signalling phase."""
+
+    osteocyte_apoptosis_per_year: float = param(
+        0.02, unit="1/year", low=0.0, high=365.0, symbol="h_0",
+        doc="apoptosis hazard of an osteocyte in new matrix",
+        source="calibrated: targeted remodeling sets trabecular turnover ~25%/year (Parfitt)")
+    osteocyte_ageing_years: float = param(
+        5.0, unit="year", low=0.1, high=1000.0, symbol="A",
+        doc="matrix age over which the apoptosis hazard doubles (microdamage accrues with age)",
+        source="modelling choice; Verborgt 2000 (microdamage and osteocyte apoptosis)")
+    osteocyte_apoptotic_days: float = param(
+        30.0, unit="day", low=1.0, high=365.0, symbol="\\tau_{apo}",
+        doc="how long an apoptotic osteocyte signals before the lacuna is empty",
+        source="modelling choice; Kennedy 2012 (apoptotic osteocytes drive RANKL for weeks)")
+
+
+class Osteocyte(mesa.Agent):
+    """One osteocyte in its lacuna at voxel ``pos`` (state read from the network's layer)."""
+
+    def __init__(self, model, pos: tuple[int, int]) -> None:
+        super().__init__(model)
+        self.pos = pos
+
+    @property
+    def state(self) -> int:
+        """VIABLE or APOPTOTIC (empty lacunae are not agents)."""
+        return int(self.model.osteocytes.state[self.pos])
+
+
+class OsteocyteNetwork:
+    """All osteocytes of a slice: state layers, agent registry and the vectorised daily rule.
+
+    Parameters
+    ----------
+    model : BoneModel
+    params : OsteocyteParameters
+    """
+
+    def __init__(self, model, params: OsteocyteParameters) -> None:
+        self.model = model
+        self.params = params
+        shape = model.tissue.shape
+        self.layers = {
+            "osteocyte": PropertyLayer("osteocyte", shape, default_value=NONE, dtype=np.int8),
+            "osteocyte_since": PropertyLayer("osteocyte_since", shape, default_value=0.0, dtype=np.float64),
+        }
+        self.state = self.layers["osteocyte"].data
+        self.since = self.layers["osteocyte_since"].data
+        self.agents: dict[tuple[int, int], Osteocyte] = {}
+        self._counts = np.zeros(4, dtype=np.int64)  # lacunae per state, kept in step with the layer
+
+    def add(self, y: int, x: int, day: float) -> Osteocyte:
+        """Place a viable osteocyte at (y, x) (a freshly buried osteoblast or a starting cell)."""
+        agent = Osteocyte(self.model, (y, x))
+        self._counts[self.state[y, x]] -= 1
+        self._counts[VIABLE] += 1
+        self.state[y, x] = VIABLE
+        self.since[y, x] = day
+        self.agents[(y, x)] = agent
+        return agent
+
+    def seed(self, flat_indices: np.ndarray, matrix_age_days: np.ndarray, day: float,
+             rng: np.random.Generator) -> None:
+        """Populate starting bone: lacunae at ``flat_indices`` in matrix of the given ages.
+
+        Each lacuna holds a viable osteocyte with the probability of having survived the
+        apoptosis hazard for the matrix's age, ``exp(-h_0 (a + a^2 / 2A))``; the others are
+        already empty, as in real bone of that age.
+        """
+        p = self.params
+        a = matrix_age_days / 365.25
+        survival = np.exp(-p.osteocyte_apoptosis_per_year * (a + a * a / (2.0 * p.osteocyte_ageing_years)))
+        alive = rng.random(a.size) < survival
+        self.state.flat[flat_indices[~alive]] = EMPTY
+        self._counts[EMPTY] += int((~alive).sum())
+        nx = self.state.shape[1]
+        for i in flat_indices[alive]:
+            self.add(int(i) // nx, int(i) % nx, day)
+
+    def remove_at(self, y: int, x: int) -> None:
+        """Remove whatever occupies (y, x): its voxel was resorbed."""
+        agent = self.agents.pop((y, x), None)
+        if agent is not None:
+            agent.remove()
+        self._counts[self.state[y, x]] -= 1
+        self._counts[NONE] += 1
+        self.state[y, x] = NONE
+
+    def step(self, day: float, apoptosis_modifier: float, rng: np.random.Generator) -> None:
+        """Apply one day of apoptosis and lacuna emptying to the whole population."""
+        p = self.params
+        flat = self.state.reshape(-1)
+        viable = np.flatnonzero(flat == VIABLE)
+        if viable.size:
+            age_years = (day - self.model.tissue.formed_day.flat[viable]) / 365.25
+            hazard = (p.osteocyte_apoptosis_per_year / 365.25) * (1.0 + age_years / p.osteocyte_ageing_years)
+            dying = viable[rng.random(viable.size) < hazard * apoptosis_modifier]
+            flat[dying] = APOPTOTIC
+            self.since.flat[dying] = day
+            self._counts[VIABLE] -= dying.size
+            self._counts[APOPTOTIC] += dying.size
+        apoptotic = np.flatnonzero(flat == APOPTOTIC)
+        if apoptotic.size:
+            done = apoptotic[day - self.since.flat[apoptotic] >= p.osteocyte_apoptotic_days]
+            flat[done] = EMPTY
+            self._counts[APOPTOTIC] -= done.size
+            self._counts[EMPTY] += done.size
+            nx = self.state.shape[1]
+            for i in done:
+                self.agents.pop((int(i) // nx, int(i) % nx)).remove()
+
+    def counts(self) -> tuple[int, int, int]:
+        """Numbers of (viable, apoptotic, empty) lacunae."""
+        c = self._counts
+        return int(c[VIABLE]), int(c[APOPTOTIC]), int(c[EMPTY])

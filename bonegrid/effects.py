@@ -1,0 +1,132 @@
+"""Systemic effects on cells: how drivers and hormones scale cell behaviour.
+
+A pure function maps one day's :class:`~bonegrid.drivers.Drivers` and the PTH level from
+:mod:`bonegrid.physiology` to multiplicative modifiers of cell rules (1.0 = healthy adult).
+Scenarios change drivers; only this module says what a driver does to a cell, so every
+mechanism has one place and one parameter. Forms are deliberately simple (powers and
+saturating terms); their strengths are modelling choices documented per parameter.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from bonegrid.drivers import Drivers
+from bonegrid.parameters import ParameterSet, param
+
+
+@dataclasses.dataclass(frozen=True)
+class EffectParameters(ParameterSet):
+    """Strengths of systemic effects on cells."""
+
+    pth_rankl_exponent: float = param(
+        1.0, unit="1", low=0.0, high=4.0, symbol="a_{PTH}",
+        doc="RANKL production scales as (PTH/PTH_ref)^a", source="Pivonka et al. 2008 (PTH raises RANKL)")
+    pth_opg_exponent: float = param(
+        1.0, unit="1", low=0.0, high=4.0, symbol="b_{PTH}",
+        doc="OPG production scales as (PTH/PTH_ref)^-b", source="Pivonka et al. 2008 (PTH lowers OPG)")
+    pth_sclerostin_exponent: float = param(
+        0.5, unit="1", low=0.0, high=4.0, symbol="c_{PTH}",
+        doc="sclerostin production scales as (PTH/PTH_ref)^-c", source="Keller & Kneissel 2005 (PTH suppresses SOST)")
+    estrogen_rankl_gain: float = param(
+        1.5, unit="1", low=0.0, high=10.0, symbol="g_{E,R}",
+        doc="RANKL production x (1 + g (1 - E)) when estrogen E < 1",
+        source="modelling choice; Eghbali-Fatourechi 2003 (RANKL up on marrow cells after menopause)")
+    estrogen_opg_gain: float = param(
+        0.5, unit="1", low=0.0, high=1.0, symbol="g_{E,O}",
+        doc="OPG production x (1 - g (1 - E)) when estrogen E < 1", source="modelling choice (estrogen raises OPG)")
+    estrogen_osteoclast_lifespan_gain: float = param(
+        1.0, unit="1", low=0.0, high=10.0, symbol="g_{E,Oc}",
+        doc="osteoclast lifespan x (1 + g (1 - E)) when E < 1",
+        source="Manolagas 2000 (estrogen promotes osteoclast apoptosis)")
+    glucocorticoid_half_dose_mg: float = param(
+        7.5, unit="mg/day", low=0.1, high=100.0, symbol="G_{50}",
+        doc="dose giving half the maximal glucocorticoid effect, f_G = G / (G + G_50)",
+        source="modelling choice; fracture risk rises steeply above 7.5 mg/day (van Staa 2000)")
+    glucocorticoid_osteoblast_recruitment_loss: float = param(
+        0.6, unit="1", low=0.0, high=1.0, symbol="g_{G,rec}",
+        doc="osteoblast recruitment x (1 - g f_G)", source="Weinstein 1998 (fewer osteoblasts)")
+    glucocorticoid_osteoblast_lifespan_loss: float = param(
+        0.5, unit="1", low=0.0, high=1.0, symbol="g_{G,Ob}",
+        doc="osteoblast lifespan x (1 - g f_G)", source="Weinstein 1998 (osteoblast apoptosis)")
+    glucocorticoid_osteocyte_apoptosis_gain: float = param(
+        3.0, unit="1", low=0.0, high=50.0, symbol="g_{G,Ot}",
+        doc="osteocyte apoptosis hazard x (1 + g f_G)", source="Weinstein 1998 (osteocyte apoptosis)")
+    glucocorticoid_rankl_gain: float = param(
+        0.5, unit="1", low=0.0, high=10.0, symbol="g_{G,R}",
+        doc="RANKL production x (1 + g f_G)", source="Hofbauer 1999 (glucocorticoids raise RANKL)")
+    glucocorticoid_opg_loss: float = param(
+        0.5, unit="1", low=0.0, high=1.0, symbol="g_{G,O}",
+        doc="OPG production x (1 - g f_G)", source="Hofbauer 1999 (glucocorticoids lower OPG)")
+    cytokine_rankl_gain: float = param(
+        1.0, unit="1", low=0.0, high=10.0, symbol="g_C",
+        doc="RANKL production x (1 + g C) for cytokine load C", source="modelling choice (TNF-a, IL-1, IL-6 raise RANKL)")
+    thyroid_resorption_exponent: float = param(
+        0.5, unit="1", low=0.0, high=4.0, symbol="t_{Oc}",
+        doc="osteoclast resorption rate and activation scale as T^t", source="modelling choice; Eriksen 1985")
+    thyroid_formation_exponent: float = param(
+        0.3, unit="1", low=0.0, high=4.0, symbol="t_{Ob}",
+        doc="mineral apposition rate scales as T^t", source="modelling choice; Eriksen 1985")
+    thyroid_osteoblast_lifespan_exponent: float = param(
+        1.0, unit="1", low=0.0, high=4.0, symbol="t_{L}",
+        doc="osteoblast lifespan scales as T^-t (formation shortened more than resorption)",
+        source="modelling choice; Eriksen 1985 (cycle ~halved)")
+    disuse_gain: float = param(
+        2.0, unit="1", low=0.0, high=20.0, symbol="g_L",
+        doc="osteocyte RANKL and sclerostin x (1 + g max(0, 1 - L)) for loading L",
+        source="Robling 2008; Xiong 2011 (unloading raises SOST and osteocyte RANKL)")
+    loading_sclerostin_exponent: float = param(
+        1.0, unit="1", low=0.0, high=4.0, symbol="l_S",
+        doc="sclerostin x L^-l when loading L > 1", source="Robling 2008 (loading suppresses SOST)")
+
+
+@dataclasses.dataclass(frozen=True)
+class CellModifiers:
+    """Multipliers of cell rules on one day (1.0 = healthy adult)."""
+
+    rankl: float = 1.0
+    opg: float = 1.0
+    sclerostin: float = 1.0
+    osteocyte_rankl: float = 1.0
+    osteocyte_apoptosis: float = 1.0
+    osteoclast_activity: float = 1.0
+    osteoclast_lifespan: float = 1.0
+    osteoblast_recruitment: float = 1.0
+    osteoblast_lifespan: float = 1.0
+    osteoblast_apposition: float = 1.0
+
+
+def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParameters) -> CellModifiers:
+    """Compute the day's cell modifiers.
+
+    Parameters
+    ----------
+    drivers : Drivers
+        Driver levels today.
+    pth_relative : float
+        Serum PTH over its healthy reference (1 in health).
+    params : EffectParameters
+    """
+    p = params
+    estrogen_loss = max(0.0, 1.0 - drivers.estrogen)
+    f_gc = drivers.glucocorticoid / (drivers.glucocorticoid + p.glucocorticoid_half_dose_mg)
+    disuse = 1.0 + p.disuse_gain * max(0.0, 1.0 - drivers.mechanical_loading)
+    overload = max(1.0, drivers.mechanical_loading) ** -p.loading_sclerostin_exponent
+    t = drivers.thyroid
+    pth = max(pth_relative, 1e-6)
+    return CellModifiers(
+        rankl=(pth ** p.pth_rankl_exponent * (1.0 + p.estrogen_rankl_gain * estrogen_loss)
+               * (1.0 + p.glucocorticoid_rankl_gain * f_gc) * (1.0 + p.cytokine_rankl_gain * drivers.cytokines)
+               * t ** p.thyroid_resorption_exponent),
+        opg=(pth ** -p.pth_opg_exponent * (1.0 - p.estrogen_opg_gain * estrogen_loss)
+             * (1.0 - p.glucocorticoid_opg_loss * f_gc)),
+        sclerostin=pth ** -p.pth_sclerostin_exponent * disuse * overload,
+        osteocyte_rankl=disuse,
+        osteocyte_apoptosis=(1.0 + p.glucocorticoid_osteocyte_apoptosis_gain * f_gc) * disuse,
+        osteoclast_activity=t ** p.thyroid_resorption_exponent,
+        osteoclast_lifespan=(1.0 + p.estrogen_osteoclast_lifespan_gain * estrogen_loss),
+        osteoblast_recruitment=1.0 - p.glucocorticoid_osteoblast_recruitment_loss * f_gc,
+        osteoblast_lifespan=(1.0 - p.glucocorticoid_osteoblast_lifespan_loss * f_gc)
+        * t ** -p.thyroid_osteoblast_lifespan_exponent,
+        osteoblast_apposition=t ** p.thyroid_formation_exponent,
+    )

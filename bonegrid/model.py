@@ -1,0 +1,345 @@
+"""BoneModel: a 2D slice of bone remodeled by Mesa agents under local signals.
+
+One simulated day (``BoneModel.step``) runs, in this order (docs/model.md, "Process
+overview and scheduling"):
+
+1. physiology: drivers at day t; serum Ca/P, PTH, calcitriol, 25(OH)D updated from
+   yesterday's bone fluxes; systemic cell modifiers derived;
+2. fields: secretion maps from cells and drivers; RANKL, OPG (binding -> free RANKL),
+   TGF-beta and Wnt antagonists solved to their quasi-steady state;
+3. recruitment: osteoclasts on bone surfaces where free RANKL is high; osteoblasts on
+   reversal surfaces where TGF-beta is high and Wnt antagonists low;
+4. cells act, osteoclasts and osteoblasts in one random order (model RNG); then the
+   osteocyte population (vectorised);
+5. tissue: osteoid past the lag mineralises, limited by the Ca x P supply;
+6. data collection (Mesa DataCollector) every ``record_interval_days``.
+
+Data flow one way; readouts never change state.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from bonegrid.agents.osteoblast import Osteoblast, OsteoblastParameters
+from bonegrid.agents.osteoclast import Osteoclast, OsteoclastParameters
+from bonegrid.agents.osteocyte import APOPTOTIC, EMPTY, VIABLE, OsteocyteNetwork, OsteocyteParameters
+from bonegrid.drivers import Drivers, DriverSchedule
+from bonegrid.effects import EffectParameters, cell_modifiers
+from bonegrid.fields import FieldParameters, FieldSolver, rank_occupancy
+from bonegrid.microarchitecture import MicroarchitectureParameters, generate
+from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
+from bonegrid.physiology import Physiology, PhysiologyParameters
+from bonegrid.readouts.markers import MarkerParameters, TurnoverMarkers
+from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
+from bonegrid.remodeling_units import RemodelingUnits
+from bonegrid.secretion import SecretionParameters, source_maps
+from bonegrid.tissue import BONE, MARROW, Tissue, TissueParameters, touches
+
+SITES = ("spine", "hip")
+GRID_LIMITS = (16, 2048)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunParameters(ParameterSet):
+    """Resolution, burn-in and recording."""
+
+    voxel_size_um: float = param(
+        10.0, unit="um", low=2.0, high=50.0, symbol="h",
+        doc="voxel edge", source="DESIGN.md: resorption pits 40-60 um deep, trabeculae 100-200 um thick")
+    burn_in_days: int = param(
+        365, unit="day", low=0, high=36500, symbol="T_{burn}",
+        doc="days simulated before day 0 so that remodeling space, osteoid and fields are at steady state",
+        source="modelling choice: > one remodeling cycle (~200 days) plus mineralisation")
+    record_interval_days: int = param(
+        1, unit="day", low=1, high=3650, symbol="\\Delta t_{rec}",
+        doc="days between time-series records", source="modelling choice")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelParameters:
+    """All parameter sets of a model, one per module that owns a mechanism."""
+
+    run: RunParameters
+    microarchitecture: MicroarchitectureParameters
+    tissue: TissueParameters
+    fields: FieldParameters
+    secretion: SecretionParameters
+    recruitment: RecruitmentParameters
+    osteoclast: OsteoclastParameters
+    osteoblast: OsteoblastParameters
+    osteocyte: OsteocyteParameters
+    effects: EffectParameters
+    physiology: PhysiologyParameters
+    markers: MarkerParameters
+
+    @classmethod
+    def groups(cls) -> dict[str, type[ParameterSet]]:
+        """Name -> parameter-set class, in documentation order."""
+        return {f.name: f.type if isinstance(f.type, type) else globals()[f.type] for f in dataclasses.fields(cls)}
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, object]) -> ModelParameters:
+        """Build from flat ``name=value`` overrides (unknown names and bad values raise ParameterError)."""
+        groups = cls.groups()
+        built = split_overrides(groups.values(), overrides)
+        return cls(**{name: built[g] for name, g in groups.items()})
+
+
+def grid_shape(grid: int | Sequence[int]) -> tuple[int, int]:
+    """Validate ``grid`` (an int for a square, or (ny, nx)) and return (ny, nx)."""
+    dims = (grid, grid) if isinstance(grid, (int, np.integer)) and not isinstance(grid, bool) else tuple(grid)
+    low, high = GRID_LIMITS
+    if len(dims) != 2 or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in dims):
+        raise ParameterError(f"grid={grid!r} is not allowed: give an int or (ny, nx) of ints")
+    if not all(low <= d <= high for d in dims):
+        raise ParameterError(f"grid={grid!r} is out of range: allowed {low} <= size <= {high} voxels per side")
+    return int(dims[0]), int(dims[1])
+
+
+class BoneModel(mesa.Model):
+    """A 2D slice of bone that remodels itself.
+
+    Parameters
+    ----------
+    site : {"spine", "hip"}
+        Starting microarchitecture: trabecular vertebral bone, or a femoral-neck window
+        (cortex along the bottom edge, trabecular core above).
+    grid : int or (int, int)
+        Voxels per side (or (ny, nx)); 256 at 10 um is a 2.56 mm square.
+    seed : int
+        Seed of the model's random number generators (the only source of randomness).
+    initial_bone : (ny, nx) bool ndarray, optional
+        A starting slice of your own (True = mineralised bone), e.g. a segmented micro-CT
+        section; replaces the generated microarchitecture (``grid`` is then its shape).
+    drivers : DriverSchedule, mapping or callable, optional
+        Systemic drivers over time: a :class:`DriverSchedule`, a mapping accepted by it
+        (``{"estrogen": [(0, 1.0), (365, 0.1)]}``) or a callable ``day -> Drivers``.
+        Default: a healthy adult throughout.
+    **params
+        Overrides of any documented parameter by name (see ``docs/model.md``), e.g.
+        ``osteoclast_lifespan_days=20``. Unknown names or out-of-range values raise
+        :class:`~bonegrid.parameters.ParameterError`.
+
+    Examples
+    --------
+    >>> model = BoneModel(site="spine", grid=64, seed=1, burn_in_days=0)
+    >>> model.run(days=10)
+    >>> list(model.timeseries().columns[:3])
+    ['day', 'bv_tv', 'ov_bv']
+    """
+
+    def __init__(self, site: str = "spine", grid: int | Sequence[int] = 256, seed: int = 1, *,
+                 drivers: DriverSchedule | Mapping | Callable[[float], Drivers] | None = None,
+                 initial_bone: np.ndarray | None = None, **params) -> None:
+        if site not in SITES:
+            raise ParameterError(f"site={site!r} is not allowed: expected one of {', '.join(SITES)}")
+        if initial_bone is not None:
+            initial_bone = np.asarray(initial_bone)
+            if initial_bone.dtype != bool or initial_bone.ndim != 2:
+                raise ParameterError("initial_bone is not allowed: expected a 2D bool array (True = bone)")
+            grid = initial_bone.shape
+        shape = grid_shape(grid)
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            raise ParameterError(f"seed={seed!r} is not allowed: expected a non-negative int")
+        self.params = ModelParameters.from_overrides(params)
+        super().__init__(rng=int(seed))
+        self.site = site
+        self.seed = int(seed)
+        if drivers is None or isinstance(drivers, Mapping):
+            drivers = DriverSchedule(drivers)
+        self.schedule = drivers
+        p = self.params
+        self.day = -p.run.burn_in_days
+
+        if initial_bone is None:
+            initial_bone = generate(site, shape, p.run.voxel_size_um, self.rng, p.microarchitecture)
+        bone = initial_bone
+        self.tissue = Tissue(bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day)
+        self.units = RemodelingUnits()
+        self.osteocytes = OsteocyteNetwork(self, p.osteocyte)
+        self._seed_osteocytes()
+        self.solver = FieldSolver(shape, p.run.voxel_size_um, p.fields)
+        self.drivers = self.schedule(self.day)
+        self.physiology = Physiology(p.physiology, self.drivers)
+        self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_relative, p.effects)
+        self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
+        self.ca_mmol_per_mineral = p.physiology.skeletal_calcium_mmol / self.tissue.mineral_mass()
+        self.markers = TurnoverMarkers(p.markers)
+        self.osteoblast_fates: collections.Counter[str] = collections.Counter()
+        self.resorbed_today = 0
+        self.formed_today = 0
+        self.resorbed_total = 0
+        self.formed_total = 0
+        self._released_mineral = 0.0     # resorbed today, enters the serum tomorrow (voxel-equivalents)
+        self._mineralised = 0.0          # taken up today, leaves the serum tomorrow (voxel-equivalents)
+        self.fields = self.solver.solve(self._sources())
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        for _ in range(p.run.burn_in_days):
+            self.step()
+        self.day = 0
+        self.resorbed_total = self.formed_total = 0
+        self.osteoblast_fates.clear()
+        self.datacollector.collect(self)
+
+    # ---------------------------------------------------------------- set-up
+    def _seed_osteocytes(self) -> None:
+        """Place lacunae in starting bone at the density burial produces at steady state."""
+        kind = self.tissue.kind
+        interior = np.flatnonzero(((kind != MARROW) & ~touches(kind == MARROW)).ravel())
+        chosen = interior[self.rng.random(interior.size) < self.params.osteoblast.osteoblast_burial_probability]
+        ages = self.day - self.tissue.formed_day.flat[chosen]
+        self.osteocytes.seed(chosen, ages, self.day, self.rng)
+
+    # -------------------------------------------------------------- queries
+    @property
+    def osteoclasts(self) -> Sequence[Osteoclast]:
+        """Living osteoclasts."""
+        return self.agents_by_type.get(Osteoclast, ())
+
+    @property
+    def osteoblasts(self) -> Sequence[Osteoblast]:
+        """Active osteoblasts."""
+        return self.agents_by_type.get(Osteoblast, ())
+
+    def osteoblast_positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ys, xs) int arrays of active osteoblast voxels."""
+        pos = np.array([ob.pos for ob in self.osteoblasts], dtype=np.intp).reshape(-1, 2)
+        return pos[:, 0], pos[:, 1]
+
+    def rank_occupancy_at(self, ys, xs):
+        """Fraction of RANK on osteoclast precursors bound by free RANKL at voxels (ys, xs)."""
+        return rank_occupancy(self.fields.at("free_rankl", ys, xs), self.params.fields.rank_rankl_dissociation_pM)
+
+    # --------------------------------------------------------------- actions
+    def resorb(self, osteoclast: Osteoclast, y: int, x: int, depth: int) -> None:
+        """Osteoclast ``osteoclast`` removes mineralised voxel (y, x) (and any osteocyte in it)."""
+        self._released_mineral += self.tissue.resorb(
+            y, x, osteoclast.unit, depth, self.day, self.params.secretion.tgfb_release_pM_per_voxel)
+        if self.osteocytes.state[y, x]:
+            self.osteocytes.remove_at(y, x)
+        self.resorbed_today += 1
+        self.units.record_resorption(osteoclast.unit, self.day)
+
+    def form(self, osteoblast: Osteoblast, y: int, x: int) -> None:
+        """Osteoblast ``osteoblast`` fills cavity voxel (y, x) with osteoid."""
+        unit = self.tissue.deposit_osteoid(y, x, self.day)
+        self.formed_today += 1
+        self.units.record_formation(unit, self.day)
+
+    def bury(self, osteoblast: Osteoblast) -> None:
+        """Osteoblast ``osteoblast`` is embedded in the osteoid it laid and becomes an osteocyte."""
+        self.osteocytes.add(*osteoblast.pos, self.day)
+        self.osteoblast_fates["buried"] += 1
+        osteoblast.remove()
+
+    # ------------------------------------------------------------------ step
+    def _sources(self) -> dict[str, np.ndarray]:
+        activated = self.tissue.decay_latent_tgfb(self.params.secretion.tgfb_activation_per_day)
+        return source_maps(self, self.modifiers, self.params.secretion, activated)
+
+    def step(self) -> None:
+        """Advance one day (see the module docstring for the order)."""
+        self.day += 1
+        p = self.params
+        # 1. physiology, from yesterday's bone fluxes
+        self.drivers = self.schedule(self.day)
+        self.physiology.step(self.drivers, self._released_mineral * self.ca_mmol_per_mineral,
+                             self._mineralised * self.ca_mmol_per_mineral)
+        self._released_mineral = self._mineralised = 0.0
+        self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_relative, p.effects)
+        self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
+        # 2. fields
+        self.fields = self.solver.solve(self._sources())
+        # 3. recruitment
+        recruit_osteoclasts(self, p.recruitment)
+        recruit_osteoblasts(self, p.recruitment)
+        # 4. cells act
+        self.resorbed_today = self.formed_today = 0
+        cells = [*self.osteoclasts, *self.osteoblasts]
+        for i in self.rng.permutation(len(cells)):
+            cells[i].step()
+        self.osteocytes.step(self.day, self.modifiers.osteocyte_apoptosis, self.rng)
+        # 5. tissue
+        available = self.physiology.available_for_mineralisation_mmol() / self.ca_mmol_per_mineral
+        self._mineralised = self.tissue.mineralise(self.day, self.physiology.mineralisation_supply, available)
+        self.resorbed_total += self.resorbed_today
+        self.formed_total += self.formed_today
+        self.markers.update(self.resorbed_today, self.formed_today, self.tissue.n_matrix)
+        # 6. data collection
+        if self.day > 0 and self.day % p.run.record_interval_days == 0:
+            self.datacollector.collect(self)
+
+    def run(self, days: int) -> BoneModel:
+        """Simulate ``days`` more days; return the model."""
+        if not isinstance(days, (int, np.integer)) or isinstance(days, bool) or days < 0:
+            raise ParameterError(f"days={days!r} is not allowed: expected a non-negative int")
+        for _ in range(int(days)):
+            self.step()
+        return self
+
+    # -------------------------------------------------------------- readouts
+    def remodeling_space(self) -> float:
+        """Open cavity (resorbed, not yet refilled) over bone volume."""
+        open_voxels = int(np.count_nonzero(self.tissue.cavity))
+        return open_voxels / max(self.tissue.n_matrix, 1)
+
+    def osteocyte_viability(self) -> float:
+        """Fraction of lacunae holding a living, non-apoptotic osteocyte."""
+        viable, apoptotic, empty = self.osteocytes.counts()
+        total = viable + apoptotic + empty
+        return viable / total if total else float("nan")
+
+    def calcium_total_mmol(self) -> float:
+        """Calcium in bone (scaled to the skeleton), in the serum pools and in transit, mmol.
+
+        Conservation: this minus cumulative gut absorption plus cumulative urinary loss
+        is constant over a run.
+        """
+        in_bone = self.tissue.mineral_mass() * self.ca_mmol_per_mineral
+        in_transit = (self._released_mineral - self._mineralised) * self.ca_mmol_per_mineral
+        return in_bone + self.physiology.total_calcium_mmol() + in_transit
+
+    def _reporters(self) -> dict[str, Callable[[BoneModel], float]]:
+        return {
+            "day": lambda m: m.day,
+            "bv_tv": lambda m: m.tissue.bone_volume_fraction,
+            "ov_bv": lambda m: m.tissue.osteoid_fraction,
+            "remodeling_space": BoneModel.remodeling_space,
+            "n_osteoclasts": lambda m: len(m.osteoclasts),
+            "n_osteoblasts": lambda m: len(m.osteoblasts),
+            "n_osteocytes": lambda m: len(m.osteocytes.agents),
+            "osteocyte_viability": BoneModel.osteocyte_viability,
+            "resorbed_voxels": lambda m: m.resorbed_today,
+            "formed_voxels": lambda m: m.formed_today,
+            "ctx": lambda m: m.markers.ctx_ng_per_ml,
+            "p1np": lambda m: m.markers.p1np_ug_per_l,
+            "serum_ca": lambda m: m.physiology.serum_calcium_mmol_per_l,
+            "serum_phosphate": lambda m: m.physiology.serum_phosphate_mmol_per_l,
+            "pth": lambda m: m.physiology.pth_pmol_per_l,
+            "calcitriol": lambda m: m.physiology.calcitriol_pmol_per_l,
+            "vitamin_d_25oh": lambda m: m.physiology.vitamin_d_25oh_nmol_per_l,
+            "mineral_mean": lambda m: float(m.tissue.mineral_mass() / max(m.tissue.n_matrix, 1)),
+            "active_units": lambda m: m.units.active(),
+        }
+
+    def timeseries(self) -> pd.DataFrame:
+        """Recorded time series, one row per record (day 0 = end of burn-in).
+
+        Columns: ``day, bv_tv, ov_bv, remodeling_space, n_osteoclasts, n_osteoblasts,
+        n_osteocytes, osteocyte_viability, resorbed_voxels, formed_voxels, ctx`` (ng/mL),
+        ``p1np`` (ug/L), ``serum_ca`` (mmol/L), ``serum_phosphate`` (mmol/L), ``pth`` (pmol/L),
+        ``calcitriol`` (pmol/L), ``vitamin_d_25oh`` (nmol/L), ``mineral_mean``, ``active_units``.
+        ``resorbed_voxels``/``formed_voxels`` are counts on the recorded day.
+        """
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+
+__all__ = ["SITES", "BONE", "VIABLE", "APOPTOTIC", "EMPTY", "BoneModel", "ModelParameters", "RunParameters",
+           "grid_shape"]

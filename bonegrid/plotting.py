@@ -1,0 +1,154 @@
+"""Pictures of a run: the slice with its cells, and the key time series (matplotlib, Agg-safe).
+
+Colours follow Goldner's trichrome, the stain histomorphometrists read: mineralised bone
+green (darker = more mineral), osteoid orange-red, marrow pale. Open remodeling cavities
+are tinted yellow so that the remodeling space can be seen.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+from bonegrid.agents.osteocyte import APOPTOTIC, EMPTY, VIABLE  # noqa: E402
+from bonegrid.tissue import BONE, OSTEOID  # noqa: E402
+
+MARROW_RGB = np.array([0.98, 0.93, 0.90])
+CAVITY_RGB = np.array([1.00, 0.93, 0.55])
+OSTEOID_RGB = np.array([0.90, 0.35, 0.20])
+BONE_LOW_RGB = np.array([0.62, 0.85, 0.55])
+BONE_HIGH_RGB = np.array([0.05, 0.40, 0.20])
+CELL_STYLE = {
+    "osteoclast": dict(marker="o", color="#b0179c", s=22, label="osteoclast"),
+    "osteoblast": dict(marker="s", color="#1f77b4", s=6, label="osteoblast"),
+    "osteocyte": dict(marker=".", color="black", s=3, label="osteocyte"),
+    "apoptotic": dict(marker="x", color="red", s=10, label="apoptotic osteocyte"),
+    "empty": dict(marker=".", color="#9e9e9e", s=3, label="empty lacuna"),
+}
+
+
+def slice_rgb(kind: np.ndarray, mineral: np.ndarray, cavity: np.ndarray) -> np.ndarray:
+    """Colour image of the tissue.
+
+    Parameters
+    ----------
+    kind : (ny, nx) int array
+    mineral : (ny, nx) float array, 0..1
+    cavity : (ny, nx) int array (non-zero: open remodeling cavity)
+
+    Returns
+    -------
+    (ny, nx, 3) float array in [0, 1]
+    """
+    rgb = np.empty(kind.shape + (3,))
+    rgb[:] = MARROW_RGB
+    rgb[cavity != 0] = CAVITY_RGB
+    rgb[kind == OSTEOID] = OSTEOID_RGB
+    bone = kind == BONE
+    m = np.clip(mineral[bone], 0.0, 1.0)[:, None]
+    rgb[bone] = BONE_LOW_RGB + (BONE_HIGH_RGB - BONE_LOW_RGB) * m
+    return rgb
+
+
+def snapshot(model) -> dict:
+    """Copy what :func:`draw_slice` needs from a model (so start and end can be drawn later)."""
+    t = model.tissue
+    state = model.osteocytes.state
+    cells = {
+        "osteoclast": np.array([c.pos for c in model.osteoclasts]).reshape(-1, 2),
+        "osteoblast": np.array([c.pos for c in model.osteoblasts]).reshape(-1, 2),
+        "osteocyte": np.argwhere(state == VIABLE),
+        "apoptotic": np.argwhere(state == APOPTOTIC),
+        "empty": np.argwhere(state == EMPTY),
+    }
+    return dict(rgb=slice_rgb(t.kind, t.mineral, t.cavity), cells=cells, day=model.day,
+                bv_tv=t.bone_volume_fraction, voxel_size_um=t.voxel_size_um)
+
+
+def draw_slice(ax, snap: dict, *, title: str | None = None, cells: bool = True) -> None:
+    """Draw a :func:`snapshot` on ``ax`` with a scale in mm."""
+    ny, nx = snap["rgb"].shape[:2]
+    mm = snap["voxel_size_um"] / 1000.0
+    ax.imshow(snap["rgb"], extent=(0, nx * mm, ny * mm, 0), interpolation="nearest")
+    if cells:
+        for name, style in CELL_STYLE.items():
+            pos = snap["cells"][name]
+            if len(pos):
+                ax.scatter((pos[:, 1] + 0.5) * mm, (pos[:, 0] + 0.5) * mm, linewidths=0.8, **style)
+    ax.set_xlabel("mm")
+    ax.set_ylabel("mm")
+    ax.set_title(title or f"day {snap['day']}  BV/TV {snap['bv_tv']:.3f}")
+
+
+def legend_handles() -> list:
+    """Legend entries for tissue colours and cell glyphs."""
+    patches = [Line2D([], [], marker="s", ls="", ms=9, color=c, label=lbl) for c, lbl in
+               ((BONE_HIGH_RGB, "mineralised bone"), (OSTEOID_RGB, "osteoid"), (CAVITY_RGB, "open cavity"),
+                (MARROW_RGB, "marrow"))]
+    cells = [Line2D([], [], ls="", marker=s["marker"], color=s["color"], ms=6, label=s["label"])
+             for s in CELL_STYLE.values()]
+    return patches + cells
+
+
+def slice_figure(start: dict, end: dict, path) -> None:
+    """Write the start and end slices side by side with a shared legend."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 6.4), constrained_layout=True)
+    draw_slice(axes[0], start, title=f"start (day {start['day']}): BV/TV {start['bv_tv']:.3f}")
+    draw_slice(axes[1], end, title=f"end (day {end['day']}): BV/TV {end['bv_tv']:.3f}")
+    fig.legend(handles=legend_handles(), loc="outside lower center", ncol=5, frameon=False)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def timeseries_figure(ts, path, *, title: str = "") -> None:
+    """Write the key time series (bone volume, cells, markers, serum) as a 2 x 2 figure."""
+    years = ts["day"] / 365.25
+    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5), sharex=True, constrained_layout=True)
+    ax = axes[0, 0]
+    ax.plot(years, ts["bv_tv"], color="#1b5e20", label="BV/TV")
+    ax.set_ylabel("BV/TV")
+    ax2 = ax.twinx()
+    ax2.plot(years, 100 * ts["remodeling_space"], color="#f9a825", lw=0.8, label="remodeling space")
+    ax2.plot(years, 100 * ts["ov_bv"], color="#d84315", lw=0.8, label="OV/BV")
+    ax2.set_ylabel("% of bone volume")
+    ax.legend(handles=ax.get_lines() + ax2.get_lines(), loc="lower left", fontsize=8)
+    ax.set_title("bone volume")
+    ax = axes[0, 1]
+    for col, colour in (("n_osteoclasts", "#b0179c"), ("n_osteoblasts", "#1f77b4")):
+        ax.plot(years, ts[col], color=colour, lw=0.8, label=col.removeprefix("n_"))
+    ax.set_ylabel("cells")
+    ax2 = ax.twinx()
+    ax2.plot(years, ts["osteocyte_viability"], color="black", lw=1, label="osteocyte viability")
+    ax2.set_ylabel("osteocyte viability")
+    ax.legend(handles=ax.get_lines() + ax2.get_lines(), loc="upper left", fontsize=8)
+    ax.set_title("cells")
+    ax = axes[1, 0]
+    ax.plot(years, ts["ctx"], color="#6a1b9a", label="CTX (ng/mL)")
+    ax.axhspan(0.1, 0.6, color="#6a1b9a", alpha=0.08)
+    ax.set_ylabel("CTX, ng/mL")
+    ax2 = ax.twinx()
+    ax2.plot(years, ts["p1np"], color="#0277bd", label="P1NP (ug/L)")
+    ax2.axhspan(15, 75, color="#0277bd", alpha=0.06)
+    ax2.set_ylabel("P1NP, ug/L")
+    ax.legend(handles=ax.get_lines() + ax2.get_lines(), loc="upper left", fontsize=8)
+    ax.set_title("turnover markers (shaded: normal range)")
+    ax.set_xlabel("years")
+    ax = axes[1, 1]
+    ax.plot(years, ts["serum_ca"], color="#455a64", label="serum Ca (mmol/L)")
+    ax.axhspan(2.15, 2.55, color="#455a64", alpha=0.08)
+    ax.set_ylabel("serum Ca, mmol/L")
+    ax2 = ax.twinx()
+    ax2.plot(years, ts["pth"], color="#c62828", label="PTH (pmol/L)")
+    ax2.axhspan(1.6, 6.9, color="#c62828", alpha=0.06)
+    ax2.set_ylabel("PTH, pmol/L")
+    ax.legend(handles=ax.get_lines() + ax2.get_lines(), loc="upper left", fontsize=8)
+    ax.set_title("blood (shaded: normal range)")
+    ax.set_xlabel("years")
+    if title:
+        fig.suptitle(title)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,1 @@
+"""Readouts: observers that sample model state and never change it."""

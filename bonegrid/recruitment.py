@@ -1,0 +1,131 @@
+"""Where and when new cells appear (step 3 of the day).
+
+Osteoclastogenesis: every marrow voxel on a mineralised-bone surface that no cell occupies
+may gain an osteoclast (precursors fusing) with daily probability
+
+    P_oc = nu_oc * M_oc * theta^n,    theta = R_free / (R_free + K_D)
+
+(RANK occupancy by free RANKL; the steep power n makes a dying osteocyte's local signal
+start a unit while the background allows only occasional random remodeling). A new
+osteoclast joins the unit of a working osteoclast within ``bmu_join_radius_um``, else it
+opens a new unit.
+
+Osteoblast recruitment: every cavity voxel that touches matrix, is free, and was resorbed
+at least ``reversal_days`` ago (the reversal phase) may gain an osteoblast with probability
+
+    P_ob = nu_ob * M_ob * T / (T + K_T) * K_W / (K_W + W)
+
+(T: active TGF-beta released from the resorbed matrix; W: Wnt antagonists). TGF-beta fades
+as the cavity's latent store is used up, so the recruitment window closes on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from bonegrid.agents.osteoblast import Osteoblast
+from bonegrid.agents.osteoclast import Osteoclast
+from bonegrid.parameters import ParameterSet, param
+from bonegrid.tissue import BONE, touches
+
+
+@dataclasses.dataclass(frozen=True)
+class RecruitmentParameters(ParameterSet):
+    """Rates of cell recruitment."""
+
+    osteoclastogenesis_per_day: float = param(
+        0.3, unit="1/day per surface voxel", low=0.0, high=1.0, symbol="\\nu_{Oc}",
+        doc="maximal daily chance that precursors fuse into an osteoclast on a bone-surface voxel",
+        source="calibrated: a unit starts within days of a strong RANKL signal")
+    osteoclastogenesis_hill: float = param(
+        4.0, unit="1", low=1.0, high=10.0, symbol="n",
+        doc="steepness of osteoclastogenesis in RANK occupancy",
+        source="modelling choice (commitment needs sustained RANK signalling)")
+    bmu_join_radius_um: float = param(
+        100.0, unit="um", low=0.0, high=1000.0, symbol="r_{BMU}",
+        doc="a new osteoclast within this distance of a working one joins its unit",
+        source="modelling choice (BMU width ~100-200 um)")
+    osteoblast_recruitment_per_day: float = param(
+        0.2, unit="1/day per cavity voxel", low=0.0, high=1.0, symbol="\\nu_{Ob}",
+        doc="maximal daily chance an osteoblast settles on a free reversal-surface voxel",
+        source="calibrated: cavity surface covered within ~1-2 weeks of reversal")
+    osteoblast_tgfb_half_pM: float = param(
+        20.0, unit="pM", low=1e-6, high=1e6, symbol="K_{T,Ob}",
+        doc="TGF-beta at half-maximal osteoblast recruitment", source="modelling choice")
+    osteoblast_wnt_half_pM: float = param(
+        50.0, unit="pM", low=1e-6, high=1e6, symbol="K_W",
+        doc="Wnt antagonist level halving osteoblast recruitment", source="modelling choice")
+    reversal_days: float = param(
+        9.0, unit="day", low=0.0, high=200.0, symbol="\\tau_{rev}",
+        doc="time from resorption of a voxel to when osteoblasts may settle on it",
+        source="Eriksen 1994 (reversal phase ~9 days)")
+
+
+def recruit_osteoclasts(model, params: RecruitmentParameters) -> int:
+    """Form new osteoclasts on bone surfaces; return how many formed."""
+    tissue = model.tissue
+    sites = np.flatnonzero((touches(tissue.kind == BONE) & (tissue.kind == 0) & (tissue.occupied == 0)).ravel())
+    if sites.size == 0:
+        return 0
+    ys, xs = np.divmod(sites, tissue.shape[1])
+    theta = model.rank_occupancy_at(ys, xs)
+    prob = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * theta**params.osteoclastogenesis_hill
+    chosen = np.flatnonzero(model.rng.random(sites.size) < prob)
+    radius2 = (params.bmu_join_radius_um / tissue.voxel_size_um) ** 2
+    working = [(c.pos, c.unit) for c in model.osteoclasts]
+    for i in chosen:
+        y, x = int(ys[i]), int(xs[i])
+        if tissue.occupied[y, x]:
+            continue
+        unit = 0
+        best = radius2
+        for (v, u), uid in working:
+            d2 = (v - y) ** 2 + (u - x) ** 2
+            if d2 <= best:
+                unit, best = uid, d2
+        if unit == 0:
+            unit = model.units.open(model.day)
+        Osteoclast(model, (y, x), unit)
+        working.append(((y, x), unit))
+    return chosen.size
+
+
+def recruit_osteoblasts(model, params: RecruitmentParameters) -> int:
+    """Settle new osteoblasts on reversal surfaces of cavities; return how many settled."""
+    tissue = model.tissue
+    cav = np.flatnonzero(tissue.cavity.ravel())
+    if cav.size == 0:
+        return 0
+    ok = ((model.day - tissue.eroded_day.flat[cav] >= params.reversal_days)
+          & (tissue.occupied.flat[cav] == 0))
+    cav = cav[ok]
+    if cav.size == 0:
+        return 0
+    ys, xs = np.divmod(cav, tissue.shape[1])
+    on_surface = _touches_matrix(tissue.kind, ys, xs)
+    ys, xs = ys[on_surface], xs[on_surface]
+    if ys.size == 0:
+        return 0
+    tgfb = model.fields.at("tgfb", ys, xs)
+    wnt = model.fields.at("wnt_antagonist", ys, xs)
+    prob = (params.osteoblast_recruitment_per_day * model.modifiers.osteoblast_recruitment
+            * tgfb / (tgfb + params.osteoblast_tgfb_half_pM)
+            * params.osteoblast_wnt_half_pM / (params.osteoblast_wnt_half_pM + wnt))
+    chosen = np.flatnonzero(model.rng.random(ys.size) < prob)
+    for i in chosen:
+        y, x = int(ys[i]), int(xs[i])
+        Osteoblast(model, (y, x), int(tissue.cavity[y, x]))
+    return chosen.size
+
+
+def _touches_matrix(kind: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """Whether each voxel (ys[i], xs[i]) has a matrix 4-neighbour (vectorised)."""
+    ny, nx = kind.shape
+    out = np.zeros(ys.size, dtype=bool)
+    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
+        v, u = ys + dy, xs + dx
+        inside = (v >= 0) & (v < ny) & (u >= 0) & (u < nx)
+        out[inside] |= kind[v[inside], u[inside]] != 0
+    return out

@@ -1,0 +1,92 @@
+"""Who secretes what: the daily source maps of the signal fields.
+
+Sources are amounts per day expressed as the concentration they would add within one
+voxel (pM/day); :mod:`bonegrid.fields` diffuses and decays them. All systemic effects
+enter through :class:`~bonegrid.effects.CellModifiers`.
+
+- RANKL: viable osteocytes (low, raised by disuse), apoptotic osteocytes (high: targeted
+  remodeling), and lining/stromal cells on every bone surface (low background: random
+  remodeling); all scaled by the systemic RANKL modifier (PTH, estrogen loss,
+  glucocorticoid, cytokines, thyroid).
+- OPG: osteoblasts, and stromal cells in marrow (background); scaled by the OPG modifier.
+- TGF-beta: latent TGF-beta released into the cavity by resorption and activated over
+  the reversal phase (first-order, ``tgfb_activation_per_day``).
+- Wnt antagonists: sclerostin from viable osteocytes (suppressed by PTH and loading).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from bonegrid.agents.osteocyte import APOPTOTIC, VIABLE
+from bonegrid.effects import CellModifiers
+from bonegrid.parameters import ParameterSet, param
+
+
+@dataclasses.dataclass(frozen=True)
+class SecretionParameters(ParameterSet):
+    """Secretion rates per cell (pM/day within one voxel)."""
+
+    rankl_osteocyte_pM_per_day: float = param(
+        200.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{R,Ot}",
+        doc="RANKL from a viable osteocyte", source="calibrated: Nakashima 2011 (osteocytes are the main RANKL source)")
+    rankl_apoptotic_osteocyte_pM_per_day: float = param(
+        1.5e5, unit="pM/day", low=0.0, high=1e12, symbol="s_{R,apo}",
+        doc="RANKL from an apoptotic osteocyte (targeted remodeling signal)",
+        source="calibrated: Kennedy 2012 (apoptotic osteocytes drive RANKL in neighbours)")
+    rankl_surface_pM_per_day: float = param(
+        60.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{R,S}",
+        doc="RANKL from lining and stromal cells per bone-surface voxel (random remodeling)",
+        source="calibrated: a few random BMUs per slice-year (Parfitt 2002: ~30% of BMUs are random)")
+    opg_osteoblast_pM_per_day: float = param(
+        2000.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{O,Ob}",
+        doc="OPG from an active osteoblast", source="modelling choice; Pivonka et al. 2008 (osteoblasts make OPG)")
+    opg_marrow_pM_per_day: float = param(
+        200.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{O,M}",
+        doc="OPG from stromal cells per marrow voxel (background decoy)",
+        source="calibrated: free RANKL background below K_D")
+    sclerostin_osteocyte_pM_per_day: float = param(
+        100.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{S}",
+        doc="sclerostin from a viable osteocyte", source="modelling choice; Poole 2005")
+    tgfb_release_pM_per_voxel: float = param(
+        2000.0, unit="pM per voxel resorbed", low=0.0, high=1e9, symbol="q_T",
+        doc="latent TGF-beta freed from one resorbed voxel of matrix",
+        source="modelling choice; Pfeilschifter & Mundy 1987 (bone matrix stores TGF-beta)")
+    tgfb_activation_per_day: float = param(
+        0.05, unit="1/day", low=0.0, high=10.0, symbol="k_{act}",
+        doc="fraction of the cavity's latent TGF-beta activated per day (sets the reversal window)",
+        source="modelling choice: activation over the ~3-week reversal/early formation phase")
+
+
+def source_maps(model, mods: CellModifiers, params: SecretionParameters,
+                tgfb_activated: np.ndarray) -> dict[str, np.ndarray]:
+    """Assemble today's secretion maps, each (ny, nx) float64, pM/day.
+
+    Parameters
+    ----------
+    model : BoneModel
+        Reads tissue layers, osteocyte states and osteoblast positions (never writes).
+    mods : CellModifiers
+        Today's systemic effects.
+    params : SecretionParameters
+    tgfb_activated : (ny, nx) float ndarray
+        Latent TGF-beta activated today (from :meth:`Tissue.decay_latent_tgfb`), pM/day.
+    """
+    p = params
+    tissue = model.tissue
+    state = model.osteocytes.state
+    rankl = np.zeros(tissue.shape)
+    rankl[state == VIABLE] = p.rankl_osteocyte_pM_per_day * mods.osteocyte_rankl
+    rankl[state == APOPTOTIC] = p.rankl_apoptotic_osteocyte_pM_per_day
+    rankl[tissue.surface_marrow()] += p.rankl_surface_pM_per_day
+    rankl *= mods.rankl
+
+    opg = np.where(tissue.kind == 0, p.opg_marrow_pM_per_day, 0.0)
+    ys, xs = model.osteoblast_positions()
+    np.add.at(opg, (ys, xs), p.opg_osteoblast_pM_per_day)
+    opg *= mods.opg
+
+    sclerostin = np.where(state == VIABLE, p.sclerostin_osteocyte_pM_per_day * mods.sclerostin, 0.0)
+    return {"rankl": rankl, "opg": opg, "tgfb": tgfb_activated, "wnt_antagonist": sclerostin}

@@ -1,0 +1,282 @@
+"""Voxel state of the bone slice: kind, mineral, formation day, cavities; mineralisation.
+
+Each voxel of the ``(ny, nx)`` grid is marrow, osteoid (unmineralised matrix) or
+mineralised bone. The arrays are Mesa property layers (``mesa.discrete_space.PropertyLayer``)
+updated in place, so visualisation and data collection see the same memory.
+
+The remodeling cavity is recorded where it is made: a voxel resorbed by an osteoclast keeps
+the id of its remodeling unit (``cavity``) and its depth below the pre-existing surface
+(``cavity_depth``) until an osteoblast refills it. The set of such voxels is the cavity
+bounded by its cement (reversal) line; refilling stops where it ends.
+
+Mineralisation (step 5 of the day): osteoid older than the mineralisation lag starts to
+mineralise with daily probability equal to the mineral supply ``phi`` (the serum Ca x P
+factor from :mod:`bonegrid.physiology`); once started, mineral fraction ``m`` follows
+
+    dm/dt = phi * k_p * max(m_p - m, 0) + k_s * (1 - m)
+
+(primary mineralisation to ``m_p`` within days, then slow secondary mineralisation to 1).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from mesa.discrete_space import PropertyLayer
+
+from bonegrid.parameters import ParameterSet, param
+
+MARROW, OSTEOID, BONE = 0, 1, 2
+"""Voxel kinds (values of the ``kind`` layer)."""
+
+NEIGHBOURS_4 = ((-1, 0), (1, 0), (0, -1), (0, 1))
+NEIGHBOURS_8 = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class TissueParameters(ParameterSet):
+    """Matrix maturation: mineralisation lag and kinetics, initial matrix age."""
+
+    mineralisation_lag_days: float = param(
+        10.0, unit="day", low=0.0, high=200.0, symbol="\\tau_{Mlt}",
+        doc="age of osteoid before mineralisation can start (healthy supply)",
+        source="Eriksen 1994; reference.md: lag ~8 days, normal 8-15")
+    primary_mineralisation_per_day: float = param(
+        0.25, unit="1/day", low=0.0, high=5.0, symbol="k_p",
+        doc="rate constant of primary mineralisation (to ~70% within ~1-2 weeks)",
+        source="Martinez-Reina & Pivonka 2019 (approx.: primary phase days)")
+    primary_mineral_fraction: float = param(
+        0.7, unit="1", low=0.1, high=1.0, symbol="m_p",
+        doc="mineral fraction reached by primary mineralisation",
+        source="Martinez-Reina & Pivonka 2019 (~60-70% of maximum)")
+    secondary_mineralisation_per_day: float = param(
+        0.004, unit="1/day", low=0.0, high=1.0, symbol="k_s",
+        doc="rate constant of secondary mineralisation (months to years)",
+        source="Martinez-Reina & Pivonka 2019 (approx.: secondary phase ~1-2 years)")
+    initial_matrix_age_years: float = param(
+        4.0, unit="year", low=0.1, high=50.0, symbol="\\bar a_0",
+        doc="mean age of the starting matrix (exponential ages; 1/turnover)",
+        source="calibrated: 1 / (25%/year trabecular turnover), Parfitt")
+
+
+def touches(mask: np.ndarray) -> np.ndarray:
+    """Voxels 4-adjacent to ``mask`` (not including ``mask`` itself unless adjacent to it).
+
+    Parameters
+    ----------
+    mask : (ny, nx) bool ndarray
+
+    Returns
+    -------
+    (ny, nx) bool ndarray
+        True where at least one 4-neighbour is True; the slice border has no outside neighbours.
+    """
+    out = np.zeros_like(mask)
+    out[1:, :] |= mask[:-1, :]
+    out[:-1, :] |= mask[1:, :]
+    out[:, 1:] |= mask[:, :-1]
+    out[:, :-1] |= mask[:, 1:]
+    return out
+
+
+class Tissue:
+    """The voxel grid of one slice and the operations cells perform on it.
+
+    Parameters
+    ----------
+    bone : (ny, nx) bool ndarray
+        Starting mineralised bone (True) and marrow (False).
+    voxel_size_um : float
+        Voxel edge, µm.
+    params : TissueParameters
+    rng : numpy.random.Generator
+        The model's generator (initial matrix ages and mineralisation onsets).
+    start_day : float
+        Model day at which the slice is created (matrix ages are counted back from it).
+
+    Attributes
+    ----------
+    kind : (ny, nx) int8 ndarray
+        MARROW, OSTEOID or BONE.
+    mineral : (ny, nx) float64 ndarray
+        Mineral fraction of full mineralisation, 0..1 (0 for marrow and osteoid).
+    formed_day : (ny, nx) float64 ndarray
+        Day the matrix was deposited (negative: before the run); NaN for marrow.
+    cavity : (ny, nx) int32 ndarray
+        Id of the remodeling unit that resorbed this marrow voxel and has not refilled it; 0 otherwise.
+    cavity_depth : (ny, nx) int16 ndarray
+        Depth of a cavity voxel below the pre-existing surface, in voxels (0 outside cavities).
+    eroded_day : (ny, nx) float64 ndarray
+        Day a cavity voxel was resorbed (NaN outside cavities).
+    latent_tgfb : (ny, nx) float64 ndarray
+        Matrix-derived TGF-beta released by resorption and not yet activated, pM (in one voxel).
+    occupied : (ny, nx) int8 ndarray
+        1 where a bone-surface cell (osteoclast or osteoblast) sits, else 0.
+    """
+
+    LAYERS = ("kind", "mineral", "formed_day", "cavity", "cavity_depth", "eroded_day",
+              "latent_tgfb", "occupied")
+
+    def __init__(self, bone: np.ndarray, voxel_size_um: float, params: TissueParameters,
+                 rng: np.random.Generator, start_day: float = 0.0) -> None:
+        shape = bone.shape
+        self.shape = shape
+        self.voxel_size_um = float(voxel_size_um)
+        self.params = params
+        self.rng = rng
+        spec = dict(kind=(MARROW, np.int8), mineral=(0.0, np.float64), formed_day=(np.nan, np.float64),
+                    cavity=(0, np.int32), cavity_depth=(0, np.int16), eroded_day=(np.nan, np.float64),
+                    latent_tgfb=(0.0, np.float64), occupied=(0, np.int8))
+        self.layers: dict[str, PropertyLayer] = {}
+        for name in self.LAYERS:
+            default, dtype = spec[name]
+            layer = PropertyLayer(name, shape, default_value=0, dtype=dtype)
+            layer.data[:] = default
+            self.layers[name] = layer
+            setattr(self, name, layer.data)
+        self.kind[bone] = BONE
+        n = int(bone.sum())
+        age_days = rng.exponential(params.initial_matrix_age_years * 365.25, size=n)
+        self.formed_day[bone] = start_day - age_days
+        self.mineral[bone] = self.equilibrium_mineral(age_days)
+        young = bone & (self.mineral == 0.0)  # matrix younger than the lag is still osteoid
+        self.kind[young] = OSTEOID
+        self.n_matrix = n
+        self.n_osteoid = int(young.sum())
+
+    # ------------------------------------------------------------------ state
+    def equilibrium_mineral(self, age_days: np.ndarray) -> np.ndarray:
+        """Mineral fraction of matrix of a given age under healthy supply (phi = 1).
+
+        Closed form used for the starting slice, with ``a`` the time since the lag ended:
+        ``m = m_p (1 - exp(-k_p a)) + (1 - m_p)(1 - exp(-k_s a))`` (primary then secondary
+        mineralisation; a close approximation of the daily rule when k_p >> k_s).
+        """
+        p = self.params
+        after = np.clip(age_days - p.mineralisation_lag_days, 0.0, None)
+        m = (p.primary_mineral_fraction * -np.expm1(-p.primary_mineralisation_per_day * after)
+             + (1.0 - p.primary_mineral_fraction) * -np.expm1(-p.secondary_mineralisation_per_day * after))
+        return np.where(age_days >= p.mineralisation_lag_days, np.maximum(m, 1e-6), 0.0)
+
+    @property
+    def bone_volume_fraction(self) -> float:
+        """BV/TV: matrix (osteoid + mineralised bone) voxels over all voxels."""
+        return self.n_matrix / self.kind.size
+
+    @property
+    def osteoid_fraction(self) -> float:
+        """OV/BV: osteoid voxels over matrix voxels."""
+        return self.n_osteoid / self.n_matrix if self.n_matrix else 0.0
+
+    def mineral_mass(self) -> float:
+        """Sum of mineral fractions over the slice (voxel-equivalents of full mineral)."""
+        return float(self.mineral.sum())
+
+    def in_grid(self, y: int, x: int) -> bool:
+        """Whether (y, x) lies inside the slice."""
+        return 0 <= y < self.shape[0] and 0 <= x < self.shape[1]
+
+    def is_matrix_adjacent(self, y: int, x: int) -> bool:
+        """Whether voxel (y, x) has a 4-neighbour of osteoid or bone."""
+        kind = self.kind
+        ny, nx = self.shape
+        return ((y > 0 and kind[y - 1, x] != MARROW) or (y < ny - 1 and kind[y + 1, x] != MARROW)
+                or (x > 0 and kind[y, x - 1] != MARROW) or (x < nx - 1 and kind[y, x + 1] != MARROW))
+
+    def surface_marrow(self, of_kind: int | None = None) -> np.ndarray:
+        """Marrow voxels 4-adjacent to matrix (``of_kind=None``) or to one kind, (ny, nx) bool."""
+        target = self.kind != MARROW if of_kind is None else self.kind == of_kind
+        return touches(target) & (self.kind == MARROW)
+
+    # -------------------------------------------------------------- cell work
+    def resorb(self, y: int, x: int, unit: int, depth: int, day: float, tgfb_release_pM: float) -> float:
+        """Remove the mineralised voxel (y, x); return the mineral released (voxel-equivalents).
+
+        The voxel becomes marrow in cavity ``unit`` at ``depth`` below the old surface and
+        releases matrix-bound TGF-beta (``tgfb_release_pM``) into ``latent_tgfb``.
+        """
+        if self.kind[y, x] != BONE:
+            raise ValueError(f"voxel {(y, x)} is not mineralised bone; osteoclasts resorb only mineralised bone")
+        released = float(self.mineral[y, x])
+        self.kind[y, x] = MARROW
+        self.mineral[y, x] = 0.0
+        self.formed_day[y, x] = np.nan
+        self.cavity[y, x] = unit
+        self.cavity_depth[y, x] = depth
+        self.eroded_day[y, x] = day
+        self.latent_tgfb[y, x] += tgfb_release_pM
+        self.n_matrix -= 1
+        return released
+
+    def deposit_osteoid(self, y: int, x: int, day: float) -> int:
+        """Fill cavity voxel (y, x) with osteoid laid down on ``day``; return the unit id it belonged to."""
+        if self.kind[y, x] != MARROW:
+            raise ValueError(f"voxel {(y, x)} is not marrow; osteoid is laid only into cavities")
+        unit = int(self.cavity[y, x])
+        self.kind[y, x] = OSTEOID
+        self.formed_day[y, x] = day
+        self.cavity[y, x] = 0
+        self.cavity_depth[y, x] = 0
+        self.eroded_day[y, x] = np.nan
+        self.latent_tgfb[y, x] = 0.0
+        self.n_matrix += 1
+        self.n_osteoid += 1
+        return unit
+
+    def resorption_depth(self, y: int, x: int) -> int:
+        """Depth (voxels below the pre-existing surface) voxel (y, x) would have once resorbed.
+
+        One more than the shallowest marrow 4-neighbour's cavity depth (0 for marrow that is not
+        a cavity); a large number if it has no marrow neighbour.
+        """
+        kind, depth = self.kind, self.cavity_depth
+        ny, nx = self.shape
+        best = 1 << 14
+        for dy, dx in NEIGHBOURS_4:
+            v, u = y + dy, x + dx
+            if 0 <= v < ny and 0 <= u < nx and kind[v, u] == MARROW and depth[v, u] < best:
+                best = int(depth[v, u])
+        return best + 1
+
+    # ---------------------------------------------------------- mineralisation
+    def mineralise(self, day: float, supply: float, max_mineral: float) -> float:
+        """Advance mineralisation by one day; return the mineral taken up (voxel-equivalents).
+
+        Parameters
+        ----------
+        day : float
+            Today.
+        supply : float
+            Mineral supply factor phi in [0, 1] (serum Ca x P relative to normal).
+        max_mineral : float
+            Upper bound on today's uptake (the calcium the exchangeable pool can give, in
+            voxel-equivalents); growth is scaled down uniformly if demand exceeds it.
+        """
+        p = self.params
+        if self.n_osteoid:
+            ready = (self.kind == OSTEOID) & (day - self.formed_day >= p.mineralisation_lag_days)
+            idx = np.flatnonzero(ready)
+            if idx.size:
+                onset = idx[self.rng.random(idx.size) < supply]
+                self.kind.flat[onset] = BONE
+                self.n_osteoid -= onset.size
+        growing = np.flatnonzero((self.kind == BONE) & (self.mineral < 0.999))
+        if growing.size == 0:
+            return 0.0
+        m = self.mineral.flat[growing]
+        dm = (supply * p.primary_mineralisation_per_day * np.clip(p.primary_mineral_fraction - m, 0.0, None)
+              + p.secondary_mineralisation_per_day * (1.0 - m))
+        dm = np.minimum(dm, 1.0 - m)
+        demand = float(dm.sum())
+        if demand > max_mineral:
+            dm *= max_mineral / demand
+            demand = max_mineral
+        self.mineral.flat[growing] = m + dm
+        return demand
+
+    def decay_latent_tgfb(self, fraction_released: float) -> np.ndarray:
+        """Activate a fraction of latent TGF-beta; return the activated amount map, pM/day (in one voxel)."""
+        released = self.latent_tgfb * fraction_released
+        self.latent_tgfb -= released
+        return released

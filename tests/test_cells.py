@@ -1,0 +1,163 @@
+"""Each cell type's rule in isolation on small hand-made grids."""
+
+import numpy as np
+import pytest
+from conftest import half_bone, quiet_model
+
+from bonegrid.agents.osteoblast import Osteoblast
+from bonegrid.agents.osteoclast import Osteoclast
+from bonegrid.agents.osteocyte import APOPTOTIC, EMPTY, VIABLE
+from bonegrid.tissue import BONE, MARROW, OSTEOID, Tissue, TissueParameters, touches
+
+
+def dig_cavity(model, rows, cols):
+    """Resorb a rectangular cavity below a flat surface at row rows.start; return its unit id."""
+    unit = model.units.open(model.day)
+    for y in rows:
+        for x in cols:
+            model.tissue.resorb(y, x, unit, y - rows.start + 1, model.day, 0.0)
+            model.units.record_resorption(unit, model.day)
+    return unit
+
+
+def line_osteoblasts(model, unit):
+    """Put an osteoblast on every cavity voxel that touches matrix."""
+    t = model.tissue
+    free = (t.cavity == unit) & touches(t.kind != MARROW)
+    for y, x in np.argwhere(free):
+        Osteoblast(model, (int(y), int(x)), unit)
+    return int(free.sum())
+
+
+def test_osteoclast_next_to_bone_resorbs_it_to_bounded_depth():
+    m = quiet_model(half_bone(), osteoclast_tgfb_apoptosis_per_day=0.0, osteoclast_lifespan_days=200.0,
+                    osteoclast_lifespan_shape=100.0)
+    Osteoclast(m, (19, 20), m.units.open(m.day))
+    before = m.tissue.n_matrix
+    m.run(10)
+    rate = m.params.osteoclast.osteoclast_resorption_um2_per_day / 100.0  # voxels/day at 10 um
+    assert before - m.tissue.n_matrix == pytest.approx(10 * rate, abs=1)
+    rows = np.nonzero(m.tissue.cavity)[0]
+    assert rows.min() == 20 and rows.max() <= 24  # 50 um = 5 voxels below the old surface
+    assert m.tissue.cavity_depth.max() <= 5
+
+
+def test_osteoclast_travels_as_a_front_leaving_a_trench():
+    m = quiet_model(half_bone(60, 20), osteoclast_tgfb_apoptosis_per_day=0.0, osteoclast_lifespan_days=200.0,
+                    osteoclast_lifespan_shape=100.0)
+    Osteoclast(m, (19, 30), m.units.open(m.day))
+    m.run(30)
+    cols = np.nonzero(m.tissue.cavity.any(axis=0))[0]
+    assert cols.size >= 12          # the pit widened along the surface, not a shaft
+    assert np.nonzero(m.tissue.cavity)[0].max() <= 24
+
+
+def test_osteoclast_never_resorbs_osteoid():
+    bone = half_bone()
+    m = quiet_model(bone, osteoclast_tgfb_apoptosis_per_day=0.0, osteoclast_lifespan_days=200.0)
+    t = m.tissue
+    t.kind[20:22, :] = OSTEOID
+    t.mineral[20:22, :] = 0.0
+    t.formed_day[20:22, :] = m.day
+    t.n_osteoid = int((t.kind == OSTEOID).sum())
+    Osteoclast(m, (19, 20), m.units.open(m.day))
+    before = t.n_matrix
+    m.run(5)  # shorter than the mineralisation lag
+    assert t.n_matrix == before
+    assert (t.kind[20:22] == OSTEOID).all()
+
+
+def test_osteoblasts_refill_a_cavity_and_stop_where_it_ends():
+    m = quiet_model(half_bone(), osteoblast_lifespan_days=1000.0, osteoblast_lifespan_shape=100.0)
+    t = m.tissue
+    before = t.n_matrix
+    unit = dig_cavity(m, range(20, 25), range(10, 30))
+    assert t.n_matrix == before - 100
+    line_osteoblasts(m, unit)
+    m.run(250)
+    assert np.count_nonzero(t.cavity) == 0          # the cavity is refilled ...
+    assert t.n_matrix == before                     # ... to exactly its cement-line extent
+    assert (t.kind[:20] == MARROW).all()            # nothing laid above the old surface
+    assert len(m.osteoblasts) == 0                  # idle osteoblasts retired
+    assert m.units.units[unit].refill == 1.0
+
+
+def test_short_lived_osteoblasts_leave_a_deficit():
+    refills = {}
+    for lifespan in (1000.0, 30.0):
+        m = quiet_model(half_bone(), osteoblast_lifespan_days=lifespan, osteoblast_lifespan_shape=100.0)
+        unit = dig_cavity(m, range(20, 25), range(10, 30))
+        line_osteoblasts(m, unit)
+        m.run(250)
+        refills[lifespan] = m.units.units[unit].refill
+    assert refills[1000.0] == 1.0
+    # ~30 days at 0.65 um/day lays ~2 of the 5 layers per osteoblast
+    assert 0.2 < refills[30.0] < 0.8
+
+
+def test_formation_time_follows_apposition_rate():
+    m = quiet_model(half_bone(), osteoblast_lifespan_days=1000.0, osteoblast_lifespan_shape=100.0)
+    unit = dig_cavity(m, range(20, 25), range(10, 30))
+    line_osteoblasts(m, unit)
+    m.run(250)
+    u = m.units.units[unit]
+    per_layer = 10.0 / m.params.osteoblast.osteoblast_apposition_um_per_day
+    assert 4 * per_layer <= u.formation_days <= 7 * per_layer
+
+
+def test_osteoid_does_not_mineralise_before_the_lag():
+    params = TissueParameters(mineralisation_lag_days=10.0)
+    t = Tissue(half_bone(20, 10), 10.0, params, np.random.default_rng(0), start_day=0.0)
+    t.resorb(10, 5, 1, 1, 0.0, 0.0)
+    t.deposit_osteoid(10, 5, 0.0)
+    for day in range(1, 10):
+        t.mineralise(day, supply=1.0, max_mineral=np.inf)
+        assert t.kind[10, 5] == OSTEOID and t.mineral[10, 5] == 0.0
+    t.mineralise(10, supply=1.0, max_mineral=np.inf)
+    assert t.kind[10, 5] == BONE and t.mineral[10, 5] > 0.0
+    # with no mineral supply osteoid stays osteoid however old
+    t.resorb(10, 6, 1, 1, 0.0, 0.0)
+    t.deposit_osteoid(10, 6, 0.0)
+    for day in range(11, 60):
+        t.mineralise(day, supply=0.0, max_mineral=np.inf)
+    assert t.kind[10, 6] == OSTEOID
+
+
+def test_mineralisation_never_takes_more_than_supplied():
+    t = Tissue(half_bone(20, 10), 10.0, TissueParameters(), np.random.default_rng(0), start_day=0.0)
+    t.mineral[t.kind == BONE] = 0.5
+    taken = t.mineralise(1.0, supply=1.0, max_mineral=3.0)
+    assert taken == pytest.approx(3.0)
+    assert t.mineral.sum() == pytest.approx(0.5 * (t.kind == BONE).sum() + 3.0)
+
+
+def test_osteocyte_apoptosis_leaves_empty_lacunae_and_resorption_removes_cells():
+    m = quiet_model(half_bone(), osteocyte_apoptosis_per_year=365.0, osteocyte_apoptotic_days=5.0)
+    net = m.osteocytes
+    for x in range(5, 35, 3):
+        net.add(30, x, m.day)
+    assert net.counts()[0] == 10
+    m.run(2)
+    assert net.counts()[0] == 0 and net.counts()[1] == 10   # all entered apoptosis
+    assert len(net.agents) == 10
+    m.run(6)
+    assert net.counts() == (0, 0, 10)                        # empty lacunae, agents gone
+    assert len(net.agents) == 0
+    # an osteocyte whose voxel is resorbed goes with it
+    net.add(20, 20, m.day)
+    m.resorb(Osteoclast(m, (19, 20), m.units.open(m.day)), 20, 20, 1)
+    assert net.state[20, 20] == 0 and (20, 20) not in net.agents
+    assert VIABLE != APOPTOTIC != EMPTY
+
+
+def test_buried_osteoblasts_become_osteocytes():
+    m = quiet_model(half_bone(), osteoblast_lifespan_days=1000.0, osteoblast_burial_probability=0.5)
+    unit = dig_cavity(m, range(20, 25), range(10, 30))
+    line_osteoblasts(m, unit)
+    before = len(m.osteocytes.agents)
+    m.run(120)
+    buried = m.osteoblast_fates["buried"]
+    assert buried > 0
+    assert len(m.osteocytes.agents) == before + buried
+    ys, xs = np.nonzero(m.osteocytes.state)
+    assert (m.tissue.kind[ys, xs] != MARROW).all()
