@@ -7,8 +7,8 @@ may gain an osteoclast (precursors fusing) with daily probability
 
 (RANK occupancy by free RANKL; the steep power n makes a dying osteocyte's local signal
 start a unit while the background allows only occasional random remodeling). A new
-osteoclast joins the unit of a working osteoclast within ``bmu_join_radius_um``, else it
-opens a new unit.
+osteoclast joins the unit of a working osteoclast within ``bmu_join_radius_um``, or of a
+cavity there still in its resorption phase; else it opens a new unit.
 
 Osteoblast recruitment: every cavity voxel that touches matrix, is free, and was resorbed
 at least ``reversal_days`` ago (the reversal phase) may gain an osteoblast with probability
@@ -73,23 +73,42 @@ def recruit_osteoclasts(model, params: RecruitmentParameters) -> int:
     theta = model.rank_occupancy_at(ys, xs)
     prob = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * theta**params.osteoclastogenesis_hill
     chosen = np.flatnonzero(model.rng.random(sites.size) < prob)
-    radius2 = (params.bmu_join_radius_um / tissue.voxel_size_um) ** 2
     working = [(c.pos, c.unit) for c in model.osteoclasts]
     for i in chosen:
         y, x = int(ys[i]), int(xs[i])
         if tissue.occupied[y, x]:
             continue
-        unit = 0
-        best = radius2
-        for (v, u), uid in working:
-            d2 = (v - y) ** 2 + (u - x) ** 2
-            if d2 <= best:
-                unit, best = uid, d2
+        unit = _unit_to_join(model, y, x, working, params)
         if unit == 0:
             unit = model.units.open(model.day)
         Osteoclast(model, (y, x), unit)
         working.append(((y, x), unit))
     return chosen.size
+
+
+def _unit_to_join(model, y: int, x: int, working: list, params: RecruitmentParameters) -> int:
+    """Unit a new osteoclast at (y, x) belongs to: that of the nearest working osteoclast within
+    ``bmu_join_radius_um``, else that of the most recently resorbed cavity within the radius
+    still in its resorption phase (resorbed less than ``reversal_days`` ago); 0 for a new unit."""
+    tissue = model.tissue
+    r = params.bmu_join_radius_um / tissue.voxel_size_um
+    unit, best = 0, r * r
+    for (v, u), uid in working:
+        d2 = (v - y) ** 2 + (u - x) ** 2
+        if d2 <= best:
+            unit, best = uid, d2
+    if unit:
+        return unit
+    k = int(r)
+    y0, x0 = max(0, y - k), max(0, x - k)
+    window = tissue.cavity[y0:y + k + 1, x0:x + k + 1]
+    ids = np.unique(window[window > 0])
+    latest = model.day - params.reversal_days
+    for uid in ids:
+        last = model.units.units[int(uid)].last_resorption_day
+        if last >= latest:
+            unit, latest = int(uid), last
+    return unit
 
 
 def recruit_osteoblasts(model, params: RecruitmentParameters) -> int:
@@ -116,7 +135,9 @@ def recruit_osteoblasts(model, params: RecruitmentParameters) -> int:
     chosen = np.flatnonzero(model.rng.random(ys.size) < prob)
     for i in chosen:
         y, x = int(ys[i]), int(xs[i])
-        Osteoblast(model, (y, x), int(tissue.cavity[y, x]))
+        unit = int(tissue.cavity[y, x])
+        Osteoblast(model, (y, x), unit)
+        model.units.units[unit].osteoblasts_recruited += 1
     return chosen.size
 
 

@@ -16,7 +16,11 @@ import math
 
 @dataclasses.dataclass
 class RemodelingUnit:
-    """One BMU's record. Days are model days; voxel counts are in voxels."""
+    """One BMU's record. Days are model days; voxel counts are in voxels.
+
+    ``osteoclasts``/``osteoblasts`` count the cells working for it now;
+    ``osteoclasts_formed``/``osteoblasts_recruited`` count all it ever had.
+    """
 
     id: int
     origin_day: float
@@ -24,6 +28,8 @@ class RemodelingUnit:
     formed: int = 0
     osteoclasts: int = 0
     osteoblasts: int = 0
+    osteoclasts_formed: int = 0
+    osteoblasts_recruited: int = 0
     first_resorption_day: float = math.nan
     last_resorption_day: float = math.nan
     first_formation_day: float = math.nan

@@ -85,7 +85,9 @@ class Osteoclast(mesa.Agent):
         self._rate = p.osteoclast_resorption_um2_per_day / vox**2
         self._moves = max(0, round(p.osteoclast_speed_um_per_day / vox))
         model.tissue.occupied[pos] = 1
-        model.units.units[unit].osteoclasts += 1
+        record = model.units.units[unit]
+        record.osteoclasts += 1
+        record.osteoclasts_formed += 1
 
     def step(self) -> None:
         """Live one day: maybe die, else resorb and travel."""

@@ -1,0 +1,25 @@
+"""docs/model.md carries the parameter tables generated from the code."""
+
+from bonegrid import paramdocs
+from bonegrid.model import ModelParameters
+
+
+def test_model_doc_tables_are_current():
+    text = paramdocs.DOC.read_text()
+    assert paramdocs.update(text) == text, "run: python -m bonegrid.paramdocs"
+
+
+def test_every_parameter_is_documented_with_unit_and_source():
+    text = paramdocs.DOC.read_text()
+    for group in ModelParameters.groups().values():
+        import dataclasses
+        for f in dataclasses.fields(group):
+            assert f"`{f.name}`" in text
+            assert f.metadata["unit"] and f.metadata["source"] and f.metadata["doc"], f.name
+
+
+def test_odd_sections_present():
+    text = paramdocs.DOC.read_text()
+    for heading in ("Purpose and patterns", "Entities, state variables and scales", "Process overview and scheduling",
+                    "Design concepts", "Initialization", "Input data", "Submodels"):
+        assert heading in text, heading
