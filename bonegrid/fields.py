@@ -175,7 +175,13 @@ def coarsening_factor(shape: tuple[int, int], voxel_size_um: float, field_mesh_u
     return 1
 
 
-def free_rankl(rankl_total: np.ndarray, opg_total: np.ndarray, association_per_pM: float) -> np.ndarray:
+def free_rankl(
+    rankl_total: np.ndarray,
+    opg_total: np.ndarray,
+    association_per_pM: float,
+    *,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
     r"""Free RANKL left after binding to the decoy receptor OPG (exact mass action).
 
     With totals :math:`R_T`, :math:`O_T` and association constant :math:`K_A`, the complex
@@ -186,22 +192,31 @@ def free_rankl(rankl_total: np.ndarray, opg_total: np.ndarray, association_per_p
 
         x = \frac{2 K_A R_T O_T}{b + \sqrt{b^2 - 4 K_A^2 R_T O_T}}, \qquad b = K_A (R_T + O_T) + 1,
 
-    and free RANKL is :math:`R_T - x`. To stay accurate when nearly all RANKL is bound
-    (:math:`K_A O_T \gg 1`, where :math:`R_T - x` would cancel), free RANKL :math:`r` is
-    computed from its own quadratic :math:`K_A r^2 + \beta r - R_T = 0`,
-    :math:`\beta = 1 + K_A (O_T - R_T)`, with the discriminant written as the sum
-    :math:`b^2 - 4K_A^2 R_T O_T = \beta^2 + 4 K_A R_T` and the root chosen without
-    cancellation for either sign of :math:`\beta`. Receptor RANK is not subtracted (it is
-    read out by :func:`rank_occupancy`, not treated as a sink).
+    and free RANKL is :math:`r = R_T - x`. To stay accurate when nearly all RANKL is bound
+    (:math:`K_A O_T \gg 1`, where :math:`R_T - x` would cancel), :math:`r` is computed from
+    its own quadratic :math:`K_A r^2 + \beta r - R_T = 0`, :math:`\beta = 1 + K_A (O_T - R_T)`,
+    whose discriminant is the sum :math:`\beta^2 + 4 K_A R_T` (equal to
+    :math:`b^2 - 4K_A^2 R_T O_T`):
+
+    .. math::
+
+        r = \frac{2 R_T}{\beta + \sqrt{\beta^2 + 4 K_A R_T}} \quad (\beta \ge 0), \qquad
+        r = \frac{\sqrt{\beta^2 + 4 K_A R_T} - \beta}{2 K_A} \quad (\beta < 0),
+
+    each free of cancellation on its branch (:math:`\beta < 0` only when RANKL exceeds OPG
+    by more than :math:`1/K_A`). RANK is not subtracted: it is read out by
+    :func:`rank_occupancy`, not treated as a sink.
 
     Parameters
     ----------
     rankl_total : ndarray, pM
         Total RANKL :math:`R_T` (free + bound to OPG), non-negative.
     opg_total : ndarray, pM
-        Total OPG :math:`O_T`, non-negative; broadcast against ``rankl_total``.
+        Total OPG :math:`O_T`, non-negative; same shape as ``rankl_total`` or broadcastable.
     association_per_pM : float, 1/pM
         :math:`K_A` of RANKL–OPG.
+    out : float ndarray, optional
+        Array of the broadcast shape to write the result into.
 
     Returns
     -------
@@ -210,16 +225,27 @@ def free_rankl(rankl_total: np.ndarray, opg_total: np.ndarray, association_per_p
 
     """
     r_t = np.asarray(rankl_total, dtype=float)
+    o_t = np.asarray(opg_total, dtype=float)
     k = float(association_per_pM)
-    beta = k * (np.asarray(opg_total, dtype=float) - r_t)
+    shape = np.broadcast_shapes(r_t.shape, o_t.shape)
+    beta = np.subtract(o_t, r_t, out=np.empty(shape))  # explicit out: stays an array for 0-d input
+    beta *= k
     beta += 1.0
-    disc = np.sqrt(beta * beta + (4.0 * k) * r_t)
-    out = np.empty(np.broadcast_shapes(r_t.shape, beta.shape))
-    excess_opg = beta >= 0.0
-    np.divide(2.0 * r_t, beta + disc, out=out, where=excess_opg)  # r = 2R/(β + √·)
-    if k > 0.0:  # β < 0 only if K_A > 0 and R_T > O_T + 1/K_A
-        np.divide(disc - beta, 2.0 * k, out=out, where=~excess_opg)  # r = (√· − β)/(2K_A)
-    return np.clip(out, 0.0, r_t, out=out)
+    disc = np.multiply(beta, beta, out=np.empty(shape))
+    disc += (4.0 * k) * r_t
+    np.sqrt(disc, out=disc)
+    if out is None:
+        out = np.empty(shape)
+    if k == 0.0 or beta.min(initial=0.0) >= 0.0:  # usual case: OPG is not outnumbered
+        disc += beta
+        np.divide(r_t, disc, out=out)
+        out *= 2.0
+    else:
+        excess_opg = beta >= 0.0
+        np.divide(2.0 * r_t, beta + disc, out=out, where=excess_opg)
+        np.divide(disc - beta, 2.0 * k, out=out, where=~excess_opg)
+    np.minimum(out, r_t, out=out)  # round-off only
+    return np.maximum(out, 0.0, out=out)
 
 
 def rank_occupancy(free_rankl: np.ndarray, dissociation_pM: float) -> np.ndarray:
@@ -376,8 +402,8 @@ class FieldSolver:
         for i in range(2, f):
             out += rows[i::f]
 
-    def solve(self, sources: Mapping[str, np.ndarray]) -> Fields:
-        """Solve the day's steady state of all four fields.
+    def solve(self, sources: Mapping[str, np.ndarray], *, out: Fields | None = None) -> Fields:
+        r"""Solve the day's steady state of all four fields.
 
         Parameters
         ----------
@@ -385,14 +411,18 @@ class FieldSolver:
             Fine-grid secretion of each field, as the concentration the amount secreted
             per day would add within one fine voxel. Must be non-negative (not checked,
             for speed). Missing names mean zero source; unknown names raise ``KeyError``.
+        out : Fields, optional
+            A previous result of this solver to overwrite instead of allocating new
+            arrays (saves ~0.3 ms at 256²). Only for callers that no longer need it.
 
         Returns
         -------
         Fields
-            The day's concentrations on the field mesh (new arrays, independent of later
-            solves), with free RANKL from RANKL–OPG binding. Values are clipped at 0:
-            the discrete operator is an M-matrix, so for non-negative sources the exact
-            solution is non-negative and clipping removes only round-off undershoot.
+            The day's concentrations on the field mesh, with free RANKL from RANKL–OPG
+            binding. Unless ``out`` is given, the arrays are new and later solves do not
+            change them. Values are clipped at 0: the discrete operator
+            :math:`D(-\nabla_h^2) + k` is an M-matrix, so for non-negative sources the
+            exact solution is non-negative and the clip removes only round-off undershoot.
 
         """
         work = self._work
@@ -406,11 +436,18 @@ class FieldSolver:
             if source.shape != self.shape:
                 raise ValueError(f"source {name!r} has shape {source.shape}, expected {self.shape}")
             self._coarsen_into(work[i], source)
+        # Both transforms run in place in ``work`` (overwrite_x with a float64 C-contiguous input).
         spectrum = scipy.fft.dctn(work, type=2, axes=(-2, -1), norm="ortho", workers=1, overwrite_x=True)
         spectrum *= self._inverse
-        conc = scipy.fft.idctn(spectrum, type=2, axes=(-2, -1), norm="ortho", workers=1)
-        np.maximum(conc, 0.0, out=conc)
-        rankl, opg, tgfb, wnt = conc
-        free = free_rankl(rankl, opg, self.params.opg_rankl_association_per_pM)
-        return Fields(rankl=rankl, opg=opg, tgfb=tgfb, wnt_antagonist=wnt, free_rankl=free,
-                      factor=self.factor)
+        conc = scipy.fft.idctn(spectrum, type=2, axes=(-2, -1), norm="ortho", workers=1, overwrite_x=True)
+        k_a = self.params.opg_rankl_association_per_pM
+        if out is None:
+            rankl, opg, tgfb, wnt = np.maximum(conc, 0.0)  # the clip is also the copy out of ``work``
+            return Fields(rankl=rankl, opg=opg, tgfb=tgfb, wnt_antagonist=wnt,
+                          free_rankl=free_rankl(rankl, opg, k_a), factor=self.factor)
+        if out.factor != self.factor or out.rankl.shape != self.mesh_shape:
+            raise ValueError("out must be a Fields returned by this solver")
+        for i, name in enumerate(FIELD_NAMES):
+            np.maximum(conc[i], 0.0, out=getattr(out, name))
+        free_rankl(out.rankl, out.opg, k_a, out=out.free_rankl)
+        return out

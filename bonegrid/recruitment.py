@@ -3,10 +3,12 @@
 Osteoclastogenesis: every marrow voxel on a mineralised-bone surface that no cell occupies
 may gain an osteoclast (precursors fusing) with daily probability
 
-    P_oc = nu_oc * M_oc * theta^n,    theta = R_free / (R_free + K_D)
+    P_oc = nu_oc * M_oc * theta^n,    theta = R_free / (R_free + K_D (1 + N_oc / N_c))
 
-(RANK occupancy by free RANKL; the steep power n makes a dying osteocyte's local signal
-start a unit while the background allows only occasional random remodeling). A new
+(RANK occupancy of precursors by free RANKL; the steep power n makes a dying osteocyte's
+local signal start a unit while the background allows only occasional random remodeling).
+Working osteoclasts also carry RANK and bind RANKL: ``N_oc`` osteoclasts within
+``bmu_join_radius_um`` compete with the precursors there, so a team limits its own growth. A new
 osteoclast joins the unit of a working osteoclast within ``bmu_join_radius_um``, or of a
 cavity there still in its resorption phase; else it opens a new unit.
 
@@ -43,6 +45,10 @@ class RecruitmentParameters(ParameterSet):
         4.0, unit="1", low=1.0, high=10.0, symbol="n",
         doc="steepness of osteoclastogenesis in RANK occupancy",
         source="modelling choice (commitment needs sustained RANK signalling)")
+    osteoclast_rank_competition: float = param(
+        1.0, unit="osteoclasts", low=1e-3, high=1e3, symbol="N_c",
+        doc="working osteoclasts nearby that double the free RANKL precursors need (RANK sink)",
+        source="modelling choice; Pivonka et al. 2008 (RANK binds RANKL)")
     bmu_join_radius_um: float = param(
         100.0, unit="um", low=0.0, high=1000.0, symbol="r_{BMU}",
         doc="a new osteoclast within this distance of a working one joins its unit",
@@ -70,10 +76,17 @@ def recruit_osteoclasts(model, params: RecruitmentParameters) -> int:
     if sites.size == 0:
         return 0
     ys, xs = np.divmod(sites, tissue.shape[1])
-    theta = model.rank_occupancy_at(ys, xs)
+    working = [(c.pos, c.unit) for c in model.osteoclasts]
+    kd = np.full(sites.size, model.params.fields.rank_rankl_dissociation_pM)
+    if working:
+        pos = np.array([p for p, _ in working])
+        r2 = (params.bmu_join_radius_um / tissue.voxel_size_um) ** 2
+        near = ((ys[:, None] - pos[None, :, 0]) ** 2 + (xs[:, None] - pos[None, :, 1]) ** 2 <= r2).sum(axis=1)
+        kd *= 1.0 + near / params.osteoclast_rank_competition
+    free = model.fields.at("free_rankl", ys, xs)
+    theta = free / (free + kd)
     prob = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * theta**params.osteoclastogenesis_hill
     chosen = np.flatnonzero(model.rng.random(sites.size) < prob)
-    working = [(c.pos, c.unit) for c in model.osteoclasts]
     for i in chosen:
         y, x = int(ys[i]), int(xs[i])
         if tissue.occupied[y, x]:

@@ -5,10 +5,12 @@ Rule (step 4 of the day), for each living osteoclast in random order:
 1. age by one day; die at the end of its lifespan (drawn at birth, gamma-distributed,
    mean ``osteoclast_lifespan_days`` x the estrogen effect) or by TGF-beta-induced
    apoptosis with daily hazard ``h_T * T / (T + K_T)`` (T: local TGF-beta);
-2. earn resorption credit at ``osteoclast_resorption_um2_per_day`` (scaled by thyroid
+2. turn up the free-RANKL gradient (towards the signalling osteocyte that called it);
+   earn resorption credit at ``osteoclast_resorption_um2_per_day`` (scaled by thyroid
    activity); spend each whole voxel of credit on one adjacent mineralised voxel (never
    osteoid), chosen to dig towards the maximum depth ``osteoclast_max_depth_um`` below the
-   pre-existing surface before widening, so that a trench of bounded depth emerges;
+   pre-existing surface before widening, and along its heading, so that a trench of bounded
+   depth emerges and reaches the signal's source;
 3. when nothing is resorbable in reach, crawl along the bone surface (at most
    ``osteoclast_speed_um_per_day``), preferring sites on mineralised bone and its current
    heading: the resorption front travels.
@@ -20,6 +22,7 @@ import dataclasses
 import math
 
 import mesa
+import numpy as np
 
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.tissue import BONE, MARROW, NEIGHBOURS_4, NEIGHBOURS_8
@@ -99,6 +102,7 @@ class Osteoclast(mesa.Agent):
         if self.age >= self.lifespan or model.rng.random() < hazard:
             self.die()
             return
+        self._sense()
         self.credit += self._rate * model.modifiers.osteoclast_activity
         moves = self._moves
         while self.credit >= 1.0:
@@ -113,6 +117,24 @@ class Osteoclast(mesa.Agent):
             self.resorbed += 1
             self.credit -= 1.0
         self.credit = min(self.credit, 1.0)  # an idle osteoclast does not bank resorption
+
+    def _sense(self) -> None:
+        """Turn up the free-RANKL gradient (chemotaxis towards the signalling osteocyte).
+
+        The gradient is taken across the neighbouring field-mesh cells; a relative slope below
+        1% per mesh cell leaves the heading unchanged (a front keeps going).
+        """
+        model = self.model
+        y, x = self.pos
+        f = model.fields.factor
+        ny, nx = model.tissue.shape
+        ys = np.array([max(y - f, 0), min(y + f, ny - 1), y, y])
+        xs = np.array([x, x, max(x - f, 0), min(x + f, nx - 1)])
+        up, down, left, right = model.fields.at("free_rankl", ys, xs)
+        gy, gx = down - up, right - left
+        norm = math.hypot(gy, gx)
+        if norm > 0.01 * (up + down + left + right) / 2.0:
+            self.heading = (gy / norm, gx / norm)
 
     def _target(self) -> tuple[int, int, int] | None:
         """Adjacent mineralised voxel to resorb next, as (y, x, depth), or None.
@@ -129,7 +151,7 @@ class Osteoclast(mesa.Agent):
             depth = tissue.resorption_depth(v, u)
             if depth > self._max_depth:
                 continue
-            score = depth + 0.5 * (dy * self.heading[0] + dx * self.heading[1])
+            score = depth + 0.9 * (dy * self.heading[0] + dx * self.heading[1])
             if score > best_score:
                 best, best_score = (v, u, depth), score
         return best
