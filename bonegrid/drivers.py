@@ -77,13 +77,11 @@ class DriverSchedule:
             for v in values:  # validate every breakpoint value against the driver's range
                 Drivers(**{name: float(v)})
             self._courses[name] = (days, values)
-        self._cache: tuple[int, Drivers] | None = None
+        self._last: tuple[tuple[float, ...], Drivers] = ((), Drivers())
 
     def __call__(self, day: float) -> Drivers:
         """Driver levels on ``day`` (days since the start of the run)."""
-        if self._cache is not None and self._cache[0] == day:
-            return self._cache[1]
-        values = {name: float(np.interp(day, d, v)) for name, (d, v) in self._courses.items()}
-        drivers = Drivers(**values)
-        self._cache = (day, drivers)
-        return drivers
+        values = tuple(float(np.interp(day, d, v)) for d, v in self._courses.values())
+        if values != self._last[0]:  # build (and validate) only when a level changes
+            self._last = (values, Drivers(**dict(zip(self._courses, values, strict=True))))
+        return self._last[1]

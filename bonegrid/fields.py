@@ -175,13 +175,7 @@ def coarsening_factor(shape: tuple[int, int], voxel_size_um: float, field_mesh_u
     return 1
 
 
-def free_rankl(
-    rankl_total: np.ndarray,
-    opg_total: np.ndarray,
-    association_per_pM: float,
-    *,
-    out: np.ndarray | None = None,
-) -> np.ndarray:
+def free_rankl(rankl_total: np.ndarray, opg_total: np.ndarray, association_per_pM: float) -> np.ndarray:
     r"""Free RANKL left after binding to the decoy receptor OPG (exact mass action).
 
     With totals :math:`R_T`, :math:`O_T` and association constant :math:`K_A`, the complex
@@ -215,8 +209,6 @@ def free_rankl(
         Total OPG :math:`O_T`, non-negative; same shape as ``rankl_total`` or broadcastable.
     association_per_pM : float, 1/pM
         :math:`K_A` of RANKL–OPG.
-    out : float ndarray, optional
-        Array of the broadcast shape to write the result into.
 
     Returns
     -------
@@ -234,8 +226,7 @@ def free_rankl(
     disc = np.multiply(beta, beta, out=np.empty(shape))
     disc += (4.0 * k) * r_t
     np.sqrt(disc, out=disc)
-    if out is None:
-        out = np.empty(shape)
+    out = np.empty(shape)
     if k == 0.0 or beta.min(initial=0.0) >= 0.0:  # usual case: OPG is not outnumbered
         disc += beta
         np.divide(r_t, disc, out=out)
@@ -343,7 +334,8 @@ class FieldSolver:
     For each field :math:`c_i` it solves :math:`(D_i \lambda + k_i)\,\hat c_i = \hat{\bar s}_i`
     in DCT-II space, where :math:`\bar s_i` is the fine source block-averaged onto the
     mesh and :math:`\lambda \ge 0` the eigenvalues of the negative reflective Laplacian
-    (see the module docstring). The inverse denominators are computed once here.
+    (see the module docstring). The inverse denominators are computed once here, and
+    ``solve`` reuses one work array: use one solver per model (not thread-safe).
 
     Parameters
     ----------
@@ -402,7 +394,7 @@ class FieldSolver:
         for i in range(2, f):
             out += rows[i::f]
 
-    def solve(self, sources: Mapping[str, np.ndarray], *, out: Fields | None = None) -> Fields:
+    def solve(self, sources: Mapping[str, np.ndarray]) -> Fields:
         r"""Solve the day's steady state of all four fields.
 
         Parameters
@@ -411,18 +403,15 @@ class FieldSolver:
             Fine-grid secretion of each field, as the concentration the amount secreted
             per day would add within one fine voxel. Must be non-negative (not checked,
             for speed). Missing names mean zero source; unknown names raise ``KeyError``.
-        out : Fields, optional
-            A previous result of this solver to overwrite instead of allocating new
-            arrays (saves ~0.3 ms at 256²). Only for callers that no longer need it.
 
         Returns
         -------
         Fields
             The day's concentrations on the field mesh, with free RANKL from RANKL–OPG
-            binding. Unless ``out`` is given, the arrays are new and later solves do not
-            change them. Values are clipped at 0: the discrete operator
-            :math:`D(-\nabla_h^2) + k` is an M-matrix, so for non-negative sources the
-            exact solution is non-negative and the clip removes only round-off undershoot.
+            binding, in new arrays that later solves do not change. Values are clipped
+            at 0: the discrete operator :math:`D(-\nabla_h^2) + k` is an M-matrix, so for
+            non-negative sources the exact solution is non-negative and the clip removes
+            only round-off undershoot.
 
         """
         work = self._work
@@ -440,14 +429,7 @@ class FieldSolver:
         spectrum = scipy.fft.dctn(work, type=2, axes=(-2, -1), norm="ortho", workers=1, overwrite_x=True)
         spectrum *= self._inverse
         conc = scipy.fft.idctn(spectrum, type=2, axes=(-2, -1), norm="ortho", workers=1, overwrite_x=True)
-        k_a = self.params.opg_rankl_association_per_pM
-        if out is None:
-            rankl, opg, tgfb, wnt = np.maximum(conc, 0.0)  # the clip is also the copy out of ``work``
-            return Fields(rankl=rankl, opg=opg, tgfb=tgfb, wnt_antagonist=wnt,
-                          free_rankl=free_rankl(rankl, opg, k_a), factor=self.factor)
-        if out.factor != self.factor or out.rankl.shape != self.mesh_shape:
-            raise ValueError("out must be a Fields returned by this solver")
-        for i, name in enumerate(FIELD_NAMES):
-            np.maximum(conc[i], 0.0, out=getattr(out, name))
-        free_rankl(out.rankl, out.opg, k_a, out=out.free_rankl)
-        return out
+        rankl, opg, tgfb, wnt = np.maximum(conc, 0.0)  # the clip is also the copy out of ``work``
+        free = free_rankl(rankl, opg, self.params.opg_rankl_association_per_pM)
+        return Fields(rankl=rankl, opg=opg, tgfb=tgfb, wnt_antagonist=wnt, free_rankl=free,
+                      factor=self.factor)

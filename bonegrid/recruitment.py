@@ -38,7 +38,7 @@ class RecruitmentParameters(ParameterSet):
     """Rates of cell recruitment."""
 
     osteoclastogenesis_per_day: float = param(
-        0.3, unit="1/day per surface voxel", low=0.0, high=1.0, symbol="\\nu_{Oc}",
+        0.1, unit="1/day per surface voxel", low=0.0, high=1.0, symbol="\\nu_{Oc}",
         doc="maximal daily chance that precursors fuse into an osteoclast on a bone-surface voxel",
         source="calibrated: a unit starts within days of a strong RANKL signal")
     osteoclastogenesis_hill: float = param(
@@ -58,7 +58,7 @@ class RecruitmentParameters(ParameterSet):
         doc="maximal daily chance an osteoblast settles on a free reversal-surface voxel",
         source="calibrated: cavity surface covered within ~1-2 weeks of reversal")
     osteoblast_tgfb_half_pM: float = param(
-        20.0, unit="pM", low=1e-6, high=1e6, symbol="K_{T,Ob}",
+        10.0, unit="pM", low=1e-6, high=1e6, symbol="K_{T,Ob}",
         doc="TGF-beta at half-maximal osteoblast recruitment", source="modelling choice")
     osteoblast_wnt_half_pM: float = param(
         50.0, unit="pM", low=1e-6, high=1e6, symbol="K_W",

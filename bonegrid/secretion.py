@@ -51,7 +51,7 @@ class SecretionParameters(ParameterSet):
         100.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{S}",
         doc="sclerostin from a viable osteocyte", source="modelling choice; Poole 2005")
     tgfb_release_pM_per_voxel: float = param(
-        2000.0, unit="pM per voxel resorbed", low=0.0, high=1e9, symbol="q_T",
+        1.0e5, unit="pM per voxel resorbed", low=0.0, high=1e9, symbol="q_T",
         doc="latent TGF-beta freed from one resorbed voxel of matrix",
         source="modelling choice; Pfeilschifter & Mundy 1987 (bone matrix stores TGF-beta)")
     tgfb_activation_per_day: float = param(
@@ -77,16 +77,19 @@ def source_maps(model, mods: CellModifiers, params: SecretionParameters,
     p = params
     tissue = model.tissue
     state = model.osteocytes.state
-    rankl = np.zeros(tissue.shape)
-    rankl[state == VIABLE] = p.rankl_osteocyte_pM_per_day * mods.osteocyte_rankl
+    viable = state == VIABLE
+    rankl = tissue.surface_marrow().astype(np.float64)
+    rankl *= p.rankl_surface_pM_per_day
+    rankl[viable] = p.rankl_osteocyte_pM_per_day * mods.osteocyte_rankl
     rankl[state == APOPTOTIC] = p.rankl_apoptotic_osteocyte_pM_per_day
-    rankl[tissue.surface_marrow()] += p.rankl_surface_pM_per_day
     rankl *= mods.rankl
 
-    opg = np.where(tissue.kind == 0, p.opg_marrow_pM_per_day, 0.0)
+    opg = (tissue.kind == 0).astype(np.float64)
+    opg *= p.opg_marrow_pM_per_day
     ys, xs = model.osteoblast_positions()
-    np.add.at(opg, (ys, xs), p.opg_osteoblast_pM_per_day)
+    opg[ys, xs] += p.opg_osteoblast_pM_per_day  # one osteoblast per voxel
     opg *= mods.opg
 
-    sclerostin = np.where(state == VIABLE, p.sclerostin_osteocyte_pM_per_day * mods.sclerostin, 0.0)
+    sclerostin = viable.astype(np.float64)
+    sclerostin *= p.sclerostin_osteocyte_pM_per_day * mods.sclerostin
     return {"rankl": rankl, "opg": opg, "tgfb": tgfb_activated, "wnt_antagonist": sclerostin}

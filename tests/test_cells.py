@@ -16,6 +16,7 @@ def dig_cavity(model, rows, cols):
     for y in rows:
         for x in cols:
             model.tissue.resorb(y, x, unit, y - rows.start + 1, model.day, 0.0)
+            model.osteocytes.remove_at(y, x)
             model.units.record_resorption(unit, model.day)
     return unit
 

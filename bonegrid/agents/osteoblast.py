@@ -39,11 +39,11 @@ class OsteoblastParameters(ParameterSet):
         6.0, unit="1", low=0.5, high=100.0, symbol="k_{Ob}",
         doc="gamma shape of the lifespan distribution (CV = 1/sqrt(k))", source="modelling choice")
     osteoblast_apposition_um_per_day: float = param(
-        0.65, unit="um/day", low=0.0, high=10.0, symbol="MAR",
+        0.55, unit="um/day", low=0.0, high=10.0, symbol="MAR",
         doc="matrix apposition rate of one osteoblast",
         source="reference.md: mineral apposition rate ~0.5-1.2 um/day")
     osteoblast_burial_probability: float = param(
-        0.03, unit="1 per voxel laid", low=0.0, high=1.0, symbol="p_{bur}",
+        0.04, unit="1 per voxel laid", low=0.0, high=1.0, symbol="p_{bur}",
         doc="chance an osteoblast is embedded in the voxel it has just laid (becomes an osteocyte)",
         source="calibrated: ~10-20% of osteoblasts buried (Manolagas 2000)")
     osteoblast_lining_fraction: float = param(

@@ -35,7 +35,7 @@ class OsteocyteParameters(ParameterSet):
     """Osteocyte survival and signalling phase."""
 
     osteocyte_apoptosis_per_year: float = param(
-        0.02, unit="1/year", low=0.0, high=365.0, symbol="h_0",
+        0.05, unit="1/year", low=0.0, high=365.0, symbol="h_0",
         doc="apoptosis hazard of an osteocyte in new matrix",
         source="calibrated: targeted remodeling sets trabecular turnover ~25%/year (Parfitt)")
     osteocyte_ageing_years: float = param(
@@ -85,6 +85,8 @@ class OsteocyteNetwork:
 
     def add(self, y: int, x: int, day: float) -> Osteocyte:
         """Place a viable osteocyte at (y, x) (a freshly buried osteoblast or a starting cell)."""
+        if (y, x) in self.agents:
+            raise ValueError(f"voxel {(y, x)} already holds an osteocyte")
         agent = Osteocyte(self.model, (y, x))
         self._counts[self.state[y, x]] -= 1
         self._counts[VIABLE] += 1
