@@ -42,7 +42,7 @@ def _overrides(pairs: list[str]) -> dict[str, object]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (subcommands ``run`` and ``params``)."""
+    """Build the argument parser (subcommands ``run`` and ``params``)."""
     parser = argparse.ArgumentParser(
         prog="bonegrid",
         description="Spatial agent-based simulator of bone remodeling. With no command, runs the default job "

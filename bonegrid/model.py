@@ -330,7 +330,7 @@ class BoneModel(mesa.Model):
         }
 
     def timeseries(self) -> pd.DataFrame:
-        """Recorded time series, one row per record (day 0 = end of burn-in).
+        """Return the recorded time series, one row per record (day 0 = end of burn-in).
 
         Columns: ``day, bv_tv, ov_bv, remodeling_space, n_osteoclasts, n_osteoblasts,
         n_osteocytes, osteocyte_viability, resorbed_voxels, formed_voxels, ctx`` (ng/mL),

@@ -1,7 +1,7 @@
 """Generate the parameter tables of ``docs/model.md`` from the code, so they cannot drift.
 
-    python -m bonegrid.paramdocs            # rewrite the tables in docs/model.md
-    python -m bonegrid.paramdocs --check    # exit 1 if docs/model.md is out of date
+python -m bonegrid.paramdocs            # rewrite the tables in docs/model.md
+python -m bonegrid.paramdocs --check    # exit 1 if docs/model.md is out of date
 """
 
 from __future__ import annotations

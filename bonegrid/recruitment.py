@@ -100,9 +100,12 @@ def recruit_osteoclasts(model, params: RecruitmentParameters) -> int:
 
 
 def _unit_to_join(model, y: int, x: int, working: list, params: RecruitmentParameters) -> int:
-    """Unit a new osteoclast at (y, x) belongs to: that of the nearest working osteoclast within
-    ``bmu_join_radius_um``, else that of the most recently resorbed cavity within the radius
-    still in its resorption phase (resorbed less than ``reversal_days`` ago); 0 for a new unit."""
+    """Find the unit a new osteoclast at (y, x) joins (0: it opens a new one).
+
+    That of the nearest working osteoclast within ``bmu_join_radius_um``, else that of the most
+    recently resorbed cavity within the radius still in its resorption phase (resorbed less
+    than ``reversal_days`` ago).
+    """
     tissue = model.tissue
     r = params.bmu_join_radius_um / tissue.voxel_size_um
     unit, best = 0, r * r

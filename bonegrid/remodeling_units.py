@@ -93,5 +93,5 @@ class RemodelingUnits:
         return done
 
     def active(self) -> int:
-        """Number of units with at least one osteoclast or osteoblast."""
+        """Count the units with at least one osteoclast or osteoblast working."""
         return sum(1 for u in self.units.values() if u.osteoclasts or u.osteoblasts)

@@ -1,0 +1,1 @@
+"""Cells as Mesa agents: one module per cell type."""
