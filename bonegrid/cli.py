@@ -61,6 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a model parameter, e.g. --set osteoclast_lifespan_days=20 "
                           "(repeatable; `bonegrid params` lists them)")
+    bal = sub.add_parser("balance", help="check that a healthy slice stays in balance (several seeds, 10+ years)",
+                         description="Run a healthy slice for several seeds and print the balance table: drift of "
+                                     "BV/TV over years 2-10, year-10 vs year-2 change, formed/resorbed, remodeling "
+                                     "space, turnover, phase lengths and refill of remodeling units.")
+    bal.add_argument("--site", default="spine", help="spine or hip (default spine)")
+    bal.add_argument("--grid", type=int, default=256, help="voxels per side (default 256)")
+    bal.add_argument("--seeds", type=int, default=5, help="number of seeds, 1..N (default 5)")
+    bal.add_argument("--years", type=float, default=10.0, help="simulated years, at least 10 (default 10)")
+    bal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                     help="override a model parameter (repeatable)")
     sub.add_parser("params", help="list every model parameter with unit, default, allowed range and source")
     return parser
 
@@ -75,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "params":
             return _params()
+        if args.command == "balance":
+            return _balance(args)
         return _run(args)
     except ParameterError as err:
         print(f"bonegrid: error: {err}", file=sys.stderr)
@@ -87,6 +99,22 @@ def _params() -> int:
 
     for name, group in ModelParameters.groups().items():
         print(f"\n## {name}\n\n{markdown_table(group)}")
+    return 0
+
+
+def _balance(args: argparse.Namespace) -> int:
+    from bonegrid.model import BoneModel
+    from bonegrid.readouts.balance import balance_report, format_balance_report
+
+    if not args.years >= 10 or args.seeds < 1:
+        raise ParameterError(f"--years={args.years!r} --seeds={args.seeds!r} are not allowed: need years >= 10, seeds >= 1")
+    overrides = _overrides(args.overrides)
+    models = []
+    for seed in range(1, args.seeds + 1):
+        start = time.perf_counter()
+        models.append(BoneModel(site=args.site, grid=args.grid, seed=seed, **overrides).run(round(args.years * 365.25)))
+        print(f"seed {seed}: {time.perf_counter() - start:.1f} s", flush=True)
+    print(format_balance_report(balance_report(models)))
     return 0
 
 

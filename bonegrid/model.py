@@ -3,8 +3,9 @@
 One simulated day (``BoneModel.step``) runs, in this order (docs/model.md, "Process
 overview and scheduling"):
 
-1. physiology: drivers at day t; serum Ca/P, PTH, calcitriol, 25(OH)D updated from
-   yesterday's bone fluxes; systemic cell modifiers derived;
+1. physiology: drivers at day t; serum Ca/P, PTH, calcitriol, 25(OH)D updated from the
+   bone fluxes (the slice's net mineral flux, averaged over ``skeletal_flux_averaging_days``
+   as the skeleton's); systemic cell modifiers derived;
 2. fields: secretion maps from cells and drivers; RANKL, OPG (binding -> free RANKL),
    TGF-beta and Wnt antagonists solved to their quasi-steady state;
 3. recruitment: osteoclasts on bone surfaces where free RANKL is high; osteoblasts on
@@ -57,6 +58,11 @@ class RunParameters(ParameterSet):
         365, unit="day", low=0, high=36500, symbol="T_{burn}",
         doc="days simulated before day 0 so that remodeling space, osteoid and fields are at steady state",
         source="modelling choice: > one remodeling cycle (~200 days) plus mineralisation")
+    skeletal_flux_averaging_days: float = param(
+        30.0, unit="day", low=1.0, high=365.0, symbol="\\tau_{sk}",
+        doc="the slice stands for a skeleton whose units run in all phases: its net mineral flux reaches "
+            "the blood averaged over this time (a conserved transit pool drained at 1/tau per day)",
+        source="modelling choice: a single 2.56 mm slice has a few osteoclasts; the skeleton has millions")
     record_interval_days: int = param(
         1, unit="day", low=1, high=3650, symbol="\\Delta t_{rec}",
         doc="days between time-series records", source="modelling choice")
@@ -177,8 +183,7 @@ class BoneModel(mesa.Model):
         self.formed_today = 0
         self.resorbed_total = 0
         self.formed_total = 0
-        self._released_mineral = 0.0     # resorbed today, enters the serum tomorrow (voxel-equivalents)
-        self._mineralised = 0.0          # taken up today, leaves the serum tomorrow (voxel-equivalents)
+        self._transit_mineral = 0.0      # net mineral between slice and blood (voxel-equivalents, may be < 0)
         self.fields = self.solver.solve(self._sources())
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         for _ in range(p.run.burn_in_days):
@@ -220,7 +225,7 @@ class BoneModel(mesa.Model):
     # --------------------------------------------------------------- actions
     def resorb(self, osteoclast: Osteoclast, y: int, x: int, depth: int) -> None:
         """Osteoclast ``osteoclast`` removes mineralised voxel (y, x) (and any osteocyte in it)."""
-        self._released_mineral += self.tissue.resorb(
+        self._transit_mineral += self.tissue.resorb(
             y, x, osteoclast.unit, depth, self.day, self.params.secretion.tgfb_release_pM_per_voxel)
         if self.osteocytes.state[y, x]:
             self.osteocytes.remove_at(y, x)
@@ -248,11 +253,12 @@ class BoneModel(mesa.Model):
         """Advance one day (see the module docstring for the order)."""
         self.day += 1
         p = self.params
-        # 1. physiology, from yesterday's bone fluxes
+        # 1. physiology, from the bone fluxes so far (averaged as the skeleton's)
         self.drivers = self.schedule(self.day)
-        self.physiology.step(self.drivers, self._released_mineral * self.ca_mmol_per_mineral,
-                             self._mineralised * self.ca_mmol_per_mineral)
-        self._released_mineral = self._mineralised = 0.0
+        net = self._transit_mineral / p.run.skeletal_flux_averaging_days
+        self._transit_mineral -= net
+        flux = net * self.ca_mmol_per_mineral
+        self.physiology.step(self.drivers, max(flux, 0.0), max(-flux, 0.0))
         self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_relative, p.effects)
         self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
         # 2. fields
@@ -267,8 +273,9 @@ class BoneModel(mesa.Model):
             cells[i].step()
         self.osteocytes.step(self.day, self.modifiers.osteocyte_apoptosis, self.rng)
         # 5. tissue
-        available = self.physiology.available_for_mineralisation_mmol() / self.ca_mmol_per_mineral
-        self._mineralised = self.tissue.mineralise(self.day, self.physiology.mineralisation_supply, available)
+        available = self.physiology.available_for_mineralisation_mmol() / (2.0 * self.ca_mmol_per_mineral)
+        self._transit_mineral -= self.tissue.mineralise(self.day, self.physiology.mineralisation_supply,
+                                                        max(available + self._transit_mineral, 0.0))
         self.resorbed_total += self.resorbed_today
         self.formed_total += self.formed_today
         self.markers.update(self.resorbed_today, self.formed_today, self.tissue.n_matrix)
@@ -303,7 +310,7 @@ class BoneModel(mesa.Model):
         is constant over a run.
         """
         in_bone = self.tissue.mineral_mass() * self.ca_mmol_per_mineral
-        in_transit = (self._released_mineral - self._mineralised) * self.ca_mmol_per_mineral
+        in_transit = self._transit_mineral * self.ca_mmol_per_mineral
         return in_bone + self.physiology.total_calcium_mmol() + in_transit
 
     def _reporters(self) -> dict[str, Callable[[BoneModel], float]]:

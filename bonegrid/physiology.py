@@ -1,0 +1,762 @@
+"""Systemic calcium, phosphate and calciotropic hormones (step 1 of the model's day).
+
+A small daily compartment model of whole-body mineral homeostasis. The bone slice stands for
+the whole skeleton: each day the model hands :class:`Physiology` the calcium released by
+resorption and taken up by mineralisation, already scaled to the skeleton (mmol/day), and reads
+back the blood panel (serum calcium, phosphate, PTH, calcitriol, 25(OH)D), the PTH signal that
+drives RANKL/OPG (:attr:`Physiology.pth_relative`) and the Ca × P supply that limits
+mineralisation (:attr:`Physiology.mineralisation_supply`). The equations, with units and
+sources, are in the docstring of :class:`Physiology`; parameters are in
+:class:`PhysiologyParameters`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from scipy.optimize import brentq
+
+from bonegrid.drivers import Drivers
+from bonegrid.parameters import ParameterError, ParameterSet, param
+
+CALCIUM_MG_PER_MMOL = 40.08
+"""Molar mass of calcium, mg/mmol."""
+
+_CA_LO, _CA_HI = 1e-3, 20.0  # mmol/L: bracket of the steady-state serum calcium search
+
+
+@dataclasses.dataclass(frozen=True)
+class PhysiologyParameters(ParameterSet):
+    """Parameters of the systemic compartment model (see :class:`Physiology` for the equations).
+
+    "calibrated" sources say which healthy value the default was chosen to reproduce; the
+    healthy steady state itself is solved, not imposed.
+    """
+
+    # --- skeleton and compartments -----------------------------------------------------
+    skeletal_calcium_mmol: float = param(
+        25000.0, unit="mmol", low=1000.0, high=60000.0, symbol="S_{Ca}",
+        doc="calcium in the adult skeleton (~1 kg); the model scales the slice's fluxes by it",
+        source="ICRP 23 reference man (~1000 g Ca)")
+    ecf_volume_l: float = param(
+        14.0, unit="L", low=1.0, high=50.0, symbol="V",
+        doc="extracellular fluid volume in which serum calcium and phosphate are distributed",
+        source="~20% of body mass in a 70 kg adult (Guyton & Hall)")
+    exchangeable_fraction: float = param(
+        0.01, unit="1", low=1e-4, high=0.1, symbol="f_X",
+        doc="rapidly exchangeable bone-surface calcium as a fraction of skeletal calcium at the "
+            "normalising serum calcium and PTH",
+        source="~1% of skeletal Ca is readily exchangeable (Guyton & Hall; Peterson & Riggs 2010, "
+               "doi:10.1016/j.bone.2009.08.053)")
+    exchange_time_days: float = param(
+        3.0, unit="day", low=0.1, high=100.0, symbol="\\tau_X",
+        doc="time constant of calcium exchange between the bone-surface pool and ECF",
+        source="calibrated: a few days, damps the slice's ±50% daily resorption noise")
+    exchange_pth_exponent: float = param(
+        0.5, unit="1", low=0.0, high=3.0, symbol="\\beta",
+        doc="PTH releases calcium from the exchangeable pool: its equilibrium size scales as "
+            "(PTH/PTH_n)^-beta",
+        source="PTH-regulated rapid bone Ca exchange (Peterson & Riggs 2010); exponent calibrated")
+    mineral_ca_to_p_ratio: float = param(
+        1.67, unit="mol/mol", low=1.0, high=2.5, symbol="r_{Ca:P}",
+        doc="molar Ca:P ratio of bone mineral (hydroxyapatite Ca10(PO4)6(OH)2)",
+        source="stoichiometry of hydroxyapatite (10/6)")
+
+    # --- normalising constants ------------------------------------------------------------
+    calcium_norm_mmol_per_l: float = param(
+        2.4, unit="mmol/L", low=1.0, high=4.0, symbol="Ca_n",
+        doc="serum calcium at which the exchangeable pool and endogenous faecal loss have their "
+            "nominal size",
+        source="mid normal range 2.15-2.55 mmol/L")
+    pth_norm_pmol_per_l: float = param(
+        3.5, unit="pmol/L", low=0.1, high=50.0, symbol="PTH_n",
+        doc="PTH at which the exchangeable pool has its nominal size",
+        source="mid normal range 1.6-6.9 pmol/L")
+    calcitriol_norm_pmol_per_l: float = param(
+        100.0, unit="pmol/L", low=1.0, high=1000.0, symbol="D_n",
+        doc="calcitriol at which it neither suppresses nor disinhibits PTH",
+        source="mid normal range 48-190 pmol/L (approx.)")
+
+    # --- gut -----------------------------------------------------------------------------
+    gut_ca_passive_fraction: float = param(
+        0.05, unit="1", low=0.0, high=1.0, symbol="a_p",
+        doc="fraction of dietary calcium absorbed paracellularly, independent of calcitriol",
+        source="calibrated: paracellular share small at usual intakes (Bronner 2003, "
+               "doi:10.1002/jcb.10341)")
+    gut_ca_active_fraction: float = param(
+        0.80, unit="1", low=0.0, high=1.0, symbol="a_a",
+        doc="maximal calcitriol-dependent (transcellular) fractional calcium absorption",
+        source="calibrated: total fractional absorption ~0.30 at healthy calcitriol, ~0.18 in "
+               "vitamin D deficiency, ~0.40 on a low-calcium diet (Heaney 2003, "
+               "doi:10.1080/07315724.2003.10719280; approx.)")
+    gut_calcitriol_half_pmol_per_l: float = param(
+        250.0, unit="pmol/L", low=1.0, high=2000.0, symbol="K_{gut}",
+        doc="calcitriol giving half the maximal active (transcellular) absorption",
+        source="calibrated with gut_ca_active_fraction")
+    endogenous_faecal_calcium_mmol_per_day: float = param(
+        2.5, unit="mmol/day", low=0.0, high=20.0, symbol="E_n",
+        doc="endogenous faecal calcium loss (unreabsorbed digestive secretions) at Ca_n; "
+            "proportional to serum calcium",
+        source="~100 mg/day (Heaney & Skillman 1964; approx.)")
+    dietary_phosphate_mmol_per_day: float = param(
+        38.7, unit="mmol/day", low=0.0, high=200.0, symbol="I_P",
+        doc="dietary phosphorus intake (1200 mg/day)",
+        source="typical adult intake (IOM 1997)")
+    gut_p_passive_fraction: float = param(
+        0.50, unit="1", low=0.0, high=1.0, symbol="b_p",
+        doc="fraction of dietary phosphate absorbed independently of calcitriol",
+        source="60-70% net phosphate absorption, mostly passive (Berndt & Kumar 2007)")
+    gut_p_active_fraction: float = param(
+        0.45, unit="1", low=0.0, high=1.0, symbol="b_a",
+        doc="maximal calcitriol-dependent fractional phosphate absorption (same K_gut as calcium)",
+        source="calibrated: total fraction ~0.65 at healthy calcitriol")
+    glucocorticoid_half_effect_mg_per_day: float = param(
+        10.0, unit="mg/day", low=0.1, high=100.0, symbol="G_{50}",
+        doc="prednisolone-equivalent dose giving half the maximal glucocorticoid effect on gut "
+            "and kidney",
+        source="calibrated: clear effects at >= 7.5 mg/day (Compston 2018, "
+               "doi:10.1038/s41574-018-0012-1)")
+    glucocorticoid_gut_inhibition: float = param(
+        0.5, unit="1", low=0.0, high=1.0, symbol="g_A",
+        doc="maximal fractional fall of intestinal calcium absorption under glucocorticoid",
+        source="reduced absorption in glucocorticoid-treated patients (Hahn 1981; approx.)")
+
+    # --- kidney --------------------------------------------------------------------------
+    gfr_l_per_day: float = param(
+        180.0, unit="L/day", low=1.0, high=400.0, symbol="GFR",
+        doc="glomerular filtration rate (125 mL/min)",
+        source="adult normal")
+    calcium_ultrafilterable_fraction: float = param(
+        0.6, unit="1", low=0.1, high=1.0, symbol="f_{uf}",
+        doc="fraction of serum calcium that is filtered (ionised + complexed)",
+        source="~60% (ionised ~50%, complexed ~10%; Peacock 2010, doi:10.2215/CJN.04610709)")
+    calcium_fe_max: float = param(
+        0.06, unit="1", low=1e-4, high=1.0, symbol="FE_{max}",
+        doc="fractional calcium excretion without PTH (hypoparathyroid kidney)",
+        source="calibrated: hypercalciuria of hypoparathyroidism at normal serum Ca (approx.)")
+    calcium_fe_pth_half_pmol_per_l: float = param(
+        1.2, unit="pmol/L", low=1e-3, high=100.0, symbol="K_U",
+        doc="PTH halving fractional calcium excretion",
+        source="calibrated: urinary Ca ~5 mmol/day at healthy PTH")
+    calcium_fe_pth_exponent: float = param(
+        0.75, unit="1", low=0.1, high=4.0, symbol="\\gamma",
+        doc="Hill exponent of PTH-stimulated tubular calcium reabsorption",
+        source="calibrated: urinary Ca ~2.5 mmol/day at PTH ~8 pmol/L (vitamin D deficiency)")
+    calcium_fe_calcium_exponent: float = param(
+        3.0, unit="1", low=0.0, high=10.0, symbol="q",
+        doc="direct calciuric effect of serum calcium: fractional excretion scales as (Ca/Ca_n)^q",
+        source="CaSR in the thick ascending limb inhibits reabsorption independently of PTH "
+               "(Riccardi & Brown 2010, doi:10.1152/ajprenal.00381.2009); exponent calibrated")
+    glucocorticoid_urinary_increase: float = param(
+        0.3, unit="1", low=0.0, high=5.0, symbol="g_U",
+        doc="maximal fractional rise of urinary calcium under glucocorticoid",
+        source="glucocorticoid hypercalciuria (Reid & Ibbertson 1987; approx.)")
+    thyroid_urinary_slope: float = param(
+        0.2, unit="1", low=0.0, high=5.0, symbol="t_U",
+        doc="fractional rise of urinary calcium per unit of thyroid excess above euthyroid",
+        source="mild hypercalciuria of thyrotoxicosis (Mosekilde 1990; approx.)")
+    phosphate_fe_min: float = param(
+        0.03, unit="1", low=0.0, high=1.0, symbol="FE^P_{min}",
+        doc="fractional phosphate excretion without PTH",
+        source="calibrated: low FE_P of hypoparathyroidism (approx.)")
+    phosphate_fe_max: float = param(
+        0.22, unit="1", low=0.0, high=1.0, symbol="FE^P_{max}",
+        doc="fractional phosphate excretion at saturating PTH",
+        source="calibrated: FE_P ~12% healthy, >20% in hyperparathyroidism")
+    phosphate_fe_pth_half_pmol_per_l: float = param(
+        3.5, unit="pmol/L", low=1e-3, high=100.0, symbol="K_{UP}",
+        doc="PTH giving half the PTH-dependent phosphaturia",
+        source="calibrated: serum phosphate ~1.1 mmol/L at healthy PTH")
+
+    phosphate_fe_phosphate_exponent: float = param(
+        2.0, unit="1", low=0.0, high=10.0, symbol="q_P",
+        doc="fractional phosphate excretion scales as (Pi/Pi_n)^q_P (saturable tubular "
+            "reabsorption, TmP/GFR)",
+        source="renal phosphate threshold (Bijvoet 1969); exponent calibrated")
+    phosphate_norm_mmol_per_l: float = param(
+        1.1, unit="mmol/L", low=0.1, high=5.0, symbol="Pi_n",
+        doc="serum phosphate at which fractional phosphate excretion has its nominal value",
+        source="mid normal range 0.8-1.5 mmol/L")
+
+    # --- parathyroid -----------------------------------------------------------------------
+    pth_max_pmol_per_l: float = param(
+        25.0, unit="pmol/L", low=0.1, high=500.0, symbol="PTH_{max}",
+        doc="PTH at maximal stimulation (profound hypocalcaemia)",
+        source="Brown 1983 inverse sigmoid, max/basal ~5-10 (doi:10.1210/jcem-56-3-572)")
+    pth_min_pmol_per_l: float = param(
+        0.4, unit="pmol/L", low=0.0, high=50.0, symbol="PTH_{min}",
+        doc="non-suppressible PTH at high calcium",
+        source="suppressed PTH in non-PTH hypercalcaemia (<1 pmol/L)")
+    pth_calcium_half_mmol_per_l: float = param(
+        2.18, unit="mmol/L", low=0.5, high=4.0, symbol="K_{Ca}",
+        doc="total serum calcium at half-maximal PTH secretion (set point)",
+        source="calibrated: PTH ~3.5 pmol/L at serum Ca 2.40 mmol/L")
+    pth_calcium_hill: float = param(
+        20.0, unit="1", low=1.0, high=100.0, symbol="n",
+        doc="steepness (Hill exponent) of the calcium-PTH inverse sigmoid",
+        source="steep CaSR response (Brown 1983; Ramirez 1993), approx.")
+    pth_calcitriol_suppression: float = param(
+        0.3, unit="1", low=0.0, high=5.0, symbol="s_D",
+        doc="calcitriol suppression of PTH synthesis: factor (1+s)/(1+s D/D_n)",
+        source="VDR-mediated PTH gene repression (Silver 1986; strength approx.)")
+
+    # --- vitamin D -----------------------------------------------------------------------
+    vitamin_d_25oh_sufficient_nmol_per_l: float = param(
+        75.0, unit="nmol/L", low=1.0, high=500.0, symbol="D25_n",
+        doc="25(OH)D reached at vitamin_d_supply = gut_absorption = 1",
+        source="definition of Drivers.vitamin_d_supply (sufficient ~75 nmol/L; Holick 2007)")
+    vitamin_d_25oh_time_days: float = param(
+        28.0, unit="day", low=1.0, high=365.0, symbol="\\tau_{25}",
+        doc="time constant of 25(OH)D (half-life = tau ln 2 ~ 19 days)",
+        source="25(OH)D half-life 2-3 weeks (Jones 2008, doi:10.1093/ajcn/88.2.582S)")
+    calcitriol_max_pmol_per_l: float = param(
+        640.0, unit="pmol/L", low=1.0, high=10000.0, symbol="D_{max}",
+        doc="calcitriol at maximal PTH drive, unlimited substrate and no phosphate suppression",
+        source="calibrated: calcitriol ~100 pmol/L at healthy steady state")
+    calcitriol_pth_half_pmol_per_l: float = param(
+        3.5, unit="pmol/L", low=0.01, high=100.0, symbol="K_{DP}",
+        doc="PTH giving half-maximal stimulation of renal 1-alpha-hydroxylase",
+        source="calibrated: calcitriol ~1.5x on a low-calcium diet (approx.)")
+    calcitriol_pth_hill: float = param(
+        1.0, unit="1", low=0.5, high=8.0, symbol="m",
+        doc="Hill exponent of PTH stimulation of 1-alpha-hydroxylase",
+        source="calibrated (approx.)")
+    calcitriol_25oh_km_nmol_per_l: float = param(
+        75.0, unit="nmol/L", low=0.1, high=1000.0, symbol="K_m",
+        doc="25(OH)D giving half-maximal calcitriol production (substrate limitation)",
+        source="calibrated: calcitriol substrate-limited below ~50 nmol/L 25(OH)D, about halved "
+               "at 15 nmol/L despite raised PTH (approx.)")
+    calcitriol_phosphate_half_mmol_per_l: float = param(
+        1.5, unit="mmol/L", low=0.05, high=10.0, symbol="K_{DPi}",
+        doc="serum phosphate halving calcitriol production (via FGF23 and direct inhibition)",
+        source="calibrated (approx.)")
+    calcitriol_time_days: float = param(
+        1.0, unit="day", low=0.01, high=30.0, symbol="\\tau_D",
+        doc="time constant of calcitriol (hydroxylase induction; plasma half-life is hours)",
+        source="Jones 2008 (approx.)")
+
+    # --- mineralisation -------------------------------------------------------------------
+    caxp_reference_mmol2_per_l2: float = param(
+        2.64, unit="mmol²/L²", low=0.1, high=20.0, symbol="(CaP)_n",
+        doc="normal serum Ca × P product (2.4 × 1.1)",
+        source="mid normal ranges")
+    mineralisation_caxp_half: float = param(
+        0.6, unit="1", low=0.01, high=2.0, symbol="K_M",
+        doc="Ca × P product, relative to normal, at which mineralisation supply is halved",
+        source="calibrated: osteomalacia when Ca × P falls well below normal (approx.)")
+    mineralisation_caxp_hill: float = param(
+        8.0, unit="1", low=1.0, high=30.0, symbol="h_M",
+        doc="steepness of the Ca × P dependence of mineralisation supply",
+        source="calibrated (approx.)")
+
+    def __post_init__(self) -> None:
+        """Validate each field, then the relations between fields."""
+        super().__post_init__()
+        if self.pth_min_pmol_per_l >= self.pth_max_pmol_per_l:
+            raise ParameterError(
+                f"pth_min_pmol_per_l={self.pth_min_pmol_per_l!r} must be below "
+                f"pth_max_pmol_per_l={self.pth_max_pmol_per_l!r}")
+        if self.phosphate_fe_min > self.phosphate_fe_max:
+            raise ParameterError(
+                f"phosphate_fe_min={self.phosphate_fe_min!r} must not exceed "
+                f"phosphate_fe_max={self.phosphate_fe_max!r}")
+        if self.gut_ca_passive_fraction + self.gut_ca_active_fraction > 1.0:
+            raise ParameterError(
+                "gut_ca_passive_fraction + gut_ca_active_fraction must not exceed 1 "
+                f"(got {self.gut_ca_passive_fraction!r} + {self.gut_ca_active_fraction!r})")
+        if self.gut_p_passive_fraction + self.gut_p_active_fraction > 1.0:
+            raise ParameterError(
+                "gut_p_passive_fraction + gut_p_active_fraction must not exceed 1 "
+                f"(got {self.gut_p_passive_fraction!r} + {self.gut_p_active_fraction!r})")
+
+
+class Physiology:
+    r"""Daily systemic calcium–phosphate–PTH–vitamin D compartments.
+
+    State: ECF calcium :math:`C` (mmol), exchangeable bone-surface calcium :math:`X` (mmol),
+    ECF phosphate :math:`P` (mmol), calcitriol :math:`D` (pmol/L), 25(OH)D :math:`D_{25}`
+    (nmol/L). Serum concentrations are :math:`Ca = C/V`, :math:`Pi = P/V` (mmol/L). PTH is
+    quasi-steady (secretion and clearance take minutes). One call of :meth:`step` is one day
+    (:math:`\Delta t = 1` day). Drivers: dietary calcium :math:`I_{Ca}` (mg/day), gut
+    absorption :math:`A_{gut}`, vitamin D supply :math:`V_D`, glucocorticoid :math:`G`
+    (mg/day), thyroid :math:`T`. Bone fluxes: resorbed :math:`R` and mineralised :math:`M`
+    calcium (mmol/day, whole skeleton).
+
+    Equations (symbols as in :class:`PhysiologyParameters`):
+
+    - PTH (pmol/L), steep inverse Hill in calcium, mildly suppressed by calcitriol
+      (Brown 1983):
+      :math:`PTH = \frac{1+s_D}{1+s_D D/D_n}\,[PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
+    - Gut calcium, net (mmol/day): absorption minus endogenous faecal loss,
+      :math:`A_{Ca} = \frac{I_{Ca}}{40.08} A_{gut}\,(1-g_A\frac{G}{G+G_{50}})\,
+      (a_p + a_a\frac{D}{D+K_{gut}})`, :math:`E = E_n\,Ca/Ca_n`.
+    - Kidney calcium (mmol/day): filtered load × fractional excretion,
+      :math:`U = GFR\,f_{uf}\,Ca\;\frac{FE_{max}(Ca/Ca_n)^q}{1+(PTH/K_U)^{\gamma}}\;
+      (1+g_U\frac{G}{G+G_{50}})\,(1+t_U\max(T-1,0))`.
+    - Exchangeable bone-surface pool (mmol): resorption fills it, mineralisation empties it,
+      and it relaxes to an equilibrium set by serum calcium and PTH (PTH releases labile
+      bone calcium; Peterson & Riggs 2010):
+      :math:`X_{eq} = f_X S_{Ca}\,(Ca/Ca_n)\,(PTH/PTH_n)^{-\beta}`,
+      :math:`J_X = (X - X_{eq})/\tau_X` (into ECF).
+    - Calcium balances: :math:`dX/dt = R - M - J_X`,
+      :math:`dC/dt = A_{Ca} - E - U + J_X`.
+    - Phosphate (mmol): it follows the calcium exchange at the mineral ratio,
+      :math:`dP/dt = A_P - U_P + J_X/r_{Ca:P}`, with
+      :math:`A_P = I_P A_{gut}(b_p + b_a\frac{D}{D+K_{gut}})`,
+      :math:`U_P = GFR\,Pi\,[FE^P_{min} + (FE^P_{max}-FE^P_{min})\frac{PTH}{PTH+K_{UP}}]
+      (Pi/Pi_n)^{q_P}` (PTH is phosphaturic; the renal threshold makes excretion rise
+      steeply with phosphate).
+    - 25(OH)D (nmol/L): :math:`dD_{25}/dt = (D25_n V_D A_{gut} - D_{25})/\tau_{25}`.
+    - Calcitriol (pmol/L): :math:`dD/dt = (D^* - D)/\tau_D`,
+      :math:`D^* = D_{max}\frac{PTH^m}{PTH^m+K_{DP}^m}\frac{D_{25}}{D_{25}+K_m}
+      \frac{K_{DPi}^2}{K_{DPi}^2+Pi^2}`.
+    - Mineralisation supply (1): :math:`\sigma = x^{h_M}/(x^{h_M}+K_M^{h_M})`,
+      :math:`x = Ca\,Pi/(CaP)_n`.
+
+    Numerics (stable for any rate at a 1-day step): 25(OH)D and calcitriol use the exact
+    exponential update towards their targets; the calcium pair (C, X) takes a backward-Euler
+    step with PTH quasi-steady at the new calcium, which reduces to one monotone scalar
+    equation in the new serum calcium, solved by safeguarded Newton iteration; the day's
+    fluxes are then evaluated there and applied, so the calcium ledger balances to rounding
+    whatever the solver tolerance. Phosphate takes a linearly implicit step (uptake into the
+    exchangeable pool proportional to the new phosphate), so it stays positive. Splitting
+    order in a day: 25(OH)D, gut absorption (with yesterday's calcitriol), calcium and PTH,
+    phosphate, calcitriol.
+
+    The initial state is the steady state for the given drivers with balanced bone fluxes
+    (R = M; the steady state does not depend on their size), solved directly, so day 0 has
+    no transient. :attr:`pth_relative` divides by the steady-state PTH of the same
+    parameters at the default (healthy) :class:`~bonegrid.drivers.Drivers`.
+
+    With default parameters and drivers the steady state is: serum Ca 2.395 mmol/L,
+    phosphate 1.09 mmol/L, PTH 3.60 pmol/L, calcitriol 106 pmol/L, 25(OH)D 75 nmol/L,
+    urinary Ca = net gut Ca = 4.70 mmol/day (fractional absorption 0.29), urinary phosphate
+    24.5 mmol/day, exchangeable pool 246 mmol, mineralisation supply 0.98.
+
+    Notes
+    -----
+    Buffering: the exchangeable pool is the bone-surface store of labile mineral. Because PTH
+    falls steeply as calcium rises, :math:`X_{eq}` rises about :math:`1+15\beta` times faster
+    than calcium, so the pool soaks up most of any calcium excess (and gives it back in a
+    deficit) within :math:`\tau_X`; the kidney and gut then remove the excess over weeks.
+    That slow mode, not :math:`\tau_X`, sets the day-to-day serum noise left by the slice's
+    stochastic resorption (s.d. ≈ 0.02 mmol/L for ±50% noise on 10 mmol/day).
+    The pool holds mineral, so phosphate moves with calcium at :math:`r_{Ca:P}` through
+    :math:`J_X`; phosphate is not ledgered (only calcium is conserved to rounding).
+    :meth:`available_for_mineralisation_mmol` is the whole pool: a model that takes it all
+    for days on end drains serum calcium (as in hungry-bone syndrome) but never below zero.
+
+    Parameters
+    ----------
+    params : PhysiologyParameters
+        Constants of the model.
+    drivers : Drivers
+        Driver levels whose steady state is the starting state.
+
+    Raises
+    ------
+    ValueError
+        If no positive steady state exists with balanced bone fluxes (no net calcium
+        absorption, e.g. no dietary calcium): start from healthy drivers and ramp them instead.
+    """
+
+    def __init__(self, params: PhysiologyParameters, drivers: Drivers) -> None:
+        self.params = params
+        p = params
+        self._v = p.ecf_volume_l
+        self._x_norm = p.exchangeable_fraction * p.skeletal_calcium_mmol
+        self._ex_tau = p.exchange_time_days
+        self._beta = p.exchange_pth_exponent
+        self._ratio = p.mineral_ca_to_p_ratio
+        self._ca_n = p.calcium_norm_mmol_per_l
+        self._pth_n = p.pth_norm_pmol_per_l
+        self._d_n = p.calcitriol_norm_pmol_per_l
+        self._e_n = p.endogenous_faecal_calcium_mmol_per_day
+        self._gfr = p.gfr_l_per_day
+        self._filt = p.gfr_l_per_day * p.calcium_ultrafilterable_fraction
+        self._fe_max = p.calcium_fe_max
+        self._fe_k = p.calcium_fe_pth_half_pmol_per_l
+        self._fe_g = p.calcium_fe_pth_exponent
+        self._fe_q = p.calcium_fe_calcium_exponent
+        self._fep_q = p.phosphate_fe_phosphate_exponent
+        self._pth_min = p.pth_min_pmol_per_l
+        self._pth_span = p.pth_max_pmol_per_l - p.pth_min_pmol_per_l
+        self._pth_k = p.pth_calcium_half_mmol_per_l
+        self._pth_hill = p.pth_calcium_hill
+        self._d25_decay = math.exp(-1.0 / p.vitamin_d_25oh_time_days)
+        self._d_decay = math.exp(-1.0 / p.calcitriol_time_days)
+
+        self._mineralisation_unmet = 0.0
+        healthy = self._steady_state(Drivers())
+        self._pth_healthy = healthy["pth"]
+        start = healthy if drivers == Drivers() else self._steady_state(drivers)
+        self._ca_ecf = start["ca"] * self._v
+        self._ca_x = start["x"]
+        self._p_ecf = start["pi"] * self._v
+        self._calcitriol = start["calcitriol"]
+        self._d25 = start["d25"]
+        self._pth = start["pth"]
+        self._urinary_ca = start["urinary_ca"]
+        self._gut_ca = start["gut_ca"]
+        self._endogenous_ca = start["endogenous_ca"]
+        self._urinary_p = start["urinary_p"]
+        self._start_total = self._ca_ecf + self._ca_x
+        self._gut_in = 0.0
+        self._kidney_out = 0.0
+        self._resorbed_in = 0.0
+        self._mineralised_out = 0.0
+
+    # ------------------------------------------------------------------ biological terms
+    def _pth_secretion(self, ca: float, suppression: float) -> tuple[float, float]:
+        """Quasi-steady PTH and its derivative with respect to serum calcium.
+
+        Parameters
+        ----------
+        ca : float
+            Total serum calcium, mmol/L (> 0).
+        suppression : float
+            Calcitriol suppression factor (1+s_D)/(1+s_D D/D_n), 1.
+
+        Returns
+        -------
+        pth : float
+            PTH, pmol/L.
+        dpth_dca : float
+            d PTH / d Ca, pmol/L per mmol/L (negative).
+        """
+        q = (ca / self._pth_k) ** self._pth_hill
+        h = 1.0 / (1.0 + q)
+        pth = suppression * (self._pth_min + self._pth_span * h)
+        return pth, -suppression * self._pth_span * self._pth_hill * q * h * h / ca
+
+    def _calcitriol_suppression_of_pth(self, calcitriol: float) -> float:
+        """Factor (1+s_D)/(1+s_D D/D_n) by which calcitriol scales PTH secretion, 1."""
+        s = self.params.pth_calcitriol_suppression
+        return (1.0 + s) / (1.0 + s * calcitriol / self._d_n)
+
+    def _renal_calcium_excretion(self, ca: float, pth: float, dpth: float, modifier: float
+                                 ) -> tuple[float, float]:
+        """Urinary calcium U = GFR f_uf Ca FE(Ca, PTH) × modifier, and dU/dCa.
+
+        Parameters
+        ----------
+        ca : float
+            Serum calcium, mmol/L.
+        pth, dpth : float
+            PTH (pmol/L) and dPTH/dCa (pmol/L per mmol/L) at ``ca``.
+        modifier : float
+            Glucocorticoid and thyroid multiplier, 1.
+
+        Returns
+        -------
+        urinary : float
+            mmol/day.
+        durinary_dca : float
+            mmol/day per mmol/L.
+        """
+        r = (pth / self._fe_k) ** self._fe_g
+        fe = self._fe_max * (ca / self._ca_n) ** self._fe_q / (1.0 + r)
+        dfe = fe * (self._fe_q / ca - self._fe_g * r / ((1.0 + r) * pth) * dpth)
+        k = self._filt * modifier
+        return k * ca * fe, k * (fe + ca * dfe)
+
+    def _urinary_calcium_modifier(self, drivers: Drivers) -> float:
+        """Multiplier of urinary calcium from glucocorticoid and thyroid excess, 1."""
+        p = self.params
+        g = drivers.glucocorticoid
+        gc = 1.0 + p.glucocorticoid_urinary_increase * g / (g + p.glucocorticoid_half_effect_mg_per_day)
+        return gc * (1.0 + p.thyroid_urinary_slope * max(drivers.thyroid - 1.0, 0.0))
+
+    def _endogenous_faecal_calcium(self, ca: float) -> float:
+        """Endogenous faecal calcium loss E = E_n Ca/Ca_n, mmol/day."""
+        return self._e_n * ca / self._ca_n
+
+    def _gut_calcium_absorption(self, drivers: Drivers, calcitriol: float) -> float:
+        """Intestinal calcium absorption (gross), mmol/day."""
+        p = self.params
+        g = drivers.glucocorticoid
+        steroid = 1.0 - p.glucocorticoid_gut_inhibition * g / (g + p.glucocorticoid_half_effect_mg_per_day)
+        fraction = p.gut_ca_passive_fraction + p.gut_ca_active_fraction * calcitriol / (
+            calcitriol + p.gut_calcitriol_half_pmol_per_l)
+        return drivers.dietary_calcium_mg_per_day / CALCIUM_MG_PER_MMOL * drivers.gut_absorption * steroid * fraction
+
+    def _exchangeable_equilibrium(self, ca: float, pth: float, dpth: float) -> tuple[float, float]:
+        """Equilibrium exchangeable pool X_eq (mmol) and dX_eq/dCa (mmol per mmol/L)."""
+        x = self._x_norm * (ca / self._ca_n) * (pth / self._pth_n) ** (-self._beta)
+        return x, x * (1.0 / ca - self._beta * dpth / pth)
+
+    def _gut_phosphate_absorption(self, drivers: Drivers, calcitriol: float) -> float:
+        """Intestinal phosphate absorption, mmol/day."""
+        p = self.params
+        fraction = p.gut_p_passive_fraction + p.gut_p_active_fraction * calcitriol / (
+            calcitriol + p.gut_calcitriol_half_pmol_per_l)
+        return p.dietary_phosphate_mmol_per_day * drivers.gut_absorption * fraction
+
+    def _renal_phosphate_excretion(self, pi: float, pth: float) -> float:
+        """Urinary phosphate U_P = GFR Pi FE_P(PTH) (Pi/Pi_n)^q_P, mmol/day; PTH is phosphaturic.
+
+        Parameters
+        ----------
+        pi : float
+            Serum phosphate, mmol/L.
+        pth : float
+            PTH, pmol/L.
+        """
+        p = self.params
+        fe = p.phosphate_fe_min + (p.phosphate_fe_max - p.phosphate_fe_min) * pth / (
+            pth + p.phosphate_fe_pth_half_pmol_per_l)
+        return self._gfr * pi * fe * (pi / p.phosphate_norm_mmol_per_l) ** self._fep_q
+
+    def _vitamin_d_25oh_target(self, drivers: Drivers) -> float:
+        """Steady 25(OH)D for the supply and gut absorption, nmol/L."""
+        return self.params.vitamin_d_25oh_sufficient_nmol_per_l * drivers.vitamin_d_supply * drivers.gut_absorption
+
+    def _calcitriol_target(self, pth: float, d25: float, pi: float) -> float:
+        """Quasi-steady calcitriol D* for PTH, 25(OH)D and phosphate, pmol/L."""
+        p = self.params
+        pm = pth ** p.calcitriol_pth_hill
+        stim = pm / (pm + p.calcitriol_pth_half_pmol_per_l ** p.calcitriol_pth_hill)
+        substrate = d25 / (d25 + p.calcitriol_25oh_km_nmol_per_l)
+        kp2 = p.calcitriol_phosphate_half_mmol_per_l ** 2
+        return p.calcitriol_max_pmol_per_l * stim * substrate * kp2 / (kp2 + pi * pi)
+
+    # ------------------------------------------------------------------ steady state
+    def _steady_state(self, drivers: Drivers) -> dict[str, float]:
+        """Steady state for ``drivers`` with balanced bone fluxes (R = M).
+
+        Solves for calcitriol D the scalar equation D*(D) = D, where for each D serum calcium
+        solves the balance A_Ca(D) = E(Ca) + U(Ca) and phosphate solves A_P(D) = U_P; D*(D)
+        decreases in D, so the root is unique.
+        """
+        d25 = self._vitamin_d_25oh_target(drivers)
+        modifier = self._urinary_calcium_modifier(drivers)
+
+        def state(d: float) -> dict[str, float]:
+            suppression = self._calcitriol_suppression_of_pth(d)
+            gut = self._gut_calcium_absorption(drivers, d)
+
+            def balance(ca: float) -> float:
+                pth, dpth = self._pth_secretion(ca, suppression)
+                return gut - self._endogenous_faecal_calcium(ca) - self._renal_calcium_excretion(
+                    ca, pth, dpth, modifier)[0]
+
+            if balance(_CA_LO) <= 0.0:  # no absorption at this calcitriol: calcium floor
+                ca = _CA_LO
+            else:
+                ca = brentq(balance, _CA_LO, _CA_HI, xtol=1e-15, rtol=1e-15, maxiter=200)
+            pth, dpth = self._pth_secretion(ca, suppression)
+            gut_p = self._gut_phosphate_absorption(drivers, d)
+            # U_P is proportional to Pi^(1 + q_P): scale from its value at Pi_n.
+            pi_n = self.params.phosphate_norm_mmol_per_l
+            pi = pi_n * (gut_p / self._renal_phosphate_excretion(pi_n, pth)) ** (1.0 / (1.0 + self._fep_q))
+            return dict(
+                ca=ca, pth=pth, pi=pi, calcitriol=d, d25=d25,
+                x=self._exchangeable_equilibrium(ca, pth, dpth)[0],
+                urinary_ca=self._renal_calcium_excretion(ca, pth, dpth, modifier)[0],
+                gut_ca=gut, endogenous_ca=self._endogenous_faecal_calcium(ca), urinary_p=gut_p,
+                target=self._calcitriol_target(pth, d25, pi))
+
+        d_max = self.params.calcitriol_max_pmol_per_l
+        if state(0.0)["target"] <= 0.0:
+            result = state(0.0)
+        else:
+            d = brentq(lambda d: state(d)["target"] - d, 0.0, d_max, xtol=1e-13, rtol=1e-15, maxiter=200)
+            result = state(d)
+        if result["ca"] <= _CA_LO:
+            raise ValueError(
+                "no positive steady state with balanced bone fluxes: no net calcium absorption "
+                f"(dietary_calcium_mg_per_day={drivers.dietary_calcium_mg_per_day}, "
+                f"gut_absorption={drivers.gut_absorption}, vitamin_d_supply={drivers.vitamin_d_supply}); "
+                "start from healthy drivers and ramp them")
+        return result
+
+    # ------------------------------------------------------------------ the daily step
+    def available_for_mineralisation_mmol(self) -> float:
+        """Calcium that mineralisation can take today: the exchangeable pool, mmol.
+
+        Today's resorbed calcium enters the same pool, so :meth:`step` accepts up to this
+        plus the day's resorbed flux; a demand capped at this value is always met in full.
+        """
+        return self._ca_x
+
+    def step(self, drivers: Drivers, resorbed_ca_mmol: float, mineralised_ca_mmol: float) -> None:
+        """Advance one day. Fluxes are whole-skeleton mmol/day of calcium (phosphate follows at Ca:P 1.67).
+
+        Parameters
+        ----------
+        drivers : Drivers
+            Driver levels today.
+        resorbed_ca_mmol : float
+            Calcium released by resorption into the exchangeable pool, mmol/day (>= 0).
+        mineralised_ca_mmol : float
+            Calcium demanded by mineralisation from the exchangeable pool, mmol/day (>= 0). At
+            most the pool plus today's resorbed calcium is taken; the amount actually taken is
+            added to ``calcium_ledger['mineralised_out']`` and any shortfall to
+            ``calcium_ledger['mineralisation_unmet']``.
+
+        Raises
+        ------
+        ValueError
+            If a flux is negative or not finite.
+        """
+        r = float(resorbed_ca_mmol)
+        m = float(mineralised_ca_mmol)
+        if not (r >= 0.0 and m >= 0.0 and r != math.inf and m != math.inf):
+            raise ValueError(
+                f"bone fluxes must be finite and >= 0 mmol/day: resorbed={resorbed_ca_mmol!r}, "
+                f"mineralised={mineralised_ca_mmol!r}")
+        x_plus_r = self._ca_x + r
+        if m > x_plus_r:
+            self._mineralisation_unmet += m - x_plus_r
+            m = x_plus_r
+        supply = x_plus_r - m  # calcium in the exchangeable pool before exchange, mmol
+
+        # 25(OH)D: exact exponential relaxation to its target.
+        target25 = self._vitamin_d_25oh_target(drivers)
+        self._d25 = target25 + (self._d25 - target25) * self._d25_decay
+
+        # Gut absorption with yesterday's calcitriol (enterocyte response lags).
+        d = self._calcitriol
+        gut = self._gut_calcium_absorption(drivers, d)
+        suppression = self._calcitriol_suppression_of_pth(d)
+        modifier = self._urinary_calcium_modifier(drivers)
+
+        # Backward Euler for (C, X): with X_new eliminated, J_X = (supply - X_eq(Ca)) / (tau + 1)
+        # and F(Ca) = V Ca - C - A + E(Ca) + U(Ca) - J_X(Ca) = 0, F increasing, F(0+) < 0.
+        v = self._v
+        c_old = self._ca_ecf
+        k_ex = 1.0 / (self._ex_tau + 1.0)
+        e_slope = self._e_n / self._ca_n
+        ca = c_old / v if c_old > 0.0 else 1e-9
+        lo, hi = 0.0, math.inf
+        for _ in range(100):
+            pth, dpth = self._pth_secretion(ca, suppression)
+            u, du = self._renal_calcium_excretion(ca, pth, dpth, modifier)
+            xeq, dxeq = self._exchangeable_equilibrium(ca, pth, dpth)
+            endo = e_slope * ca
+            f = v * ca - c_old - gut + endo + u - (supply - xeq) * k_ex
+            delta = f / (v + e_slope + du + dxeq * k_ex)
+            if abs(delta) <= 1e-10 * ca:
+                break  # the next Newton iterate would move Ca by < 1e-10 relative
+            if f > 0.0:
+                hi = ca
+            else:
+                lo = ca
+            ca -= delta
+            if not lo < ca < hi:  # safeguard: bisect the bracket (F(0+) < 0 < F(inf))
+                ca = 0.5 * (lo + hi) if hi < math.inf else 2.0 * lo
+        # Apply the fluxes evaluated at the accepted Ca, so the ledger balances exactly.
+        j_x = (supply - xeq) * k_ex
+        self._ca_x = supply - j_x
+        self._ca_ecf = c_old + gut - endo - u + j_x
+        self._pth = pth
+        self._urinary_ca = u
+        self._gut_ca = gut
+        self._endogenous_ca = endo
+        self._gut_in += gut - endo
+        self._kidney_out += u
+        self._resorbed_in += r
+        self._mineralised_out += m
+
+        # Phosphate: linearly implicit; release follows J_X > 0, uptake (J_X < 0) is taken
+        # proportional to the new phosphate so the pool stays positive.
+        # Urinary phosphate U_P = c P^(1+q_P) is linearised about yesterday's pool
+        # (Rosenbrock-Euler); numerator and denominator stay positive.
+        p_old = self._p_ecf
+        release = j_x / self._ratio if j_x > 0.0 else 0.0
+        uptake_rate = -j_x / (self._ratio * p_old) if j_x < 0.0 else 0.0
+        q_p = self._fep_q
+        u_p_old = self._renal_phosphate_excretion(p_old / v, pth)
+        p_new = (p_old + self._gut_phosphate_absorption(drivers, d) + release + q_p * u_p_old) / (
+            1.0 + (1.0 + q_p) * u_p_old / p_old + uptake_rate)
+        self._p_ecf = p_new
+        self._urinary_p = u_p_old * (1.0 + (1.0 + q_p) * (p_new / p_old - 1.0))
+
+        # Calcitriol: exact exponential relaxation to its quasi-steady target.
+        target = self._calcitriol_target(pth, self._d25, p_new / v)
+        self._calcitriol = target + (d - target) * self._d_decay
+
+    # ------------------------------------------------------------------ readouts
+    @property
+    def serum_calcium_mmol_per_l(self) -> float:
+        """Total serum calcium, mmol/L."""
+        return self._ca_ecf / self._v
+
+    @property
+    def serum_phosphate_mmol_per_l(self) -> float:
+        """Serum inorganic phosphate, mmol/L."""
+        return self._p_ecf / self._v
+
+    @property
+    def pth_pmol_per_l(self) -> float:
+        """Intact PTH, pmol/L."""
+        return self._pth
+
+    @property
+    def pth_relative(self) -> float:
+        """PTH relative to the healthy steady state of these parameters, 1."""
+        return self._pth / self._pth_healthy
+
+    @property
+    def calcitriol_pmol_per_l(self) -> float:
+        """Calcitriol (1,25(OH)2D), pmol/L."""
+        return self._calcitriol
+
+    @property
+    def vitamin_d_25oh_nmol_per_l(self) -> float:
+        """25(OH)D, nmol/L."""
+        return self._d25
+
+    @property
+    def urinary_calcium_mmol_per_day(self) -> float:
+        """Urinary calcium over the last day, mmol/day."""
+        return self._urinary_ca
+
+    @property
+    def urinary_phosphate_mmol_per_day(self) -> float:
+        """Urinary phosphate over the last day, mmol/day."""
+        return self._urinary_p
+
+    @property
+    def gut_calcium_absorbed_mmol_per_day(self) -> float:
+        """Net intestinal calcium absorption (absorbed minus endogenous faecal loss), mmol/day."""
+        return self._gut_ca - self._endogenous_ca
+
+    @property
+    def exchangeable_calcium_mmol(self) -> float:
+        """Exchangeable bone-surface calcium pool, mmol."""
+        return self._ca_x
+
+    @property
+    def mineralisation_supply(self) -> float:
+        """Ca × P supply factor for mineralisation, 0..1 (≈ 1 in health)."""
+        p = self.params
+        x = self._ca_ecf * self._p_ecf / (self._v * self._v * p.caxp_reference_mmol2_per_l2)
+        xh = x ** p.mineralisation_caxp_hill
+        return xh / (xh + p.mineralisation_caxp_half ** p.mineralisation_caxp_hill)
+
+    @property
+    def calcium_ledger(self) -> dict[str, float]:
+        """Calcium pools (mmol) and cumulative fluxes since the start (mmol).
+
+        Keys: ``ecf``, ``exchangeable`` (current pools); ``gut_in`` (net absorption),
+        ``kidney_out``, ``bone_resorbed_in``, ``mineralised_out`` (taken, after any cap),
+        ``mineralisation_unmet`` (demand that could not be met); ``initial_total``. Invariant:
+        ``ecf + exchangeable - initial_total = gut_in - kidney_out + bone_resorbed_in -
+        mineralised_out``.
+        """
+        return {
+            "ecf": self._ca_ecf,
+            "exchangeable": self._ca_x,
+            "gut_in": self._gut_in,
+            "kidney_out": self._kidney_out,
+            "bone_resorbed_in": self._resorbed_in,
+            "mineralised_out": self._mineralised_out,
+            "mineralisation_unmet": self._mineralisation_unmet,
+            "initial_total": self._start_total,
+        }
+
+    def total_calcium_mmol(self) -> float:
+        """Calcium in ECF plus the exchangeable pool, mmol."""
+        return self._ca_ecf + self._ca_x

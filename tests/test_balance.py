@@ -1,0 +1,52 @@
+"""Science check: a healthy slice renews itself without drifting (issue: healthy balance).
+
+Five seeds x 10 simulated years at the default 256 x 256 grid (slow: ~1.5 min on one core).
+"""
+
+import pytest
+
+from bonegrid.model import BoneModel
+from bonegrid.readouts.balance import balance_report
+
+
+@pytest.fixture(scope="module")
+def healthy_runs():
+    return [BoneModel(site="spine", grid=256, seed=seed).run(3653) for seed in range(1, 6)]
+
+
+@pytest.fixture(scope="module")
+def report(healthy_runs):
+    return balance_report(healthy_runs)
+
+
+@pytest.mark.slow
+def test_each_seed_has_no_drift_over_years_2_to_10(report):
+    for row in report["rows"]:
+        assert abs(row["drift_over_years_2_10"]) <= 0.01, row
+
+
+@pytest.mark.slow
+def test_ensemble_mean_change_is_within_half_a_percent(report):
+    assert abs(report["ensemble_change"]) <= 0.005
+
+
+@pytest.mark.slow
+def test_formation_matches_resorption(report):
+    for row in report["rows"]:
+        assert row["formed_over_resorbed"] >= 0.98, row
+
+
+@pytest.mark.slow
+def test_remodeling_space_present_from_day_0_and_in_band(report):
+    for row in report["rows"]:
+        assert 0.02 <= row["remodeling_space_mean"] <= 0.05, row
+        assert row["remodeling_space_day0"] >= 0.01, row
+
+
+@pytest.mark.slow
+def test_remodeling_cycle_and_turnover_near_reference(report):
+    for row in report["rows"]:
+        assert 0.15 <= row["turnover_per_year"] <= 0.40, row          # ~25%/year trabecular
+        assert 10 <= row["resorption_days_median"] <= 40, row         # ~27 days (2-4 weeks)
+        assert 60 <= row["formation_days_median"] <= 130, row         # ~89 days (3-4 months)
+        assert row["refill_total"] >= 0.98, row                      # completed units refill

@@ -1,0 +1,258 @@
+"""Tests of the systemic calcium–phosphate–PTH–vitamin D compartments."""
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from bonegrid.drivers import Drivers
+from bonegrid.parameters import ParameterError
+from bonegrid.physiology import CALCIUM_MG_PER_MMOL, Physiology, PhysiologyParameters
+
+HEALTHY = Drivers()
+
+
+def panel(ph: Physiology) -> dict[str, float]:
+    return {
+        "ca": ph.serum_calcium_mmol_per_l,
+        "pi": ph.serum_phosphate_mmol_per_l,
+        "pth": ph.pth_pmol_per_l,
+        "calcitriol": ph.calcitriol_pmol_per_l,
+        "d25": ph.vitamin_d_25oh_nmol_per_l,
+        "urinary": ph.urinary_calcium_mmol_per_day,
+        "gut": ph.gut_calcium_absorbed_mmol_per_day,
+        "supply": ph.mineralisation_supply,
+        "pth_rel": ph.pth_relative,
+        "exchangeable": ph.exchangeable_calcium_mmol,
+    }
+
+
+def run(drivers: Drivers, days: int, resorbed: float = 10.0, mineralised: float = 10.0) -> Physiology:
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    for _ in range(days):
+        ph.step(drivers, resorbed, mineralised)
+    return ph
+
+
+@pytest.fixture(scope="module")
+def healthy() -> dict[str, float]:
+    return panel(Physiology(PhysiologyParameters(), HEALTHY))
+
+
+# (1) healthy steady state -------------------------------------------------------------------
+def test_healthy_steady_state_inside_reference_ranges(healthy):
+    assert 2.35 <= healthy["ca"] <= 2.45
+    assert 0.8 <= healthy["pi"] <= 1.5
+    assert 1.6 <= healthy["pth"] <= 6.9
+    assert healthy["d25"] > 50.0
+    assert 80.0 <= healthy["calcitriol"] <= 120.0
+    assert 4.0 <= healthy["urinary"] <= 6.0
+    assert healthy["gut"] == pytest.approx(healthy["urinary"], rel=1e-9)  # balance
+    assert healthy["pth_rel"] == 1.0
+    assert 0.95 <= healthy["supply"] <= 1.0
+    # the exchangeable pool is ~1% of skeletal calcium
+    assert 150.0 <= healthy["exchangeable"] <= 400.0
+
+
+def test_healthy_state_unchanged_over_1000_days_of_balanced_flux(healthy):
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    for _ in range(1000):
+        ph.step(HEALTHY, 10.0, 10.0)
+    now = panel(ph)
+    for key, value in healthy.items():
+        assert now[key] == pytest.approx(value, rel=1e-6, abs=1e-9), key
+
+
+def test_start_is_the_steady_state_of_the_given_drivers():
+    # starting in vitamin D deficiency: day 0 shows no transient either
+    drivers = Drivers(vitamin_d_supply=0.3)
+    ph = Physiology(PhysiologyParameters(), drivers)
+    before = panel(ph)
+    for _ in range(50):
+        ph.step(drivers, 12.0, 12.0)
+    after = panel(ph)
+    for key, value in before.items():
+        assert after[key] == pytest.approx(value, rel=1e-6), key
+    assert before["pth_rel"] > 1.5  # relative to the healthy parameters' PTH, not this start
+
+
+# (2) conservation -----------------------------------------------------------------------------
+def test_calcium_conserved_with_noisy_bone_fluxes():
+    rng = np.random.default_rng(20240611)
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    start = ph.total_calcium_mmol()
+    drivers = [HEALTHY, Drivers(dietary_calcium_mg_per_day=600.0, glucocorticoid=10.0)]
+    for day in range(2000):
+        resorbed = max(0.0, 10.0 * (1.0 + 0.5 * rng.standard_normal()))
+        mineralised = max(0.0, 10.0 * (1.0 + 0.5 * rng.standard_normal()))
+        ph.step(drivers[(day // 300) % 2], resorbed, mineralised)
+    ledger = ph.calcium_ledger
+    change = ph.total_calcium_mmol() - start
+    inflow = ledger["gut_in"] - ledger["kidney_out"] + ledger["bone_resorbed_in"] - ledger["mineralised_out"]
+    assert ledger["ecf"] + ledger["exchangeable"] == ph.total_calcium_mmol()
+    assert ledger["initial_total"] == start
+    assert abs(change - inflow) <= 1e-9 * start
+    assert ledger["bone_resorbed_in"] > 15000.0 and ledger["kidney_out"] > 5000.0  # fluxes really ran
+
+
+# (3) noise damping ---------------------------------------------------------------------------
+def test_bone_surface_buffer_damps_daily_resorption_noise():
+    rng = np.random.default_rng(7)
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    serum = []
+    for _ in range(2000):
+        ph.step(HEALTHY, max(0.0, 10.0 * (1.0 + 0.5 * rng.standard_normal())), 10.0)
+        serum.append(ph.serum_calcium_mmol_per_l)
+    assert np.std(serum) < 0.03
+    assert 2.15 <= min(serum) and max(serum) <= 2.55
+
+
+def test_without_the_buffer_the_same_noise_is_not_damped():
+    # the test above must be able to fail: a pool ~50x smaller exchanging within a day does not damp
+    params = PhysiologyParameters(exchangeable_fraction=0.0002, exchange_time_days=0.1)
+    rng = np.random.default_rng(7)
+    ph = Physiology(params, HEALTHY)
+    serum = []
+    for _ in range(2000):
+        ph.step(HEALTHY, max(0.0, 10.0 * (1.0 + 0.5 * rng.standard_normal())), 10.0)
+        serum.append(ph.serum_calcium_mmol_per_l)
+    assert np.std(serum) > 0.03
+
+
+# (4) vitamin D deficiency and malabsorption ---------------------------------------------------
+@pytest.mark.parametrize("drivers", [Drivers(vitamin_d_supply=0.2), Drivers(gut_absorption=0.4)],
+                         ids=["low-vitamin-D", "malabsorption"])
+def test_secondary_hyperparathyroidism(drivers, healthy):
+    ph = run(drivers, 365)
+    assert ph.vitamin_d_25oh_nmol_per_l < 50.0
+    assert ph.pth_pmol_per_l > 6.9
+    assert 2.0 <= ph.serum_calcium_mmol_per_l < healthy["ca"]
+    assert ph.mineralisation_supply < healthy["supply"]
+    assert ph.pth_relative > 1.9
+    assert ph.urinary_calcium_mmol_per_day < healthy["urinary"]
+
+
+def test_25ohd_relaxes_with_its_time_constant():
+    params = PhysiologyParameters()
+    ph = run(Drivers(vitamin_d_supply=0.2), int(params.vitamin_d_25oh_time_days))
+    # after one time constant, 1 - 1/e of the way from 75 to 15 nmol/L
+    expected = 15.0 + (75.0 - 15.0) * math.exp(-1.0)
+    assert ph.vitamin_d_25oh_nmol_per_l == pytest.approx(expected, rel=1e-9)
+
+
+# (5) low dietary calcium ----------------------------------------------------------------------
+def test_low_dietary_calcium_raises_pth_and_calcitriol(healthy):
+    ph = run(Drivers(dietary_calcium_mg_per_day=400.0), 365)
+    assert ph.pth_pmol_per_l > 1.5 * healthy["pth"]
+    assert ph.calcitriol_pmol_per_l > 1.2 * healthy["calcitriol"]
+    # fractional absorption adapts upwards
+    gross = ph.gut_calcium_absorbed_mmol_per_day + ph.params.endogenous_faecal_calcium_mmol_per_day * (
+        ph.serum_calcium_mmol_per_l / ph.params.calcium_norm_mmol_per_l)
+    healthy_gross = healthy["gut"] + ph.params.endogenous_faecal_calcium_mmol_per_day * (
+        healthy["ca"] / ph.params.calcium_norm_mmol_per_l)
+    assert gross / (400.0 / CALCIUM_MG_PER_MMOL) > healthy_gross / (1000.0 / CALCIUM_MG_PER_MMOL)
+    assert ph.urinary_calcium_mmol_per_day < healthy["urinary"]
+
+
+# (6) hypercalcaemic load ----------------------------------------------------------------------
+def test_hypercalcaemic_load_suppresses_pth(healthy):
+    ph = run(HEALTHY, 60, resorbed=40.0, mineralised=10.0)
+    assert ph.serum_calcium_mmol_per_l > healthy["ca"] + 0.2
+    assert ph.pth_pmol_per_l < 0.5 * healthy["pth"]
+    assert ph.calcitriol_pmol_per_l < healthy["calcitriol"]
+    assert ph.urinary_calcium_mmol_per_day > 2.0 * healthy["urinary"]
+
+
+def test_glucocorticoid_and_thyroid_effects(healthy):
+    steroid = Physiology(PhysiologyParameters(), HEALTHY)
+    steroid.step(Drivers(glucocorticoid=30.0), 10.0, 10.0)
+    assert steroid.gut_calcium_absorbed_mmol_per_day < healthy["gut"] - 1.0
+    assert steroid.urinary_calcium_mmol_per_day > healthy["urinary"]
+    thyroid = Physiology(PhysiologyParameters(), HEALTHY)
+    thyroid.step(Drivers(thyroid=3.0), 10.0, 10.0)
+    assert thyroid.urinary_calcium_mmol_per_day > 1.2 * healthy["urinary"]
+
+
+# (7) pools never negative ---------------------------------------------------------------------
+def test_mineralisation_limited_by_supply_and_pools_stay_positive():
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    start = ph.total_calcium_mmol()
+    for _ in range(100):
+        available = ph.available_for_mineralisation_mmol()
+        before = ph.calcium_ledger["mineralised_out"]
+        ph.step(HEALTHY, 5.0, 1e4)  # demand far beyond the exchangeable pool
+        taken = ph.calcium_ledger["mineralised_out"] - before
+        assert taken == pytest.approx(available + 5.0, rel=1e-12)
+        assert ph.calcium_ledger["ecf"] > 0.0
+        assert ph.exchangeable_calcium_mmol > 0.0
+        assert ph.serum_phosphate_mmol_per_l > 0.0
+        assert all(math.isfinite(v) for v in panel(ph).values())
+    ledger = ph.calcium_ledger
+    assert ledger["mineralisation_unmet"] > 100 * 1e4 - ledger["mineralised_out"] - 1.0
+    inflow = ledger["gut_in"] - ledger["kidney_out"] + ledger["bone_resorbed_in"] - ledger["mineralised_out"]
+    assert ph.total_calcium_mmol() - start == pytest.approx(inflow, abs=1e-9 * start)
+    assert ph.pth_pmol_per_l > 6.9 and ph.mineralisation_supply < 0.5  # the drain is felt
+
+
+def test_capped_demand_is_met_in_full():
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    demand = 2.0 * ph.available_for_mineralisation_mmol()
+    capped = min(demand, ph.available_for_mineralisation_mmol())
+    ph.step(HEALTHY, 0.0, capped)
+    assert ph.calcium_ledger["mineralised_out"] == capped
+    assert ph.calcium_ledger["mineralisation_unmet"] == 0.0
+    assert ph.exchangeable_calcium_mmol > 0.0
+
+
+def test_extreme_inputs_keep_pools_positive():
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    starve = Drivers(dietary_calcium_mg_per_day=0.0, gut_absorption=0.0, vitamin_d_supply=0.0)
+    for _ in range(500):
+        ph.step(starve, 0.0, 0.0)
+    values = panel(ph)
+    assert all(math.isfinite(v) for v in values.values())
+    assert ph.calcium_ledger["ecf"] >= 0.0 and ph.exchangeable_calcium_mmol >= 0.0
+    assert values["pi"] > 0.0 and values["ca"] < 1.0
+    for _ in range(30):
+        ph.step(HEALTHY, 1e4, 0.0)
+    assert all(math.isfinite(v) for v in panel(ph).values())
+
+
+def test_negative_or_non_finite_flux_is_rejected():
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    with pytest.raises(ValueError, match="resorbed=-1"):
+        ph.step(HEALTHY, -1.0, 10.0)
+    with pytest.raises(ValueError, match="mineralised=nan"):
+        ph.step(HEALTHY, 10.0, float("nan"))
+
+
+def test_no_steady_state_without_calcium_intake():
+    with pytest.raises(ValueError, match="no positive steady state"):
+        Physiology(PhysiologyParameters(), Drivers(dietary_calcium_mg_per_day=0.0))
+
+
+# (8) parameter validation ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "key, value",
+    [("ecf_volume_l", -14.0), ("exchange_time_days", 0.0), ("pth_calcium_hill", 1000.0),
+     ("skeletal_calcium_mmol", float("nan")), ("mineral_ca_to_p_ratio", "1.67")],
+)
+def test_invalid_parameter_raises_naming_the_key(key, value):
+    with pytest.raises(ParameterError, match=key):
+        PhysiologyParameters(**{key: value})
+
+
+def test_inconsistent_parameters_raise_naming_the_keys():
+    with pytest.raises(ParameterError, match="pth_min_pmol_per_l.*pth_max_pmol_per_l"):
+        PhysiologyParameters(pth_min_pmol_per_l=30.0, pth_max_pmol_per_l=20.0)
+    with pytest.raises(ParameterError, match="gut_ca_passive_fraction"):
+        PhysiologyParameters(gut_ca_passive_fraction=0.5, gut_ca_active_fraction=0.8)
+
+
+def test_every_parameter_is_documented():
+    for f in dataclasses.fields(PhysiologyParameters):
+        meta = f.metadata
+        assert meta["unit"] and meta["doc"] and meta["source"] and meta["symbol"], f.name
+        assert meta["low"] is not None and meta["high"] is not None, f.name
+        assert meta["low"] <= f.default <= meta["high"], f.name
