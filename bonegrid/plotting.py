@@ -24,7 +24,7 @@ BONE_LOW_RGB = np.array([0.62, 0.85, 0.55])
 BONE_HIGH_RGB = np.array([0.05, 0.40, 0.20])
 CELL_STYLE = {
     "osteoclast": dict(marker="o", color="#b0179c", s=22, label="osteoclast"),
-    "osteoblast": dict(marker="s", color="#1f77b4", s=6, label="osteoblast"),
+    "osteoblast": dict(marker="s", color="#1f77b4", s=3, label="osteoblast"),
     "osteocyte": dict(marker=".", color="black", s=3, label="osteocyte"),
     "apoptotic": dict(marker="x", color="red", s=10, label="apoptotic osteocyte"),
     "empty": dict(marker=".", color="#9e9e9e", s=3, label="empty lacuna"),
@@ -96,59 +96,56 @@ def legend_handles() -> list:
 
 def slice_figure(start: dict, end: dict, path) -> None:
     """Write the start and end slices side by side with a shared legend."""
-    fig, axes = plt.subplots(1, 2, figsize=(12, 6.4), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 6.8), constrained_layout=True)
     draw_slice(axes[0], start, title=f"start (day {start['day']}): BV/TV {start['bv_tv']:.3f}")
     draw_slice(axes[1], end, title=f"end (day {end['day']}): BV/TV {end['bv_tv']:.3f}")
     fig.legend(handles=legend_handles(), loc="outside lower center", ncol=5, frameon=False)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
 
 
+def _panel(ax, years, series, *, label, colour, band=None, ylim=None, percent=False):
+    """One time-series panel with an optional normal-range band."""
+    values = 100 * series if percent else series
+    ax.plot(years, values, color=colour, lw=1)
+    if band is not None:
+        ax.axhspan(*band, color=colour, alpha=0.10, label="normal range")
+        ax.legend(loc="upper right", fontsize=8, frameon=False)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.set_title(label, fontsize=10)
+    ax.grid(alpha=0.3)
+
+
 def timeseries_figure(ts, path, *, title: str = "") -> None:
-    """Write the key time series (bone volume, cells, markers, serum) as a 2 x 2 figure."""
+    """Write the key time series as a 4 x 2 grid of panels, each with its normal range where one exists."""
     years = ts["day"] / 365.25
-    fig, axes = plt.subplots(2, 2, figsize=(12, 7.5), sharex=True, constrained_layout=True)
-    ax = axes[0, 0]
-    ax.plot(years, ts["bv_tv"], color="#1b5e20", label="BV/TV")
-    ax.set_ylabel("BV/TV")
-    ax2 = ax.twinx()
-    ax2.plot(years, 100 * ts["remodeling_space"], color="#f9a825", lw=0.8, label="remodeling space")
-    ax2.plot(years, 100 * ts["ov_bv"], color="#d84315", lw=0.8, label="OV/BV")
-    ax2.set_ylabel("% of bone volume")
-    ax.legend(handles=ax.get_lines() + ax2.get_lines(), loc="lower left", fontsize=8)
-    ax.set_title("bone volume")
+    fig, axes = plt.subplots(4, 2, figsize=(12, 11), sharex=True, constrained_layout=True)
+    mean_bv = float(ts["bv_tv"].mean())
+    _panel(axes[0, 0], years, ts["bv_tv"], label="BV/TV (bone volume / tissue volume; axis spans mean ±10%)",
+           colour="#1b5e20", ylim=(0.9 * mean_bv, 1.1 * mean_bv))
     ax = axes[0, 1]
-    for col, colour in (("n_osteoclasts", "#b0179c"), ("n_osteoblasts", "#1f77b4")):
-        ax.plot(years, ts[col], color=colour, lw=0.8, label=col.removeprefix("n_"))
-    ax.set_ylabel("cells")
-    ax2 = ax.twinx()
-    ax2.plot(years, ts["osteocyte_viability"], color="black", lw=1, label="osteocyte viability")
-    ax2.set_ylabel("osteocyte viability")
-    ax.legend(handles=ax.get_lines() + ax2.get_lines(), loc="upper left", fontsize=8)
-    ax.set_title("cells")
+    ax.plot(years, 100 * ts["remodeling_space"], color="#f9a825", lw=1, label="remodeling space (open cavities)")
+    ax.plot(years, 100 * ts["ov_bv"], color="#d84315", lw=1, label="OV/BV (osteoid)")
+    ax.set_title("% of bone volume", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
     ax = axes[1, 0]
-    ax.plot(years, ts["ctx"], color="#6a1b9a", label="CTX (ng/mL)")
-    ax.axhspan(0.1, 0.6, color="#6a1b9a", alpha=0.08)
-    ax.set_ylabel("CTX, ng/mL")
-    ax2 = ax.twinx()
-    ax2.plot(years, ts["p1np"], color="#0277bd", label="P1NP (ug/L)")
-    ax2.axhspan(15, 75, color="#0277bd", alpha=0.06)
-    ax2.set_ylabel("P1NP, ug/L")
-    ax.legend(handles=ax.get_lines() + ax2.get_lines(), loc="upper left", fontsize=8)
-    ax.set_title("turnover markers (shaded: normal range)")
-    ax.set_xlabel("years")
-    ax = axes[1, 1]
-    ax.plot(years, ts["serum_ca"], color="#455a64", label="serum Ca (mmol/L)")
-    ax.axhspan(2.15, 2.55, color="#455a64", alpha=0.08)
-    ax.set_ylabel("serum Ca, mmol/L")
-    ax2 = ax.twinx()
-    ax2.plot(years, ts["pth"], color="#c62828", label="PTH (pmol/L)")
-    ax2.axhspan(1.6, 6.9, color="#c62828", alpha=0.06)
-    ax2.set_ylabel("PTH, pmol/L")
-    ax.legend(handles=ax.get_lines() + ax2.get_lines(), loc="upper left", fontsize=8)
-    ax.set_title("blood (shaded: normal range)")
-    ax.set_xlabel("years")
+    ax.plot(years, ts["n_osteoclasts"], color="#b0179c", lw=1, label="osteoclasts")
+    ax.plot(years, ts["n_osteoblasts"], color="#1f77b4", lw=1, label="osteoblasts")
+    ax.set_yscale("symlog", linthresh=10)
+    ax.set_title("bone-surface cells (count in the slice)", fontsize=10)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    _panel(axes[1, 1], years, ts["osteocyte_viability"], label="osteocyte viability (living / all lacunae)",
+           colour="black", ylim=(0.0, 1.0))
+    _panel(axes[2, 0], years, ts["ctx"], label="CTX, ng/mL (resorption marker)", colour="#6a1b9a", band=(0.1, 0.6))
+    _panel(axes[2, 1], years, ts["p1np"], label="P1NP, ug/L (formation marker)", colour="#0277bd", band=(15, 75))
+    _panel(axes[3, 0], years, ts["serum_ca"], label="serum calcium, mmol/L", colour="#455a64", band=(2.15, 2.55))
+    _panel(axes[3, 1], years, ts["pth"], label="PTH, pmol/L", colour="#c62828", band=(1.6, 6.9))
+    for ax in axes[-1]:
+        ax.set_xlabel("years")
     if title:
         fig.suptitle(title)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -67,10 +67,16 @@ def unit_statistics(units: RemodelingUnits, day: float, quiet_days: float = 60.0
     """
     done = units.completed(day, quiet_days)
     formed = [u for u in done if u.formed]
+    weights = np.array([u.resorbed for u in done], dtype=float)
+    durations = np.array([u.resorption_days for u in done])
+    order = np.argsort(durations)
+    cum = np.cumsum(weights[order])
+    weighted_median = float(durations[order][np.searchsorted(cum, cum[-1] / 2)]) if done else float("nan")
     return {
         "completed_units": len(done),
         "resorbed_voxels_median": float(np.median([u.resorbed for u in done])) if done else float("nan"),
         "resorption_days_median": float(np.median([u.resorption_days for u in done])) if done else float("nan"),
+        "resorption_days_volume_weighted": weighted_median,
         "formation_days_median": float(np.median([u.formation_days for u in formed])) if formed else float("nan"),
         "refill_mean": float(np.mean([min(u.refill, 2.0) for u in done])) if done else float("nan"),
         "refill_total": (sum(u.formed for u in done) / sum(u.resorbed for u in done)) if done else float("nan"),
@@ -113,6 +119,7 @@ def format_balance_report(report: dict[str, object]) -> str:
             ("year10_vs_year2", "yr10/yr2 - 1", "{:+.2%}"), ("formed_over_resorbed", "formed/resorbed", "{:.4f}"),
             ("remodeling_space_mean", "remodeling space", "{:.2%}"), ("turnover_per_year", "turnover/yr", "{:.1%}"),
             ("ov_bv_mean", "OV/BV", "{:.2%}"), ("resorption_days_median", "resorption d", "{:.0f}"),
+            ("resorption_days_volume_weighted", "resorption d (vol.)", "{:.0f}"),
             ("formation_days_median", "formation d", "{:.0f}"), ("refill_total", "refill", "{:.4f}")]
     lines = ["| " + " | ".join(c[1] for c in cols) + " |", "|" + " --- |" * len(cols)]
     for r in report["rows"]:

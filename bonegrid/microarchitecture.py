@@ -1,0 +1,775 @@
+"""Starting bone microarchitectures: a 2D slice of trabecular (spine) or cortico-trabecular (hip) bone.
+
+The slice is a window into bone: each voxel is bone (True) or marrow (False), and
+everything is laid out in micrometres, so the structure looks the same whatever the
+voxel size (only its pixelation changes).
+
+Trabecular network (``spine``, and the core of ``hip``)
+    1. Seeds on a jittered square lattice of pitch ``trabecular_spacing_um`` cover the
+       window and a margin of two pitches around it; their Voronoi walls are the struts
+       (trabeculae) of a closed-cell network. The network therefore runs out of the
+       window edges as a section through larger bone would.
+    2. Walls are removed so that no marrow space is sealed off inside the window (a
+       Kruskal spanning tree of the cells' adjacency graph, with every cell that reaches
+       the window edge joined to the outside first, long walls preferred). A wall is
+       removed only if it joins two marrow spaces that are not yet connected, which by
+       planar duality never cuts the bone network in two. If that removes fewer than
+       ``strut_removal_fraction`` of the walls that cross the window, dangling struts
+       (walls with a free end) are pruned until it does.
+    3. Each remaining wall gets a thickness ``t_w = Tb.Th_0 * f_w`` (``f_w`` log-normal
+       with mean 1 and coefficient of variation ``thickness_variation``), modulated
+       along its length by smooth noise of relative amplitude 0.15 and correlation
+       length ``0.5 Tb.Th_0``. A voxel is bone where its distance to the nearest wall
+       segment is below ``t / 2`` (free ends are round caps).
+    4. A Gaussian blur (sigma ``0.25 Tb.Th_0``) thresholded at one half rounds the
+       junctions (fillets) and free ends; bone not connected (8-connectivity) to the main
+       network is dropped and small marrow holes sealed off by the blur are filled.
+
+Femoral-neck window (``hip``)
+    A cortical shell along the bottom edge of the slice (largest row index: the
+    periosteal surface is the bottom border) of thickness ``cortex_thickness_um`` (at
+    most 45 % of the slice height), whose endocortical boundary wobbles by about
+    +-50 um (smooth noise, correlation length 300 um). Haversian canals of diameter
+    ``canal_diameter_um`` are placed by random sequential adsorption (no overlap, at
+    least 10 um of bone between canals and to either surface) until their area is
+    ``cortical_porosity`` of the cortex. Above it the trabecular network of step 1-4,
+    whose struts that reach the endocortical line merge with the cortex; only bone
+    connected to the cortex is kept.
+
+Topology
+    In a window, a connected bone network that touches the border at two places cuts
+    the marrow of the window in two, so "one bone component" and "one marrow component
+    inside the window" cannot both hold for a network that runs out of the edges. The
+    generator keeps the bone as one 8-connected component and leaves no marrow sealed
+    off inside the window: every 4-connected marrow region reaches the window edge,
+    beyond which marrow is continuous (see :func:`connectivity`).
+
+References
+----------
+Hildebrand T, Ruegsegger P (1997) A new method for the model-independent assessment of
+thickness in three-dimensional images. J Microsc 185:67-75.
+doi:10.1046/j.1365-2818.1997.1340694.x (local thickness)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+from scipy import ndimage, sparse
+from scipy.sparse import csgraph
+from scipy.spatial import Voronoi, cKDTree
+
+from bonegrid.parameters import ParameterError, ParameterSet, param
+
+SITES = ("spine", "hip")
+"""Sites :func:`generate` knows."""
+
+MIN_SIDE = 16
+"""Fewest voxels per side of a generated slice."""
+
+SEED_JITTER = 0.8
+"""Seed displacement from its lattice node, as a fraction of the pitch (uniform, each axis)."""
+
+SEED_MARGIN = 2.0
+"""Seeds extend this many pitches beyond the window on every side."""
+
+BLUR_FRACTION = 0.25
+"""Sigma of the junction-rounding blur, as a fraction of the mean strut thickness."""
+
+SURFACE_NOISE = 0.15
+"""Relative amplitude (standard deviation) of the along-strut thickness noise."""
+
+SURFACE_NOISE_CLIP = 0.3
+"""The thickness modulation is clipped to ``1 +- SURFACE_NOISE_CLIP``."""
+
+MIN_THICKNESS_FRACTION = 0.4
+"""No strut is thinner than this fraction of the mean thickness ..."""
+
+MIN_THICKNESS_VOXELS = 3.0
+"""... nor than this many voxels (so that rounding never breaks a strut)."""
+
+SURFACE_NOISE_LENGTH = 0.5
+"""Correlation length (Gaussian sigma) of the thickness noise, as a fraction of the mean thickness."""
+
+WARP_FRACTION = 0.1
+"""Standard deviation of the smooth displacement that bends the struts, as a fraction of the seed pitch."""
+
+WARP_LENGTH = 0.5
+"""Correlation length (Gaussian sigma) of that displacement, as a fraction of the seed pitch."""
+
+HOLE_FILL_FRACTION = 1.0
+"""Marrow holes sealed off inside the window smaller than ``(this * Tb.Th_0)**2`` are filled with bone."""
+
+CHANNEL_FRACTION = 1.0
+"""Width of the channel that opens a larger sealed-off marrow space, as a fraction of the mean thickness."""
+
+ENDOCORTICAL_WOBBLE_UM = 25.0
+"""Standard deviation of the endocortical boundary's wobble (about +-50 um at two sigma)."""
+
+ENDOCORTICAL_WOBBLE_LENGTH_UM = 300.0
+"""Correlation length (Gaussian sigma) of the endocortical wobble along the surface."""
+
+CANAL_GAP_UM = 10.0
+"""Least bone between two Haversian canals, and between a canal and either cortical surface."""
+
+MAX_CORTEX_FRACTION = 0.45
+"""The cortex takes at most this fraction of the slice height."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MicroarchitectureParameters(ParameterSet):
+    """Starting microarchitecture: trabecular network and, at the hip, the cortical shell."""
+
+    trabecular_spacing_um: float = param(
+        500.0, unit="um", low=150.0, high=5000.0, symbol="S_{Tb}",
+        doc="pitch of the seed lattice whose Voronoi walls are the trabeculae (one marrow space per seed "
+            "before struts are removed); sets Tb.N and Tb.Sp",
+        source="calibrated: BV/TV ~0.28, Tb.Sp ~550 um at 256x256x10 um (reference.md: Tb.Sp 500-900 um)")
+    trabecular_thickness_um: float = param(
+        120.0, unit="um", low=20.0, high=1000.0, symbol="Tb.Th_0",
+        doc="mean strut width before junction rounding (measured mean local thickness is ~20 % larger)",
+        source="calibrated: mean local thickness ~140 um (reference.md: Tb.Th 100-150 um)")
+    thickness_variation: float = param(
+        0.25, unit="1", low=0.0, high=0.5, symbol="CV_{Th}",
+        doc="coefficient of variation of strut thickness between struts (log-normal)",
+        source="modelling choice")
+    strut_removal_fraction: float = param(
+        0.35, unit="1", low=0.0, high=0.4, symbol="f_{rm}",
+        doc="fraction of network walls crossing the window that are removed (at least those needed so that no "
+            "marrow space is sealed off); the bone network stays connected",
+        source="modelling choice: about the fraction a spanning tree removes in large windows, so that BV/TV "
+               "does not depend on the window size")
+    cortex_thickness_um: float = param(
+        800.0, unit="um", low=50.0, high=5000.0, symbol="Ct.Th",
+        doc="hip only: thickness of the cortical shell along the bottom edge (at most 45 % of the slice height)",
+        source="reference.md: femoral-neck cortex 0.5-1.5 mm")
+    cortical_porosity: float = param(
+        0.06, unit="1", low=0.0, high=0.3, symbol="Ct.Po",
+        doc="hip only: area fraction of the cortex taken by Haversian canals",
+        source="micro-CT of the femoral neck (approx. 0.03-0.10)")
+    canal_diameter_um: float = param(
+        50.0, unit="um", low=10.0, high=300.0, symbol="Ca.Dm",
+        doc="hip only: Haversian canal diameter",
+        source="histology (approx. 40-60 um)")
+
+
+# ----------------------------------------------------------------------------- readouts
+def bone_volume_fraction(bone: np.ndarray) -> float:
+    """BV/TV: the fraction of voxels that are bone.
+
+    Parameters
+    ----------
+    bone : (ny, nx) bool ndarray
+        True = bone.
+
+    Returns
+    -------
+    float
+        Bone voxels over all voxels, dimensionless.
+    """
+    return float(np.count_nonzero(bone)) / bone.size
+
+
+def local_thickness(mask: np.ndarray, voxel_size_um: float = 1.0) -> np.ndarray:
+    """Local thickness map: the diameter of the largest disc inside ``mask`` that covers each voxel.
+
+    Discrete version of Hildebrand & Ruegsegger (1997): every voxel ``c`` of ``mask`` is
+    the centre of a disc of radius ``R(c)``, its Euclidean distance to the nearest voxel
+    centre outside ``mask``; the disc covers the voxels ``x`` with ``|x - c| < R(c)``,
+    all of which lie in ``mask``. The local thickness of ``x`` is ``2 max R(c)`` over the
+    discs covering it. Discs contained in a neighbour's disc (``R(n) >= R(c) + |n - c|``)
+    are dropped first, which leaves the ridge of the distance map and the result
+    unchanged. Conventions: a plate ``n`` voxels thick measures ``n`` voxels if ``n`` is
+    even and ``n + 1`` if odd; a disc of radius ``r`` measures about ``2 r``. The slice
+    border is not a surface: the structure is taken to continue beyond the window.
+
+    Parameters
+    ----------
+    mask : (ny, nx) bool ndarray
+        The phase to measure (bone for Tb.Th, marrow for Tb.Sp).
+    voxel_size_um : float
+        Voxel edge, um.
+
+    Returns
+    -------
+    (ny, nx) float64 ndarray
+        Local thickness in um inside ``mask``, 0 outside; all NaN if ``mask`` fills the slice.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    out = np.zeros(mask.shape)
+    if mask.all():
+        return np.full(mask.shape, np.nan)
+    if not mask.any():
+        return out
+    dist = ndimage.distance_transform_edt(mask)
+    ny, nx = mask.shape
+    # Ridge: drop centres whose disc lies inside a neighbour's disc.
+    padded = np.pad(dist, 1, constant_values=0.0)
+    keep = mask.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            if dy == 0 and dx == 0:
+                continue
+            neighbour = padded[1 + dy:1 + dy + ny, 1 + dx:1 + dx + nx]
+            keep &= neighbour < dist + math.hypot(dy, dx) - 1e-9
+    cy, cx = np.nonzero(keep)
+    radius = dist[cy, cx]
+    flat = out.ravel()
+    bucket = np.ceil(radius).astype(np.int64)
+    for r in np.unique(bucket):
+        sel = bucket == r
+        oy, ox = np.mgrid[-r:r + 1, -r:r + 1]
+        inside = oy**2 + ox**2 < r**2
+        oy, ox = oy[inside], ox[inside]
+        ys = cy[sel, None] + oy
+        xs = cx[sel, None] + ox
+        rr = np.broadcast_to(radius[sel, None], ys.shape)
+        ok = (oy**2 + ox**2 < rr**2) & (ys >= 0) & (ys < ny) & (xs >= 0) & (xs < nx)
+        np.maximum.at(flat, ys[ok] * nx + xs[ok], 2.0 * rr[ok])
+    out *= voxel_size_um
+    out[~mask] = 0.0
+    return out
+
+
+def trabecular_thickness_um(bone: np.ndarray, voxel_size_um: float) -> float:
+    """Tb.Th: mean local thickness of bone (see :func:`local_thickness`), um.
+
+    Parameters
+    ----------
+    bone : (ny, nx) bool ndarray
+        True = bone.
+    voxel_size_um : float
+        Voxel edge, um.
+
+    Returns
+    -------
+    float
+        Mean over bone voxels of the local thickness, um; NaN without bone or without marrow.
+    """
+    bone = np.asarray(bone, dtype=bool)
+    if not bone.any():
+        return math.nan
+    return float(local_thickness(bone, voxel_size_um)[bone].mean())
+
+
+def trabecular_separation_um(bone: np.ndarray, voxel_size_um: float) -> float:
+    """Tb.Sp: mean local thickness of marrow (the width of the marrow spaces), um.
+
+    Parameters
+    ----------
+    bone : (ny, nx) bool ndarray
+        True = bone.
+    voxel_size_um : float
+        Voxel edge, um.
+
+    Returns
+    -------
+    float
+        Mean over marrow voxels of the local thickness of marrow, um; NaN without marrow or without bone.
+    """
+    marrow = ~np.asarray(bone, dtype=bool)
+    if not marrow.any():
+        return math.nan
+    return float(local_thickness(marrow, voxel_size_um)[marrow].mean())
+
+
+def connectivity(bone: np.ndarray) -> dict[str, float]:
+    """Connectivity of bone and marrow in a slice.
+
+    Parameters
+    ----------
+    bone : (ny, nx) bool ndarray
+        True = bone.
+
+    Returns
+    -------
+    dict
+        ``bone_largest``: fraction of bone voxels in the largest 8-connected bone component;
+        ``marrow_largest``: fraction of marrow voxels in the largest 4-connected marrow
+        component inside the window; ``marrow_open``: the same with the space beyond the
+        window counted as marrow (one minus the fraction of marrow sealed off inside the
+        window); ``bone_components`` and ``marrow_components``: the numbers of components.
+        Fractions are 1.0 for an empty phase.
+    """
+    bone = np.asarray(bone, dtype=bool)
+    marrow = ~bone
+    eight = np.ones((3, 3), dtype=bool)
+    bone_labels, n_bone = ndimage.label(bone, structure=eight)
+    marrow_labels, n_marrow = ndimage.label(marrow)
+    n_b, n_m = np.count_nonzero(bone), np.count_nonzero(marrow)
+    bone_largest = np.bincount(bone_labels.ravel())[1:].max() / n_b if n_bone else 1.0
+    marrow_largest = np.bincount(marrow_labels.ravel())[1:].max() / n_m if n_marrow else 1.0
+    edge = np.unique(np.concatenate([marrow_labels[0], marrow_labels[-1], marrow_labels[:, 0], marrow_labels[:, -1]]))
+    edge = edge[edge > 0]
+    marrow_open = np.isin(marrow_labels, edge).sum() / n_m if n_m else 1.0
+    return dict(bone_largest=float(bone_largest), marrow_largest=float(marrow_largest),
+                marrow_open=float(marrow_open), bone_components=int(n_bone), marrow_components=int(n_marrow))
+
+
+# ----------------------------------------------------------------------------- generator
+def generate(site: str, shape: tuple[int, int], voxel_size_um: float, rng: np.random.Generator,
+             params: MicroarchitectureParameters | None = None) -> np.ndarray:
+    """Generate a starting slice of bone for a site.
+
+    Parameters
+    ----------
+    site : {"spine", "hip"}
+        ``"spine"``: trabecular bone of a vertebral body. ``"hip"``: femoral-neck window,
+        a cortical shell along the bottom edge (largest row index) under a trabecular core.
+    shape : (int, int)
+        (ny, nx) voxels, at least 16 per side.
+    voxel_size_um : float
+        Voxel edge, um (> 0).
+    rng : numpy.random.Generator
+        The only source of randomness: the same state gives the same slice.
+    params : MicroarchitectureParameters, optional
+        Defaults to ``MicroarchitectureParameters()``.
+
+    Returns
+    -------
+    (ny, nx) bool ndarray
+        True = bone, False = marrow (row index grows downwards).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown site, a bad shape or a non-positive voxel size.
+    TypeError
+        If ``rng`` is not a ``numpy.random.Generator``.
+
+    Examples
+    --------
+    >>> bone = generate("spine", (128, 128), 10.0, np.random.default_rng(1))
+    >>> bone.shape, bone.dtype
+    ((128, 128), dtype('bool'))
+    """
+    if site not in SITES:
+        raise ParameterError(f"site={site!r} is not allowed: expected one of {', '.join(map(repr, SITES))}")
+    ny, nx = _check_shape(shape)
+    if (isinstance(voxel_size_um, bool) or not isinstance(voxel_size_um, (int, float, np.integer, np.floating))
+            or not math.isfinite(voxel_size_um) or voxel_size_um <= 0):
+        raise ParameterError(f"voxel_size_um={voxel_size_um!r} is not allowed: expected a finite value > 0 um")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, not {type(rng).__name__}; "
+                        "use numpy.random.default_rng(seed)")
+    p = MicroarchitectureParameters() if params is None else params
+    h = float(voxel_size_um)
+    height, width = ny * h, nx * h
+    if site == "spine":
+        return _trabecular(ny, nx, h, rng, p, core_height=height, cortex=None)
+    cortex_um = min(p.cortex_thickness_um, MAX_CORTEX_FRACTION * height)
+    x = (np.arange(nx) + 0.5) * h
+    endo = height - cortex_um + _wobble(width, x, rng)               # (nx,) um, endocortical line
+    canals = _canal_centres(width, height, endo, x, p, rng)
+    rows = (np.arange(ny)[:, None] + 0.5) * h
+    cortex = rows >= endo[None, :]
+    bone = _trabecular(ny, nx, h, rng, p, core_height=height - cortex_um, cortex=cortex)
+    if len(canals):
+        yy, xx = np.nonzero(cortex)
+        dist, _ = cKDTree(canals).query(np.column_stack([(xx + 0.5) * h, (yy + 0.5) * h]),
+                                        distance_upper_bound=p.canal_diameter_um / 2)
+        bone[yy[dist < p.canal_diameter_um / 2], xx[dist < p.canal_diameter_um / 2]] = False
+    return bone
+
+
+def _check_shape(shape) -> tuple[int, int]:
+    """Validate (ny, nx) and return it as ints."""
+    try:
+        dims = tuple(shape)
+    except TypeError:
+        dims = ()
+    if (len(dims) != 2 or not all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in dims)
+            or min(dims) < MIN_SIDE):
+        raise ParameterError(f"shape={shape!r} is not allowed: expected (ny, nx) ints with at least {MIN_SIDE} "
+                             "voxels per side")
+    return int(dims[0]), int(dims[1])
+
+
+def _wobble(width: float, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Smooth 1D noise along the endocortical surface, um, sampled at ``x`` (um).
+
+    Drawn on knots every 25 um across the window plus a margin, so the curve does not
+    depend on the voxel size.
+    """
+    step = 25.0
+    margin = 4 * ENDOCORTICAL_WOBBLE_LENGTH_UM
+    knots = np.arange(-margin, width + margin + step, step)
+    noise = ndimage.gaussian_filter1d(rng.standard_normal(knots.size), ENDOCORTICAL_WOBBLE_LENGTH_UM / step)
+    inner = (knots >= 0) & (knots <= width)
+    noise -= noise[inner].mean()
+    noise *= ENDOCORTICAL_WOBBLE_UM * math.sqrt(2 * math.sqrt(math.pi) * ENDOCORTICAL_WOBBLE_LENGTH_UM / step)
+    return np.interp(x, knots, noise)
+
+
+def _canal_centres(width: float, height: float, endo: np.ndarray, x: np.ndarray,
+                   p: MicroarchitectureParameters, rng: np.random.Generator) -> np.ndarray:
+    """Haversian canal centres (k, 2) as (x, y) um: random sequential adsorption without overlap."""
+    d = p.canal_diameter_um
+    low = endo.min()
+    area = np.clip(height - endo, 0.0, None).sum() * (width / x.size)
+    target = int(round(p.cortical_porosity * area / (math.pi * d * d / 4)))
+    if target == 0:
+        return np.empty((0, 2))
+    n_try = 30 * target + 200
+    cand = np.column_stack([rng.uniform(d / 2 + CANAL_GAP_UM, width - d / 2 - CANAL_GAP_UM, n_try),
+                            rng.uniform(low, height, n_try)])
+    ok = ((cand[:, 1] >= np.interp(cand[:, 0], x, endo) + d / 2 + CANAL_GAP_UM)
+          & (cand[:, 1] <= height - d / 2 - CANAL_GAP_UM))
+    cand = cand[ok]
+    accepted = np.empty((target, 2))
+    n = 0
+    min_d2 = (d + CANAL_GAP_UM) ** 2
+    for c in cand:
+        if n and (((accepted[:n] - c) ** 2).sum(axis=1) < min_d2).any():
+            continue
+        accepted[n] = c
+        n += 1
+        if n == target:
+            break
+    return accepted[:n]
+
+
+def _seeds(width: float, height: float, spacing: float, rng: np.random.Generator) -> np.ndarray:
+    """Jittered-lattice seeds (k, 2) as (x, y) um covering the window and a margin."""
+    margin = SEED_MARGIN * spacing
+    gx = np.arange(-margin, width + margin + spacing, spacing)
+    gy = np.arange(-margin, height + margin + spacing, spacing)
+    nodes = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+    return nodes + (rng.random(nodes.shape) - 0.5) * (SEED_JITTER * spacing)
+
+
+def _clip(a: np.ndarray, b: np.ndarray, box: tuple[float, float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Liang-Barsky clipping of segments ``a -> b`` ((k, 2) um) to ``box`` = (xmin, xmax, ymin, ymax).
+
+    Returns the parameter interval (t0, t1) of the part inside; empty where t0 >= t1.
+    """
+    d = b - a
+    t0 = np.zeros(len(a))
+    t1 = np.ones(len(a))
+    xmin, xmax, ymin, ymax = box
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for pk, qk in ((-d[:, 0], a[:, 0] - xmin), (d[:, 0], xmax - a[:, 0]),
+                       (-d[:, 1], a[:, 1] - ymin), (d[:, 1], ymax - a[:, 1])):
+            ratio = qk / pk
+            t0 = np.where(pk < 0, np.maximum(t0, ratio), t0)
+            t1 = np.where(pk > 0, np.minimum(t1, ratio), t1)
+            t1 = np.where((pk == 0) & (qk < 0), -1.0, t1)
+    return t0, t1
+
+
+def _network(width: float, core_height: float, hip: bool, p: MicroarchitectureParameters,
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Choose the walls of the trabecular network.
+
+    Returns
+    -------
+    a, b : (k, 2) float ndarrays
+        End points (x, y) of the kept wall segments, um.
+    factor : (k,) float ndarray
+        Thickness factor of each kept wall (length-weighted mean 1 inside the window).
+    """
+    spacing = p.trabecular_spacing_um
+    seeds = _seeds(width, max(core_height, 0.0), spacing, rng)
+    vor = Voronoi(seeds)
+    ridge_v = np.asarray(vor.ridge_vertices)
+    ridge_p = np.asarray(vor.ridge_points)
+    finite = (ridge_v >= 0).all(axis=1)
+    ridge_v, ridge_p = ridge_v[finite], ridge_p[finite]
+    a, b = vor.vertices[ridge_v[:, 0]], vor.vertices[ridge_v[:, 1]]
+    box = (0.0, width, 0.0, core_height)
+    t0, t1 = _clip(a, b, box)
+    inside = t0 < t1
+    a, b, ridge_v, ridge_p, t0, t1 = a[inside], b[inside], ridge_v[inside], ridge_p[inside], t0[inside], t1[inside]
+    n_walls = len(a)
+    factor = _lognormal(rng, p.thickness_variation, n_walls)
+    if n_walls == 0:
+        return a, b, factor
+    length = np.hypot(*(b - a).T) * (t1 - t0)                    # um inside the core
+
+    # Marrow spaces: cells that reach an open edge of the window join the outside first.
+    n_cells = len(seeds)
+    out = n_cells
+    owners = _edge_cells(seeds, a, b, ridge_p, width, core_height, hip)
+    # Kruskal by random keys; walls too short to leave an opening come last.
+    short = length < 2.0 * p.trabecular_thickness_um
+    key = 1.0 + 0.5 * rng.random(n_walls) + 0.5 * np.minimum(length / (2 * spacing), 1.0) + short
+    rows = np.concatenate([ridge_p[:, 0], owners])
+    cols = np.concatenate([ridge_p[:, 1], np.full(owners.size, out)])
+    weights = np.concatenate([key, np.full(owners.size, 0.5)])
+    graph = sparse.coo_matrix((weights, (rows, cols)), shape=(n_cells + 1, n_cells + 1)).tocsr()
+    tree = csgraph.minimum_spanning_tree(graph).tocoo()
+    opened = tree.data >= 1.0
+    index = sparse.coo_matrix((np.arange(1, n_walls + 1), (ridge_p[:, 0], ridge_p[:, 1])),
+                              shape=(n_cells + 1, n_cells + 1)).tocsr()
+    index = index + index.T
+    removed = np.zeros(n_walls, dtype=bool)
+    if opened.any():
+        removed[np.asarray(index[tree.row[opened], tree.col[opened]]).ravel() - 1] = True
+
+    # Bone graph: vertices inside the core, the cortex (hip), and a private node per exit.
+    n_vert = len(vor.vertices)
+    cortex_node = n_vert
+    ends = ridge_v.copy()
+    for col, at, exits in ((0, t0, t0 > 0), (1, t1, t1 < 1)):
+        point = a + at[:, None] * (b - a)
+        via_bottom = hip & (np.abs(point[:, 1] - core_height) < 1e-6 * max(core_height, 1.0))
+        ends[exits, col] = np.where(via_bottom[exits], cortex_node, n_vert + 1 + 2 * np.flatnonzero(exits) + col)
+    n_nodes = n_vert + 1 + 2 * n_walls
+    kept = _main_component(ends, ~removed, length, n_nodes, cortex_node if hip else None)
+
+    # Prune dangling struts (free ends first, then struts running out of an open edge) until the
+    # removed length reaches the target; the last one is shortened from its loose end instead.
+    a, b = a.copy(), b.copy()
+    full = np.hypot(*(b - a).T)
+    need = p.strut_removal_fraction * length.sum() - length[~kept].sum()
+    free_vertex = np.zeros(n_nodes, dtype=bool)
+    free_vertex[:n_vert] = True
+    while need > 0 and kept.sum() > 1:
+        degree = np.bincount(ends[kept].ravel(), minlength=n_nodes)
+        loose = kept[:, None] & (degree[ends] == 1) & (ends != cortex_node)      # (n_walls, 2)
+        cand = np.flatnonzero((loose & free_vertex[ends]).any(axis=1))
+        if cand.size == 0:
+            cand = np.flatnonzero(loose.any(axis=1))
+        if cand.size == 0:
+            break
+        order = rng.permutation(cand)[: kept.sum() - 1]
+        take = order[np.cumsum(length[order]) <= need]
+        kept[take] = False
+        need -= length[take].sum()
+        if take.size < order.size:
+            w = order[take.size]
+            if loose[w, 0] and (free_vertex[ends[w, 0]] or not loose[w, 1]):
+                a[w] = a[w] + (t0[w] + need / full[w]) * (b[w] - a[w])
+            else:
+                b[w] = a[w] + (t1[w] - need / full[w]) * (b[w] - a[w])
+            length[w] -= need
+            need = 0.0
+    factor = factor[kept] / np.average(factor[kept], weights=length[kept])
+    return a[kept], b[kept], factor
+
+def _edge_cells(seeds: np.ndarray, a: np.ndarray, b: np.ndarray, ridge_p: np.ndarray, width: float,
+                core_height: float, hip: bool) -> np.ndarray:
+    """Indices of the cells that reach an open edge of the window (all four; top, left and right at the hip).
+
+    Exact: the part of an edge inside a cell is an interval whose ends are the crossings
+    of the cell's walls with the edge or the ends of the edge.
+    """
+    sides = [((0.0, 0.0), (width, 0.0)), ((0.0, 0.0), (0.0, core_height)), ((width, 0.0), (width, core_height))]
+    if not hip:
+        sides.append(((0.0, core_height), (width, core_height)))
+    corners = np.array([end for side in sides for end in side])
+    owners = [cKDTree(seeds).query(corners)[1]]
+    for (x0, y0), (x1, y1) in sides:
+        if y0 == y1:                                              # horizontal edge y = y0
+            crosses = (a[:, 1] - y0) * (b[:, 1] - y0) <= 0
+            along = a[:, 0] + (b[:, 0] - a[:, 0]) * _ratio(y0 - a[:, 1], b[:, 1] - a[:, 1])
+            hit = crosses & (along >= x0) & (along <= x1)
+        else:                                                     # vertical edge x = x0
+            crosses = (a[:, 0] - x0) * (b[:, 0] - x0) <= 0
+            along = a[:, 1] + (b[:, 1] - a[:, 1]) * _ratio(x0 - a[:, 0], b[:, 0] - a[:, 0])
+            hit = crosses & (along >= y0) & (along <= y1)
+        owners.append(ridge_p[hit].ravel())
+    return np.unique(np.concatenate(owners))
+
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num / den, 0 where den is 0."""
+    safe = np.where(den == 0, 1.0, den)
+    return np.where(den == 0, 0.0, num / safe)
+
+
+def _main_component(ends: np.ndarray, kept: np.ndarray, length: np.ndarray, n_nodes: int,
+                    anchor: int | None) -> np.ndarray:
+    """Keep only the walls of the bone component holding ``anchor`` (or the longest one)."""
+    idx = np.flatnonzero(kept)
+    if idx.size == 0:
+        return kept
+    graph = sparse.coo_matrix((np.ones(idx.size), (ends[idx, 0], ends[idx, 1])), shape=(n_nodes, n_nodes))
+    _, labels = csgraph.connected_components(graph, directed=False)
+    wall_label = labels[ends[idx, 0]]
+    if anchor is not None and (wall_label == labels[anchor]).any() and (ends[idx] == anchor).any():
+        main = labels[anchor]
+    else:
+        main = np.argmax(np.bincount(wall_label, weights=length[idx]))
+    out = np.zeros_like(kept)
+    out[idx[wall_label == main]] = True
+    return out
+
+
+def _lognormal(rng: np.random.Generator, cv: float, n: int) -> np.ndarray:
+    """Log-normal factors with mean 1 and coefficient of variation ``cv``."""
+    s2 = math.log1p(cv * cv)
+    return np.exp(math.sqrt(s2) * rng.standard_normal(n) - s2 / 2)
+
+
+def _trabecular(ny: int, nx: int, h: float, rng: np.random.Generator, p: MicroarchitectureParameters,
+                core_height: float, cortex: np.ndarray | None) -> np.ndarray:
+    """Rasterise the trabecular network (and merge it with ``cortex`` if given); see the module docstring."""
+    width = nx * h
+    t_mean = p.trabecular_thickness_um
+    a, b, factor = _network(width, core_height, cortex is not None, p, rng)
+    if len(a) == 0:
+        return np.zeros((ny, nx), dtype=bool) if cortex is None else cortex.copy()
+    if cortex is not None:
+        # Struts that reach the endocortical line continue straight down into the cortex, so that
+        # they join it wherever the wobbling boundary lies.
+        below = (a[:, 1] - core_height) * (b[:, 1] - core_height) < 0
+        cross = a[below] + ((core_height - a[below, 1]) / (b[below, 1] - a[below, 1]))[:, None] * (b[below] - a[below])
+        deep = cross + [0.0, 4 * ENDOCORTICAL_WOBBLE_UM + t_mean]
+        a, b, factor = np.concatenate([a, cross]), np.concatenate([b, deep]), np.concatenate([factor, factor[below]])
+    t_floor = max(MIN_THICKNESS_FRACTION * t_mean, MIN_THICKNESS_VOXELS * h)
+    t_wall = np.maximum(t_mean * factor, t_floor)
+    blur = BLUR_FRACTION * t_mean / h                                # voxels
+    warp_um = WARP_FRACTION * p.trabecular_spacing_um
+    pad = int(math.ceil(0.5 * t_wall.max() * (1 + SURFACE_NOISE_CLIP) / h + 3 * blur)) + 2
+    py, px = ny + 2 * pad, nx + 2 * pad
+    lo, hi = -pad * h, np.array([nx + pad, ny + pad]) * h             # padded grid, um
+    reach = 5 * warp_um                                               # centre lines may bend in from here
+    box = (lo - reach, hi[0] + reach, lo - reach, hi[1] + reach)
+
+    # Centre lines sampled every 0.4 voxel, bent by a smooth displacement field (thickness is kept).
+    t0, t1 = _clip(a, b, box)
+    seg_len = np.hypot(*(b - a).T) * np.clip(t1 - t0, 0.0, None)
+    n_pts = np.where(t1 > t0, np.ceil(seg_len / (0.4 * h)).astype(np.int64) + 1, 0)
+    wall = np.repeat(np.arange(len(a)), n_pts)
+    start = np.repeat(np.cumsum(n_pts) - n_pts, n_pts)
+    frac = (np.arange(wall.size) - start) / np.maximum(np.repeat(n_pts, n_pts) - 1, 1)
+    t = t0[wall] + frac * (t1[wall] - t0[wall])
+    pts = a[wall] + t[:, None] * (b[wall] - a[wall])
+    # The displacement across an edge of the window (or the endocortical line) fades out near it, so
+    # no junction crosses it and the network's connections inside the window are kept.
+    shift = warp_um * _smooth_noise(rng, box, WARP_LENGTH * p.trabecular_spacing_um, pts, 2)
+    fade = 4 * warp_um
+    shift[:, 0] *= np.clip(np.minimum(np.abs(pts[:, 0]), np.abs(pts[:, 0] - width)) / fade, 0.0, 1.0)
+    shift[:, 1] *= np.clip(np.minimum(np.abs(pts[:, 1]), np.abs(pts[:, 1] - core_height)) / fade, 0.0, 1.0)
+    pts += shift
+    iy = np.floor(pts[:, 1] / h).astype(np.int64) + pad
+    ix = np.floor(pts[:, 0] / h).astype(np.int64) + pad
+    on = (iy >= 0) & (iy < py) & (ix >= 0) & (ix < px)
+    label = np.full((py, px), -1, dtype=np.int64)
+    label[iy[on], ix[on]] = np.flatnonzero(on)
+    if not on.any():
+        return np.zeros((ny, nx), dtype=bool) if cortex is None else cortex.copy()
+    _, (ny_idx, nx_idx) = ndimage.distance_transform_edt(label < 0, return_indices=True)
+    nearest = label[ny_idx, nx_idx]                                  # nearest centre-line sample
+
+    # Bone where a voxel centre lies within half the local strut thickness of the centre line.
+    yc = (np.arange(py)[:, None] - pad + 0.5) * h
+    xc = (np.arange(px)[None, :] - pad + 0.5) * h
+    dist = np.hypot(xc - pts[nearest, 0], yc - pts[nearest, 1])
+    centres = np.stack(np.meshgrid(xc.ravel(), yc.ravel()), axis=-1).reshape(-1, 2)
+    surface = _smooth_noise(rng, box, SURFACE_NOISE_LENGTH * t_mean, centres, 1).reshape(py, px)
+    modulation = np.clip(1.0 + SURFACE_NOISE * surface, 1 - SURFACE_NOISE_CLIP, 1 + SURFACE_NOISE_CLIP)
+    raw = dist < 0.5 * np.maximum(t_wall[wall[nearest]] * modulation, t_floor)
+
+    # Round the junctions and free ends.
+    smooth = ndimage.gaussian_filter(raw.astype(np.float32), blur) > 0.5
+    bone = smooth[pad:pad + ny, pad:pad + nx]
+    if cortex is not None:
+        bone |= cortex
+    return _clean(bone, cortex, t_mean / h)
+
+
+def _smooth_noise(rng: np.random.Generator, box: tuple[float, float, float, float], length_um: float,
+                  points: np.ndarray, n: int) -> np.ndarray:
+    """``n`` smooth Gaussian random fields of unit variance over ``box``, sampled at ``points``.
+
+    White noise on a lattice of pitch ``length_um / 4`` covering ``box`` = (xmin, xmax,
+    ymin, ymax) um is Gaussian-filtered (sigma ``length_um``) and interpolated linearly, so
+    the field does not depend on the voxel size.
+
+    Parameters
+    ----------
+    points : (k, 2) float ndarray
+        (x, y) um.
+
+    Returns
+    -------
+    (k, n) float ndarray, or (k,) if n == 1
+    """
+    step = length_um / 4
+    xmin, xmax, ymin, ymax = box
+    margin = 16
+    shape = (int(math.ceil((ymax - ymin) / step)) + 1 + 2 * margin, int(math.ceil((xmax - xmin) / step)) + 1 + 2 * margin)
+    fields = ndimage.gaussian_filter(rng.standard_normal((n, *shape)), (0, 4, 4), mode="wrap")
+    fields /= np.maximum(fields.std(axis=(1, 2), keepdims=True), 1e-12)
+    coords = [margin + (points[:, 1] - ymin) / step, margin + (points[:, 0] - xmin) / step]
+    out = np.stack([ndimage.map_coordinates(f, coords, order=1, mode="nearest") for f in fields], axis=-1)
+    return out[:, 0] if n == 1 else out
+
+
+def _clean(bone: np.ndarray, cortex: np.ndarray | None, t_mean_vox: float) -> np.ndarray:
+    """Keep the main bone component; fill small sealed-off marrow holes and open the large ones.
+
+    A marrow region sealed off inside the window (not reaching an open edge: all four,
+    or top, left and right with a cortex) smaller than ``(HOLE_FILL_FRACTION * Tb.Th_0)**2``
+    becomes bone; a larger one is opened by a channel ``CHANNEL_FRACTION * Tb.Th_0`` wide
+    along the shortest straight path to open marrow or an open edge. The channel cuts
+    the ring of bone that seals the region, so the bone stays connected (pieces it may
+    cut off are dropped). The cortex is never cut.
+    """
+    eight = np.ones((3, 3), dtype=bool)
+    # Open edges, on a grid with a one-voxel frame: marrow continues beyond them.
+    frame = np.zeros((bone.shape[0] + 2, bone.shape[1] + 2), dtype=bool)
+    frame[0], frame[:, 0], frame[:, -1] = True, True, True
+    if cortex is None:
+        frame[-1] = True
+    bone = _main_bone(bone, cortex, eight)
+    for _ in range(10):
+        labels, n = ndimage.label(np.pad(~bone, 1) | frame)
+        reach = np.zeros(n + 1, dtype=bool)
+        reach[labels[frame]] = True
+        sealed = ~reach
+        sealed[0] = False
+        if not sealed.any():
+            break
+        sizes = np.bincount(labels.ravel(), minlength=n + 1)
+        small = sealed & (sizes < (HOLE_FILL_FRACTION * t_mean_vox) ** 2)
+        bone = bone | small[labels[1:-1, 1:-1]]
+        large = np.flatnonzero(sealed & ~small)
+        if large.size == 0:
+            break
+        dist, (iy, ix) = ndimage.distance_transform_edt(~reach[labels] | (labels == 0), return_indices=True)
+        for py_, px_ in ndimage.minimum_position(dist, labels, large):
+            bone = _carve(bone, cortex, (py_ - 1, px_ - 1), (iy[py_, px_] - 1, ix[py_, px_] - 1),
+                          CHANNEL_FRACTION * t_mean_vox)
+        bone = _main_bone(bone, cortex, eight)
+    return bone
+
+
+def _main_bone(bone: np.ndarray, cortex: np.ndarray | None, structure: np.ndarray) -> np.ndarray:
+    """Bone 8-connected to the cortex (if any) or to the largest component."""
+    labels, n = ndimage.label(bone, structure=structure)
+    if n <= 1:
+        return bone
+    if cortex is not None and cortex.any():
+        keep = np.unique(labels[cortex])
+        return np.isin(labels, keep[keep > 0])
+    return labels == np.argmax(np.bincount(labels.ravel())[1:]) + 1
+
+
+def _carve(bone: np.ndarray, cortex: np.ndarray | None, p: tuple[int, int], q: tuple[int, int],
+           width: float) -> np.ndarray:
+    """Turn to marrow the voxels within ``width / 2`` of the segment p -> q (voxel indices), extended past q."""
+    p_, q_ = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    d = q_ - p_
+    length = np.hypot(*d)
+    if length > 0:
+        q_ = q_ + d / length * (width / 2)
+        d = q_ - p_
+    r = width / 2
+    y0, y1 = int(max(min(p_[0], q_[0]) - r - 1, 0)), int(min(max(p_[0], q_[0]) + r + 2, bone.shape[0]))
+    x0, x1 = int(max(min(p_[1], q_[1]) - r - 1, 0)), int(min(max(p_[1], q_[1]) + r + 2, bone.shape[1]))
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(float)
+    s = np.clip(((yy - p_[0]) * d[0] + (xx - p_[1]) * d[1]) / max(d @ d, 1e-12), 0.0, 1.0)
+    cut = np.hypot(yy - p_[0] - s * d[0], xx - p_[1] - s * d[1]) < r
+    if cortex is not None:
+        cut &= ~cortex[y0:y1, x0:x1]
+    bone = bone.copy()
+    bone[y0:y1, x0:x1] &= ~cut
+    return bone
+
+__all__ = ["SITES", "MicroarchitectureParameters", "bone_volume_fraction", "connectivity", "generate",
+           "local_thickness", "trabecular_separation_um", "trabecular_thickness_um"]
