@@ -1,5 +1,4 @@
 import numpy as np
-import pytest
 
 from bonegrid.model import BoneModel
 
@@ -17,9 +16,3 @@ def half_bone(n: int = 40, surface_row: int = 20) -> np.ndarray:
     bone = np.zeros((n, n), dtype=bool)
     bone[surface_row:, :] = True
     return bone
-
-
-@pytest.fixture
-def small_healthy() -> BoneModel:
-    """A small healthy spine slice after a short burn-in (shared set-up for integration tests)."""
-    return BoneModel(site="spine", grid=96, seed=2, burn_in_days=120)

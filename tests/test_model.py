@@ -41,11 +41,11 @@ def test_determinism_does_not_depend_on_global_random_state():
 
 
 def test_calcium_is_conserved():
-    model = BoneModel(site="spine", grid=64, seed=4, burn_in_days=30)
+    model = BoneModel(site="spine", grid=96, seed=4, burn_in_days=60)
     ledger0 = model.physiology.calcium_ledger
     total0 = model.calcium_total_mmol() - ledger0["gut_in"] + ledger0["kidney_out"]
     assert model.resorbed_total == 0
-    model.run(200)
+    model.run(300)
     assert model.resorbed_total > 0 and model.formed_total > 0
     ledger = model.physiology.calcium_ledger
     total = model.calcium_total_mmol() - ledger["gut_in"] + ledger["kidney_out"]

@@ -22,7 +22,6 @@ import dataclasses
 import math
 
 import mesa
-import numpy as np
 
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.tissue import BONE, MARROW, NEIGHBOURS_4, NEIGHBOURS_8
@@ -97,7 +96,8 @@ class Osteoclast(mesa.Agent):
         model = self.model
         p = model.params.osteoclast
         self.age += 1
-        tgfb = model.fields.at("tgfb", *self.pos)
+        f = model.fields.factor
+        tgfb = float(model.fields.tgfb[self.pos[0] // f, self.pos[1] // f])
         hazard = p.osteoclast_tgfb_apoptosis_per_day * tgfb / (tgfb + p.osteoclast_tgfb_half_pM)
         if self.age >= self.lifespan or model.rng.random() < hazard:
             self.die()
@@ -124,16 +124,15 @@ class Osteoclast(mesa.Agent):
         The gradient is taken across the neighbouring field-mesh cells; a relative slope below
         1% per mesh cell leaves the heading unchanged (a front keeps going).
         """
-        model = self.model
-        y, x = self.pos
-        f = model.fields.factor
-        ny, nx = model.tissue.shape
-        ys = np.array([max(y - f, 0), min(y + f, ny - 1), y, y])
-        xs = np.array([x, x, max(x - f, 0), min(x + f, nx - 1)])
-        up, down, left, right = model.fields.at("free_rankl", ys, xs)
-        gy, gx = down - up, right - left
+        fields = self.model.fields
+        free = fields.free_rankl
+        my, mx = free.shape
+        cy, cx = self.pos[0] // fields.factor, self.pos[1] // fields.factor
+        up, down = free[max(cy - 1, 0), cx], free[min(cy + 1, my - 1), cx]
+        left, right = free[cy, max(cx - 1, 0)], free[cy, min(cx + 1, mx - 1)]
+        gy, gx = float(down - up), float(right - left)
         norm = math.hypot(gy, gx)
-        if norm > 0.01 * (up + down + left + right) / 2.0:
+        if norm > 0.01 * float(up + down + left + right) / 2.0:
             self.heading = (gy / norm, gx / norm)
 
     def _target(self) -> tuple[int, int, int] | None:
