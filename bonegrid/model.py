@@ -167,7 +167,8 @@ class BoneModel(mesa.Model):
         if initial_bone is None:
             initial_bone = generate(site, shape, p.run.voxel_size_um, self.rng, p.microarchitecture)
         bone = initial_bone
-        self.tissue = Tissue(bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day)
+        self.tissue = Tissue(bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day,
+                             reach_um=p.osteoclast.osteoclast_max_depth_um)
         self.units = RemodelingUnits()
         self.osteocytes = OsteocyteNetwork(self, p.osteocyte)
         self._seed_osteocytes()

@@ -139,7 +139,7 @@ def recruit_osteoblasts(model, params: RecruitmentParameters) -> int:
     if cav.size == 0:
         return 0
     ys, xs = np.divmod(cav, tissue.shape[1])
-    on_surface = _touches_matrix(tissue.kind, ys, xs)
+    on_surface = tissue.matrix_adjacent_at(ys, xs)
     ys, xs = ys[on_surface], xs[on_surface]
     if ys.size == 0:
         return 0
@@ -156,13 +156,3 @@ def recruit_osteoblasts(model, params: RecruitmentParameters) -> int:
         model.units.units[unit].osteoblasts_recruited += 1
     return chosen.size
 
-
-def _touches_matrix(kind: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """Whether each voxel (ys[i], xs[i]) has a matrix 4-neighbour (vectorised)."""
-    ny, nx = kind.shape
-    out = np.zeros(ys.size, dtype=bool)
-    for dy, dx in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-        v, u = ys + dy, xs + dx
-        inside = (v >= 0) & (v < ny) & (u >= 0) & (u < nx)
-        out[inside] |= kind[v[inside], u[inside]] != 0
-    return out

@@ -24,6 +24,7 @@ import dataclasses
 
 import numpy as np
 from mesa.discrete_space import PropertyLayer
+from scipy import ndimage
 
 from bonegrid.parameters import ParameterSet, param
 
@@ -55,9 +56,13 @@ class TissueParameters(ParameterSet):
         doc="rate constant of secondary mineralisation (months to years)",
         source="Martinez-Reina & Pivonka 2019 (approx.: secondary phase ~1-2 years)")
     initial_matrix_age_years: float = param(
-        4.0, unit="year", low=0.1, high=50.0, symbol="\\bar a_0",
-        doc="mean age of the starting matrix (exponential ages; 1/turnover)",
-        source="calibrated: 1 / (25%/year trabecular turnover), Parfitt")
+        3.0, unit="year", low=0.1, high=50.0, symbol="\\bar a_0",
+        doc="mean age of starting matrix within remodeling reach of a surface (exponential ages)",
+        source="calibrated: the reachable layer (~2/3 of trabecular bone) carries the ~25%/year turnover (Parfitt)")
+    interstitial_matrix_age_years: float = param(
+        40.0, unit="year", low=0.1, high=100.0, symbol="\\bar a_i",
+        doc="mean age of starting matrix deeper than remodeling reaches (interstitial bone)",
+        source="modelling choice: interstitial bone is old (decades); Frost 1960 (empty lacunae accumulate there)")
 
 
 def touches(mask: np.ndarray) -> np.ndarray:
@@ -94,6 +99,9 @@ class Tissue:
         The model's generator (initial matrix ages and mineralisation onsets).
     start_day : float
         Model day at which the slice is created (matrix ages are counted back from it).
+    reach_um : float
+        How deep remodeling reaches below a surface (the osteoclasts' maximum depth); matrix
+        deeper than this starts as old interstitial bone.
 
     Attributes
     ----------
@@ -119,7 +127,7 @@ class Tissue:
               "latent_tgfb", "occupied")
 
     def __init__(self, bone: np.ndarray, voxel_size_um: float, params: TissueParameters,
-                 rng: np.random.Generator, start_day: float = 0.0) -> None:
+                 rng: np.random.Generator, start_day: float = 0.0, reach_um: float = 50.0) -> None:
         shape = bone.shape
         self.shape = shape
         self.voxel_size_um = float(voxel_size_um)
@@ -137,7 +145,10 @@ class Tissue:
             setattr(self, name, layer.data)
         self.kind[bone] = BONE
         n = int(bone.sum())
-        age_days = rng.exponential(params.initial_matrix_age_years * 365.25, size=n)
+        depth_um = ndimage.distance_transform_edt(bone)[bone] * self.voxel_size_um
+        mean_age = np.where(depth_um <= reach_um + 0.5 * self.voxel_size_um, params.initial_matrix_age_years,
+                            params.interstitial_matrix_age_years)
+        age_days = rng.exponential(365.25, size=n) * mean_age
         self.formed_day[bone] = start_day - age_days
         self.mineral[bone] = self.equilibrium_mineral(age_days)
         young = bone & (self.mineral == 0.0)  # matrix younger than the lag is still osteoid
@@ -183,6 +194,25 @@ class Tissue:
         ny, nx = self.shape
         return ((y > 0 and kind[y - 1, x] != MARROW) or (y < ny - 1 and kind[y + 1, x] != MARROW)
                 or (x > 0 and kind[y, x - 1] != MARROW) or (x < nx - 1 and kind[y, x + 1] != MARROW))
+
+    def matrix_adjacent_at(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """Whether each voxel (ys[i], xs[i]) has a 4-neighbour of osteoid or bone (vectorised).
+
+        Parameters
+        ----------
+        ys, xs : (n,) int ndarray
+
+        Returns
+        -------
+        (n,) bool ndarray
+        """
+        ny, nx = self.shape
+        out = np.zeros(ys.size, dtype=bool)
+        for dy, dx in NEIGHBOURS_4:
+            v, u = ys + dy, xs + dx
+            inside = (v >= 0) & (v < ny) & (u >= 0) & (u < nx)
+            out[inside] |= self.kind[v[inside], u[inside]] != MARROW
+        return out
 
     def surface_marrow(self, of_kind: int | None = None) -> np.ndarray:
         """Marrow voxels 4-adjacent to matrix (``of_kind=None``) or to one kind, (ny, nx) bool."""

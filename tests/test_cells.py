@@ -162,3 +162,14 @@ def test_buried_osteoblasts_become_osteocytes():
     assert len(m.osteocytes.agents) == before + buried
     ys, xs = np.nonzero(m.osteocytes.state)
     assert (m.tissue.kind[ys, xs] != MARROW).all()
+
+
+def test_matrix_adjacency_vectorised_matches_scalar():
+    t = Tissue(half_bone(12, 6), 10.0, TissueParameters(), np.random.default_rng(0))
+    x = int(np.flatnonzero(t.kind[6] == BONE)[0])
+    t.resorb(6, x, 1, 1, 0.0, 0.0)
+    ys, xs = np.mgrid[0:12, 0:12]
+    fast = t.matrix_adjacent_at(ys.ravel(), xs.ravel())
+    slow = [t.is_matrix_adjacent(int(y), int(x)) for y, x in zip(ys.ravel(), xs.ravel(), strict=True)]
+    assert fast.tolist() == slow
+    assert (fast.reshape(12, 12) == touches(t.kind != MARROW)).all()

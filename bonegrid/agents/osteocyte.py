@@ -35,11 +35,11 @@ class OsteocyteParameters(ParameterSet):
     """Osteocyte survival and signalling phase."""
 
     osteocyte_apoptosis_per_year: float = param(
-        0.05, unit="1/year", low=0.0, high=365.0, symbol="h_0",
+        0.07, unit="1/year", low=0.0, high=365.0, symbol="h_0",
         doc="apoptosis hazard of an osteocyte in new matrix",
         source="calibrated: targeted remodeling sets trabecular turnover ~25%/year (Parfitt)")
     osteocyte_ageing_years: float = param(
-        5.0, unit="year", low=0.1, high=1000.0, symbol="A",
+        20.0, unit="year", low=0.1, high=1000.0, symbol="A",
         doc="matrix age over which the apoptosis hazard doubles (microdamage accrues with age)",
         source="modelling choice; Verborgt 2000 (microdamage and osteocyte apoptosis)")
     osteocyte_apoptotic_days: float = param(
