@@ -172,7 +172,7 @@ class BoneModel(mesa.Model):
         self.units = RemodelingUnits()
         self.osteocytes = OsteocyteNetwork(self, p.osteocyte)
         self._seed_osteocytes()
-        self.solver = FieldSolver(shape, p.run.voxel_size_um, p.fields)
+        self.solver = FieldSolver(shape, p.run.voxel_size_um, p.fields, dtype=np.float32)
         self.drivers = self.schedule(self.day)
         self.physiology = Physiology(p.physiology, self.drivers)
         self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_relative, p.effects)
@@ -298,6 +298,10 @@ class BoneModel(mesa.Model):
         open_voxels = int(np.count_nonzero(self.tissue.cavity))
         return open_voxels / max(self.tissue.n_matrix, 1)
 
+    def active_units(self) -> int:
+        """Remodeling units with at least one osteoclast or osteoblast working now."""
+        return len({c.unit for c in self.osteoclasts} | {c.unit for c in self.osteoblasts})
+
     def osteocyte_viability(self) -> float:
         """Fraction of lacunae holding a living, non-apoptotic osteocyte."""
         viable, apoptotic, empty = self.osteocytes.counts()
@@ -334,7 +338,7 @@ class BoneModel(mesa.Model):
             "calcitriol": lambda m: m.physiology.calcitriol_pmol_per_l,
             "vitamin_d_25oh": lambda m: m.physiology.vitamin_d_25oh_nmol_per_l,
             "mineral_mean": lambda m: float(m.tissue.mineral_mass() / max(m.tissue.n_matrix, 1)),
-            "active_units": lambda m: m.units.active(),
+            "active_units": BoneModel.active_units,
         }
 
     def timeseries(self) -> pd.DataFrame:

@@ -91,7 +91,3 @@ class RemodelingUnits:
             if u.osteoclasts == 0 and u.osteoblasts == 0 and day - last >= quiet_days and u.resorbed:
                 done.append(u)
         return done
-
-    def active(self) -> int:
-        """Count the units with at least one osteoclast or osteoblast working."""
-        return sum(1 for u in self.units.values() if u.osteoclasts or u.osteoblasts)

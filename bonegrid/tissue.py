@@ -15,7 +15,8 @@ factor from :mod:`bonegrid.physiology`); once started, mineral fraction ``m`` fo
 
     dm/dt = phi * k_p * max(m_p - m, 0) + k_s * (1 - m)
 
-(primary mineralisation to ``m_p`` within days, then slow secondary mineralisation to 1).
+(primary mineralisation to ``m_p`` within days, applied daily; slow secondary mineralisation
+to 1 over months, applied exactly every ``secondary_mineralisation_step_days``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,10 @@ class TissueParameters(ParameterSet):
         0.004, unit="1/day", low=0.0, high=1.0, symbol="k_s",
         doc="rate constant of secondary mineralisation (months to years)",
         source="Martinez-Reina & Pivonka 2019 (approx.: secondary phase ~1-2 years)")
+    secondary_mineralisation_step_days: int = param(
+        7, unit="day", low=1, high=60, symbol="\\Delta t_s",
+        doc="secondary mineralisation (a months-long process) is applied every this many days, exactly",
+        source="numerical choice: exact exponential update; saves work on the slowly maturing matrix")
     initial_matrix_age_years: float = param(
         3.0, unit="year", low=0.1, high=50.0, symbol="\\bar a_0",
         doc="mean age of starting matrix within remodeling reach of a surface (exponential ages)",
@@ -291,18 +296,23 @@ class Tissue:
                 onset = idx[self.rng.random(idx.size) < supply]
                 self.kind.flat[onset] = BONE
                 self.n_osteoid -= onset.size
-        growing = np.flatnonzero((self.kind == BONE) & (self.mineral < 0.999))
-        if growing.size == 0:
-            return 0.0
-        m = self.mineral.flat[growing]
-        dm = (supply * p.primary_mineralisation_per_day * np.clip(p.primary_mineral_fraction - m, 0.0, None)
-              + p.secondary_mineralisation_per_day * (1.0 - m))
-        dm = np.minimum(dm, 1.0 - m)
-        demand = float(dm.sum())
+        bone = self.kind == BONE
+        primary = np.flatnonzero(bone & (self.mineral < p.primary_mineral_fraction))
+        dm_primary = supply * p.primary_mineralisation_per_day * (p.primary_mineral_fraction
+                                                                   - self.mineral.flat[primary])
+        step = p.secondary_mineralisation_step_days
+        if int(day) % step == 0:
+            secondary = np.flatnonzero(bone & (self.mineral < 0.999))
+            dm_secondary = (1.0 - self.mineral.flat[secondary]) * -np.expm1(-p.secondary_mineralisation_per_day * step)
+        else:
+            secondary, dm_secondary = primary[:0], dm_primary[:0]
+        demand = float(dm_primary.sum() + dm_secondary.sum())
         if demand > max_mineral:
-            dm *= max_mineral / demand
+            dm_primary *= max_mineral / demand
+            dm_secondary *= max_mineral / demand
             demand = max_mineral
-        self.mineral.flat[growing] = m + dm
+        self.mineral.flat[primary] += dm_primary
+        self.mineral.flat[secondary] += dm_secondary
         return demand
 
     def decay_latent_tgfb(self, fraction_released: float) -> np.ndarray:

@@ -335,3 +335,16 @@ def test_parameters_are_validated_and_documented():
     assert params.screening_length_um("opg") > 1000.0
     table = markdown_table(FieldParameters)
     assert "K_A" in table and "Pivonka" in table and "modelling choice" in table
+
+
+def test_single_precision_solver_agrees_with_double():
+    rng = np.random.default_rng(3)
+    shape = (64, 64)
+    sources = {name: rng.random(shape) * (rng.random(shape) < 0.05) * 1e4 for name in FIELD_NAMES}
+    double = FieldSolver(shape, 10.0, FieldParameters()).solve(sources)
+    single = FieldSolver(shape, 10.0, FieldParameters(), dtype=np.float32).solve(sources)
+    for name in (*FIELD_NAMES, "free_rankl"):
+        a, b = getattr(double, name), getattr(single, name)
+        if name != "free_rankl":
+            assert b.dtype == np.float32
+        assert np.allclose(b, a, rtol=1e-4, atol=1e-4 * a.max()), name
