@@ -41,7 +41,7 @@ from bonegrid.readouts.markers import MarkerParameters, TurnoverMarkers
 from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
 from bonegrid.remodeling_units import RemodelingUnits
 from bonegrid.secretion import SecretionParameters, source_maps
-from bonegrid.tissue import BONE, MARROW, Tissue, TissueParameters, touches
+from bonegrid.tissue import BONE, MARROW, Surfaces, Tissue, TissueParameters, touches
 
 SITES = ("spine", "hip")
 GRID_LIMITS = (16, 2048)
@@ -185,7 +185,7 @@ class BoneModel(mesa.Model):
         self.resorbed_total = 0
         self.formed_total = 0
         self._transit_mineral = 0.0      # net mineral between slice and blood (voxel-equivalents, may be < 0)
-        self.fields = self.solver.solve(self._sources())
+        self.fields = self.solver.solve(self._sources(self.tissue.surfaces()))
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
         for _ in range(p.run.burn_in_days):
             self.step()
@@ -246,9 +246,9 @@ class BoneModel(mesa.Model):
         osteoblast.remove()
 
     # ------------------------------------------------------------------ step
-    def _sources(self) -> dict[str, np.ndarray]:
+    def _sources(self, surfaces: Surfaces) -> dict[str, np.ndarray]:
         activated = self.tissue.decay_latent_tgfb(self.params.secretion.tgfb_activation_per_day)
-        return source_maps(self, self.modifiers, self.params.secretion, activated)
+        return source_maps(self, self.modifiers, self.params.secretion, activated, surfaces)
 
     def step(self) -> None:
         """Advance one day (see the module docstring for the order)."""
@@ -263,9 +263,10 @@ class BoneModel(mesa.Model):
         self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_relative, p.effects)
         self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
         # 2. fields
-        self.fields = self.solver.solve(self._sources())
-        # 3. recruitment
-        recruit_osteoclasts(self, p.recruitment)
+        surfaces = self.tissue.surfaces()
+        self.fields = self.solver.solve(self._sources(surfaces))
+        # 3. recruitment (the tissue has not changed since the surfaces were taken)
+        recruit_osteoclasts(self, p.recruitment, surfaces)
         recruit_osteoblasts(self, p.recruitment)
         # 4. cells act
         self.resorbed_today = self.formed_today = 0

@@ -30,7 +30,7 @@ import numpy as np
 from bonegrid.agents.osteoblast import Osteoblast
 from bonegrid.agents.osteoclast import Osteoclast
 from bonegrid.parameters import ParameterSet, param
-from bonegrid.tissue import BONE, touches
+from bonegrid.tissue import Surfaces
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,24 +69,31 @@ class RecruitmentParameters(ParameterSet):
         source="Eriksen 1994 (reversal phase ~9 days)")
 
 
-def recruit_osteoclasts(model, params: RecruitmentParameters) -> int:
-    """Form new osteoclasts on bone surfaces; return how many formed."""
+def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces) -> int:
+    """Form new osteoclasts on free mineralised-bone surfaces; return how many formed.
+
+    Each site draws one uniform number; the RANK competition term only lowers a site's chance,
+    so it is evaluated just for the sites whose uncompeted chance already beat their draw.
+    """
     tissue = model.tissue
-    sites = np.flatnonzero((touches(tissue.kind == BONE) & (tissue.kind == 0) & (tissue.occupied == 0)).ravel())
+    sites = np.flatnonzero((surfaces.bone_surface & (tissue.occupied == 0)).ravel())
     if sites.size == 0:
         return 0
     ys, xs = np.divmod(sites, tissue.shape[1])
+    kd = model.params.fields.rank_rankl_dissociation_pM
+    free = model.fields.at("free_rankl", ys, xs)
+    rate = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity
+    draw = model.rng.random(sites.size)
+    chosen = np.flatnonzero(draw < rate * (free / (free + kd)) ** params.osteoclastogenesis_hill)
     working = [(c.pos, c.unit) for c in model.osteoclasts]
-    kd = np.full(sites.size, model.params.fields.rank_rankl_dissociation_pM)
-    if working:
+    if working and chosen.size:
         pos = np.array([p for p, _ in working])
         r2 = (params.bmu_join_radius_um / tissue.voxel_size_um) ** 2
-        near = ((ys[:, None] - pos[None, :, 0]) ** 2 + (xs[:, None] - pos[None, :, 1]) ** 2 <= r2).sum(axis=1)
-        kd *= 1.0 + near / params.osteoclast_rank_competition
-    free = model.fields.at("free_rankl", ys, xs)
-    theta = free / (free + kd)
-    prob = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * theta**params.osteoclastogenesis_hill
-    chosen = np.flatnonzero(model.rng.random(sites.size) < prob)
+        cy, cx = ys[chosen], xs[chosen]
+        near = ((cy[:, None] - pos[None, :, 0]) ** 2 + (cx[:, None] - pos[None, :, 1]) ** 2 <= r2).sum(axis=1)
+        f = free[chosen]
+        prob = rate * (f / (f + kd * (1.0 + near / params.osteoclast_rank_competition))) ** params.osteoclastogenesis_hill
+        chosen = chosen[draw[chosen] < prob]
     for i in chosen:
         y, x = int(ys[i]), int(xs[i])
         if tissue.occupied[y, x]:

@@ -23,6 +23,7 @@ import numpy as np
 from bonegrid.agents.osteocyte import APOPTOTIC, VIABLE
 from bonegrid.effects import CellModifiers
 from bonegrid.parameters import ParameterSet, param
+from bonegrid.tissue import Surfaces
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,7 +62,7 @@ class SecretionParameters(ParameterSet):
 
 
 def source_maps(model, mods: CellModifiers, params: SecretionParameters,
-                tgfb_activated: np.ndarray) -> dict[str, np.ndarray]:
+                tgfb_activated: np.ndarray, surfaces: Surfaces) -> dict[str, np.ndarray]:
     """Assemble today's secretion maps, each (ny, nx) float64, pM/day.
 
     Parameters
@@ -73,18 +74,19 @@ def source_maps(model, mods: CellModifiers, params: SecretionParameters,
     params : SecretionParameters
     tgfb_activated : (ny, nx) float ndarray
         Latent TGF-beta activated today (from :meth:`Tissue.decay_latent_tgfb`), pM/day.
+    surfaces : Surfaces
+        Today's marrow and surface masks (:meth:`Tissue.surfaces`).
     """
     p = params
-    tissue = model.tissue
     state = model.osteocytes.state
     viable = state == VIABLE
-    rankl = tissue.surface_marrow().astype(np.float64)
+    rankl = surfaces.matrix_surface.astype(np.float64)
     rankl *= p.rankl_surface_pM_per_day
     rankl[viable] = p.rankl_osteocyte_pM_per_day * mods.osteocyte_rankl
     rankl[state == APOPTOTIC] = p.rankl_apoptotic_osteocyte_pM_per_day
     rankl *= mods.rankl
 
-    opg = (tissue.kind == 0).astype(np.float64)
+    opg = surfaces.marrow.astype(np.float64)
     opg *= p.opg_marrow_pM_per_day
     ys, xs = model.osteoblast_positions()
     opg[ys, xs] += p.opg_osteoblast_pM_per_day  # one osteoblast per voxel

@@ -90,6 +90,19 @@ def touches(mask: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class Surfaces:
+    """Marrow and surface masks of one moment, each (ny, nx) bool.
+
+    ``marrow``; ``matrix_surface``: marrow touching matrix (osteoid or bone); ``bone_surface``:
+    marrow touching mineralised bone (where osteoclasts can attach).
+    """
+
+    marrow: np.ndarray
+    matrix_surface: np.ndarray
+    bone_surface: np.ndarray
+
+
 class Tissue:
     """The voxel grid of one slice and the operations cells perform on it.
 
@@ -219,10 +232,11 @@ class Tissue:
             out[inside] |= self.kind[v[inside], u[inside]] != MARROW
         return out
 
-    def surface_marrow(self, of_kind: int | None = None) -> np.ndarray:
-        """Marrow voxels 4-adjacent to matrix (``of_kind=None``) or to one kind, (ny, nx) bool."""
-        target = self.kind != MARROW if of_kind is None else self.kind == of_kind
-        return touches(target) & (self.kind == MARROW)
+    def surfaces(self) -> Surfaces:
+        """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment)."""
+        marrow = self.kind == MARROW
+        return Surfaces(marrow=marrow, matrix_surface=touches(~marrow) & marrow,
+                        bone_surface=touches(self.kind == BONE) & marrow)
 
     # -------------------------------------------------------------- cell work
     def resorb(self, y: int, x: int, unit: int, depth: int, day: float, tgfb_release_pM: float) -> float:
