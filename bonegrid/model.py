@@ -30,10 +30,10 @@ import pandas as pd
 
 from bonegrid.agents.osteoblast import Osteoblast, OsteoblastParameters
 from bonegrid.agents.osteoclast import Osteoclast, OsteoclastParameters
-from bonegrid.agents.osteocyte import APOPTOTIC, EMPTY, VIABLE, OsteocyteNetwork, OsteocyteParameters
+from bonegrid.agents.osteocyte import OsteocyteNetwork, OsteocyteParameters
 from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.effects import EffectParameters, cell_modifiers
-from bonegrid.fields import FieldParameters, FieldSolver, rank_occupancy
+from bonegrid.fields import FieldParameters, FieldSolver
 from bonegrid.microarchitecture import MicroarchitectureParameters, generate
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
 from bonegrid.physiology import Physiology, PhysiologyParameters
@@ -41,7 +41,7 @@ from bonegrid.readouts.markers import MarkerParameters, TurnoverMarkers
 from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
 from bonegrid.remodeling_units import RemodelingUnits
 from bonegrid.secretion import SecretionParameters, source_maps
-from bonegrid.tissue import BONE, MARROW, Surfaces, Tissue, TissueParameters, touches
+from bonegrid.tissue import MARROW, Surfaces, Tissue, TissueParameters, touches
 
 SITES = ("spine", "hip")
 GRID_LIMITS = (16, 2048)
@@ -219,10 +219,6 @@ class BoneModel(mesa.Model):
         pos = np.array([ob.pos for ob in self.osteoblasts], dtype=np.intp).reshape(-1, 2)
         return pos[:, 0], pos[:, 1]
 
-    def rank_occupancy_at(self, ys, xs):
-        """Fraction of RANK on osteoclast precursors bound by free RANKL at voxels (ys, xs)."""
-        return rank_occupancy(self.fields.at("free_rankl", ys, xs), self.params.fields.rank_rankl_dissociation_pM)
-
     # --------------------------------------------------------------- actions
     def resorb(self, osteoclast: Osteoclast, y: int, x: int, depth: int) -> None:
         """Osteoclast ``osteoclast`` removes mineralised voxel (y, x) (and any osteocyte in it)."""
@@ -354,5 +350,4 @@ class BoneModel(mesa.Model):
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
 
-__all__ = ["SITES", "BONE", "VIABLE", "APOPTOTIC", "EMPTY", "BoneModel", "ModelParameters", "RunParameters",
-           "grid_shape"]
+__all__ = ["SITES", "BoneModel", "ModelParameters", "RunParameters", "grid_shape"]
