@@ -63,7 +63,7 @@ class SecretionParameters(ParameterSet):
 
 def source_maps(model, mods: CellModifiers, params: SecretionParameters,
                 tgfb_activated: np.ndarray, surfaces: Surfaces) -> dict[str, np.ndarray]:
-    """Assemble today's secretion maps, each (ny, nx) float64, pM/day.
+    """Assemble today's secretion maps, each (ny, nx) float32 (TGF-beta: float64), pM/day.
 
     Parameters
     ----------
@@ -80,18 +80,18 @@ def source_maps(model, mods: CellModifiers, params: SecretionParameters,
     p = params
     state = model.osteocytes.state
     viable = state == VIABLE
-    rankl = surfaces.matrix_surface.astype(np.float64)
+    rankl = surfaces.matrix_surface.astype(np.float32)
     rankl *= p.rankl_surface_pM_per_day
     rankl[viable] = p.rankl_osteocyte_pM_per_day * mods.osteocyte_rankl
     rankl[state == APOPTOTIC] = p.rankl_apoptotic_osteocyte_pM_per_day
     rankl *= mods.rankl
 
-    opg = surfaces.marrow.astype(np.float64)
+    opg = surfaces.marrow.astype(np.float32)
     opg *= p.opg_marrow_pM_per_day
     ys, xs = model.osteoblast_positions()
     opg[ys, xs] += p.opg_osteoblast_pM_per_day  # one osteoblast per voxel
     opg *= mods.opg
 
-    sclerostin = viable.astype(np.float64)
+    sclerostin = viable.astype(np.float32)
     sclerostin *= p.sclerostin_osteocyte_pM_per_day * mods.sclerostin
     return {"rankl": rankl, "opg": opg, "tgfb": tgfb_activated, "wnt_antagonist": sclerostin}
