@@ -250,8 +250,9 @@ def rank_occupancy(free_rankl: np.ndarray, dissociation_pM: float) -> np.ndarray
     ----------
     free_rankl : ndarray, pM
         Free RANKL (see :func:`free_rankl`).
-    dissociation_pM : float, pM
-        :math:`K_{D,RANK}`, the free RANKL at half occupancy (> 0).
+    dissociation_pM : float or ndarray, pM
+        :math:`K_{D,RANK}`, the free RANKL at half occupancy (> 0); an array (broadcast
+        with ``free_rankl``) gives an effective value per site.
 
     Returns
     -------

@@ -29,6 +29,7 @@ import numpy as np
 
 from bonegrid.agents.osteoblast import Osteoblast
 from bonegrid.agents.osteoclast import Osteoclast
+from bonegrid.fields import rank_occupancy
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.tissue import Surfaces
 
@@ -84,15 +85,15 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
     free = model.fields.at("free_rankl", ys, xs)
     rate = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity
     draw = model.rng.random(sites.size)
-    chosen = np.flatnonzero(draw < rate * (free / (free + kd)) ** params.osteoclastogenesis_hill)
+    chosen = np.flatnonzero(draw < rate * rank_occupancy(free, kd) ** params.osteoclastogenesis_hill)
     working = [(c.pos, c.unit) for c in model.osteoclasts]
     if working and chosen.size:
         pos = np.array([p for p, _ in working])
         r2 = (params.bmu_join_radius_um / tissue.voxel_size_um) ** 2
         cy, cx = ys[chosen], xs[chosen]
         near = ((cy[:, None] - pos[None, :, 0]) ** 2 + (cx[:, None] - pos[None, :, 1]) ** 2 <= r2).sum(axis=1)
-        f = free[chosen]
-        prob = rate * (f / (f + kd * (1.0 + near / params.osteoclast_rank_competition))) ** params.osteoclastogenesis_hill
+        competed_kd = kd * (1.0 + near / params.osteoclast_rank_competition)
+        prob = rate * rank_occupancy(free[chosen], competed_kd) ** params.osteoclastogenesis_hill
         chosen = chosen[draw[chosen] < prob]
     for i in chosen:
         y, x = int(ys[i]), int(xs[i])
