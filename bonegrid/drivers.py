@@ -45,6 +45,15 @@ class Drivers(ParameterSet):
     mechanical_loading: float = param(1.0, unit="1 (relative)", low=0.0, high=3.0, symbol="L",
                                       doc="habitual mechanical loading sensed by osteocytes",
                                       source="definition (1 = habitual)")
+    bisphosphonate: float = param(0.0, unit="1 (relative dose)", low=0.0, high=10.0, symbol="B",
+                                  doc="bisphosphonate intake (1 = alendronate 70 mg/week); binds to exposed mineral",
+                                  source="definition (0 = none)")
+    denosumab_nM: float = param(0.0, unit="nM", low=0.0, high=1000.0, symbol="D",
+                                doc="serum denosumab (anti-RANKL antibody); 60 mg s.c. peaks near 45 nM",
+                                source="definition; Cmax 6.75 ug/mL at 147 kDa (Prolia label)")
+    teriparatide: float = param(0.0, unit="1 (relative dose)", low=0.0, high=5.0, symbol="P_{int}",
+                                doc="intermittent PTH(1-34) injections (1 = 20 ug/day)",
+                                source="definition (0 = none)")
 
 
 class DriverSchedule:

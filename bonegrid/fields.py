@@ -123,6 +123,14 @@ class FieldParameters(ParameterSet):
         4.457, unit="pM", low=1.0e-6, high=1.0e6, symbol="K_{D,RANK}",
         doc="RANKL concentration at which half of RANK on osteoclast precursors is occupied",
         source=f"{_PIVONKA}: activation coefficient of RANKL on osteoclast precursors, 4.457 pM")
+    denosumab_rankl_association_per_pM: float = param(
+        0.33, unit="1/pM", low=0.0, high=1.0e3, symbol="K_{A,D}",
+        doc="equilibrium association constant of RANKL with denosumab (K_D ~ 3 pM)",
+        source="Kostenuik 2009 (denosumab binds human RANKL with K_D ~ 3 pM)")
+    denosumab_interstitial_fraction: float = param(
+        0.2, unit="1", low=0.0, high=1.0, symbol="f_D",
+        doc="denosumab in bone-marrow interstitial fluid relative to serum (IgG tissue penetration)",
+        source="modelling choice: interstitial IgG is ~10-30% of serum (approx.)")
 
     def diffusivity_um2_per_day(self, name: str) -> float:
         """Diffusivity :math:`D` of field ``name`` (µm²/day)."""
@@ -400,7 +408,7 @@ class FieldSolver:
         for i in range(2, f):
             out += rows[i::f]
 
-    def solve(self, sources: Mapping[str, np.ndarray]) -> Fields:
+    def solve(self, sources: Mapping[str, np.ndarray], denosumab_nM: float = 0.0) -> Fields:
         r"""Solve the day's steady state of all four fields.
 
         Parameters
@@ -409,6 +417,10 @@ class FieldSolver:
             Fine-grid secretion of each field, as the concentration the amount secreted
             per day would add within one fine voxel. Must be non-negative (not checked,
             for speed). Missing names mean zero source; unknown names raise ``KeyError``.
+        denosumab_nM : float
+            Serum denosumab. The antibody, far in excess of RANKL, sequesters it as a second
+            decoy; in the binding it acts as OPG of concentration
+            :math:`f_D D K_{A,D} / K_A` (uniform in the slice).
 
         Returns
         -------
@@ -436,6 +448,11 @@ class FieldSolver:
         spectrum *= self._inverse
         conc = scipy.fft.idctn(spectrum, type=2, axes=(-2, -1), norm="ortho", workers=1, overwrite_x=True)
         rankl, opg, tgfb, wnt = np.maximum(conc, 0.0)  # the clip is also the copy out of ``work``
-        free = free_rankl(rankl, opg, self.params.opg_rankl_association_per_pM)
+        p = self.params
+        decoy = opg
+        if denosumab_nM > 0.0 and p.opg_rankl_association_per_pM > 0.0:
+            decoy = opg + np.float32(1000.0 * denosumab_nM * p.denosumab_interstitial_fraction
+                                     * p.denosumab_rankl_association_per_pM / p.opg_rankl_association_per_pM)
+        free = free_rankl(rankl, decoy, p.opg_rankl_association_per_pM)
         return Fields(rankl=rankl, opg=opg, tgfb=tgfb, wnt_antagonist=wnt, free_rankl=free,
                       factor=self.factor)

@@ -28,6 +28,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from bonegrid.agents.myeloma import MyelomaClone, MyelomaParameters
 from bonegrid.agents.osteoblast import Osteoblast, OsteoblastParameters
 from bonegrid.agents.osteoclast import Osteoclast, OsteoclastParameters
 from bonegrid.agents.osteocyte import OsteocyteNetwork, OsteocyteParameters
@@ -81,6 +82,7 @@ class ModelParameters:
     osteoclast: OsteoclastParameters
     osteoblast: OsteoblastParameters
     osteocyte: OsteocyteParameters
+    myeloma: MyelomaParameters
     effects: EffectParameters
     physiology: PhysiologyParameters
     markers: MarkerParameters
@@ -155,6 +157,10 @@ class BoneModel(mesa.Model):
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ParameterError(f"seed={seed!r} is not allowed: expected a non-negative int")
         self.params = ModelParameters.from_overrides(params)
+        if self.params.myeloma.myeloma_opg_degradation_per_day > self.params.fields.opg_decay_per_day:
+            raise ParameterError(
+                f"myeloma_opg_degradation_per_day={self.params.myeloma.myeloma_opg_degradation_per_day!r} is not "
+                f"allowed: at most opg_decay_per_day ({self.params.fields.opg_decay_per_day!r})")
         super().__init__(rng=int(seed))
         self.site = site
         self.seed = int(seed)
@@ -170,6 +176,7 @@ class BoneModel(mesa.Model):
         self.tissue = Tissue(bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day,
                              reach_um=p.osteoclast.osteoclast_max_depth_um)
         self.units = RemodelingUnits()
+        self.myeloma = MyelomaClone(self, p.myeloma)
         self.osteocytes = OsteocyteNetwork(self, p.osteocyte)
         self._seed_osteocytes()
         self.solver = FieldSolver(shape, p.run.voxel_size_um, p.fields, dtype=np.float32)
@@ -220,18 +227,23 @@ class BoneModel(mesa.Model):
         return pos[:, 0], pos[:, 1]
 
     # --------------------------------------------------------------- actions
-    def resorb(self, osteoclast: Osteoclast, y: int, x: int, depth: int) -> None:
-        """Osteoclast ``osteoclast`` removes mineralised voxel (y, x) (and any osteocyte in it)."""
+    def resorb(self, osteoclast: Osteoclast, y: int, x: int, depth: int) -> float:
+        """Osteoclast ``osteoclast`` removes mineralised voxel (y, x) (and any osteocyte in it).
+
+        Returns the bisphosphonate the voxel carried (lethal doses) that the osteoclast takes up.
+        """
+        drug = float(self.tissue.bisphosphonate[y, x])
         self._transit_mineral += self.tissue.resorb(
             y, x, osteoclast.unit, depth, self.day, self.params.secretion.tgfb_release_pM_per_voxel)
         if self.osteocytes.state[y, x]:
             self.osteocytes.remove_at(y, x)
         self.resorbed_today += 1
         self.units.record_resorption(osteoclast.unit, self.day)
+        return drug
 
     def form(self, osteoblast: Osteoblast, y: int, x: int) -> None:
-        """Osteoblast ``osteoblast`` fills cavity voxel (y, x) with osteoid."""
-        unit = self.tissue.deposit_osteoid(y, x, self.day)
+        """Osteoblast ``osteoblast`` fills cavity voxel (y, x) with osteoid (overfill: a marrow voxel on the surface)."""
+        unit = self.tissue.deposit_osteoid(y, x, self.day) or osteoblast.unit
         self.formed_today += 1
         self.units.record_formation(unit, self.day)
 
@@ -260,7 +272,9 @@ class BoneModel(mesa.Model):
         self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
         # 2. fields
         surfaces = self.tissue.surfaces()
-        self.fields = self.solver.solve(self._sources(surfaces))
+        if self.drivers.bisphosphonate > 0.0:
+            self.tissue.bind_bisphosphonate(self.drivers.bisphosphonate, surfaces.marrow)
+        self.fields = self.solver.solve(self._sources(surfaces), self.drivers.denosumab_nM)
         # 3. recruitment (the tissue has not changed since the surfaces were taken)
         recruit_osteoclasts(self, p.recruitment, surfaces)
         recruit_osteoblasts(self, p.recruitment)
@@ -270,6 +284,7 @@ class BoneModel(mesa.Model):
         for i in self.rng.permutation(len(cells)):
             cells[i].step()
         self.osteocytes.step(self.day, self.modifiers.osteocyte_apoptosis, self.rng)
+        self.myeloma.step(self.day, self.rng)
         # 5. tissue
         available = self.physiology.available_for_mineralisation_mmol() / (2.0 * self.ca_mmol_per_mineral)
         self._transit_mineral -= self.tissue.mineralise(self.day, self.physiology.mineralisation_supply,
@@ -290,6 +305,10 @@ class BoneModel(mesa.Model):
         return self
 
     # -------------------------------------------------------------- readouts
+    def tumour_mask(self) -> np.ndarray:
+        """(ny, nx) bool: voxels holding a myeloma cell."""
+        return self.myeloma.tumour > 0
+
     def remodeling_space(self) -> float:
         """Open cavity (resorbed, not yet refilled) over bone volume."""
         open_voxels = int(np.count_nonzero(self.tissue.cavity))
@@ -336,6 +355,10 @@ class BoneModel(mesa.Model):
             "vitamin_d_25oh": lambda m: m.physiology.vitamin_d_25oh_nmol_per_l,
             "mineral_mean": lambda m: float(m.tissue.mineral_mass() / max(m.tissue.n_matrix, 1)),
             "active_units": BoneModel.active_units,
+            "n_tumour_cells": lambda m: len(m.myeloma),
+            "m_protein": lambda m: m.myeloma.m_protein_g_per_l(),
+            "mineralisation_onsets": lambda m: m.tissue.mineralisation_onsets,
+            "mineralisation_onset_age_days": lambda m: m.tissue.mineralisation_onset_age_days,
         }
 
     def timeseries(self) -> pd.DataFrame:
@@ -344,8 +367,11 @@ class BoneModel(mesa.Model):
         Columns: ``day, bv_tv, ov_bv, remodeling_space, n_osteoclasts, n_osteoblasts,
         n_osteocytes, osteocyte_viability, resorbed_voxels, formed_voxels, ctx`` (ng/mL),
         ``p1np`` (ug/L), ``serum_ca`` (mmol/L), ``serum_phosphate`` (mmol/L), ``pth`` (pmol/L),
-        ``calcitriol`` (pmol/L), ``vitamin_d_25oh`` (nmol/L), ``mineral_mean``, ``active_units``.
-        ``resorbed_voxels``/``formed_voxels`` are counts on the recorded day.
+        ``calcitriol`` (pmol/L), ``vitamin_d_25oh`` (nmol/L), ``mineral_mean``, ``active_units``,
+        ``n_tumour_cells``, ``m_protein`` (g/L), ``mineralisation_onsets``, ``mineralisation_onset_age_days``.
+        ``resorbed_voxels``/``formed_voxels`` are counts on the recorded day;
+        ``mineralisation_onsets`` (osteoid voxels that began to mineralise) and their summed age at
+        onset (days) are cumulative, so their differences give the mineralisation lag time.
         """
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 

@@ -242,13 +242,15 @@ class PhysiologyParameters(ParameterSet):
         doc="normal serum Ca × P product (2.4 × 1.1)",
         source="mid normal ranges")
     mineralisation_caxp_half: float = param(
-        0.6, unit="1", low=0.01, high=2.0, symbol="K_M",
+        0.8, unit="1", low=0.01, high=2.0, symbol="K_M",
         doc="Ca × P product, relative to normal, at which mineralisation supply is halved",
-        source="calibrated: osteomalacia when Ca × P falls well below normal (approx.)")
+        source="calibrated (approx.): mineralisation fails once Ca x P falls below ~80% of normal "
+               "(clinical rule of thumb: product < ~2.4 mmol²/L², 30 mg²/dL²); healthy supply stays ~0.98")
     mineralisation_caxp_hill: float = param(
-        8.0, unit="1", low=1.0, high=30.0, symbol="h_M",
+        20.0, unit="1", low=1.0, high=40.0, symbol="h_M",
         doc="steepness of the Ca × P dependence of mineralisation supply",
-        source="calibrated (approx.)")
+        source="calibrated (approx.): supply falls from ~1 at a normal product to ~0.02 at 65% of normal "
+               "(osteomalacia: mineralisation lag > 100 days)")
 
     def __post_init__(self) -> None:
         """Validate each field, then the relations between fields."""

@@ -12,6 +12,9 @@ enter through :class:`~bonegrid.effects.CellModifiers`.
 - TGF-beta: latent TGF-beta released into the cavity by resorption and activated over
   the reversal phase (first-order, ``tgfb_activation_per_day``).
 - Wnt antagonists: sclerostin from viable osteocytes (suppressed by PTH and loading).
+- Myeloma cells (:mod:`bonegrid.agents.myeloma`): osteoclast-activating factors counted as
+  RANKL and DKK1 counted as a Wnt antagonist (not scaled by systemic effects), and a
+  sink of OPG (negative source ``k_{O,MM}`` x yesterday's OPG in each tumour voxel).
 """
 
 from __future__ import annotations
@@ -94,4 +97,11 @@ def source_maps(model, mods: CellModifiers, params: SecretionParameters,
 
     sclerostin = viable.astype(np.float32)
     sclerostin *= p.sclerostin_osteocyte_pM_per_day * mods.sclerostin
+
+    if len(model.myeloma):
+        mm = model.myeloma.params
+        ty, tx = model.myeloma.positions()
+        rankl[ty, tx] += mm.myeloma_rankl_pM_per_day
+        sclerostin[ty, tx] += mm.myeloma_dkk1_pM_per_day
+        opg[ty, tx] -= mm.myeloma_opg_degradation_per_day * model.fields.at("opg", ty, tx)
     return {"rankl": rankl, "opg": opg, "tgfb": tgfb_activated, "wnt_antagonist": sclerostin}

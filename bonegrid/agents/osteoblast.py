@@ -15,6 +15,10 @@ Rule (step 4 of the day), for each living osteoblast in random order:
 
 Refilling stops where the cavity ends because only voxels recorded as resorbed
 (``Tissue.cavity``) are refilled: the cavity's extent is the biology's cement line.
+The one exception is anabolic signalling (intermittent PTH, :mod:`bonegrid.effects`):
+with probability ``osteoblast_overfill`` an osteoblast that has nothing left to refill
+stays active and keeps laying osteoid on the adjacent surface for the rest of its life
+(overfilled units and modelling-based formation, Dempster 2001; Lindsay 2006).
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class Osteoblast(mesa.Agent):
         self.unit = unit
         self.age = 0
         self.progress = 0.0
+        self.overfilling = False
         vox = model.tissue.voxel_size_um
         self._per_voxel = 1.0 / vox
         self._radius = max(1, round(p.osteoblast_search_radius_um / vox))
@@ -107,9 +112,9 @@ class Osteoblast(mesa.Agent):
         p = model.params.osteoblast
         y, x = self.pos
         tissue = model.tissue
-        if tissue.cavity[y, x] == 0 or not tissue.is_matrix_adjacent(y, x):
+        if not ((tissue.cavity[y, x] or self.overfilling) and tissue.is_matrix_adjacent(y, x)):
             if not self._relocate():
-                self._end(self._retirement_fate())
+                self._retire()
             return
         self.progress -= 1.0
         model.form(self, y, x)
@@ -119,7 +124,28 @@ class Osteoblast(mesa.Agent):
             model.bury(self)
             return
         if not self._relocate():
-            self._end(self._retirement_fate())
+            self._retire()
+
+    def _retire(self) -> None:
+        """Nothing left to refill: overfill (anabolic signal) or leave as a lining cell or by apoptosis."""
+        model = self.model
+        overfill = model.modifiers.osteoblast_overfill
+        if overfill > 0.0 and (self.overfilling or model.rng.random() < overfill) and self._step_onto_surface():
+            self.overfilling = True
+            return
+        self._end(self._retirement_fate())
+
+    def _step_onto_surface(self) -> bool:
+        """Move to a free marrow voxel next door that touches matrix (to lay osteoid there); False if none."""
+        tissue = self.model.tissue
+        y, x = self.pos
+        free = [(y + dy, x + dx) for dy, dx in NEIGHBOURS_4
+                if tissue.in_grid(y + dy, x + dx) and tissue.kind[y + dy, x + dx] == MARROW
+                and not tissue.occupied[y + dy, x + dx] and tissue.is_matrix_adjacent(y + dy, x + dx)]
+        if not free:
+            return False
+        self._move_to(free[self.model.rng.integers(len(free))] if len(free) > 1 else free[0])
+        return True
 
     def _relocate(self) -> bool:
         """Move to the nearest free cavity voxel touching matrix; False if there is none in reach."""
@@ -159,7 +185,7 @@ class Osteoblast(mesa.Agent):
         tissue.occupied[new] = 1
         self.pos = new
         unit = int(tissue.cavity[new])
-        if unit != self.unit:
+        if unit and unit != self.unit:
             self._leave()
             self._join(unit)
 

@@ -11,6 +11,8 @@ Rule (step 4 of the day), for each living osteoclast in random order:
    osteoid), chosen to dig towards the maximum depth ``osteoclast_max_depth_um`` below the
    pre-existing surface before widening, and along its heading, so that a trench of bounded
    depth emerges and reaches the signal's source;
+   an osteoclast that dissolves mineral carrying bound bisphosphonate (``b`` lethal doses)
+   dies on the spot with probability ``1 - exp(-b)``;
 3. when nothing is resorbable in reach, crawl along the bone surface (at most
    ``osteoclast_speed_um_per_day``), preferring sites on mineralised bone and its current
    heading: the resorption front travels.
@@ -113,9 +115,12 @@ class Osteoclast(mesa.Agent):
                 moves -= 1
                 continue
             y, x, depth = target
-            model.resorb(self, y, x, depth)
+            drug = model.resorb(self, y, x, depth)
             self.resorbed += 1
             self.credit -= 1.0
+            if drug > 0.0 and model.rng.random() < -math.expm1(-drug):
+                self.die()  # bisphosphonate taken up with the mineral: apoptosis
+                return
         self.credit = min(self.credit, 1.0)  # an idle osteoclast does not bank resorption
 
     def _sense(self) -> None:

@@ -1,0 +1,195 @@
+"""Emergent signatures of a scenario run: the metrics ``run.py validate`` holds against bands.
+
+Each metric reads a finished run (:class:`RunRecord`: the model, its time series and the
+matrix at day 0) over a window of days and returns one number. None of them changes
+state. Bone mass is read as the slice's mineral content per area (BV/TV x mean mineral
+of matrix): a DXA projection is linear in mineral, so its relative change is that of
+areal BMD (:mod:`bonegrid.readouts.dxa` converts it to g/cm²).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+
+from bonegrid.tissue import MARROW
+
+DAYS_PER_YEAR = 365.25
+
+
+@dataclasses.dataclass
+class RunRecord:
+    """A finished run: ``model`` after its run, ``start_matrix`` (matrix voxels at day 0, bool)."""
+
+    model: object
+    start_matrix: np.ndarray
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """The model's recorded time series."""
+        return self.model.timeseries()
+
+
+def mineral_content(ts: pd.DataFrame) -> np.ndarray:
+    """Mineral per slice area relative to full mineralisation (BV/TV x mean mineral of matrix), 1."""
+    return ts["bv_tv"].to_numpy() * ts["mineral_mean"].to_numpy()
+
+
+def _window(ts: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
+    days = ts["day"].to_numpy()
+    out = ts[(days >= start) & (days <= end)]
+    if len(out) < 2:
+        raise ValueError(f"no records between days {start:g} and {end:g}: run longer")
+    return out
+
+
+def _end_mean(ts: pd.DataFrame, column: np.ndarray, end: float, days: float = 30.0) -> float:
+    d = ts["day"].to_numpy()
+    return float(column[(d > end - days) & (d <= end)].mean())
+
+
+def bmd_change_pct(run: RunRecord, start: float, end: float) -> float:
+    """Change of mineral content (∝ areal BMD) from day ``start`` to the mean of the window's last 30 days, %."""
+    ts = run.timeseries
+    content = mineral_content(ts)
+    first = float(content[ts["day"].to_numpy() == start][0]) if start in set(ts["day"]) else content[0]
+    return 100.0 * (_end_mean(ts, content, end) / first - 1.0)
+
+
+def bmd_change_pct_per_year(run: RunRecord, start: float, end: float) -> float:
+    """Least-squares slope of mineral content (∝ areal BMD) over the window, % of its day-0 value per year."""
+    ts = run.timeseries
+    content = mineral_content(ts)
+    w = (ts["day"] >= start) & (ts["day"] <= end)
+    slope = np.polyfit(ts["day"][w].to_numpy() / DAYS_PER_YEAR, content[w.to_numpy()], 1)[0]
+    return float(100.0 * slope / content[0])
+
+
+def bv_tv_change_pct(run: RunRecord, start: float, end: float) -> float:
+    """Change of BV/TV (osteoid + mineralised matrix) over the window, %."""
+    ts = run.timeseries
+    bv = ts["bv_tv"].to_numpy()
+    return 100.0 * (_end_mean(ts, bv, end) / float(_window(ts, start, end)["bv_tv"].iloc[0]) - 1.0)
+
+
+def turnover_pct_per_year(run: RunRecord, start: float, end: float) -> float:
+    """Resorbed volume per year over the mean bone volume in the window, %/year."""
+    w = _window(run.timeseries, start, end)
+    n = run.model.tissue.kind.size
+    years = (w["day"].iloc[-1] - w["day"].iloc[0]) / DAYS_PER_YEAR
+    return float(100.0 * w["resorbed_voxels"].iloc[1:].sum() / years / (w["bv_tv"].mean() * n))
+
+
+def _completed_units(run: RunRecord, start: float, end: float) -> list:
+    """Units completed by the end of the run whose resorption began in the window."""
+    done = run.model.units.completed(run.model.day, quiet_days=60.0)
+    return [u for u in done if start <= u.first_resorption_day <= end]
+
+
+def unit_refill(run: RunRecord, start: float, end: float) -> float:
+    """Pooled refill (formed / resorbed voxels) of completed units begun in the window, 1."""
+    units = _completed_units(run, start, end)
+    resorbed = sum(u.resorbed for u in units)
+    return sum(u.formed for u in units) / resorbed if resorbed else math.nan
+
+
+def unit_cycle_days(run: RunRecord, start: float, end: float) -> float:
+    """Median remodeling period of completed units begun in the window (first resorption to last formation), days."""
+    cycles = [u.last_formation_day - u.first_resorption_day + 1 for u in _completed_units(run, start, end) if u.formed]
+    return float(np.median(cycles)) if cycles else math.nan
+
+
+def _mean_of(column: str) -> Callable[[RunRecord, float, float], float]:
+    def metric(run: RunRecord, start: float, end: float) -> float:
+        return float(_window(run.timeseries, start, end)[column].mean())
+    return metric
+
+
+def ov_bv_pct(run: RunRecord, start: float, end: float) -> float:
+    """Mean osteoid volume over bone volume in the window, %."""
+    return 100.0 * _mean_of("ov_bv")(run, start, end)
+
+
+def mineralisation_lag_days(run: RunRecord, start: float, end: float) -> float:
+    """Mean age of osteoid when it began to mineralise, over the window, days (Mlt)."""
+    w = _window(run.timeseries, start, end)
+    onsets = w["mineralisation_onsets"].to_numpy()
+    ages = w["mineralisation_onset_age_days"].to_numpy()
+    n = onsets[-1] - onsets[0]
+    return float((ages[-1] - ages[0]) / n) if n else math.nan
+
+
+def osteocyte_viability_change_pct(run: RunRecord, start: float, end: float) -> float:
+    """Change of the viable fraction of osteocyte lacunae over the window, percentage points."""
+    w = _window(run.timeseries, start, end)
+    return float(100.0 * (w["osteocyte_viability"].iloc[-1] - w["osteocyte_viability"].iloc[0]))
+
+
+def _tumour_distance_um(run: RunRecord) -> np.ndarray | None:
+    tumour = getattr(run.model, "tumour_mask", None)
+    if tumour is None:
+        return None
+    mask = tumour()
+    if not mask.any():
+        return None
+    return ndimage.distance_transform_edt(~mask) * run.model.tissue.voxel_size_um
+
+
+def _bone_loss_pct(run: RunRecord, region: np.ndarray) -> float:
+    before = run.start_matrix & region
+    if not before.any():
+        return math.nan
+    now = (run.model.tissue.kind != MARROW) & region
+    return float(100.0 * (1.0 - now.sum() / before.sum()))
+
+
+NEAR_TUMOUR_UM = 200.0
+FAR_FROM_TUMOUR_UM = 600.0
+
+
+def bone_loss_near_tumour_pct(run: RunRecord, start: float, end: float) -> float:
+    """Bone (matrix) lost since day 0 within ``NEAR_TUMOUR_UM`` of a tumour cell at the end, %."""
+    dist = _tumour_distance_um(run)
+    return math.nan if dist is None else _bone_loss_pct(run, dist <= NEAR_TUMOUR_UM)
+
+
+def bone_loss_far_from_tumour_pct(run: RunRecord, start: float, end: float) -> float:
+    """Bone (matrix) lost since day 0 farther than ``FAR_FROM_TUMOUR_UM`` from every tumour cell, %."""
+    dist = _tumour_distance_um(run)
+    return math.nan if dist is None else _bone_loss_pct(run, dist > FAR_FROM_TUMOUR_UM)
+
+
+METRICS: dict[str, tuple[str, str, Callable[[RunRecord, float, float], float]]] = {
+    "bmd_change_pct": ("BMD change over the window", "%", bmd_change_pct),
+    "bmd_change_pct_per_year": ("BMD change rate (fitted)", "%/yr", bmd_change_pct_per_year),
+    "bv_tv_change_pct": ("BV/TV change over the window", "%", bv_tv_change_pct),
+    "turnover_pct_per_year": ("bone turnover", "%/yr", turnover_pct_per_year),
+    "unit_refill": ("refill of completed remodeling units", "1", unit_refill),
+    "unit_cycle_days": ("remodeling period of completed units (median)", "days", unit_cycle_days),
+    "ctx_ng_per_ml": ("CTX (mean)", "ng/mL", _mean_of("ctx")),
+    "p1np_ug_per_l": ("P1NP (mean)", "ug/L", _mean_of("p1np")),
+    "pth_pmol_per_l": ("PTH (mean)", "pmol/L", _mean_of("pth")),
+    "vitamin_d_25oh_nmol_per_l": ("25(OH)D (mean)", "nmol/L", _mean_of("vitamin_d_25oh")),
+    "serum_calcium_mmol_per_l": ("serum calcium (mean)", "mmol/L", _mean_of("serum_ca")),
+    "serum_phosphate_mmol_per_l": ("serum phosphate (mean)", "mmol/L", _mean_of("serum_phosphate")),
+    "ov_bv_pct": ("osteoid volume OV/BV (mean)", "%", ov_bv_pct),
+    "mineralisation_lag_days": ("mineralisation lag time Mlt", "days", mineralisation_lag_days),
+    "osteocyte_viability_change_pct": ("change of viable osteocytes", "points", osteocyte_viability_change_pct),
+    "bone_loss_near_tumour_pct": (f"bone lost within {NEAR_TUMOUR_UM:g} um of tumour", "%", bone_loss_near_tumour_pct),
+    "bone_loss_far_from_tumour_pct": (f"bone lost > {FAR_FROM_TUMOUR_UM:g} um from tumour", "%",
+                                      bone_loss_far_from_tumour_pct),
+}
+"""Name -> (label, unit, function(run, start_day, end_day) -> float)."""
+
+
+def measure(run: RunRecord, metric: str, start_day: float, end_day: float) -> float:
+    """Evaluate one metric of :data:`METRICS` on a finished run over ``[start_day, end_day]``."""
+    return METRICS[metric][2](run, start_day, end_day)
+
+
+__all__ = ["METRICS", "RunRecord", "measure", "mineral_content"]

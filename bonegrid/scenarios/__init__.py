@@ -1,0 +1,369 @@
+"""Scenarios: a virtual patient's causes over time, one TOML file each.
+
+A scenario states causes only: driver time courses (hormones, doses, diet, loading),
+parameter overrides each with its reason (a rate, a secretion, a lifespan, a tumour
+seed), and treatments with their start and stop. It never states an outcome; what it
+expects to emerge is listed under ``[[expect]]`` as reference bands that
+``python run.py validate`` checks the model against.
+
+File format (every key is checked; unknown keys, wrong types and impossible times are
+rejected with a message naming the file and the key)::
+
+    name = "glucocorticoid"              # identifier (file stem of the built-in ones)
+    title = "Glucocorticoid excess"      # short human title
+    description = "..."                  # the mechanism in plain language (what a visitor reads)
+    site = "spine"                       # "spine" or "hip"
+    years = 3.0                          # duration after burn-in, years (0 < years <= 100)
+
+    [patient]
+    age_years = 60.0                     # at day 0 (18..100)
+    sex = "female"                       # "female" or "male"
+
+    [drivers]                            # piecewise-linear courses; held after the last point
+    glucocorticoid = { years = [0.0, 0.02], values = [0.0, 15.0] }   # or days = [...]
+
+    [parameters]                         # model or treatment parameters, each with its reason
+    osteoclast_lifespan_days = { value = 20.0, reason = "..." }
+
+    [[treatments]]                       # any of bonegrid.treatments.TREATMENTS
+    name = "bisphosphonate"
+    start_years = 1.0                    # or start_days; default 0
+    stop_years = 3.0                     # or stop_days; default never
+    dose = 1.0                           # relative; default 1
+
+    [[expect]]                           # a reference band for `run.py validate`
+    metric = "bone_loss_pct_per_year"    # one of bonegrid.readouts.signatures.METRICS
+    band = [-4.5, -2.0]
+    from_years = 0.0                     # optional window
+    to_years = 2.0
+    source = "SWAN (Sowers 2010)"
+
+Built-in scenarios live beside this module; :func:`load_scenario` takes a built-in name
+or a path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bonegrid.drivers import Drivers, DriverSchedule
+from bonegrid.parameters import ParameterError
+from bonegrid.treatments import TREATMENTS, TreatedSchedule, Treatment, TreatmentParameters
+
+DAYS_PER_YEAR = 365.25
+SCENARIO_DIR = Path(__file__).parent
+SEXES = ("female", "male")
+
+
+@dataclasses.dataclass(frozen=True)
+class Expectation:
+    """A band a scenario's emergent metric should land in (checked by ``run.py validate``)."""
+
+    metric: str
+    band: tuple[float, float]
+    source: str
+    from_years: float = 0.0
+    to_years: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    """A validated scenario (see the module docstring for the file format)."""
+
+    name: str
+    title: str
+    description: str
+    site: str = "spine"
+    years: float = 3.0
+    age_years: float = 50.0
+    sex: str = "female"
+    drivers: Mapping[str, tuple[tuple[float, float], ...]] = dataclasses.field(default_factory=dict)
+    parameters: Mapping[str, tuple[Any, str]] = dataclasses.field(default_factory=dict)
+    treatments: tuple[Treatment, ...] = ()
+    expect: tuple[Expectation, ...] = ()
+    path: Path | None = None
+
+    @property
+    def days(self) -> int:
+        """Duration after burn-in, whole days."""
+        return round(self.years * DAYS_PER_YEAR)
+
+    def schedule(self) -> TreatedSchedule:
+        """Return the drivers over time with the treatments applied (``day -> Drivers``)."""
+        return TreatedSchedule(DriverSchedule(self.drivers), self.treatments,
+                               TreatmentParameters(**self._split()[1]))
+
+    def model_parameters(self) -> dict[str, Any]:
+        """Return the overrides of model parameters (name -> value)."""
+        return self._split()[0]
+
+    def _split(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        treatment_names = set(TreatmentParameters.names())
+        model, treatment = {}, {}
+        for name, (value, _reason) in self.parameters.items():
+            (treatment if name in treatment_names else model)[name] = value
+        return model, treatment
+
+    def model(self, seed: int = 1, grid: int | Sequence[int] = 256, **params):
+        """Build the :class:`~bonegrid.model.BoneModel` of this scenario (burn-in included).
+
+        ``params`` override model parameters on top of the scenario's own.
+        """
+        from bonegrid.model import BoneModel
+
+        return BoneModel(site=self.site, grid=grid, seed=seed, drivers=self.schedule(),
+                         **{**self.model_parameters(), **params})
+
+    def with_overrides(self, overrides: Mapping[str, Any], reason: str = "command line") -> Scenario:
+        """Return a copy with ``overrides`` applied (as from ``--set key=value``).
+
+        Keys: ``site``, ``years``, ``age_years``, ``sex``; a driver name (a constant level from
+        day 0); or a model or treatment parameter name.
+        """
+        fields: dict[str, Any] = {}
+        drivers = dict(self.drivers)
+        parameters = dict(self.parameters)
+        where = f"override ({reason})"
+        for key, value in overrides.items():
+            if key in ("site", "sex"):
+                fields[key] = _string(value, where, key)
+            elif key in ("years", "age_years"):
+                fields[key] = _number(value, where, key)
+            elif key in Drivers.names():
+                _number(value, where, key)
+                drivers[key] = ((0.0, float(value)),)
+            else:
+                parameters[key] = (value, reason)
+        new = dataclasses.replace(self, drivers=drivers, parameters=parameters, **fields)
+        return _validated(new, where)
+
+    def with_treatments(self, treatments: Sequence[Treatment]) -> Scenario:
+        """Return a copy with ``treatments`` added after the scenario's own."""
+        new = dataclasses.replace(self, treatments=self.treatments + tuple(treatments))
+        return _validated(new, "treatments")
+
+
+# ---------------------------------------------------------------------------- loading
+def scenario_names() -> list[str]:
+    """Names of the built-in scenarios, healthy first."""
+    names = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    return sorted(names, key=lambda n: n != "healthy")
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load and validate a built-in scenario by name, or a scenario file by path.
+
+    Raises
+    ------
+    ParameterError
+        Naming the file, the key and what is allowed.
+    """
+    text = str(name_or_path)
+    path = Path(text)
+    if not (text.endswith(".toml") or path.exists()):
+        path = SCENARIO_DIR / f"{text}.toml"
+        if not path.exists():
+            raise ParameterError(f"unknown scenario {text!r}: built-in ones are {', '.join(scenario_names())}; "
+                                 "or give the path of a .toml file")
+    if not path.is_file():
+        raise ParameterError(f"scenario file {str(path)!r} does not exist")
+    try:
+        data = tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ParameterError(f"{path}: not valid TOML: {err}") from None
+    return parse_scenario(data, path)
+
+
+def parse_scenario(data: Mapping[str, Any], path: Path | str | None = None) -> Scenario:
+    """Validate a scenario given as a parsed TOML mapping (``path`` names it in messages)."""
+    where = str(path) if path is not None else "scenario"
+    _keys(data, where, required=("name", "title", "description"),
+          optional=("site", "years", "patient", "drivers", "parameters", "treatments", "expect"))
+    patient = data.get("patient", {})
+    _table(patient, where, "patient")
+    _keys(patient, where, required=(), optional=("age_years", "sex"), prefix="patient.")
+    years = _number(data.get("years", 3.0), where, "years")
+    drivers = {}
+    for name, course in _table(data.get("drivers", {}), where, "drivers").items():
+        drivers[name] = _course(course, where, f"drivers.{name}")
+    parameters = {}
+    for name, entry in _table(data.get("parameters", {}), where, "parameters").items():
+        key = f"parameters.{name}"
+        _table(entry, where, key)
+        _keys(entry, where, required=("value", "reason"), optional=(), prefix=key + ".")
+        parameters[name] = (entry["value"], _string(entry["reason"], where, key + ".reason"))
+    treatments = tuple(_treatment(t, where, i) for i, t in enumerate(_array(data.get("treatments", []), where,
+                                                                            "treatments")))
+    expect = tuple(_expectation(e, where, i) for i, e in enumerate(_array(data.get("expect", []), where, "expect")))
+    scenario = Scenario(
+        name=_string(data["name"], where, "name"), title=_string(data["title"], where, "title"),
+        description=_string(data["description"], where, "description").strip(),
+        site=data.get("site", "spine"), years=years,
+        age_years=_number(patient.get("age_years", 50.0), where, "patient.age_years"),
+        sex=patient.get("sex", "female"), drivers=drivers, parameters=parameters, treatments=treatments,
+        expect=expect, path=Path(path) if path is not None else None)
+    return _validated(scenario, where)
+
+
+def _validated(s: Scenario, where: str) -> Scenario:
+    """Check the cross-field rules and that every override and driver value is allowed."""
+    from bonegrid.model import SITES, ModelParameters
+
+    if s.site not in SITES:
+        raise ParameterError(f"{where}: site={s.site!r} is not allowed: expected one of {', '.join(SITES)}")
+    if s.sex not in SEXES:
+        raise ParameterError(f"{where}: patient.sex={s.sex!r} is not allowed: expected one of {', '.join(SEXES)}")
+    if not 0.0 < s.years <= 100.0:
+        raise ParameterError(f"{where}: years={s.years!r} is out of range: allowed 0 < years <= 100")
+    if not 18.0 <= s.age_years <= 100.0:
+        raise ParameterError(f"{where}: patient.age_years={s.age_years!r} is out of range: allowed 18 <= age <= 100")
+    model, treatment = s._split()
+    try:
+        ModelParameters.from_overrides(model)
+        TreatmentParameters(**treatment)
+        DriverSchedule(s.drivers)
+    except ParameterError as err:
+        raise ParameterError(f"{where}: {err}") from None
+    except TypeError:
+        raise ParameterError(f"{where}: unknown treatment parameter in {sorted(treatment)}") from None
+    for t in s.treatments:
+        if t.start_day >= s.days:
+            raise ParameterError(f"{where}: treatment {t.name!r} starts on day {t.start_day:g}, at or after the end "
+                                 f"of the scenario (day {s.days}): allowed 0 <= start < years")
+    from bonegrid.readouts.signatures import METRICS
+
+    for e in s.expect:
+        if e.metric not in METRICS:
+            raise ParameterError(f"{where}: expect metric={e.metric!r} is not allowed: expected one of "
+                                 f"{', '.join(METRICS)}")
+        end = s.years if e.to_years is None else e.to_years
+        if not 0.0 <= e.from_years < end <= s.years:
+            raise ParameterError(f"{where}: expect {e.metric!r}: window {e.from_years!r}..{end!r} years is not "
+                                 f"allowed: expected 0 <= from_years < to_years <= years ({s.years:g})")
+    return s
+
+
+# ----------------------------------------------------------------------- field checks
+def _keys(table: Mapping[str, Any], where: str, required: Sequence[str], optional: Sequence[str],
+          prefix: str = "") -> None:
+    allowed = (*required, *optional)
+    for key in table:
+        if key not in allowed:
+            raise ParameterError(f"{where}: unknown key {prefix}{key!r}: allowed {', '.join(allowed)}")
+    for key in required:
+        if key not in table:
+            raise ParameterError(f"{where}: missing key {prefix}{key!r}")
+
+
+def _table(value: Any, where: str, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ParameterError(f"{where}: {key} has the wrong type: expected a table")
+    return value
+
+
+def _array(value: Any, where: str, key: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise ParameterError(f"{where}: {key} has the wrong type: expected an array of tables ([[{key}]])")
+    return value
+
+
+def _string(value: Any, where: str, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected a non-empty string")
+    return value
+
+
+def _number(value: Any, where: str, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected a finite number")
+    return float(value)
+
+
+def _time(table: Mapping[str, Any], where: str, key: str, stem: str, default: float | None) -> float | None:
+    """Read ``<stem>_days`` or ``<stem>_years`` (not both) from a table, in days."""
+    days, years = table.get(f"{stem}_days"), table.get(f"{stem}_years")
+    if days is not None and years is not None:
+        raise ParameterError(f"{where}: {key}: give {stem}_days or {stem}_years, not both")
+    if days is not None:
+        return _number(days, where, f"{key}.{stem}_days")
+    if years is not None:
+        return _number(years, where, f"{key}.{stem}_years") * DAYS_PER_YEAR
+    return default
+
+
+def _course(course: Any, where: str, key: str) -> tuple[tuple[float, float], ...]:
+    _table(course, where, key)
+    _keys(course, where, required=("values",), optional=("days", "years"), prefix=key + ".")
+    if ("days" in course) == ("years" in course):
+        raise ParameterError(f"{where}: {key}: give the breakpoint times as days = [...] or years = [...] (one of them)")
+    unit = "days" if "days" in course else "years"
+    times, values = course[unit], course["values"]
+    if not isinstance(times, list) or not isinstance(values, list) or len(times) != len(values) or not times:
+        raise ParameterError(f"{where}: {key}: {unit} and values must be non-empty arrays of equal length")
+    scale = 1.0 if unit == "days" else DAYS_PER_YEAR
+    points = tuple((_number(t, where, f"{key}.{unit}") * scale, _number(v, where, f"{key}.values"))
+                   for t, v in zip(times, values, strict=True))
+    ts = [t for t, _ in points]
+    if ts[0] < 0 or any(b < a for a, b in zip(ts, ts[1:], strict=False)):
+        raise ParameterError(f"{where}: {key}.{unit}={times!r} is not allowed: times must be >= 0 and non-decreasing")
+    return points
+
+
+def _treatment(entry: Any, where: str, i: int) -> Treatment:
+    key = f"treatments[{i}]"
+    _table(entry, where, key)
+    _keys(entry, where, required=("name",),
+          optional=("start_days", "start_years", "stop_days", "stop_years", "dose"), prefix=key + ".")
+    name = _string(entry["name"], where, f"{key}.name")
+    if name not in TREATMENTS:
+        raise ParameterError(f"{where}: {key}.name={name!r} is not allowed: expected one of {', '.join(TREATMENTS)}")
+    try:
+        return Treatment(name, start_day=_time(entry, where, key, "start", 0.0),
+                         stop_day=_time(entry, where, key, "stop", math.inf),
+                         dose=_number(entry.get("dose", 1.0), where, f"{key}.dose"))
+    except ParameterError as err:
+        raise ParameterError(f"{where}: {key}: {err}") from None
+
+
+def _expectation(entry: Any, where: str, i: int) -> Expectation:
+    key = f"expect[{i}]"
+    _table(entry, where, key)
+    _keys(entry, where, required=("metric", "band", "source"), optional=("from_years", "to_years"), prefix=key + ".")
+    band = entry["band"]
+    if not isinstance(band, list) or len(band) != 2:
+        raise ParameterError(f"{where}: {key}.band={band!r} is not allowed: expected [low, high]")
+    low, high = (_number(b, where, f"{key}.band") for b in band)
+    if not low <= high:
+        raise ParameterError(f"{where}: {key}.band={band!r} is not allowed: expected low <= high")
+    to = entry.get("to_years")
+    return Expectation(metric=_string(entry["metric"], where, f"{key}.metric"), band=(low, high),
+                       source=_string(entry["source"], where, f"{key}.source"),
+                       from_years=_number(entry.get("from_years", 0.0), where, f"{key}.from_years"),
+                       to_years=None if to is None else _number(to, where, f"{key}.to_years"))
+
+
+def parse_treatment(text: str) -> Treatment:
+    """Parse a command-line treatment ``NAME[@START_YEARS[:STOP_YEARS]][*DOSE]``.
+
+    Examples
+    --------
+    >>> parse_treatment("bisphosphonate@1:3").stop_day
+    1095.75
+    """
+    body, _, dose = text.partition("*")
+    name, _, when = body.partition("@")
+    start, _, stop = when.partition(":")
+    try:
+        return Treatment(name.strip(), start_day=float(start or 0.0) * DAYS_PER_YEAR,
+                         stop_day=float(stop) * DAYS_PER_YEAR if stop else math.inf, dose=float(dose or 1.0))
+    except ValueError:
+        raise ParameterError(f"--treat {text!r} is not allowed: expected NAME[@START[:STOP]][*DOSE], "
+                             "times in years, e.g. bisphosphonate@1:3") from None
+
+
+__all__ = ["Expectation", "Scenario", "load_scenario", "parse_scenario", "parse_treatment", "scenario_names"]

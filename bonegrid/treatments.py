@@ -1,0 +1,203 @@
+"""Treatments: interventions that change causes from a start day (and may stop).
+
+A treatment never touches bone or cells directly. It rewrites the day's systemic
+:class:`~bonegrid.drivers.Drivers` while it is on, and the model's mechanisms do the
+rest (docs/model.md, "Treatments"):
+
+- removing a cause: ``glucocorticoid_withdrawal`` (glucocorticoid tapered to 0),
+  ``gluten_free_diet`` (gut absorption back to 1 and cytokines to 0 as the mucosa heals),
+  ``thyroid_normalised`` (thyroid back to 1), ``estrogen_therapy`` (estrogen back to 1);
+- ``calcium_vitamin_d``: a calcium supplement on top of the diet and a vitamin D supply
+  that restores 25(OH)D;
+- ``bisphosphonate``: oral intake; the drug binds to exposed mineral, most where bone is
+  being resorbed (:mod:`bonegrid.tissue`), and kills the osteoclasts that resorb it
+  (:mod:`bonegrid.agents.osteoclast`); bound drug stays in bone after the last dose;
+- ``denosumab``: 60 mg every 6 months; serum antibody follows one-compartment kinetics
+  and sequesters RANKL like a high-affinity decoy (:mod:`bonegrid.fields`);
+- ``teriparatide``: daily PTH(1-34) injections, anabolic (:mod:`bonegrid.effects`);
+- ``exercise``: higher mechanical loading sensed by osteocytes.
+
+The ramp of a removed cause is linear over ``taper_days`` from the start. ``dose``
+scales the drug level, the supplement, or the loading increment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+
+from bonegrid.drivers import Drivers
+from bonegrid.parameters import ParameterError, ParameterSet, param
+
+
+@dataclasses.dataclass(frozen=True)
+class TreatmentParameters(ParameterSet):
+    """Doses and kinetics of the treatments."""
+
+    withdrawal_taper_days: float = param(
+        60.0, unit="day", low=0.0, high=3650.0, symbol="\\tau_{taper}",
+        doc="time over which a removed cause returns to its healthy level (glucocorticoid taper, thyroid control)",
+        source="clinical practice: glucocorticoid tapers and antithyroid control over weeks to months (approx.)")
+    mucosal_healing_days: float = param(
+        365.0, unit="day", low=0.0, high=3650.0, symbol="\\tau_{heal}",
+        doc="time for gut absorption and cytokines to normalise on a gluten-free diet",
+        source="Rubio-Tapia 2010 (mucosal recovery over 1-2 years in adults; approx.)")
+    calcium_supplement_mg_per_day: float = param(
+        1000.0, unit="mg/day", low=0.0, high=3000.0, symbol="I_{Ca,s}",
+        doc="supplemental calcium added to the diet", source="usual repletion dose (approx.)")
+    vitamin_d_repletion_supply: float = param(
+        2.0, unit="1 (relative)", low=0.0, high=10.0, symbol="V_{rep}",
+        doc="vitamin D supply during repletion (1 = sufficient; ~2000 IU/day)",
+        source="Holick 2011 (Endocrine Society: 1500-2000 IU/day to keep 25(OH)D > 75 nmol/L)")
+    exercise_loading_increment: float = param(
+        0.3, unit="1 (relative)", low=0.0, high=2.0, symbol="\\Delta L",
+        doc="mechanical loading added by an exercise programme (1 = habitual loading)",
+        source="modelling choice (impact and resistance training; approx.)")
+    denosumab_peak_nM: float = param(
+        45.0, unit="nM", low=0.0, high=1000.0, symbol="D_{max}",
+        doc="serum peak after a 60 mg injection (reached within ~10 days)",
+        source="Prolia label: Cmax 6.75 ug/mL, 147 kDa")
+    denosumab_half_life_days: float = param(
+        25.4, unit="day", low=1.0, high=365.0, symbol="t_{1/2,D}",
+        doc="elimination half-life of serum denosumab", source="Prolia label (mean 25.4 days)")
+    denosumab_interval_days: float = param(
+        182.0, unit="day", low=7.0, high=730.0, symbol="\\Delta t_D",
+        doc="interval between denosumab injections", source="Prolia label (every 6 months)")
+
+
+def _ramp(day: float, start: float, length: float) -> float:
+    """0 before ``start``, rising linearly to 1 over ``length`` days."""
+    if length <= 0.0:
+        return 1.0 if day >= start else 0.0
+    return min(max((day - start) / length, 0.0), 1.0)
+
+
+def _towards(current: float, target: float, fraction: float) -> float:
+    return current + (target - current) * fraction
+
+
+def _denosumab_nM(day: float, start: float, stop: float, dose: float, p: TreatmentParameters) -> float:
+    """Serum denosumab (nM): an injection on ``start`` and every interval before ``stop``."""
+    if day < start:
+        return 0.0
+    last = start + math.floor((min(day, stop - 1e-9) - start) / p.denosumab_interval_days) * p.denosumab_interval_days
+    level = 0.0
+    k = math.log(2.0) / p.denosumab_half_life_days
+    injection = last
+    while injection >= start and day - injection < 40.0 * p.denosumab_half_life_days:
+        level += dose * p.denosumab_peak_nM * math.exp(-k * (day - injection))
+        injection -= p.denosumab_interval_days
+    return level
+
+
+TREATMENTS: dict[str, tuple[str, Callable[[Drivers, float, float, float, float, TreatmentParameters],
+                                          dict[str, float]]]] = {
+    "glucocorticoid_withdrawal": (
+        "stop the glucocorticoid (tapered)",
+        lambda d, day, start, stop, dose, p: {
+            "glucocorticoid": d.glucocorticoid * (1.0 - _ramp(day, start, p.withdrawal_taper_days))}),
+    "gluten_free_diet": (
+        "gluten-free diet: the gut heals, absorption and cytokines normalise",
+        lambda d, day, start, stop, dose, p: {
+            "gut_absorption": _towards(d.gut_absorption, 1.0, _ramp(day, start, p.mucosal_healing_days)),
+            "cytokines": d.cytokines * (1.0 - _ramp(day, start, p.mucosal_healing_days))}),
+    "thyroid_normalised": (
+        "antithyroid treatment: thyroid hormone back to normal",
+        lambda d, day, start, stop, dose, p: {
+            "thyroid": _towards(d.thyroid, 1.0, _ramp(day, start, p.withdrawal_taper_days))}),
+    "estrogen_therapy": (
+        "menopausal hormone therapy: estrogen back to premenopausal levels",
+        lambda d, day, start, stop, dose, p: {
+            "estrogen": _towards(d.estrogen, min(1.0, dose), _ramp(day, start, p.withdrawal_taper_days))}),
+    "calcium_vitamin_d": (
+        "calcium and vitamin D repletion",
+        lambda d, day, start, stop, dose, p: {
+            "dietary_calcium_mg_per_day": d.dietary_calcium_mg_per_day + dose * p.calcium_supplement_mg_per_day,
+            "vitamin_d_supply": max(d.vitamin_d_supply, dose * p.vitamin_d_repletion_supply)}),
+    "bisphosphonate": (
+        "oral bisphosphonate (alendronate 70 mg/week at dose 1)",
+        lambda d, day, start, stop, dose, p: {"bisphosphonate": d.bisphosphonate + dose}),
+    "denosumab": (
+        "denosumab 60 mg every 6 months (anti-RANKL antibody)",
+        lambda d, day, start, stop, dose, p: {
+            "denosumab_nM": d.denosumab_nM + _denosumab_nM(day, start, stop, dose, p)}),
+    "teriparatide": (
+        "teriparatide 20 ug/day (intermittent PTH, anabolic)",
+        lambda d, day, start, stop, dose, p: {"teriparatide": d.teriparatide + dose}),
+    "exercise": (
+        "exercise programme (more mechanical loading)",
+        lambda d, day, start, stop, dose, p: {
+            "mechanical_loading": d.mechanical_loading + dose * p.exercise_loading_increment}),
+}
+"""Name -> (plain-language description, rule rewriting the day's drivers)."""
+
+# Drugs act only while taken; removing a cause keeps acting after ``start`` (a stop means the cause returns).
+_LASTING_AFTER_STOP = {"denosumab"}  # antibody already injected keeps circulating after the last dose
+
+
+@dataclasses.dataclass(frozen=True)
+class Treatment:
+    """One intervention: ``name`` from :data:`TREATMENTS`, on from ``start_day`` until ``stop_day``.
+
+    Parameters
+    ----------
+    name : str
+    start_day : float
+        Model day it starts (day 0 = end of burn-in).
+    stop_day : float
+        Model day it stops (``inf``: never).
+    dose : float
+        Relative dose (1 = standard).
+    """
+
+    name: str
+    start_day: float = 0.0
+    stop_day: float = math.inf
+    dose: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.name not in TREATMENTS:
+            raise ParameterError(f"unknown treatment {self.name!r}: allowed {', '.join(TREATMENTS)}")
+        if not (math.isfinite(self.start_day) and self.start_day >= 0.0):
+            raise ParameterError(f"treatment {self.name!r}: start={self.start_day!r} is not allowed: expected >= 0 days")
+        if not self.stop_day > self.start_day:
+            raise ParameterError(f"treatment {self.name!r}: stop={self.stop_day!r} is not allowed: "
+                                 f"expected after its start ({self.start_day!r} days)")
+        if not (math.isfinite(self.dose) and 0.0 <= self.dose <= 10.0):
+            raise ParameterError(f"treatment {self.name!r}: dose={self.dose!r} is out of range: allowed 0 <= dose <= 10")
+
+    def active(self, day: float) -> bool:
+        """Whether the treatment acts on ``day``."""
+        return day >= self.start_day and (day < self.stop_day or self.name in _LASTING_AFTER_STOP)
+
+
+class TreatedSchedule:
+    """Drivers of a scenario with its treatments applied, as a callable ``day -> Drivers``.
+
+    Parameters
+    ----------
+    base : callable
+        The untreated drivers (e.g. a :class:`~bonegrid.drivers.DriverSchedule`).
+    treatments : sequence of Treatment
+        Applied in order on each day they are active.
+    params : TreatmentParameters
+    """
+
+    def __init__(self, base: Callable[[float], Drivers], treatments: Sequence[Treatment],
+                 params: TreatmentParameters | None = None) -> None:
+        self.base = base
+        self.treatments = tuple(treatments)
+        self.params = params or TreatmentParameters()
+
+    def __call__(self, day: float) -> Drivers:
+        """Driver levels on ``day`` after the active treatments."""
+        drivers = self.base(day)
+        for t in self.treatments:
+            if t.active(day):
+                changes = TREATMENTS[t.name][1](drivers, day, t.start_day, t.stop_day, t.dose, self.params)
+                drivers = dataclasses.replace(drivers, **changes)
+        return drivers
+
+
+__all__ = ["TREATMENTS", "TreatedSchedule", "Treatment", "TreatmentParameters"]
