@@ -1,8 +1,10 @@
 """The command line: ``python run.py`` and the ``bonegrid`` console script.
 
-``bonegrid`` with no arguments runs the default job: a healthy spine slice over three
-simulated years, written to ``results/healthy-spine-seed1/``. ``bonegrid run --help`` lists
-the options; ``bonegrid params`` lists every model parameter with its unit and range.
+``bonegrid`` with no arguments runs the tour: the healthy slice beside every disease
+scenario over three simulated years, written to ``results/tour/``. ``bonegrid run
+SCENARIO`` runs one scenario (a built-in name or a TOML file) into a results folder;
+``bonegrid validate`` checks every scenario's emergent signatures against published
+bands; ``bonegrid scenarios`` and ``bonegrid params`` list what can be run and set.
 Bad input ends with a one-line message and exit status 2, and nothing is written.
 """
 
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from bonegrid.parameters import ParameterError
 
-DEFAULT_YEARS = 3.0
+TOUR_YEARS = 3.0
 
 
 def _parse_value(text: str) -> object:
@@ -42,25 +44,46 @@ def _overrides(pairs: list[str]) -> dict[str, object]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser (subcommands ``run`` and ``params``)."""
+    """Build the argument parser (subcommands tour, run, validate, balance, scenarios, params)."""
     parser = argparse.ArgumentParser(
         prog="bonegrid",
-        description="Spatial agent-based simulator of bone remodeling. With no command, runs the default job "
-                    "(`run`: a healthy spine slice over 3 simulated years).")
+        description="Spatial agent-based simulator of bone remodeling and secondary osteoporosis. With no command, "
+                    "runs the tour: the healthy slice beside every disease scenario.")
     sub = parser.add_subparsers(dest="command")
-    run = sub.add_parser("run", help="simulate a slice and write a results folder (default command)",
-                         description="Simulate one slice and write a results folder: timeseries.csv, slice.png "
+    tour = sub.add_parser("tour", help="healthy bone beside every disease scenario (default command)",
+                          description="Run every built-in scenario on the same slice for the same years and write "
+                                      "results/tour/: tour.png (final slices, bone and CTX trajectories), summary.md "
+                                      "and timeseries.csv.")
+    tour.add_argument("--years", type=float, default=TOUR_YEARS, help=f"simulated years (default {TOUR_YEARS:g})")
+    tour.add_argument("--grid", type=int, default=256, help="voxels per side (default 256 = 2.56 mm at 10 um)")
+    tour.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    tour.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    tour.add_argument("--out", type=Path, default=Path("results") / "tour", help="folder (default results/tour)")
+    run = sub.add_parser("run", help="simulate one scenario and write a results folder",
+                         description="Simulate one scenario and write a results folder: timeseries.csv, slice.png "
                                      "(start and end, with cells), timeseries.png and summary.md.")
-    run.add_argument("--site", default="spine", help="starting microarchitecture: spine or hip (default spine)")
+    run.add_argument("scenario", nargs="?", default="healthy",
+                     help="built-in scenario name or path of a scenario TOML file (default healthy; "
+                          "`bonegrid scenarios` lists them)")
+    run.add_argument("--site", default=None, help="spine or hip (default: the scenario's)")
     run.add_argument("--grid", type=int, default=256, help="voxels per side (default 256 = 2.56 mm at 10 um)")
     run.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    run.add_argument("--years", type=float, default=DEFAULT_YEARS,
-                     help=f"simulated years after burn-in (default {DEFAULT_YEARS:g})")
-    run.add_argument("--out", type=Path, default=None,
-                     help="results folder (default results/healthy-<site>-seed<seed>)")
+    run.add_argument("--years", type=float, default=None, help="simulated years after burn-in (default: the scenario's)")
+    run.add_argument("--out", type=Path, default=None, help="results folder (default results/<scenario>-<site>-seed<seed>)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                     help="override a model parameter, e.g. --set osteoclast_lifespan_days=20 "
-                          "(repeatable; `bonegrid params` lists them)")
+                     help="override a model or treatment parameter, a driver (constant level) or site/years/age_years/"
+                          "sex, e.g. --set osteoclast_lifespan_days=20 (repeatable; `bonegrid params` lists them)")
+    run.add_argument("--treat", action="append", default=[], metavar="NAME[@START[:STOP]][*DOSE]",
+                     help="add a treatment, times in years, e.g. --treat bisphosphonate@1:3 (repeatable; "
+                          "`bonegrid scenarios` lists treatments)")
+    val = sub.add_parser("validate", help="check every scenario's emergent signatures against published bands",
+                         description="Run each scenario over several seeds and print, for every [[expect]] of its "
+                                     "file: metric, reference band, model mean ± sd and inside or not.")
+    val.add_argument("scenarios", nargs="*", help="scenario names or files (default: all built-in)")
+    val.add_argument("--seeds", type=int, default=3, help="seeds per scenario, 1..N (default 3)")
+    val.add_argument("--grid", type=int, default=256, help="voxels per side (default 256)")
+    val.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    val.add_argument("--out", type=Path, default=None, help="also write the table as CSV and Markdown to this folder")
     bal = sub.add_parser("balance", help="check that a healthy slice stays in balance (several seeds, 10+ years)",
                          description="Run a healthy slice for several seeds and print the balance table: drift of "
                                      "BV/TV over years 2-10, year-10 vs year-2 change, formed/resorbed, remodeling "
@@ -71,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     bal.add_argument("--years", type=float, default=10.0, help="simulated years, at least 10 (default 10)")
     bal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a model parameter (repeatable)")
+    sub.add_parser("scenarios", help="list the built-in scenarios and the treatments")
     sub.add_parser("params", help="list every model parameter with unit, default, allowed range and source")
     return parser
 
@@ -79,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
-        argv = ["run", *argv]
+        argv = ["tour", *argv]
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -87,7 +111,13 @@ def main(argv: list[str] | None = None) -> int:
             return _params()
         if args.command == "balance":
             return _balance(args)
-        return _run(args)
+        if args.command == "scenarios":
+            return _scenarios()
+        if args.command == "validate":
+            return _validate(args)
+        if args.command == "run":
+            return _run(args)
+        return _tour(args)
     except ParameterError as err:
         print(f"bonegrid: error: {err}", file=sys.stderr)
         return 2
@@ -118,21 +148,101 @@ def _balance(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenario(args: argparse.Namespace):
+    """Return the scenario of ``run`` with its command-line overrides and treatments applied."""
+    from bonegrid.scenarios import load_scenario, parse_treatment
+
+    scenario = load_scenario(args.scenario)
+    overrides = _overrides(args.overrides)
+    for key in ("site", "years"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    if overrides:
+        scenario = scenario.with_overrides(overrides)
+    if args.treat:
+        scenario = scenario.with_treatments([parse_treatment(t) for t in args.treat])
+    return scenario
+
+
 def _run(args: argparse.Namespace) -> int:
-    from bonegrid.model import BoneModel
     from bonegrid.results import write_results
 
-    if not args.years > 0:
-        raise ParameterError(f"--years={args.years!r} is not allowed: expected a positive number of years")
-    overrides = _overrides(args.overrides)
-    out = args.out or Path("results") / f"healthy-{args.site}-seed{args.seed}"
+    scenario = _scenario(args)
+    out = args.out or Path("results") / f"{scenario.name}-{scenario.site}-seed{args.seed}"
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out={str(out)!r} is not allowed: it exists and is not a folder")
     start = time.perf_counter()
-    model = BoneModel(site=args.site, grid=args.grid, seed=args.seed, **overrides)
-    print(f"bonegrid: {args.site} slice {args.grid}x{args.grid}, seed {args.seed}: "
-          f"simulating {args.years:g} years ...", flush=True)
-    write_results(model, days=round(args.years * 365.25), out=out, started=start)
+    model = scenario.model(seed=args.seed, grid=args.grid)
+    print(f"bonegrid: {scenario.title}: {scenario.site} slice {args.grid}x{args.grid}, seed {args.seed}: "
+          f"simulating {scenario.years:g} years ...", flush=True)
+    write_results(model, days=scenario.days, out=out, started=start, scenario=scenario)
     print(f"bonegrid: wrote {out}/ (timeseries.csv, slice.png, timeseries.png, summary.md) "
           f"in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _check_count(name: str, value: int | None, low: int = 1) -> None:
+    if value is not None and value < low:
+        raise ParameterError(f"--{name}={value!r} is not allowed: expected an integer >= {low}")
+
+
+def _progress(result, done: int, total: int) -> None:
+    status = f"FAILED: {result.error}" if result.error else f"{result.seconds:.0f} s"
+    print(f"  [{done}/{total}] {result.scenario} seed {result.seed}: {status}", flush=True)
+
+
+def _tour(args: argparse.Namespace) -> int:
+    from bonegrid.model import grid_shape
+    from bonegrid.tour import run_tour
+
+    grid_shape(args.grid)
+    _check_count("workers", args.workers)
+    if not 0 < args.years <= 100:
+        raise ParameterError(f"--years={args.years!r} is not allowed: expected 0 < years <= 100")
+    if args.out.exists() and not args.out.is_dir():
+        raise ParameterError(f"--out={str(args.out)!r} is not allowed: it exists and is not a folder")
+    start = time.perf_counter()
+    print(f"bonegrid tour: every scenario on a {args.grid}x{args.grid} slice, {args.years:g} years, seed {args.seed}",
+          flush=True)
+    rows = run_tour(args.out, years=args.years, grid=args.grid, seed=args.seed, workers=args.workers,
+                    progress=_progress)
+    print((args.out / "summary.md").read_text().split("## The scenarios")[0])
+    print(f"bonegrid: wrote {args.out}/ (tour.png, summary.md, timeseries.csv) in {time.perf_counter() - start:.0f} s")
+    return 1 if "error" in rows.columns and rows["error"].notna().any() else 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from bonegrid.model import grid_shape
+    from bonegrid.scenarios import load_scenario, scenario_names
+    from bonegrid.validate import format_rows, validate
+
+    grid_shape(args.grid)
+    _check_count("seeds", args.seeds)
+    _check_count("workers", args.workers)
+    scenarios = [load_scenario(n) for n in (args.scenarios or scenario_names())]
+    start = time.perf_counter()
+    print(f"bonegrid validate: {len(scenarios)} scenarios x {args.seeds} seeds on a {args.grid}x{args.grid} slice",
+          flush=True)
+    rows, _ = validate(scenarios, seeds=args.seeds, grid=args.grid, workers=args.workers, progress=_progress)
+    table = format_rows(rows)
+    print(table)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        rows.to_csv(args.out / "validation.csv", index=False)
+        (args.out / "validation.md").write_text(table + "\n")
+    print(f"bonegrid: validated in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+def _scenarios() -> int:
+    from bonegrid.scenarios import load_scenario, scenario_names
+    from bonegrid.treatments import TREATMENTS
+
+    print("Scenarios (bonegrid run NAME, or a path to your own TOML file):\n")
+    for name in scenario_names():
+        s = load_scenario(name)
+        print(f"  {name:22s} {s.title} ({s.site}, {s.years:g} years, {s.sex}, {s.age_years:g} y)")
+    print("\nTreatments (bonegrid run NAME --treat TREATMENT@START[:STOP], years):\n")
+    for name, (text, _) in TREATMENTS.items():
+        print(f"  {name:26s} {text}")
     return 0

@@ -246,6 +246,10 @@ class PhysiologyParameters(ParameterSet):
         doc="Ca × P product, relative to normal, at which mineralisation supply is halved",
         source="calibrated (approx.): mineralisation fails once Ca x P falls below ~80% of normal "
                "(clinical rule of thumb: product < ~2.4 mmol²/L², 30 mg²/dL²); healthy supply stays ~0.98")
+    mineralisation_caxp_averaging_days: float = param(
+        30.0, unit="day", low=1.0, high=365.0, symbol="\\tau_M",
+        doc="mineralising osteoid follows the running (exponential) mean of serum Ca × P over this time",
+        source="modelling choice: bone fluid buffers day-to-day swings; osteomalacia needs sustained deficiency")
     mineralisation_caxp_hill: float = param(
         20.0, unit="1", low=1.0, high=40.0, symbol="h_M",
         doc="steepness of the Ca × P dependence of mineralisation supply",
@@ -398,6 +402,8 @@ class Physiology:
         self._p_ecf = start["pi"] * self._v
         self._calcitriol = start["calcitriol"]
         self._d25 = start["d25"]
+        self._caxp_mean = self._caxp_relative()
+        self._caxp_keep = math.exp(-1.0 / p.mineralisation_caxp_averaging_days)
         self._pth = start["pth"]
         self._urinary_ca = start["urinary_ca"]
         self._gut_ca = start["gut_ca"]
@@ -674,6 +680,7 @@ class Physiology:
             1.0 + (1.0 + q_p) * u_p_old / p_old + uptake_rate)
         self._p_ecf = p_new
         self._urinary_p = u_p_old * (1.0 + (1.0 + q_p) * (p_new / p_old - 1.0))
+        self._caxp_mean = self._caxp_relative() + (self._caxp_mean - self._caxp_relative()) * self._caxp_keep
 
         # Calcitriol: exact exponential relaxation to its quasi-steady target.
         target = self._calcitriol_target(pth, self._d25, p_new / v)
@@ -730,12 +737,15 @@ class Physiology:
         """Exchangeable bone-surface calcium pool, mmol."""
         return self._ca_x
 
+    def _caxp_relative(self) -> float:
+        """Serum Ca × P today over its normal value, 1."""
+        return self._ca_ecf * self._p_ecf / (self._v * self._v * self.params.caxp_reference_mmol2_per_l2)
+
     @property
     def mineralisation_supply(self) -> float:
-        """Ca × P supply factor for mineralisation, 0..1 (≈ 1 in health)."""
+        """Ca × P supply factor for mineralisation, 0..1 (≈ 1 in health), from the running mean of Ca × P."""
         p = self.params
-        x = self._ca_ecf * self._p_ecf / (self._v * self._v * p.caxp_reference_mmol2_per_l2)
-        xh = x ** p.mineralisation_caxp_hill
+        xh = self._caxp_mean ** p.mineralisation_caxp_hill
         return xh / (xh + p.mineralisation_caxp_half ** p.mineralisation_caxp_hill)
 
     @property

@@ -28,6 +28,7 @@ CELL_STYLE = {
     "osteocyte": dict(marker=".", color="black", s=3, label="osteocyte"),
     "apoptotic": dict(marker="x", color="red", s=10, label="apoptotic osteocyte"),
     "empty": dict(marker=".", color="#9e9e9e", s=3, label="empty lacuna"),
+    "tumour": dict(marker="s", color="#4e342e", s=2, label="myeloma cell"),
 }
 
 
@@ -64,12 +65,13 @@ def snapshot(model) -> dict:
         "osteocyte": np.argwhere(state == VIABLE),
         "apoptotic": np.argwhere(state == APOPTOTIC),
         "empty": np.argwhere(state == EMPTY),
+        "tumour": np.argwhere(model.tumour_mask()),
     }
     return dict(rgb=slice_rgb(t.kind, t.mineral, t.cavity), cells=cells, day=model.day,
                 bv_tv=t.bone_volume_fraction, voxel_size_um=t.voxel_size_um)
 
 
-def draw_slice(ax, snap: dict, *, title: str | None = None, cells: bool = True) -> None:
+def draw_slice(ax, snap: dict, *, title: str | None = None, cells: bool = True, fontsize: float | None = None) -> None:
     """Draw a :func:`snapshot` on ``ax`` with a scale in mm."""
     ny, nx = snap["rgb"].shape[:2]
     mm = snap["voxel_size_um"] / 1000.0
@@ -81,16 +83,16 @@ def draw_slice(ax, snap: dict, *, title: str | None = None, cells: bool = True) 
                 ax.scatter((pos[:, 1] + 0.5) * mm, (pos[:, 0] + 0.5) * mm, linewidths=0.8, **style)
     ax.set_xlabel("mm")
     ax.set_ylabel("mm")
-    ax.set_title(title or f"day {snap['day']}  BV/TV {snap['bv_tv']:.3f}")
+    ax.set_title(title or f"day {snap['day']}  BV/TV {snap['bv_tv']:.3f}", fontsize=fontsize)
 
 
-def legend_handles() -> list:
-    """Legend entries for tissue colours and cell glyphs."""
+def legend_handles(with_tumour: bool = False) -> list:
+    """Legend entries for tissue colours and cell glyphs (the myeloma glyph only if asked)."""
     patches = [Line2D([], [], marker="s", ls="", ms=9, color=c, label=lbl) for c, lbl in
                ((BONE_HIGH_RGB, "mineralised bone"), (OSTEOID_RGB, "osteoid"), (CAVITY_RGB, "open cavity"),
                 (MARROW_RGB, "marrow"))]
     cells = [Line2D([], [], ls="", marker=s["marker"], color=s["color"], ms=6, label=s["label"])
-             for s in CELL_STYLE.values()]
+             for name, s in CELL_STYLE.items() if with_tumour or name != "tumour"]
     return patches + cells
 
 

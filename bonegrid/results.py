@@ -10,7 +10,7 @@ from bonegrid.plotting import slice_figure, snapshot, timeseries_figure
 from bonegrid.readouts.balance import turnover_per_year, unit_statistics
 
 
-def summary_text(model, ts, elapsed_s: float) -> str:
+def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:
     """Markdown summary of a run: balance, turnover, remodeling units, cells and blood."""
     stats = unit_statistics(model.units, model.day)
     first, last = ts.iloc[0], ts.iloc[-1]
@@ -42,12 +42,20 @@ def summary_text(model, ts, elapsed_s: float) -> str:
         f"| CTX / P1NP (mean) | {ts.ctx.mean():.2f} ng/mL / {ts.p1np.mean():.0f} ug/L | 0.1-0.6 / 15-75 |",
         f"| serum Ca / PTH (mean) | {ts.serum_ca.mean():.2f} mmol/L / {ts.pth.mean():.1f} pmol/L"
         " | 2.15-2.55 / 1.6-6.9 |",
+        f"| 25(OH)D (end) | {last.vitamin_d_25oh:.0f} nmol/L | > 50 |",
+        f"| M-protein (end) | {last.m_protein:.1f} g/L | none |",
         "",
     ]
+    if scenario is not None:
+        treatments = ", ".join(f"{t.name} from day {t.start_day:g}" for t in scenario.treatments) or "none"
+        overrides = "; ".join(f"`{k}` = {v!r} ({why})" for k, (v, why) in scenario.parameters.items()) or "none"
+        lines[1:1] = ["", f"Scenario **{scenario.title}** (`{scenario.name}`), patient: {scenario.sex}, "
+                      f"{scenario.age_years:g} years.", "", scenario.description, "",
+                      f"Treatments: {treatments}. Parameter overrides: {overrides}."]
     return "\n".join(lines)
 
 
-def write_results(model, days: int, out: Path, started: float | None = None) -> Path:
+def write_results(model, days: int, out: Path, started: float | None = None, scenario=None) -> Path:
     """Run ``model`` for ``days`` and write the results folder ``out``; return ``out``.
 
     Files: ``timeseries.csv`` (one row per record), ``slice.png`` (start and end with
@@ -63,6 +71,7 @@ def write_results(model, days: int, out: Path, started: float | None = None) -> 
     out.mkdir(parents=True, exist_ok=True)
     ts.to_csv(out / "timeseries.csv", index=False)
     slice_figure(start, end, out / "slice.png")
-    timeseries_figure(ts, out / "timeseries.png", title=f"{model.site} slice, seed {model.seed}")
-    (out / "summary.md").write_text(summary_text(model, ts, time.perf_counter() - started))
+    name = f"{scenario.title}: " if scenario is not None else ""
+    timeseries_figure(ts, out / "timeseries.png", title=f"{name}{model.site} slice, seed {model.seed}")
+    (out / "summary.md").write_text(summary_text(model, ts, time.perf_counter() - started, scenario))
     return out

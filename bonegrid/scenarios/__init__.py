@@ -123,7 +123,8 @@ class Scenario:
         """Return a copy with ``overrides`` applied (as from ``--set key=value``).
 
         Keys: ``site``, ``years``, ``age_years``, ``sex``; a driver name (a constant level from
-        day 0); or a model or treatment parameter name.
+        day 0); or a model or treatment parameter name. Changing ``years`` drops the
+        expectations whose window no longer fits.
         """
         fields: dict[str, Any] = {}
         drivers = dict(self.drivers)
@@ -139,6 +140,10 @@ class Scenario:
                 drivers[key] = ((0.0, float(value)),)
             else:
                 parameters[key] = (value, reason)
+        if "years" in fields:  # expectations whose window no longer fits are dropped (they serve `validate`)
+            years = fields["years"]
+            fields["expect"] = tuple(e for e in self.expect if e.from_years < years
+                                     and (e.to_years is None or e.to_years <= years))
         new = dataclasses.replace(self, drivers=drivers, parameters=parameters, **fields)
         return _validated(new, where)
 
@@ -359,11 +364,13 @@ def parse_treatment(text: str) -> Treatment:
     name, _, when = body.partition("@")
     start, _, stop = when.partition(":")
     try:
-        return Treatment(name.strip(), start_day=float(start or 0.0) * DAYS_PER_YEAR,
-                         stop_day=float(stop) * DAYS_PER_YEAR if stop else math.inf, dose=float(dose or 1.0))
+        start_day = float(start or 0.0) * DAYS_PER_YEAR
+        stop_day = float(stop) * DAYS_PER_YEAR if stop else math.inf
+        amount = float(dose or 1.0)
     except ValueError:
         raise ParameterError(f"--treat {text!r} is not allowed: expected NAME[@START[:STOP]][*DOSE], "
                              "times in years, e.g. bisphosphonate@1:3") from None
+    return Treatment(name.strip(), start_day=start_day, stop_day=stop_day, dose=amount)
 
 
 __all__ = ["Expectation", "Scenario", "load_scenario", "parse_scenario", "parse_treatment", "scenario_names"]

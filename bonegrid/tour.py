@@ -1,0 +1,153 @@
+"""The tour (``python run.py`` with no arguments): healthy bone beside every disease.
+
+Runs every built-in scenario for the same number of years with the same seed and grid,
+in parallel processes, and writes to ``results/tour/``:
+
+- ``tour.png``: the final slice of each scenario side by side (healthy first), with the
+  trajectories of bone mineral (∝ BMD) and of the resorption marker CTX;
+- ``summary.md``: one row per scenario (bone change, turnover, markers, blood, osteoid,
+  osteocytes, M-protein) under each scenario's plain-language description;
+- ``timeseries.csv``: all time series in long format (a ``scenario`` column).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from bonegrid import __version__
+from bonegrid.ensemble import JobResult, run_jobs
+from bonegrid.plotting import draw_slice, legend_handles
+from bonegrid.readouts.balance import turnover_per_year
+from bonegrid.readouts.signatures import mineral_content
+from bonegrid.scenarios import Scenario, load_scenario, scenario_names
+
+COLOURS = ["#2e7d32", "#c2185b", "#7b1fa2", "#ef6c00", "#0277bd", "#6d4c41", "#f9a825", "#455a64", "#d32f2f",
+           "#00897b", "#5e35b1", "#9e9d24"]
+
+
+def tour_scenarios(years: float, names: Sequence[str] | None = None) -> list[Scenario]:
+    """Return the built-in scenarios (or ``names``), each run for ``years`` (expectations dropped)."""
+    return [dataclasses.replace(load_scenario(n), years=float(years), expect=()) for n in (names or scenario_names())]
+
+
+def summary_rows(results: Sequence[JobResult], scenarios: Sequence[Scenario], n_voxels: int) -> pd.DataFrame:
+    """One row per scenario: the numbers a clinician and a histomorphometrist would look at first."""
+    rows = []
+    for s, r in zip(scenarios, results, strict=True):
+        if r.error:
+            rows.append({"scenario": s.name, "error": r.error})
+            continue
+        ts = r.timeseries
+        content = mineral_content(ts)
+        last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
+        rows.append({
+            "scenario": s.name,
+            "bone mineral change %": 100 * (content[-30:].mean() / content[0] - 1),
+            "BV/TV change %": 100 * (last["bv_tv"].mean() / ts["bv_tv"].iloc[0] - 1),
+            "turnover %/yr": 100 * turnover_per_year(ts, n_voxels),
+            "CTX ng/mL": last["ctx"].mean(),
+            "P1NP ug/L": last["p1np"].mean(),
+            "Ca mmol/L": last["serum_ca"].mean(),
+            "PTH pmol/L": last["pth"].mean(),
+            "25(OH)D nmol/L": last["vitamin_d_25oh"].mean(),
+            "OV/BV %": 100 * last["ov_bv"].mean(),
+            "viable osteocytes %": 100 * ts["osteocyte_viability"].iloc[-1],
+            "M-protein g/L": last["m_protein"].mean(),
+            "seconds": r.seconds,
+        })
+    return pd.DataFrame(rows)
+
+
+def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], path: Path) -> None:
+    """Write the final slices side by side and the bone-mineral and CTX trajectories."""
+    n = len(scenarios)
+    cols = 4 if n > 9 else 3
+    rows = -(-n // cols)
+    fig = plt.figure(figsize=(4.0 * cols + 7.5, 4.1 * max(rows, 2)), constrained_layout=True)
+    grid = fig.add_gridspec(max(rows, 2), cols + 2)
+    for k, (s, r) in enumerate(zip(scenarios, results, strict=True)):
+        ax = fig.add_subplot(grid[k // cols, k % cols])
+        if r.error:
+            ax.text(0.5, 0.5, f"{s.name}\nfailed:\n{r.error[:80]}", ha="center", va="center", wrap=True)
+            ax.axis("off")
+            continue
+        ts = r.timeseries
+        change = 100 * (r.end_snapshot["bv_tv"] / r.start_snapshot["bv_tv"] - 1)
+        draw_slice(ax, r.end_snapshot, title=f"{s.title}\nBV/TV {change:+.1f}% in {s.years:g} y", fontsize=9)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        for spine in ax.spines.values():
+            spine.set_edgecolor(COLOURS[k % len(COLOURS)])
+            spine.set_linewidth(3)
+    half = max(rows, 2) // 2
+    bmd = fig.add_subplot(grid[:half, cols:])
+    ctx = fig.add_subplot(grid[half:, cols:], sharex=bmd)
+    for k, (s, r) in enumerate(zip(scenarios, results, strict=True)):
+        if r.error:
+            continue
+        ts = r.timeseries
+        years = ts["day"] / 365.25
+        content = mineral_content(ts)
+        colour = COLOURS[k % len(COLOURS)]
+        bmd.plot(years, 100 * (content / content[0] - 1), color=colour, lw=1.5, label=s.title)
+        ctx.plot(years, ts["ctx"].rolling(30, min_periods=1).mean(), color=colour, lw=1.2)
+    bmd.axhline(0, color="black", lw=0.6)
+    bmd.set_title("bone mineral in the slice (∝ BMD), % change from day 0", fontsize=10)
+    bmd.grid(alpha=0.3)
+    bmd.legend(fontsize=8, frameon=False, loc="lower left")
+    ctx.axhspan(0.1, 0.6, color="grey", alpha=0.15, label="normal range")
+    ctx.set_title("CTX (resorption marker), ng/mL, 30-day mean", fontsize=10)
+    ctx.set_xlabel("years")
+    ctx.grid(alpha=0.3)
+    ctx.legend(fontsize=8, frameon=False, loc="upper left")
+    fig.legend(handles=legend_handles(with_tumour=True), loc="outside lower center", ncol=10, frameon=False,
+               fontsize=9)
+    fig.suptitle("bonegrid tour: the same healthy slice under each cause of bone loss (final slices)", fontsize=13)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def _markdown(rows: pd.DataFrame) -> str:
+    def cell(v) -> str:
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+    lines = ["| " + " | ".join(rows.columns) + " |", "|" + " --- |" * len(rows.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def format_summary(rows: pd.DataFrame, scenarios: Sequence[Scenario], header: str) -> str:
+    """Markdown: the header, the summary table, then each scenario's description."""
+    lines = [header, "", _markdown(rows.drop(columns=["seconds"], errors="ignore")), "", "## The scenarios", ""]
+    for s in scenarios:
+        lines += [f"### {s.title} (`{s.name}`)", "", s.description, ""]
+    return "\n".join(lines)
+
+
+def run_tour(out: Path, years: float = 3.0, grid: int = 256, seed: int = 1, workers: int | None = None,
+             names: Sequence[str] | None = None, progress=None) -> pd.DataFrame:
+    """Run the tour and write its folder (see the module docstring); return the summary rows."""
+    started = time.perf_counter()
+    scenarios = tour_scenarios(years, names)
+    results = run_jobs([(s, seed) for s in scenarios], grid=grid, workers=workers, snapshots=True, progress=progress)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    n_voxels = grid * grid
+    rows = summary_rows(results, scenarios, n_voxels)
+    tour_figure(results, scenarios, out / "tour.png")
+    frames = [r.timeseries.assign(scenario=r.scenario) for r in results if not r.error]
+    if frames:
+        pd.concat(frames, ignore_index=True).to_csv(out / "timeseries.csv", index=False)
+    header = (f"# bonegrid tour\n\nbonegrid {__version__}; every scenario on the same {grid}x{grid} slice "
+              f"(seed {seed}), {years:g} simulated years after a healthy burn-in; wall time "
+              f"{time.perf_counter() - started:.0f} s. Values are means of the last 90 days.")
+    (out / "summary.md").write_text(format_summary(rows, scenarios, header))
+    return rows
+
+
+__all__ = ["run_tour", "summary_rows", "tour_figure", "tour_scenarios"]
