@@ -15,13 +15,14 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from bonegrid.agents.osteocyte import APOPTOTIC, EMPTY, VIABLE  # noqa: E402
-from bonegrid.tissue import BONE, OSTEOID  # noqa: E402
+from bonegrid.tissue import BONE, MARROW, OSTEOID  # noqa: E402
 
 MARROW_RGB = np.array([0.98, 0.93, 0.90])
 CAVITY_RGB = np.array([1.00, 0.93, 0.55])
 OSTEOID_RGB = np.array([0.90, 0.35, 0.20])
 BONE_LOW_RGB = np.array([0.62, 0.85, 0.55])
 BONE_HIGH_RGB = np.array([0.05, 0.40, 0.20])
+LOST_RGB = np.array([0.93, 0.45, 0.45])
 CELL_STYLE = {
     "osteoclast": dict(marker="o", color="#b0179c", s=22, label="osteoclast"),
     "osteoblast": dict(marker="s", color="#1f77b4", s=3, label="osteoblast"),
@@ -68,16 +69,27 @@ def snapshot(model) -> dict:
         "tumour": np.argwhere(model.tumour_mask()),
     }
     return dict(rgb=slice_rgb(t.kind, t.mineral, t.cavity), cells=cells, day=model.day,
-                bv_tv=t.bone_volume_fraction, voxel_size_um=t.voxel_size_um)
+                bv_tv=t.bone_volume_fraction, voxel_size_um=t.voxel_size_um, matrix=t.kind != MARROW)
 
 
-def draw_slice(ax, snap: dict, *, title: str | None = None, cells: bool = True, fontsize: float | None = None) -> None:
-    """Draw a :func:`snapshot` on ``ax`` with a scale in mm."""
+def mark_lost(end: dict, start: dict) -> dict:
+    """Return a copy of snapshot ``end`` with matrix present in ``start`` but gone now painted ``LOST_RGB``."""
+    lost = start["matrix"] & ~end["matrix"]
+    rgb = end["rgb"].copy()
+    rgb[lost] = LOST_RGB
+    return {**end, "rgb": rgb}
+
+
+def draw_slice(ax, snap: dict, *, title: str | None = None, cells: bool | tuple[str, ...] = True,
+               fontsize: float | None = None) -> None:
+    """Draw a :func:`snapshot` on ``ax`` with a scale in mm (``cells``: all, none, or the kinds to draw)."""
     ny, nx = snap["rgb"].shape[:2]
     mm = snap["voxel_size_um"] / 1000.0
     ax.imshow(snap["rgb"], extent=(0, nx * mm, ny * mm, 0), interpolation="nearest")
     if cells:
         for name, style in CELL_STYLE.items():
+            if cells is not True and name not in cells:
+                continue
             pos = snap["cells"][name]
             if len(pos):
                 ax.scatter((pos[:, 1] + 0.5) * mm, (pos[:, 0] + 0.5) * mm, linewidths=0.8, **style)
@@ -86,14 +98,15 @@ def draw_slice(ax, snap: dict, *, title: str | None = None, cells: bool = True, 
     ax.set_title(title or f"day {snap['day']}  BV/TV {snap['bv_tv']:.3f}", fontsize=fontsize)
 
 
-def legend_handles(with_tumour: bool = False) -> list:
-    """Legend entries for tissue colours and cell glyphs (the myeloma glyph only if asked)."""
-    patches = [Line2D([], [], marker="s", ls="", ms=9, color=c, label=lbl) for c, lbl in
-               ((BONE_HIGH_RGB, "mineralised bone"), (OSTEOID_RGB, "osteoid"), (CAVITY_RGB, "open cavity"),
-                (MARROW_RGB, "marrow"))]
-    cells = [Line2D([], [], ls="", marker=s["marker"], color=s["color"], ms=6, label=s["label"])
-             for name, s in CELL_STYLE.items() if with_tumour or name != "tumour"]
-    return patches + cells
+def legend_handles(cells: tuple[str, ...] | None = None, lost: bool = False) -> list:
+    """Legend entries for tissue colours and cell glyphs (``cells``: the kinds drawn; default all but tumour)."""
+    tissue = [(BONE_HIGH_RGB, "mineralised bone"), (OSTEOID_RGB, "osteoid"), (CAVITY_RGB, "open cavity"),
+              (MARROW_RGB, "marrow")] + ([(LOST_RGB, "bone lost since day 0")] if lost else [])
+    patches = [Line2D([], [], marker="s", ls="", ms=9, color=c, label=lbl) for c, lbl in tissue]
+    cells = cells or tuple(name for name in CELL_STYLE if name != "tumour")
+    glyphs = [Line2D([], [], ls="", marker=s["marker"], color=s["color"], ms=6, label=s["label"])
+              for name, s in CELL_STYLE.items() if name in cells]
+    return patches + glyphs
 
 
 def slice_figure(start: dict, end: dict, path) -> None:

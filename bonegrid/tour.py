@@ -22,11 +22,12 @@ import pandas as pd
 
 from bonegrid import __version__
 from bonegrid.ensemble import JobResult, run_jobs
-from bonegrid.plotting import draw_slice, legend_handles
+from bonegrid.plotting import draw_slice, legend_handles, mark_lost
 from bonegrid.readouts.balance import turnover_per_year
 from bonegrid.readouts.signatures import mineral_content
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
 
+TOUR_CELLS = ("osteoclast", "tumour")
 COLOURS = ["#2e7d32", "#c2185b", "#7b1fa2", "#ef6c00", "#0277bd", "#6d4c41", "#f9a825", "#455a64", "#d32f2f",
            "#00897b", "#5e35b1", "#9e9d24"]
 
@@ -77,9 +78,9 @@ def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], pat
             ax.text(0.5, 0.5, f"{s.name}\nfailed:\n{r.error[:80]}", ha="center", va="center", wrap=True)
             ax.axis("off")
             continue
-        ts = r.timeseries
         change = 100 * (r.end_snapshot["bv_tv"] / r.start_snapshot["bv_tv"] - 1)
-        draw_slice(ax, r.end_snapshot, title=f"{s.title}\nBV/TV {change:+.1f}% in {s.years:g} y", fontsize=9)
+        draw_slice(ax, mark_lost(r.end_snapshot, r.start_snapshot), cells=TOUR_CELLS, fontsize=9,
+                   title=f"{s.title}\nBV/TV {change:+.1f}% in {s.years:g} y")
         ax.set_xlabel("")
         ax.set_ylabel("")
         for spine in ax.spines.values():
@@ -87,7 +88,8 @@ def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], pat
             spine.set_linewidth(3)
     half = max(rows, 2) // 2
     bmd = fig.add_subplot(grid[:half, cols:])
-    ctx = fig.add_subplot(grid[half:, cols:], sharex=bmd)
+    markers = fig.add_subplot(grid[half:, cols:])
+    names, ctx, p1np, colours = [], [], [], []
     for k, (s, r) in enumerate(zip(scenarios, results, strict=True)):
         if r.error:
             continue
@@ -96,18 +98,32 @@ def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], pat
         content = mineral_content(ts)
         colour = COLOURS[k % len(COLOURS)]
         bmd.plot(years, 100 * (content / content[0] - 1), color=colour, lw=1.5, label=s.title)
-        ctx.plot(years, ts["ctx"].rolling(30, min_periods=1).mean(), color=colour, lw=1.2)
+        last_year = ts[ts["day"] > ts["day"].iloc[-1] - 365]
+        names.append(s.name.replace("_", " "))
+        ctx.append(last_year["ctx"].mean())
+        p1np.append(last_year["p1np"].mean())
+        colours.append(colour)
     bmd.axhline(0, color="black", lw=0.6)
     bmd.set_title("bone mineral in the slice (∝ BMD), % change from day 0", fontsize=10)
+    bmd.set_xlabel("years")
     bmd.grid(alpha=0.3)
     bmd.legend(fontsize=8, frameon=False, loc="lower left")
-    ctx.axhspan(0.1, 0.6, color="grey", alpha=0.15, label="normal range")
-    ctx.set_title("CTX (resorption marker), ng/mL, 30-day mean", fontsize=10)
-    ctx.set_xlabel("years")
-    ctx.grid(alpha=0.3)
-    ctx.legend(fontsize=8, frameon=False, loc="upper left")
-    fig.legend(handles=legend_handles(with_tumour=True), loc="outside lower center", ncol=10, frameon=False,
-               fontsize=9)
+    y = range(len(names))
+    markers.barh([v - 0.2 for v in y], ctx, height=0.4, color=colours, label="CTX, ng/mL (resorption)")
+    twin = markers.twiny()
+    twin.barh([v + 0.2 for v in y], p1np, height=0.4, color=colours, alpha=0.45, hatch="//",
+              label="P1NP, ug/L (formation)")
+    markers.axvspan(0.1, 0.6, color="grey", alpha=0.15)
+    markers.set_yticks(list(y), names, fontsize=9)
+    markers.invert_yaxis()
+    markers.set_xlabel("CTX, ng/mL (solid bars; grey: normal 0.1-0.6)")
+    twin.set_xlabel("P1NP, ug/L (hatched bars; normal 15-75)")
+    markers.set_xlim(0, max(max(ctx, default=1.0) * 1.15, 0.7))
+    twin.set_xlim(0, max(max(p1np, default=1.0) * 1.15, 80.0))
+    markers.set_title("turnover markers, mean of the last year", fontsize=10, pad=28)
+    markers.grid(alpha=0.3, axis="x")
+    fig.legend(handles=legend_handles(TOUR_CELLS, lost=True), loc="outside lower center", ncol=7, frameon=False,
+               fontsize=10)
     fig.suptitle("bonegrid tour: the same healthy slice under each cause of bone loss (final slices)", fontsize=13)
     fig.savefig(path, dpi=90)
     plt.close(fig)

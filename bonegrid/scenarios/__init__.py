@@ -259,10 +259,10 @@ def _keys(table: Mapping[str, Any], where: str, required: Sequence[str], optiona
     allowed = (*required, *optional)
     for key in table:
         if key not in allowed:
-            raise ParameterError(f"{where}: unknown key {prefix}{key!r}: allowed {', '.join(allowed)}")
+            raise ParameterError(f"{where}: unknown key '{prefix}{key}': allowed {', '.join(allowed)}")
     for key in required:
         if key not in table:
-            raise ParameterError(f"{where}: missing key {prefix}{key!r}")
+            raise ParameterError(f"{where}: missing key '{prefix}{key}'")
 
 
 def _table(value: Any, where: str, key: str) -> Mapping[str, Any]:

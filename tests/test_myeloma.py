@@ -1,0 +1,76 @@
+"""Myeloma cells: seeding, growth into free marrow only, what they secrete, M-protein."""
+
+import numpy as np
+import pytest
+from conftest import half_bone, quiet_model
+
+from bonegrid.agents.myeloma import MyelomaCell
+from bonegrid.parameters import ParameterError
+from bonegrid.secretion import source_maps
+from bonegrid.tissue import MARROW
+
+
+def tumour_model(**params):
+    base = dict(myeloma_seed_cells=5, myeloma_seed_day=2, myeloma_seed_y_fraction=0.2, myeloma_seed_x_fraction=0.5,
+                myeloma_death_per_day=0.0)
+    base.update(params)
+    return quiet_model(half_bone(40, 20), **base)
+
+
+def test_clone_is_seeded_on_its_day_in_marrow_nearest_the_seed_point():
+    m = tumour_model(myeloma_division_per_day=0.0)
+    m.run(1)
+    assert len(m.myeloma) == 0
+    m.run(1)
+    ys, xs = m.myeloma.positions()
+    assert len(m.myeloma) == 5 and np.all(m.tissue.kind[ys, xs] == MARROW)
+    assert np.all(np.hypot(ys - 0.2 * 39, xs - 0.5 * 39) <= 1.5)
+    assert m.tumour_mask().sum() == 5
+    assert all(isinstance(a, MyelomaCell) for a in m.agents_by_type[MyelomaCell])
+
+
+def test_clone_grows_into_free_marrow_only():
+    m = tumour_model(myeloma_division_per_day=0.3)
+    m.run(60)
+    ys, xs = m.myeloma.positions()
+    assert len(m.myeloma) > 50
+    assert np.all(m.tissue.kind[ys, xs] == MARROW)
+    assert m.tumour_mask().sum() == len(m.myeloma)  # one cell per voxel
+    assert len(set(zip(ys.tolist(), xs.tolist(), strict=True))) == len(m.myeloma)
+
+
+def test_cells_on_refilled_voxels_are_crushed_out():
+    m = tumour_model(myeloma_division_per_day=0.0)
+    m.run(2)
+    y, x = m.myeloma.cells[0].pos
+    m.tissue.deposit_osteoid(y, x, m.day)
+    m.run(1)
+    assert len(m.myeloma) == 4 and not m.tumour_mask()[y, x]
+
+
+def test_tumour_secretes_osteoclast_activating_factors_and_dkk1_and_degrades_opg():
+    m = tumour_model(myeloma_division_per_day=0.0)
+    surfaces = m.tissue.surfaces()
+    before = source_maps(m, m.modifiers, m.params.secretion, np.zeros(m.tissue.shape), surfaces)
+    m.run(2)
+    surfaces = m.tissue.surfaces()
+    after = source_maps(m, m.modifiers, m.params.secretion, np.zeros(m.tissue.shape), surfaces)
+    ys, xs = m.myeloma.positions()
+    mm = m.params.myeloma
+    assert np.allclose(after["rankl"][ys, xs] - before["rankl"][ys, xs], mm.myeloma_rankl_pM_per_day)
+    assert np.allclose(after["wnt_antagonist"][ys, xs] - before["wnt_antagonist"][ys, xs], mm.myeloma_dkk1_pM_per_day)
+    assert np.all(after["opg"][ys, xs] < before["opg"][ys, xs])
+
+
+def test_m_protein_scales_with_the_tumour_share_of_marrow():
+    m = tumour_model(myeloma_division_per_day=0.0)
+    assert m.myeloma.m_protein_g_per_l() == 0.0
+    m.run(2)
+    marrow = np.count_nonzero(m.tissue.kind == MARROW)
+    assert m.myeloma.m_protein_g_per_l() == pytest.approx(m.params.myeloma.mprotein_g_per_l_full_marrow * 5 / marrow)
+    assert m.timeseries()["m_protein"].iloc[-1] == pytest.approx(m.myeloma.m_protein_g_per_l())
+
+
+def test_opg_sink_faster_than_opg_decay_is_refused():
+    with pytest.raises(ParameterError, match="opg_decay_per_day"):
+        quiet_model(half_bone(), myeloma_opg_degradation_per_day=1.0)

@@ -1,0 +1,120 @@
+"""Treatments act through mechanisms: driver rewrites, drug bound to mineral, RANKL sequestration, anabolic PTH."""
+
+import math
+
+import numpy as np
+import pytest
+from conftest import half_bone, quiet_model
+from test_cells import dig_cavity, line_osteoblasts
+
+from bonegrid.agents.osteoclast import Osteoclast
+from bonegrid.drivers import Drivers, DriverSchedule
+from bonegrid.effects import EffectParameters, cell_modifiers
+from bonegrid.fields import FieldParameters, FieldSolver
+from bonegrid.tissue import BONE, MARROW, touches
+from bonegrid.treatments import TREATMENTS, TreatedSchedule, Treatment, TreatmentParameters
+
+P = TreatmentParameters()
+
+
+def schedule(courses, *treatments):
+    return TreatedSchedule(DriverSchedule(courses), treatments)
+
+
+def test_removing_the_cause_ramps_back_to_health():
+    s = schedule({"glucocorticoid": [(0, 20.0)]}, Treatment("glucocorticoid_withdrawal", start_day=100))
+    assert s(99).glucocorticoid == 20.0
+    assert s(100 + P.withdrawal_taper_days / 2).glucocorticoid == pytest.approx(10.0)
+    assert s(100 + P.withdrawal_taper_days).glucocorticoid == 0.0
+    s = schedule({"gut_absorption": [(0, 0.4)], "cytokines": [(0, 1.0)]}, Treatment("gluten_free_diet", 0))
+    healed = s(P.mucosal_healing_days)
+    assert healed.gut_absorption == pytest.approx(1.0) and healed.cytokines == 0.0
+    assert schedule({"thyroid": [(0, 3.0)]}, Treatment("thyroid_normalised", 0))(1000).thyroid == pytest.approx(1.0)
+
+
+def test_repletion_and_exercise_add_to_the_diet_and_loading_while_on():
+    s = schedule({"vitamin_d_supply": [(0, 0.05)]}, Treatment("calcium_vitamin_d", 10, 20),
+                 Treatment("exercise", 10, 20))
+    on, off = s(15), s(25)
+    assert on.dietary_calcium_mg_per_day == 2000.0 and on.vitamin_d_supply == P.vitamin_d_repletion_supply
+    assert on.mechanical_loading == pytest.approx(1.0 + P.exercise_loading_increment)
+    assert off == Drivers(vitamin_d_supply=0.05)
+
+
+def test_denosumab_kinetics_injections_every_six_months_and_washout_after_stop():
+    s = schedule({}, Treatment("denosumab", start_day=0, stop_day=365))
+    assert s(0).denosumab_nM == pytest.approx(P.denosumab_peak_nM)
+    assert s(P.denosumab_half_life_days).denosumab_nM == pytest.approx(P.denosumab_peak_nM / 2, rel=1e-3)
+    assert s(P.denosumab_interval_days).denosumab_nM > P.denosumab_peak_nM  # second injection on top of the first
+    assert s(365 + 300).denosumab_nM < s(365).denosumab_nM / 100  # no injection after the stop, only decay
+    assert s(3000).denosumab_nM < 1e-6
+
+
+def test_every_treatment_is_described_and_returns_valid_drivers():
+    for name, (text, _) in TREATMENTS.items():
+        assert text
+        drivers = schedule({}, Treatment(name, 0))(200)
+        assert isinstance(drivers, Drivers)
+
+
+def test_bisphosphonate_binds_exposed_mineral_most_at_resorbing_sites():
+    m = quiet_model(half_bone(40, 20))
+    unit = dig_cavity(m, range(20, 22), range(5, 10))
+    t = m.tissue
+    t.bind_bisphosphonate(1.0, t.kind == MARROW)
+    exposed = touches(t.kind == MARROW) & (t.kind == BONE)
+    eroded = exposed & touches(t.cavity == unit)
+    u = m.params.tissue.bisphosphonate_uptake_per_day
+    assert np.all(t.bisphosphonate[~exposed] == 0.0)  # buried mineral takes none
+    assert np.allclose(t.bisphosphonate[exposed & ~eroded], u)
+    assert np.allclose(t.bisphosphonate[eroded], u * m.params.tissue.bisphosphonate_eroded_affinity)
+
+
+def test_osteoclast_dies_when_it_dissolves_drug_loaded_mineral():
+    alive = []
+    for dose in (0.0, 50.0):
+        m = quiet_model(half_bone(), osteoclast_tgfb_apoptosis_per_day=0.0, osteoclast_lifespan_days=200.0,
+                        osteoclast_lifespan_shape=100.0)
+        m.tissue.bisphosphonate[m.tissue.kind == BONE] = dose
+        Osteoclast(m, (19, 20), m.units.open(m.day))
+        m.run(3)
+        alive.append(len(m.osteoclasts))
+    assert alive == [1, 0]
+
+
+def test_bisphosphonate_driver_loads_the_surface_every_day():
+    m = quiet_model(half_bone(), drivers={"bisphosphonate": [(0, 1.0)]})
+    m.run(10)
+    surface = touches(m.tissue.kind == MARROW) & (m.tissue.kind == BONE)
+    assert np.allclose(m.tissue.bisphosphonate[surface], 10 * m.params.tissue.bisphosphonate_uptake_per_day)
+
+
+def test_denosumab_sequesters_rankl():
+    solver = FieldSolver((64, 64), 10.0, FieldParameters())
+    rankl = np.zeros((64, 64))
+    rankl[30:34, 30:34] = 1e4
+    sources = {"rankl": rankl, "opg": np.full((64, 64), 50.0)}
+    free = solver.solve(sources).free_rankl.max()
+    treated = solver.solve(sources, denosumab_nM=10.0).free_rankl.max()
+    assert treated < free / 100
+    assert solver.solve(sources, denosumab_nM=0.0).free_rankl.max() == free
+
+
+def test_teriparatide_is_anabolic_in_the_modifiers():
+    p = EffectParameters()
+    off, on = cell_modifiers(Drivers(), 1.0, p), cell_modifiers(Drivers(teriparatide=1.0), 1.0, p)
+    assert on.osteoblast_lifespan > off.osteoblast_lifespan and on.osteoblast_recruitment > off.osteoblast_recruitment
+    assert on.sclerostin < off.sclerostin and off.osteoblast_overfill == 0.0 < on.osteoblast_overfill
+
+
+def test_overfilling_osteoblasts_build_beyond_the_cement_line_only_under_teriparatide():
+    formed = []
+    for dose in (0.0, 2.0):
+        m = quiet_model(half_bone(40, 20), osteoblast_lifespan_days=200.0, osteoblast_lifespan_shape=100.0,
+                        teriparatide_overfill=1.0, drivers={"teriparatide": [(0, dose)]})
+        unit = dig_cavity(m, range(20, 22), range(15, 25))
+        line_osteoblasts(m, unit)
+        m.run(150)
+        formed.append(m.units.units[unit].formed / m.units.units[unit].resorbed)
+    assert formed[0] == pytest.approx(1.0) and formed[1] > 1.2
+    assert math.isfinite(formed[1])
