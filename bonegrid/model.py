@@ -38,6 +38,8 @@ from bonegrid.fields import FieldParameters, FieldSolver
 from bonegrid.microarchitecture import MicroarchitectureParameters, generate
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
 from bonegrid.physiology import Physiology, PhysiologyParameters
+from bonegrid.readouts import dxa
+from bonegrid.readouts.dxa import DXAParameters
 from bonegrid.readouts.markers import MarkerParameters, TurnoverMarkers
 from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
 from bonegrid.remodeling_units import RemodelingUnits
@@ -86,6 +88,7 @@ class ModelParameters:
     effects: EffectParameters
     physiology: PhysiologyParameters
     markers: MarkerParameters
+    dxa: DXAParameters
 
     @classmethod
     def groups(cls) -> dict[str, type[ParameterSet]]:
@@ -126,6 +129,9 @@ class BoneModel(mesa.Model):
     initial_bone : (ny, nx) bool ndarray, optional
         A starting slice of your own (True = mineralised bone), e.g. a segmented micro-CT
         section; replaces the generated microarchitecture (``grid`` is then its shape).
+    age_years, sex : float, {"female", "male"}
+        The virtual patient at day 0 (for the DXA T- and Z-scores; age 20-90 years, the span
+        of the reference curves).
     drivers : DriverSchedule, mapping or callable, optional
         Systemic drivers over time: a :class:`DriverSchedule`, a mapping accepted by it
         (``{"estrogen": [(0, 1.0), (365, 0.1)]}``) or a callable ``day -> Drivers``.
@@ -145,7 +151,8 @@ class BoneModel(mesa.Model):
 
     def __init__(self, site: str = "spine", grid: int | Sequence[int] = 256, seed: int = 1, *,
                  drivers: DriverSchedule | Mapping | Callable[[float], Drivers] | None = None,
-                 initial_bone: np.ndarray | None = None, **params) -> None:
+                 initial_bone: np.ndarray | None = None, age_years: float = 50.0, sex: str = "female",
+                 **params) -> None:
         if site not in SITES:
             raise ParameterError(f"site={site!r} is not allowed: expected one of {', '.join(SITES)}")
         if initial_bone is not None:
@@ -157,6 +164,7 @@ class BoneModel(mesa.Model):
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ParameterError(f"seed={seed!r} is not allowed: expected a non-negative int")
         self.params = ModelParameters.from_overrides(params)
+        self.age_years, self.sex = dxa.check_patient(age_years, sex)
         if self.params.myeloma.myeloma_opg_degradation_per_day > self.params.fields.opg_decay_per_day:
             raise ParameterError(
                 f"myeloma_opg_degradation_per_day={self.params.myeloma.myeloma_opg_degradation_per_day!r} is not "
@@ -324,6 +332,19 @@ class BoneModel(mesa.Model):
         total = viable + apoptotic + empty
         return viable / total if total else float("nan")
 
+    def bmd(self) -> float:
+        """Areal BMD of the slice by virtual DXA at its site, g/cm² (:mod:`bonegrid.readouts.dxa`)."""
+        return dxa.bmd_from_mean_mineral(float(self.tissue.mineral.mean()), self.site, self.params.dxa)
+
+    def t_score(self) -> float:
+        """DXA T-score against the young-adult reference of the patient's sex, SD."""
+        return dxa.t_score(self.bmd(), self.site, self.sex, self.params.dxa)
+
+    def z_score(self) -> float:
+        """DXA Z-score against the patient's age (day 0 age + elapsed time, capped at 90) and sex, SD."""
+        age = min(self.age_years + max(self.day, 0) / 365.25, dxa.AGE_RANGE_YEARS[1])
+        return dxa.z_score(self.bmd(), self.site, self.sex, age)
+
     def calcium_total_mmol(self) -> float:
         """Calcium in bone (scaled to the skeleton), in the serum pools and in transit, mmol.
 
@@ -354,6 +375,9 @@ class BoneModel(mesa.Model):
             "calcitriol": lambda m: m.physiology.calcitriol_pmol_per_l,
             "vitamin_d_25oh": lambda m: m.physiology.vitamin_d_25oh_nmol_per_l,
             "mineral_mean": lambda m: float(m.tissue.mineral_mass() / max(m.tissue.n_matrix, 1)),
+            "bmd": BoneModel.bmd,
+            "t_score": BoneModel.t_score,
+            "z_score": BoneModel.z_score,
             "active_units": BoneModel.active_units,
             "n_tumour_cells": lambda m: len(m.myeloma),
             "m_protein": lambda m: m.myeloma.m_protein_g_per_l(),
@@ -367,7 +391,8 @@ class BoneModel(mesa.Model):
         Columns: ``day, bv_tv, ov_bv, remodeling_space, n_osteoclasts, n_osteoblasts,
         n_osteocytes, osteocyte_viability, resorbed_voxels, formed_voxels, ctx`` (ng/mL),
         ``p1np`` (ug/L), ``serum_ca`` (mmol/L), ``serum_phosphate`` (mmol/L), ``pth`` (pmol/L),
-        ``calcitriol`` (pmol/L), ``vitamin_d_25oh`` (nmol/L), ``mineral_mean``, ``active_units``,
+        ``calcitriol`` (pmol/L), ``vitamin_d_25oh`` (nmol/L), ``mineral_mean``, ``bmd`` (g/cm²,
+        virtual DXA), ``t_score``, ``z_score``, ``active_units``,
         ``n_tumour_cells``, ``m_protein`` (g/L), ``mineralisation_onsets``, ``mineralisation_onset_age_days``.
         ``resorbed_voxels``/``formed_voxels`` are counts on the recorded day;
         ``mineralisation_onsets`` (osteoid voxels that began to mineralise) and their summed age at

@@ -21,9 +21,12 @@ def tables() -> str:
     from bonegrid.drivers import Drivers
     from bonegrid.model import ModelParameters
     from bonegrid.parameters import markdown_table
+    from bonegrid.readouts.strength import StrengthParameters
+    from bonegrid.treatments import TreatmentParameters
 
     parts = []
-    for name, group in [*ModelParameters.groups().items(), ("drivers", Drivers)]:
+    extra = [("drivers", Drivers), ("treatments", TreatmentParameters), ("strength", StrengthParameters)]
+    for name, group in [*ModelParameters.groups().items(), *extra]:
         module = inspect.getmodule(group).__name__
         summary = (group.__doc__ or "").strip().splitlines()[0]
         parts.append(f"#### `{name}` ({summary.rstrip('.')}; `{module}.{group.__name__}`)\n\n{markdown_table(group)}")

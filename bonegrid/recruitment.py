@@ -13,12 +13,15 @@ osteoclast joins the unit of a working osteoclast within ``bmu_join_radius_um``,
 cavity there still in its resorption phase; else it opens a new unit.
 
 Osteoblast recruitment: every cavity voxel that touches matrix, is free, and was resorbed
-at least ``reversal_days`` ago (the reversal phase) may gain an osteoblast with probability
+at least ``reversal_days`` ago (the reversal phase) but not more than
+``osteoblast_recruitment_window_days`` after that may gain an osteoblast with probability
 
     P_ob = nu_ob * M_ob * T / (T + K_T) * K_W / (K_W + W)
 
-(T: active TGF-beta released from the resorbed matrix; W: Wnt antagonists). TGF-beta fades
-as the cavity's latent store is used up, so the recruitment window closes on its own.
+(T: active TGF-beta released from the resorbed matrix; W: Wnt antagonists). After the window a
+cavity surface is an arrested reversal surface: only osteoblasts already working in the unit
+(moving along its cavity) can still refill it, so too few or too short-lived osteoblasts leave
+a deficit in that unit.
 """
 
 from __future__ import annotations
@@ -68,6 +71,12 @@ class RecruitmentParameters(ParameterSet):
         9.0, unit="day", low=0.0, high=200.0, symbol="\\tau_{rev}",
         doc="time from resorption of a voxel to when osteoblasts may settle on it",
         source="Eriksen 1994 (reversal phase ~9 days)")
+    osteoblast_recruitment_window_days: float = param(
+        60.0, unit="day", low=1.0, high=3650.0, symbol="\\tau_{win}",
+        doc="after the reversal phase, how long a cavity voxel stays open to new osteoblasts; "
+            "later it is an arrested reversal surface that only the team already there can refill",
+        source="Andersen 2013; Delaisse 2020 (osteoprogenitors colonise reversal surfaces within weeks; "
+               "arrested reversal surfaces, more in glucocorticoid and postmenopausal bone); window approx.")
 
 
 def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces) -> int:
@@ -141,7 +150,8 @@ def recruit_osteoblasts(model, params: RecruitmentParameters) -> int:
     cav = np.flatnonzero(tissue.cavity.ravel())
     if cav.size == 0:
         return 0
-    ok = ((model.day - tissue.eroded_day.flat[cav] >= params.reversal_days)
+    since = model.day - tissue.eroded_day.flat[cav]
+    ok = ((since >= params.reversal_days) & (since <= params.reversal_days + params.osteoblast_recruitment_window_days)
           & (tissue.occupied.flat[cav] == 0))
     cav = cav[ok]
     if cav.size == 0:

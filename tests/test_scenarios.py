@@ -24,7 +24,7 @@ def test_every_issue_scenario_is_built_in_and_valid():
     for name in names:
         s = load_scenario(name)
         assert s.name == name and s.description and s.expect, name
-        assert s.sex in ("female", "male") and 18 <= s.age_years <= 100
+        assert s.sex in ("female", "male") and 20 <= s.age_years <= 90
 
 
 def test_scenarios_change_causes_only():
@@ -52,7 +52,7 @@ def test_driver_courses_accept_days_or_years_and_hold_after_the_last_point():
     (minimal(years="three"), ["years", "finite number"]),
     (minimal(years=0), ["years", "0 < years"]),
     (minimal(site="skull"), ["site", "spine"]),
-    (minimal(patient={"age_years": 7}), ["patient.age_years", "18"]),
+    (minimal(patient={"age_years": 7}), ["patient.age_years", "20"]),
     (minimal(patient={"sex": "other"}), ["patient.sex", "female"]),
     (minimal(patient={"height": 1}), ["patient.height"]),
     (minimal(drivers={"joy": {"days": [0], "values": [1]}}), ["joy", "estrogen"]),

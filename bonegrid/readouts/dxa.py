@@ -442,6 +442,20 @@ def areal_bmd(mineral: np.ndarray, voxel_size_um: float, site: str, *, params: D
     return _bmd(float(m.mean()), site, p, _artefact_g_cm2(site, artefacts, p))
 
 
+def bmd_from_mean_mineral(fraction: float, site: str, params: DXAParameters | None = None) -> float:
+    """Areal BMD (g/cm^2) of a slice whose mean mineral fraction over all voxels is ``fraction`` (no artefacts).
+
+    The projection is linear, so this equals :func:`areal_bmd` of any slice with that mean; the
+    model's time series uses it (``bmd`` column).
+    """
+    return _bmd(float(fraction), _check_choice("site", site, SITES), params or DXAParameters(), 0.0)
+
+
+def check_patient(age_years: object, sex: object) -> tuple[float, str]:
+    """Validate a patient's age (years, within the reference curves) and sex; return them."""
+    return _check_age(age_years), _check_choice("sex", sex, SEXES)
+
+
 def _bmd(fraction: float, site: str, p: DXAParameters, artefact_g_cm2: float) -> float:
     """``rho_m L_site p + B_site + A`` for validated inputs (``p = mean_j p_j = mean of a_j / (rho_m D)``)."""
     length_cm, outside = _site_terms(site, p)

@@ -2,9 +2,9 @@
 
 Each metric reads a finished run (:class:`RunRecord`: the model, its time series and the
 matrix at day 0) over a window of days and returns one number. None of them changes
-state. Bone mass is read as the slice's mineral content per area (BV/TV x mean mineral
-of matrix): a DXA projection is linear in mineral, so its relative change is that of
-areal BMD (:mod:`bonegrid.readouts.dxa` converts it to g/cm²).
+state. BMD is the virtual DXA areal BMD at the scenario's site (``bmd`` column,
+:mod:`bonegrid.readouts.dxa`), the number the published bands were measured with; at the
+spine it includes posterior elements and shell outside the slice, held constant.
 """
 
 from __future__ import annotations
@@ -54,20 +54,17 @@ def _end_mean(ts: pd.DataFrame, column: np.ndarray, end: float, days: float = 30
 
 
 def bmd_change_pct(run: RunRecord, start: float, end: float) -> float:
-    """Change of mineral content (∝ areal BMD) from day ``start`` to the mean of the window's last 30 days, %."""
+    """Change of DXA areal BMD from the first record of the window to the mean of its last 30 days, %."""
     ts = run.timeseries
-    content = mineral_content(ts)
-    first = float(content[ts["day"].to_numpy() == start][0]) if start in set(ts["day"]) else content[0]
-    return 100.0 * (_end_mean(ts, content, end) / first - 1.0)
+    bmd = ts["bmd"].to_numpy()
+    return 100.0 * (_end_mean(ts, bmd, end) / float(_window(ts, start, end)["bmd"].iloc[0]) - 1.0)
 
 
 def bmd_change_pct_per_year(run: RunRecord, start: float, end: float) -> float:
-    """Least-squares slope of mineral content (∝ areal BMD) over the window, % of its day-0 value per year."""
-    ts = run.timeseries
-    content = mineral_content(ts)
-    w = (ts["day"] >= start) & (ts["day"] <= end)
-    slope = np.polyfit(ts["day"][w].to_numpy() / DAYS_PER_YEAR, content[w.to_numpy()], 1)[0]
-    return float(100.0 * slope / content[0])
+    """Least-squares slope of DXA areal BMD over the window, % of its day-0 value per year."""
+    w = _window(run.timeseries, start, end)
+    slope = np.polyfit(w["day"].to_numpy() / DAYS_PER_YEAR, w["bmd"].to_numpy(), 1)[0]
+    return float(100.0 * slope / run.timeseries["bmd"].iloc[0])
 
 
 def bv_tv_change_pct(run: RunRecord, start: float, end: float) -> float:
@@ -164,6 +161,15 @@ def bone_loss_far_from_tumour_pct(run: RunRecord, start: float, end: float) -> f
     return math.nan if dist is None else _bone_loss_pct(run, dist > FAR_FROM_TUMOUR_UM)
 
 
+def _final_histomorphometry(field: str) -> Callable[[RunRecord, float, float], float]:
+    def metric(run: RunRecord, start: float, end: float) -> float:
+        from bonegrid.readouts.histomorphometry import histomorphometry
+
+        return float(getattr(histomorphometry(run.model, direct=False), field))
+    metric.__doc__ = f"Histomorphometric ``{field}`` of the slice at the end of the run (the window is not used)."
+    return metric
+
+
 METRICS: dict[str, tuple[str, str, Callable[[RunRecord, float, float], float]]] = {
     "bmd_change_pct": ("BMD change over the window", "%", bmd_change_pct),
     "bmd_change_pct_per_year": ("BMD change rate (fitted)", "%/yr", bmd_change_pct_per_year),
@@ -179,6 +185,9 @@ METRICS: dict[str, tuple[str, str, Callable[[RunRecord, float, float], float]]] 
     "serum_phosphate_mmol_per_l": ("serum phosphate (mean)", "mmol/L", _mean_of("serum_phosphate")),
     "ov_bv_pct": ("osteoid volume OV/BV (mean)", "%", ov_bv_pct),
     "mineralisation_lag_days": ("mineralisation lag time Mlt", "days", mineralisation_lag_days),
+    "osteoid_thickness_um": ("osteoid seam width O.Th at the end", "um", _final_histomorphometry("o_th_um")),
+    "eroded_surface_pct": ("eroded surface ES/BS at the end", "%", _final_histomorphometry("es_bs_pct")),
+    "empty_lacunae_pct": ("empty lacunae at the end", "%", _final_histomorphometry("empty_lacunae_pct")),
     "osteocyte_viability_change_pct": ("change of viable osteocytes", "points", osteocyte_viability_change_pct),
     "bone_loss_near_tumour_pct": (f"bone lost within {NEAR_TUMOUR_UM:g} um of tumour", "%", bone_loss_near_tumour_pct),
     "bone_loss_far_from_tumour_pct": (f"bone lost > {FAR_FROM_TUMOUR_UM:g} um from tumour", "%",

@@ -16,7 +16,7 @@ rejected with a message naming the file and the key)::
     years = 3.0                          # duration after burn-in, years (0 < years <= 100)
 
     [patient]
-    age_years = 60.0                     # at day 0 (18..100)
+    age_years = 60.0                     # at day 0 (20..90, the span of the DXA reference curves)
     sex = "female"                       # "female" or "male"
 
     [drivers]                            # piecewise-linear courses; held after the last point
@@ -116,8 +116,8 @@ class Scenario:
         """
         from bonegrid.model import BoneModel
 
-        return BoneModel(site=self.site, grid=grid, seed=seed, drivers=self.schedule(),
-                         **{**self.model_parameters(), **params})
+        return BoneModel(site=self.site, grid=grid, seed=seed, drivers=self.schedule(), age_years=self.age_years,
+                         sex=self.sex, **{**self.model_parameters(), **params})
 
     def with_overrides(self, overrides: Mapping[str, Any], reason: str = "command line") -> Scenario:
         """Return a copy with ``overrides`` applied (as from ``--set key=value``).
@@ -225,8 +225,9 @@ def _validated(s: Scenario, where: str) -> Scenario:
         raise ParameterError(f"{where}: patient.sex={s.sex!r} is not allowed: expected one of {', '.join(SEXES)}")
     if not 0.0 < s.years <= 100.0:
         raise ParameterError(f"{where}: years={s.years!r} is out of range: allowed 0 < years <= 100")
-    if not 18.0 <= s.age_years <= 100.0:
-        raise ParameterError(f"{where}: patient.age_years={s.age_years!r} is out of range: allowed 18 <= age <= 100")
+    if not 20.0 <= s.age_years <= 90.0:
+        raise ParameterError(f"{where}: patient.age_years={s.age_years!r} is out of range: allowed 20 <= age <= 90 "
+                             "(the span of the DXA reference curves)")
     model, treatment = s._split()
     try:
         ModelParameters.from_overrides(model)
