@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check every scenario's emergent signatures against published bands",
                          description="Run each scenario over several seeds and print, for every [[expect]] of its "
                                      "file: metric, reference band, model mean ± sd and inside or not.")
-    val.add_argument("scenarios", nargs="*", help="scenario names or files (default: all built-in)")
+    val.add_argument("scenarios", nargs="*", help="scenario names or files (default: all built-in, diseases and treated)")
     val.add_argument("--seeds", type=int, default=3, help="seeds per scenario, 1..N (default 3)")
     val.add_argument("--grid", type=int, default=256, help="voxels per side (default 256)")
     val.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
@@ -219,7 +219,7 @@ def _validate(args: argparse.Namespace) -> int:
     grid_shape(args.grid)
     _check_count("seeds", args.seeds)
     _check_count("workers", args.workers)
-    scenarios = [load_scenario(n) for n in (args.scenarios or scenario_names())]
+    scenarios = [load_scenario(n) for n in (args.scenarios or scenario_names(treated=True))]
     start = time.perf_counter()
     print(f"bonegrid validate: {len(scenarios)} scenarios x {args.seeds} seeds on a {args.grid}x{args.grid} slice",
           flush=True)
@@ -239,9 +239,9 @@ def _scenarios() -> int:
     from bonegrid.treatments import TREATMENTS
 
     print("Scenarios (bonegrid run NAME, or a path to your own TOML file):\n")
-    for name in scenario_names():
+    for name in scenario_names(treated=True):
         s = load_scenario(name)
-        print(f"  {name:22s} {s.title} ({s.site}, {s.years:g} years, {s.sex}, {s.age_years:g} y)")
+        print(f"  {name:38s} {s.title} ({s.site}, {s.years:g} years, {s.sex}, {s.age_years:g} y)")
     print("\nTreatments (bonegrid run NAME --treat TREATMENT@START[:STOP], years):\n")
     for name, (text, _) in TREATMENTS.items():
         print(f"  {name:26s} {text}")

@@ -21,16 +21,16 @@ def minimal(**extra):
 def test_every_issue_scenario_is_built_in_and_valid():
     names = scenario_names()
     assert names[0] == "healthy" and DISEASES <= set(names)
-    for name in names:
+    for name in scenario_names(treated=True):
         s = load_scenario(name)
-        assert s.name == name and s.description and s.expect, name
+        assert s.name == name.removeprefix("treated/") and s.description and s.expect, name
         assert s.sex in ("female", "male") and 20 <= s.age_years <= 90
 
 
 def test_scenarios_change_causes_only():
     """Overrides are parameters the model owns (mechanisms), each with a reason; no outcome is set."""
     owned = {n for g in ModelParameters.groups().values() for n in g.names()} | set(TreatmentParameters.names())
-    for name in scenario_names():
+    for name in scenario_names(treated=True):
         s = load_scenario(name)
         for key, (_value, reason) in s.parameters.items():
             assert key in owned and reason.strip()
@@ -125,3 +125,19 @@ def test_scenario_builds_its_model_with_its_causes():
     assert model.params.myeloma.myeloma_seed_cells == 30
     model.run(3)
     assert len(model.myeloma) > 0
+
+
+def test_a_scenario_built_on_a_base_keeps_its_causes_and_adds_treatments(tmp_path):
+    f = tmp_path / "mine.toml"
+    f.write_text('base = "glucocorticoid"\nname = "gc_bp"\ntitle = "GC + BP"\ndescription = "d"\n'
+                 '[drivers]\nestrogen = { days = [0], values = [0.5] }\n'
+                 '[[treatments]]\nname = "bisphosphonate"\nstart_days = 30\n')
+    s, base = load_scenario(f), load_scenario("glucocorticoid")
+    assert s.years == base.years and s.sex == base.sex and s.age_years == base.age_years
+    assert s.drivers["glucocorticoid"] == base.drivers["glucocorticoid"] and "estrogen" in s.drivers
+    assert [t.name for t in s.treatments] == ["bisphosphonate"] and s.expect == ()
+    assert s.schedule()(60).bisphosphonate == 1.0 and s.schedule()(60).glucocorticoid == 15.0
+    bad = tmp_path / "bad.toml"
+    bad.write_text('base = "nope"\nname = "b"\ntitle = "B"\ndescription = "d"\n')
+    with pytest.raises(ParameterError, match="base='nope'"):
+        load_scenario(bad)

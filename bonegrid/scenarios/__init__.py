@@ -31,6 +31,10 @@ rejected with a message naming the file and the key)::
     stop_years = 3.0                     # or stop_days; default never
     dose = 1.0                           # relative; default 1
 
+    base = "glucocorticoid"              # optional: start from another scenario (name or path relative
+                                         # to this file); its drivers, parameters and treatments are
+                                         # kept unless given here, its expectations are not
+
     [[expect]]                           # a reference band for `run.py validate`
     metric = "bone_loss_pct_per_year"    # one of bonegrid.readouts.signatures.METRICS
     band = [-4.5, -2.0]
@@ -38,8 +42,9 @@ rejected with a message naming the file and the key)::
     to_years = 2.0
     source = "SWAN (Sowers 2010)"
 
-Built-in scenarios live beside this module; :func:`load_scenario` takes a built-in name
-or a path.
+Built-in scenarios live beside this module (diseases) and in ``treated/`` (a disease with a
+treatment, built on it with ``base``); :func:`load_scenario` takes a built-in name
+(``"celiac"``, ``"treated/celiac_gluten_free"``) or a path.
 """
 
 from __future__ import annotations
@@ -154,10 +159,12 @@ class Scenario:
 
 
 # ---------------------------------------------------------------------------- loading
-def scenario_names() -> list[str]:
-    """Names of the built-in scenarios, healthy first."""
-    names = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
-    return sorted(names, key=lambda n: n != "healthy")
+def scenario_names(treated: bool = False) -> list[str]:
+    """Names of the built-in disease scenarios, healthy first (with ``treated``: then the treated ones)."""
+    names = sorted((p.stem for p in SCENARIO_DIR.glob("*.toml")), key=lambda n: (n != "healthy", n))
+    if treated:
+        names += sorted(f"treated/{p.stem}" for p in (SCENARIO_DIR / "treated").glob("*.toml"))
+    return names
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -188,29 +195,37 @@ def parse_scenario(data: Mapping[str, Any], path: Path | str | None = None) -> S
     """Validate a scenario given as a parsed TOML mapping (``path`` names it in messages)."""
     where = str(path) if path is not None else "scenario"
     _keys(data, where, required=("name", "title", "description"),
-          optional=("site", "years", "patient", "drivers", "parameters", "treatments", "expect"))
+          optional=("base", "site", "years", "patient", "drivers", "parameters", "treatments", "expect"))
+    base = None
+    if "base" in data:
+        ref = _string(data["base"], where, "base")
+        relative = Path(path).parent / ref if path is not None else None
+        try:
+            base = load_scenario(relative if relative is not None and relative.is_file() else ref)
+        except ParameterError as err:
+            raise ParameterError(f"{where}: base={ref!r}: {err}") from None
     patient = data.get("patient", {})
     _table(patient, where, "patient")
     _keys(patient, where, required=(), optional=("age_years", "sex"), prefix="patient.")
-    years = _number(data.get("years", 3.0), where, "years")
-    drivers = {}
+    years = _number(data.get("years", base.years if base else 3.0), where, "years")
+    drivers = dict(base.drivers) if base else {}
     for name, course in _table(data.get("drivers", {}), where, "drivers").items():
         drivers[name] = _course(course, where, f"drivers.{name}")
-    parameters = {}
+    parameters = dict(base.parameters) if base else {}
     for name, entry in _table(data.get("parameters", {}), where, "parameters").items():
         key = f"parameters.{name}"
         _table(entry, where, key)
         _keys(entry, where, required=("value", "reason"), optional=(), prefix=key + ".")
         parameters[name] = (entry["value"], _string(entry["reason"], where, key + ".reason"))
-    treatments = tuple(_treatment(t, where, i) for i, t in enumerate(_array(data.get("treatments", []), where,
-                                                                            "treatments")))
+    treatments = (base.treatments if base else ()) + tuple(
+        _treatment(t, where, i) for i, t in enumerate(_array(data.get("treatments", []), where, "treatments")))
     expect = tuple(_expectation(e, where, i) for i, e in enumerate(_array(data.get("expect", []), where, "expect")))
     scenario = Scenario(
         name=_string(data["name"], where, "name"), title=_string(data["title"], where, "title"),
         description=_string(data["description"], where, "description").strip(),
-        site=data.get("site", "spine"), years=years,
-        age_years=_number(patient.get("age_years", 50.0), where, "patient.age_years"),
-        sex=patient.get("sex", "female"), drivers=drivers, parameters=parameters, treatments=treatments,
+        site=data.get("site", base.site if base else "spine"), years=years,
+        age_years=_number(patient.get("age_years", base.age_years if base else 50.0), where, "patient.age_years"),
+        sex=patient.get("sex", base.sex if base else "female"), drivers=drivers, parameters=parameters, treatments=treatments,
         expect=expect, path=Path(path) if path is not None else None)
     return _validated(scenario, where)
 
