@@ -22,7 +22,7 @@ CAVITY_RGB = np.array([1.00, 0.93, 0.55])
 OSTEOID_RGB = np.array([0.90, 0.35, 0.20])
 BONE_LOW_RGB = np.array([0.62, 0.85, 0.55])
 BONE_HIGH_RGB = np.array([0.05, 0.40, 0.20])
-LOST_RGB = np.array([0.93, 0.45, 0.45])
+LOST_RGB = np.array([0.62, 0.74, 0.93])
 CELL_STYLE = {
     "osteoclast": dict(marker="o", color="#b0179c", s=22, label="osteoclast"),
     "osteoblast": dict(marker="s", color="#1f77b4", s=3, label="osteoblast"),

@@ -4,9 +4,9 @@ Runs every built-in scenario for the same number of years with the same seed and
 in parallel processes, and writes to ``results/tour/``:
 
 - ``tour.png``: the final slice of each scenario side by side (healthy first), with the
-  trajectories of bone mineral (∝ BMD) and of the resorption marker CTX;
-- ``summary.md``: one row per scenario (bone change, turnover, markers, blood, osteoid,
-  osteocytes, M-protein) under each scenario's plain-language description;
+  BMD trajectories (virtual DXA) and the turnover markers of the last year;
+- ``summary.md``: one row per scenario (DXA BMD change, T- and Z-score, BV/TV change, turnover,
+  markers, blood, osteoid, osteocytes, M-protein), then each scenario's plain-language description;
 - ``timeseries.csv``: all time series in long format (a ``scenario`` column).
 """
 
@@ -24,7 +24,6 @@ from bonegrid import __version__
 from bonegrid.ensemble import JobResult, run_jobs
 from bonegrid.plotting import draw_slice, legend_handles, mark_lost
 from bonegrid.readouts.balance import turnover_per_year
-from bonegrid.readouts.signatures import mineral_content
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
 
 TOUR_CELLS = ("osteoclast", "tumour")
@@ -45,11 +44,12 @@ def summary_rows(results: Sequence[JobResult], scenarios: Sequence[Scenario], n_
             rows.append({"scenario": s.name, "error": r.error})
             continue
         ts = r.timeseries
-        content = mineral_content(ts)
         last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
         rows.append({
             "scenario": s.name,
-            "bone mineral change %": 100 * (content[-30:].mean() / content[0] - 1),
+            "BMD change %": 100 * (last["bmd"].mean() / ts["bmd"].iloc[0] - 1),
+            "T-score": last["t_score"].mean(),
+            "Z-score": last["z_score"].mean(),
             "BV/TV change %": 100 * (last["bv_tv"].mean() / ts["bv_tv"].iloc[0] - 1),
             "turnover %/yr": 100 * turnover_per_year(ts, n_voxels),
             "CTX ng/mL": last["ctx"].mean(),
@@ -78,16 +78,19 @@ def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], pat
             ax.text(0.5, 0.5, f"{s.name}\nfailed:\n{r.error[:80]}", ha="center", va="center", wrap=True)
             ax.axis("off")
             continue
-        change = 100 * (r.end_snapshot["bv_tv"] / r.start_snapshot["bv_tv"] - 1)
+        ts = r.timeseries
+        last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
+        bv = 100 * (last["bv_tv"].mean() / ts["bv_tv"].iloc[0] - 1)
+        bmd = 100 * (last["bmd"].mean() / ts["bmd"].iloc[0] - 1)
         draw_slice(ax, mark_lost(r.end_snapshot, r.start_snapshot), cells=TOUR_CELLS, fontsize=9,
-                   title=f"{s.title}\nBV/TV {change:+.1f}% in {s.years:g} y")
+                   title=f"{s.title}\nin {s.years:g} y: BV/TV {bv:+.1f}%, BMD {bmd:+.1f}%")
         ax.set_xlabel("")
         ax.set_ylabel("")
         for spine in ax.spines.values():
             spine.set_edgecolor(COLOURS[k % len(COLOURS)])
             spine.set_linewidth(3)
     half = max(rows, 2) // 2
-    bmd = fig.add_subplot(grid[:half, cols:])
+    trajectories = fig.add_subplot(grid[:half, cols:])
     markers = fig.add_subplot(grid[half:, cols:])
     names, ctx, p1np, colours = [], [], [], []
     for k, (s, r) in enumerate(zip(scenarios, results, strict=True)):
@@ -95,19 +98,18 @@ def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], pat
             continue
         ts = r.timeseries
         years = ts["day"] / 365.25
-        content = mineral_content(ts)
         colour = COLOURS[k % len(COLOURS)]
-        bmd.plot(years, 100 * (content / content[0] - 1), color=colour, lw=1.5, label=s.title)
+        trajectories.plot(years, 100 * (ts["bmd"] / ts["bmd"].iloc[0] - 1), color=colour, lw=1.5, label=s.title)
         last_year = ts[ts["day"] > ts["day"].iloc[-1] - 365]
         names.append(s.name.replace("_", " "))
         ctx.append(last_year["ctx"].mean())
         p1np.append(last_year["p1np"].mean())
         colours.append(colour)
-    bmd.axhline(0, color="black", lw=0.6)
-    bmd.set_title("bone mineral in the slice (∝ BMD), % change from day 0", fontsize=10)
-    bmd.set_xlabel("years")
-    bmd.grid(alpha=0.3)
-    bmd.legend(fontsize=8, frameon=False, loc="lower left")
+    trajectories.axhline(0, color="black", lw=0.6)
+    trajectories.set_title("BMD by virtual DXA at the slice's site, % change from day 0", fontsize=10)
+    trajectories.set_xlabel("years")
+    trajectories.grid(alpha=0.3)
+    trajectories.legend(fontsize=8, frameon=False, loc="lower left")
     y = range(len(names))
     markers.barh([v - 0.2 for v in y], ctx, height=0.4, color=colours, label="CTX, ng/mL (resorption)")
     twin = markers.twiny()

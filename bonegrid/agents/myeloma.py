@@ -164,6 +164,8 @@ class MyelomaClone:
 
     def m_protein_g_per_l(self) -> float:
         """Serum M-protein, g/L: the tumour's share of the slice's marrow x ``mprotein_g_per_l_full_marrow``."""
+        if not self.cells:
+            return 0.0
         marrow = int(np.count_nonzero(self.model.tissue.kind == MARROW))
         return self.params.mprotein_g_per_l_full_marrow * len(self.cells) / marrow if marrow else 0.0
 

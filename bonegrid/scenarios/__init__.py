@@ -225,7 +225,8 @@ def parse_scenario(data: Mapping[str, Any], path: Path | str | None = None) -> S
         description=_string(data["description"], where, "description").strip(),
         site=data.get("site", base.site if base else "spine"), years=years,
         age_years=_number(patient.get("age_years", base.age_years if base else 50.0), where, "patient.age_years"),
-        sex=patient.get("sex", base.sex if base else "female"), drivers=drivers, parameters=parameters, treatments=treatments,
+        sex=patient.get("sex", base.sex if base else "female"), drivers=drivers, parameters=parameters,
+        treatments=treatments,
         expect=expect, path=Path(path) if path is not None else None)
     return _validated(scenario, where)
 
