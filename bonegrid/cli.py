@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", nargs="?", default="healthy",
                      help="built-in scenario name or path of a scenario TOML file (default healthy; "
                           "`bonegrid scenarios` lists them)")
-    run.add_argument("--site", default=None, help="spine or hip (default: the scenario's)")
+    run.add_argument("--site", default=None,
+                     help="spine, hip, or both (two slices of the same patient in spine/ and hip/; default: the "
+                          "scenario's)")
     run.add_argument("--grid", type=int, default=256, help="voxels per side (default 256 = 2.56 mm at 10 um)")
     run.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     run.add_argument("--years", type=float, default=None, help="simulated years after burn-in (default: the scenario's)")
@@ -76,6 +78,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--treat", action="append", default=[], metavar="NAME[@START[:STOP]][*DOSE]",
                      help="add a treatment, times in years, e.g. --treat bisphosphonate@1:3 (repeatable; "
                           "`bonegrid scenarios` lists treatments)")
+    rep = sub.add_parser("report", help="write the clinical report (report.html) of a results folder",
+                         description="Write a one-page clinical report of a finished run: DXA with T/Z-scores "
+                                     "(two-site if the folder holds spine/ and hip/), blood panel with flags, "
+                                     "histomorphometry, strength, pictures and the rule-based differential.")
+    rep.add_argument("results", type=Path, help="a folder written by `run.py run`")
+    rep.add_argument("--out", type=Path, default=None, help="HTML file (default RESULTS/report.html)")
+    rep.add_argument("--aortic-calcification", type=float, default=0.0, metavar="AAC24",
+                     help="spine artefact: abdominal aortic calcification score 0-24 (default 0)")
+    rep.add_argument("--osteophytes", type=float, default=0.0, metavar="GRADE",
+                     help="spine artefact: mean osteophyte grade 0-3 (default 0)")
+    rep.add_argument("--blind", action="store_true", help="leave out the scenario's name and story")
     val = sub.add_parser("validate", help="check every scenario's emergent signatures against published bands",
                          description="Run each scenario over several seeds and print, for every [[expect]] of its "
                                      "file: metric, reference band, model mean ± sd and inside or not.")
@@ -117,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "report":
+            return _report(args)
         return _tour(args)
     except ParameterError as err:
         print(f"bonegrid: error: {err}", file=sys.stderr)
@@ -154,9 +169,10 @@ def _scenario(args: argparse.Namespace):
 
     scenario = load_scenario(args.scenario)
     overrides = _overrides(args.overrides)
-    for key in ("site", "years"):
-        if getattr(args, key) is not None:
-            overrides[key] = getattr(args, key)
+    if args.site not in (None, "both"):
+        overrides["site"] = args.site
+    if args.years is not None:
+        overrides["years"] = args.years
     if overrides:
         scenario = scenario.with_overrides(overrides)
     if args.treat:
@@ -168,16 +184,30 @@ def _run(args: argparse.Namespace) -> int:
     from bonegrid.results import write_results
 
     scenario = _scenario(args)
-    out = args.out or Path("results") / f"{scenario.name}-{scenario.site}-seed{args.seed}"
+    both = args.site == "both"
+    out = args.out or Path("results") / f"{scenario.name}-{'both' if both else scenario.site}-seed{args.seed}"
     if out.exists() and not out.is_dir():
         raise ParameterError(f"--out={str(out)!r} is not allowed: it exists and is not a folder")
-    start = time.perf_counter()
-    model = scenario.model(seed=args.seed, grid=args.grid)
-    print(f"bonegrid: {scenario.title}: {scenario.site} slice {args.grid}x{args.grid}, seed {args.seed}: "
-          f"simulating {scenario.years:g} years ...", flush=True)
-    write_results(model, days=scenario.days, out=out, started=start, scenario=scenario)
-    print(f"bonegrid: wrote {out}/ (timeseries.csv, slice.png, timeseries.png, summary.md) "
-          f"in {time.perf_counter() - start:.1f} s")
+    sites = [("spine", out / "spine"), ("hip", out / "hip")] if both else [(scenario.site, out)]
+    models = [(scenario.with_overrides({"site": site}).model(seed=args.seed, grid=args.grid), folder)
+              for site, folder in sites]  # build all first: bad input fails before anything is written
+    for model, folder in models:
+        start = time.perf_counter()
+        print(f"bonegrid: {scenario.title}: {model.site} slice {args.grid}x{args.grid}, seed {args.seed}: "
+              f"simulating {scenario.years:g} years ...", flush=True)
+        write_results(model, days=scenario.days, out=folder, started=start, scenario=scenario)
+        print(f"bonegrid: wrote {folder}/ (timeseries.csv, slice.png, timeseries.png, summary.md, state for "
+              f"`run.py report`) in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bonegrid.readouts.dxa import Artefacts
+    from bonegrid.report import write_report
+
+    artefacts = Artefacts(aortic_calcification_score=args.aortic_calcification, osteophyte_grade=args.osteophytes)
+    path = write_report(args.results, args.out, artefacts=artefacts, blind=args.blind)
+    print(f"bonegrid: wrote {path}")
     return 0
 
 

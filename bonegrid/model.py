@@ -41,6 +41,7 @@ from bonegrid.physiology import Physiology, PhysiologyParameters
 from bonegrid.readouts import dxa
 from bonegrid.readouts.dxa import DXAParameters
 from bonegrid.readouts.markers import MarkerParameters, TurnoverMarkers
+from bonegrid.readouts.strength import StrengthParameters, slice_stiffness
 from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
 from bonegrid.remodeling_units import RemodelingUnits
 from bonegrid.secretion import SecretionParameters, source_maps
@@ -89,6 +90,7 @@ class ModelParameters:
     physiology: PhysiologyParameters
     markers: MarkerParameters
     dxa: DXAParameters
+    strength: StrengthParameters
 
     @classmethod
     def groups(cls) -> dict[str, type[ParameterSet]]:
@@ -207,6 +209,8 @@ class BoneModel(mesa.Model):
         self.day = 0
         self.resorbed_total = self.formed_total = 0
         self.osteoblast_fates.clear()
+        self.stiffness_day0_mpa = self._apparent_modulus_mpa()
+        self.stiffness_relative = 1.0
         self.datacollector.collect(self)
 
     # ---------------------------------------------------------------- set-up
@@ -300,7 +304,9 @@ class BoneModel(mesa.Model):
         self.resorbed_total += self.resorbed_today
         self.formed_total += self.formed_today
         self.markers.update(self.resorbed_today, self.formed_today, self.tissue.n_matrix)
-        # 6. data collection
+        # 6. observation: micro-FE stiffness every stiffness_interval_days, then data collection
+        if self.day > 0 and self.day % p.strength.stiffness_interval_days == 0:
+            self.stiffness_relative = self.stiffness()
         if self.day > 0 and self.day % p.run.record_interval_days == 0:
             self.datacollector.collect(self)
 
@@ -331,6 +337,17 @@ class BoneModel(mesa.Model):
         viable, apoptotic, empty = self.osteocytes.counts()
         total = viable + apoptotic + empty
         return viable / total if total else float("nan")
+
+    def stiffness(self) -> float:
+        """Apparent stiffness of the slice now (micro-FE, :mod:`bonegrid.readouts.strength`) relative to day 0.
+
+        The ``stiffness`` column of the time series holds the value of the last solve (every
+        ``stiffness_interval_days``).
+        """
+        return self._apparent_modulus_mpa() / self.stiffness_day0_mpa if self.stiffness_day0_mpa > 0 else float("nan")
+
+    def _apparent_modulus_mpa(self) -> float:
+        return slice_stiffness(self.tissue.mineral, self.tissue.voxel_size_um, self.params.strength).apparent_modulus_mpa
 
     def bmd(self) -> float:
         """Areal BMD of the slice by virtual DXA at its site, g/cm² (:mod:`bonegrid.readouts.dxa`)."""
@@ -378,6 +395,7 @@ class BoneModel(mesa.Model):
             "bmd": BoneModel.bmd,
             "t_score": BoneModel.t_score,
             "z_score": BoneModel.z_score,
+            "stiffness": lambda m: m.stiffness_relative,
             "active_units": BoneModel.active_units,
             "n_tumour_cells": lambda m: len(m.myeloma),
             "m_protein": lambda m: m.myeloma.m_protein_g_per_l(),
@@ -392,7 +410,8 @@ class BoneModel(mesa.Model):
         n_osteocytes, osteocyte_viability, resorbed_voxels, formed_voxels, ctx`` (ng/mL),
         ``p1np`` (ug/L), ``serum_ca`` (mmol/L), ``serum_phosphate`` (mmol/L), ``pth`` (pmol/L),
         ``calcitriol`` (pmol/L), ``vitamin_d_25oh`` (nmol/L), ``mineral_mean``, ``bmd`` (g/cm²,
-        virtual DXA), ``t_score``, ``z_score``, ``active_units``,
+        virtual DXA), ``t_score``, ``z_score``, ``stiffness`` (micro-FE apparent modulus relative to
+        day 0, from the last solve), ``active_units``,
         ``n_tumour_cells``, ``m_protein`` (g/L), ``mineralisation_onsets``, ``mineralisation_onset_age_days``.
         ``resorbed_voxels``/``formed_voxels`` are counts on the recorded day;
         ``mineralisation_onsets`` (osteoid voxels that began to mineralise) and their summed age at

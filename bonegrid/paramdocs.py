@@ -21,11 +21,10 @@ def tables() -> str:
     from bonegrid.drivers import Drivers
     from bonegrid.model import ModelParameters
     from bonegrid.parameters import markdown_table
-    from bonegrid.readouts.strength import StrengthParameters
     from bonegrid.treatments import TreatmentParameters
 
     parts = []
-    extra = [("drivers", Drivers), ("treatments", TreatmentParameters), ("strength", StrengthParameters)]
+    extra = [("drivers", Drivers), ("treatments", TreatmentParameters)]
     for name, group in [*ModelParameters.groups().items(), *extra]:
         module = inspect.getmodule(group).__name__
         summary = (group.__doc__ or "").strip().splitlines()[0]

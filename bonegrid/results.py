@@ -1,13 +1,24 @@
-"""A run's results folder: the time series, pictures and a short summary."""
+"""A run's results folder: the time series, pictures, a short summary and what a report needs.
+
+Besides ``timeseries.csv``, ``slice.png``, ``timeseries.png`` and ``summary.md``, the folder
+keeps ``run.json`` (patient, site, scenario, drivers at the end), ``state.npz`` (the slice at
+the start and end) and ``histomorphometry.json``, from which ``python run.py report`` writes
+the clinical report without re-running the model.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from pathlib import Path
+
+import numpy as np
 
 from bonegrid import __version__
 from bonegrid.plotting import slice_figure, snapshot, timeseries_figure
 from bonegrid.readouts.balance import turnover_per_year, unit_statistics
+from bonegrid.readouts.histomorphometry import histomorphometry
 
 
 def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:
@@ -74,4 +85,24 @@ def write_results(model, days: int, out: Path, started: float | None = None, sce
     name = f"{scenario.title}: " if scenario is not None else ""
     timeseries_figure(ts, out / "timeseries.png", title=f"{name}{model.site} slice, seed {model.seed}")
     (out / "summary.md").write_text(summary_text(model, ts, time.perf_counter() - started, scenario))
+    write_state(model, start, out, scenario)
     return out
+
+
+def write_state(model, start: dict, out: Path, scenario=None) -> None:
+    """Write ``run.json``, ``state.npz`` and ``histomorphometry.json`` of a finished run into ``out``."""
+    t = model.tissue
+    meta = {
+        "bonegrid_version": __version__, "site": model.site, "seed": model.seed, "grid": list(t.shape),
+        "voxel_size_um": t.voxel_size_um, "days": model.day, "age_years_day0": model.age_years, "sex": model.sex,
+        "drivers_end": dataclasses.asdict(model.drivers),
+        "scenario": None if scenario is None else {"name": scenario.name, "title": scenario.title,
+                                                   "description": scenario.description,
+                                                   "treatments": [dataclasses.asdict(x) for x in scenario.treatments]},
+    }
+    (out / "run.json").write_text(json.dumps(meta, indent=2, default=str))
+    np.savez_compressed(out / "state.npz", start_matrix=start["matrix"], kind=t.kind, mineral=t.mineral.astype(np.float32),
+                        cavity=t.cavity > 0, osteocyte=model.osteocytes.state, tumour=model.tumour_mask())
+    h = histomorphometry(model)
+    (out / "histomorphometry.json").write_text(json.dumps(
+        {"values": dataclasses.asdict(h), "asbmr": h.as_dict(), "units": h.units()}, indent=2, default=float))

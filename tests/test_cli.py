@@ -17,7 +17,8 @@ def test_run_writes_a_results_folder(tmp_path):
     assert main(["run", "--grid", "64", "--years", "0.2", "--seed", "3", "--out", str(out),
                  "--set", "burn_in_days=60"]) == 0
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["slice.png", "summary.md", "timeseries.csv", "timeseries.png"]
+    assert names == ["histomorphometry.json", "run.json", "slice.png", "state.npz", "summary.md", "timeseries.csv",
+                     "timeseries.png"]
     ts = pd.read_csv(out / "timeseries.csv")
     assert ts["day"].iloc[-1] == round(0.2 * 365.25)
     assert "BV/TV" in (out / "summary.md").read_text()

@@ -532,7 +532,7 @@ def who_category(t: float) -> str:
     return OSTEOPOROSIS
 
 
-def _reported(score: float) -> float:
+def reported(score: float) -> float:
     """Round a score as it is reported: to one decimal place (ISCD)."""
     return round(score, 1)
 
@@ -593,8 +593,8 @@ class DXAResult:
 
     def summary(self) -> str:
         """One line as on a report: BMD (3 decimals), T and Z (1 decimal), reading."""
-        return (f"{self.site}: BMD {self.bmd_g_cm2:.3f} g/cm^2, T {_reported(self.t_score):+.1f}, "
-                f"Z {_reported(self.z_score):+.1f} ({self.sex}, {self.age_years:g} y): {self.diagnosis}")
+        return (f"{self.site}: BMD {self.bmd_g_cm2:.3f} g/cm^2, T {reported(self.t_score):+.1f}, "
+                f"Z {reported(self.z_score):+.1f} ({self.sex}, {self.age_years:g} y): {self.diagnosis}")
 
 
 def scan(mineral: np.ndarray, voxel_size_um: float, site: str, age_years: float, sex: str, *,
@@ -655,7 +655,7 @@ def scan(mineral: np.ndarray, voxel_size_um: float, site: str, age_years: float,
         post = False
         who = age >= p.who_min_age_men_years
     return DXAResult(site=site, sex=sex, age_years=age, postmenopausal=post, bmd_g_cm2=bmd, t_score=t, z_score=z,
-                     category=who_category(_reported(t)), z_flag=_reported(z) <= ISCD_Z_FLAG, who_applies=who,
+                     category=who_category(reported(t)), z_flag=reported(z) <= ISCD_Z_FLAG, who_applies=who,
                      projected_fraction=fraction, artefact_g_cm2=artefact, young_mean_g_cm2=young_mean,
                      young_sd_g_cm2=young_sd, age_mean_g_cm2=age_mean, age_sd_g_cm2=age_sd)
 
@@ -762,7 +762,7 @@ def two_site_report(spine: DXAResult, hip: DXAResult, *, params: DXAParameters |
     lowest = spine if score(spine) <= score(hip) else hip
     diagnosis = lowest.category if use_t else lowest.diagnosis
 
-    lines = [f"Spine T {_reported(spine.t_score):+.1f}, femoral neck T {_reported(hip.t_score):+.1f} "
+    lines = [f"Spine T {reported(spine.t_score):+.1f}, femoral neck T {reported(hip.t_score):+.1f} "
              f"(difference {diff:+.1f} SD); diagnosis from the {lowest.site}: {diagnosis}."]
     if spine_higher:
         lines.append(f"Discordant: the spine reads {diff:.1f} SD above the hip (>= {threshold:g}). In an older "

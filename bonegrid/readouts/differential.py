@@ -1,0 +1,190 @@
+"""The detective: which secondary causes of bone loss do the findings point to, and why.
+
+Rules read readouts only (the blood panel, DXA, histomorphometry, the slice's strength and
+the picture of bone lost), never the scenario's name, so the same rules work in the mystery
+mode of the dashboard and on any run. Each rule states the clinical reasoning it encodes:
+
+- malabsorption (celiac): low 25(OH)D with PTH above range (secondary hyperparathyroidism);
+- osteomalacia: wide osteoid seams or high osteoid volume (or severe vitamin D deficiency with
+  low phosphate) -- and a warning against antiresorptives until vitamin D and calcium are repleted;
+- hyperthyroidism: free T4 above range with high turnover markers;
+- multiple myeloma: an M-protein with a focal lytic lesion;
+- glucocorticoid excess: dying osteocytes and a slice that lost more stiffness than BMD
+  (bone weaker than its density says), with formation not raised to match resorption;
+- chronic inflammation: CRP above range with high resorption;
+- estrogen deficiency (menopause or aromatase inhibitor): high turnover in a woman of 45 or
+  more with no laboratory cause (the history tells menopause from an aromatase inhibitor);
+- healthy: nothing out of range and BMD within the expected range for age.
+
+Thresholds are clinical ranges (``reference.md``) except the osteocyte and stiffness ones,
+which are relative to the healthy adult model (stated where used).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+
+import numpy as np
+from scipy import ndimage
+
+VIABLE_OSTEOCYTES_LOW_PCT = 62.0
+"""Viable lacunae below this are a sign of osteocyte death (the healthy model holds ~64-69%)."""
+FOCAL_WINDOW_UM = 300.0
+"""Radius of the window in which a focal lesion is looked for, µm."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Cause:
+    """A candidate cause: whether the findings support it and the reasons, for or against."""
+
+    name: str
+    label: str
+    supported: bool
+    reasons: tuple[str, ...]
+    warning: str = ""
+
+
+def focal_lesion(start_matrix: np.ndarray, end_matrix: np.ndarray, voxel_size_um: float) -> bool:
+    """Whether bone lost since the start is concentrated in one place (a lytic lesion).
+
+    Focal when, within some disc of radius :data:`FOCAL_WINDOW_UM`, more than 40% of the
+    starting bone is gone and that local loss is at least 4 times the loss over the slice.
+    """
+    start = np.asarray(start_matrix, dtype=bool)
+    lost = start & ~np.asarray(end_matrix, dtype=bool)
+    if not start.any() or not lost.any():
+        return False
+    size = max(3, int(round(2 * FOCAL_WINDOW_UM / voxel_size_um)) | 1)
+    local_start = ndimage.uniform_filter(start.astype(float), size, mode="constant")
+    local_lost = ndimage.uniform_filter(lost.astype(float), size, mode="constant")
+    enough = local_start > 0.05
+    if not enough.any():
+        return False
+    local = np.where(enough, local_lost / np.maximum(local_start, 1e-12), 0.0)
+    overall = lost.sum() / start.sum()
+    peak = float(local.max())
+    return peak > 0.4 and peak >= 4.0 * overall
+
+
+def _get(findings: Mapping[str, object], key: str) -> float:
+    value = findings.get(key, math.nan)
+    return float(value) if value is not None else math.nan
+
+
+def differential(findings: Mapping[str, object]) -> list[Cause]:
+    """Weigh every cause against ``findings`` (keys as returned by :func:`findings_from_run`).
+
+    Missing findings count as not shown. Returns one :class:`Cause` per cause, supported ones first.
+    """
+    f = lambda key: _get(findings, key)  # noqa: E731
+    pth, d25, ca, pi = f("pth_pmol_per_l"), f("vitamin_d_25oh_nmol_per_l"), f("serum_calcium_mmol_per_l"), \
+        f("serum_phosphate_mmol_per_l")
+    ctx, p1np, t4, crp, mprot = f("ctx_ng_per_ml"), f("p1np_ug_per_l"), f("free_t4_pmol_per_l"), f("crp_mg_per_l"), \
+        f("m_protein_g_per_l")
+    ov, oth, viable = f("ov_bv_pct"), f("o_th_um"), f("viable_osteocytes_pct")
+    z, stiff, bmd = f("z_score"), f("stiffness_change_pct"), f("bmd_change_pct")
+    age, female = f("age_years"), findings.get("sex") == "female"
+    focal = bool(findings.get("focal_lesion", False))
+    high_turnover = ctx > 0.6 or p1np > 75.0
+    causes = []
+
+    reasons = [f"25(OH)D {d25:.0f} nmol/L ({'low' if d25 < 50 else 'sufficient'}, normal > 50)",
+               f"PTH {pth:.1f} pmol/L ({'above' if pth > 6.9 else 'within'} 1.6-6.9)",
+               f"calcium {ca:.2f} mmol/L"]
+    causes.append(Cause("celiac", "malabsorption (e.g. celiac disease)", d25 < 50.0 and pth > 6.9,
+                        tuple(reasons + ["low vitamin D with high PTH is secondary hyperparathyroidism: look for "
+                                         "malabsorption (tissue transglutaminase antibodies)"] if d25 < 50 and pth > 6.9
+                                        else reasons)))
+
+    seams = oth > 15.0 or ov > 5.0
+    deficient = d25 < 25.0 and pi < 0.8
+    causes.append(Cause(
+        "osteomalacia", "osteomalacia", seams or deficient,
+        (f"osteoid seams {oth:.1f} um (osteomalacia > ~15), osteoid volume {ov:.1f}% of bone",
+         f"25(OH)D {d25:.0f} nmol/L, phosphate {pi:.2f} mmol/L"),
+        warning=("Do not start an antiresorptive (bisphosphonate, denosumab) until vitamin D and calcium are "
+                 "repleted: resorption is what keeps serum calcium up.") if seams or deficient else ""))
+
+    causes.append(Cause("hyperthyroid", "hyperthyroidism", t4 > 22.0 and high_turnover,
+                        (f"free T4 {t4:.0f} pmol/L (normal 12-22)", f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L "
+                         f"({'high' if high_turnover else 'not high'} turnover)")))
+
+    causes.append(Cause("myeloma", "multiple myeloma", mprot > 0.0 and focal,
+                        (f"M-protein {mprot:.1f} g/L ({'present' if mprot > 0 else 'absent'})",
+                         "a focal lytic lesion" if focal else "no focal lesion")))
+
+    weaker = not math.isnan(stiff) and not math.isnan(bmd) and bmd < 0 and stiff < 2.0 * bmd
+    dying = viable < VIABLE_OSTEOCYTES_LOW_PCT
+    causes.append(Cause("glucocorticoid", "glucocorticoid excess", dying and weaker,
+                        (f"viable osteocytes {viable:.0f}% of lacunae (healthy model ~64-69%)",
+                         f"stiffness {stiff:+.0f}% against BMD {bmd:+.1f}% "
+                         f"({'weaker than its density says' if weaker else 'in step with density'})",
+                         "ask about glucocorticoid use (including inhaled and intra-articular)")))
+
+    causes.append(Cause("inflammation", "chronic inflammation", crp > 5.0 and ctx > 0.45,
+                        (f"CRP {crp:.0f} mg/L (normal < 5)", f"CTX {ctx:.2f} ng/mL")))
+
+    labs_clear = not (d25 < 50 or pth > 6.9 or t4 > 22 or crp > 5 or mprot > 0)
+    estrogen = female and age >= 45.0 and high_turnover and labs_clear
+    estrogen_reasons = (f"{'a woman' if female else 'not a woman'} of {age:.0f}",
+                        f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L", "no laboratory cause found" if labs_clear
+                        else "a laboratory cause is present", "the history tells menopause from an aromatase inhibitor")
+    causes.append(Cause("postmenopausal", "estrogen loss (menopause)", estrogen, estrogen_reasons))
+    causes.append(Cause("aromatase_inhibitor", "estrogen loss (aromatase inhibitor)", estrogen, estrogen_reasons))
+
+    against = [text for flag, text in ((not labs_clear, "a laboratory cause is present"),
+                                       (high_turnover, "turnover markers high"), (seams, "wide osteoid seams"),
+                                       (focal, "a focal lesion"), (dying, "osteocytes dying"),
+                                       (z <= -2.0, "BMD below the expected range for age")) if flag]
+    causes.append(Cause("healthy", "no secondary cause", not against,
+                        (f"Z-score {z:+.1f} ({'below' if z <= -2 else 'within'} the expected range for age)",
+                         *(against or ["panel, markers, osteoid and osteocytes in range"]))))
+    return sorted(causes, key=lambda c: not c.supported)
+
+
+def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str, thyroid: float, cytokines: float,
+                      start_matrix: np.ndarray | None = None, end_matrix: np.ndarray | None = None,
+                      voxel_size_um: float = 10.0) -> dict[str, object]:
+    """Collect the findings the rules read from a run's time series and its final histomorphometry.
+
+    Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
+    to the end; ``age_years`` is the patient's age at the end.
+    """
+    from bonegrid.readouts.panel import panel_values
+
+    last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
+    values = panel_values(last.mean(numeric_only=True), thyroid, cytokines)
+    h = final_histomorphometry
+    lacunae = h.empty_lacunae_pct
+    return {
+        **values,
+        "ov_bv_pct": h.ov_bv_pct,
+        "o_th_um": h.o_th_um,
+        "viable_osteocytes_pct": 100.0 * float(ts["osteocyte_viability"].iloc[-1]),
+        "osteocyte_empty_lacunae_pct": lacunae,
+        "z_score": float(last["z_score"].mean()),
+        "t_score": float(last["t_score"].mean()),
+        "bmd_change_pct": 100.0 * (float(last["bmd"].mean()) / float(ts["bmd"].iloc[0]) - 1.0),
+        "stiffness_change_pct": 100.0 * (float(ts["stiffness"].iloc[-1]) - 1.0),
+        "focal_lesion": (focal_lesion(start_matrix, end_matrix, voxel_size_um)
+                         if start_matrix is not None and end_matrix is not None else False),
+        "age_years": age_years,
+        "sex": sex,
+    }
+
+
+def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[str, object]:
+    """:func:`findings_from_run` for a live model (``start_matrix``: matrix at day 0, for the lesion test)."""
+    from bonegrid.readouts.histomorphometry import histomorphometry
+    from bonegrid.tissue import MARROW
+
+    return findings_from_run(
+        model.timeseries(), histomorphometry(model, direct=False),
+        age_years=model.age_years + max(model.day, 0) / 365.25, sex=model.sex, thyroid=model.drivers.thyroid,
+        cytokines=model.drivers.cytokines, start_matrix=start_matrix, end_matrix=model.tissue.kind != MARROW,
+        voxel_size_um=model.tissue.voxel_size_um)
+
+
+__all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

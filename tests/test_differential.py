@@ -1,0 +1,97 @@
+"""The blood panel's flags and the detective's rules on constructed findings."""
+
+import numpy as np
+import pytest
+
+from bonegrid.readouts.differential import differential, focal_lesion
+from bonegrid.readouts.panel import TESTS, format_panel, panel, panel_values
+
+NORMAL = {
+    "serum_calcium_mmol_per_l": 2.4, "serum_phosphate_mmol_per_l": 1.1, "pth_pmol_per_l": 3.5,
+    "vitamin_d_25oh_nmol_per_l": 75.0, "ctx_ng_per_ml": 0.3, "p1np_ug_per_l": 40.0, "free_t4_pmol_per_l": 16.0,
+    "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "ov_bv_pct": 0.6, "o_th_um": 11.0, "viable_osteocytes_pct": 66.0,
+    "z_score": -0.2, "t_score": -0.5, "bmd_change_pct": -0.5, "stiffness_change_pct": -1.0, "focal_lesion": False,
+    "age_years": 40.0, "sex": "female",
+}
+
+
+def supported(findings):
+    return {c.name for c in differential(findings) if c.supported}
+
+
+def test_panel_flags_low_high_and_normal():
+    flags = {r.test.key: r.flag for r in panel({**NORMAL, "pth_pmol_per_l": 9.0, "vitamin_d_25oh_nmol_per_l": 20.0,
+                                                 "m_protein_g_per_l": 3.0})}
+    assert flags["pth_pmol_per_l"] == "H" and flags["vitamin_d_25oh_nmol_per_l"] == "L"
+    assert flags["m_protein_g_per_l"] == "H" and flags["serum_calcium_mmol_per_l"] == ""
+    text = format_panel(panel(NORMAL))
+    assert "| PTH | 3.5 | pmol/L | 1.6-6.9 |  |" in text and "| M-protein | 0 | g/L | none |" in text
+    assert len(panel(NORMAL)) == len(TESTS)
+
+
+def test_panel_values_read_drivers_as_free_t4_and_crp():
+    row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "ctx": 0.3, "p1np": 40.0,
+           "m_protein": 0.0}
+    values = panel_values(row, thyroid=2.0, cytokines=1.0)
+    assert values["free_t4_pmol_per_l"] == 32.0 and values["crp_mg_per_l"] == 16.0
+
+
+def test_healthy_findings_point_to_no_secondary_cause():
+    assert supported(NORMAL) == {"healthy"}
+
+
+def test_low_vitamin_d_with_high_pth_points_to_malabsorption():
+    found = supported({**NORMAL, "vitamin_d_25oh_nmol_per_l": 25.0, "pth_pmol_per_l": 9.5})
+    assert "celiac" in found and "healthy" not in found
+    assert "celiac" not in supported({**NORMAL, "vitamin_d_25oh_nmol_per_l": 25.0})  # no secondary HPT
+
+
+def test_high_turnover_with_high_free_t4_points_to_hyperthyroidism():
+    assert "hyperthyroid" in supported({**NORMAL, "free_t4_pmol_per_l": 45.0, "ctx_ng_per_ml": 0.9})
+    assert "hyperthyroid" not in supported({**NORMAL, "free_t4_pmol_per_l": 45.0})
+
+
+def test_m_protein_with_a_focal_lesion_points_to_myeloma():
+    assert "myeloma" in supported({**NORMAL, "m_protein_g_per_l": 5.0, "focal_lesion": True})
+    assert "myeloma" not in supported({**NORMAL, "m_protein_g_per_l": 5.0})
+
+
+def test_wide_osteoid_seams_point_to_osteomalacia_with_a_warning():
+    causes = {c.name: c for c in differential({**NORMAL, "o_th_um": 22.0, "ov_bv_pct": 8.0})}
+    assert causes["osteomalacia"].supported and "antiresorptive" in causes["osteomalacia"].warning
+    assert not causes["osteomalacia"].supported or causes["healthy"].supported is False
+
+
+def test_dying_osteocytes_and_bone_weaker_than_its_density_point_to_glucocorticoid():
+    gc = {**NORMAL, "viable_osteocytes_pct": 55.0, "bmd_change_pct": -8.0, "stiffness_change_pct": -30.0}
+    assert "glucocorticoid" in supported(gc)
+    assert "glucocorticoid" not in supported({**gc, "stiffness_change_pct": -9.0})
+
+
+def test_high_turnover_in_an_older_woman_with_clear_labs_points_to_estrogen_loss():
+    found = supported({**NORMAL, "age_years": 55.0, "ctx_ng_per_ml": 0.8})
+    assert {"postmenopausal", "aromatase_inhibitor"} <= found
+    assert "postmenopausal" not in supported({**NORMAL, "age_years": 55.0, "ctx_ng_per_ml": 0.8, "sex": "male"})
+    assert "inflammation" in supported({**NORMAL, "crp_mg_per_l": 30.0, "ctx_ng_per_ml": 0.8})
+
+
+def test_rules_never_read_the_scenario_name():
+    assert supported({**NORMAL, "scenario": "myeloma"}) == {"healthy"}
+
+
+def test_focal_lesion_detects_concentrated_not_diffuse_loss():
+    start = np.zeros((200, 200), dtype=bool)
+    start[::10, :] = True
+    start[:, ::10] = True
+    focal = start.copy()
+    focal[70:130, 70:130] = False  # a 600 um hole in a 2 mm slice
+    diffuse = start & (np.random.default_rng(1).random(start.shape) > 0.1)
+    assert focal_lesion(start, focal, 10.0)
+    assert not focal_lesion(start, diffuse, 10.0)
+    assert not focal_lesion(start, start, 10.0)
+
+
+@pytest.mark.parametrize("key", ["pth_pmol_per_l", "z_score"])
+def test_missing_findings_count_as_not_shown(key):
+    findings = {k: v for k, v in NORMAL.items() if k != key}
+    assert isinstance(differential(findings), list)
