@@ -20,11 +20,14 @@ class EffectParameters(ParameterSet):
     """Strengths of systemic effects on cells."""
 
     pth_rankl_exponent: float = param(
-        1.0, unit="1", low=0.0, high=4.0, symbol="a_{PTH}",
-        doc="RANKL production scales as (PTH/PTH_ref)^a", source="Pivonka et al. 2008 (PTH raises RANKL)")
+        0.5, unit="1", low=0.0, high=4.0, symbol="a_{PTH}",
+        doc="RANKL production scales as (PTH/PTH_ref)^a",
+        source="Pivonka et al. 2008 (PTH raises RANKL); strength calibrated (approx.): PTH ~2x normal raises "
+               "turnover markers ~1.5-2x, as in primary hyperparathyroidism")
     pth_opg_exponent: float = param(
-        1.0, unit="1", low=0.0, high=4.0, symbol="b_{PTH}",
-        doc="OPG production scales as (PTH/PTH_ref)^-b", source="Pivonka et al. 2008 (PTH lowers OPG)")
+        0.5, unit="1", low=0.0, high=4.0, symbol="b_{PTH}",
+        doc="OPG production scales as (PTH/PTH_ref)^-b",
+        source="Pivonka et al. 2008 (PTH lowers OPG); strength as for RANKL (approx.)")
     pth_sclerostin_exponent: float = param(
         0.5, unit="1", low=0.0, high=4.0, symbol="c_{PTH}",
         doc="sclerostin production scales as (PTH/PTH_ref)^-c", source="Keller & Kneissel 2005 (PTH suppresses SOST)")
