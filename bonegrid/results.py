@@ -57,6 +57,14 @@ def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:
         f"| M-protein (end) | {last.m_protein:.1f} g/L | none |",
         "",
     ]
+    from bonegrid.readouts.panel import format_panel, panel, panel_values
+
+    recent = ts[ts["day"] > ts["day"].iloc[-1] - 90].mean(numeric_only=True)
+    lines += ["## Blood panel (mean of the last 90 days)", "",
+              format_panel(panel(panel_values(recent, model.drivers.thyroid, model.drivers.cytokines))), "",
+              f"DXA at the end: BMD {last.bmd:.3f} g/cm², T-score {last.t_score:+.1f}, Z-score {last.z_score:+.1f}; "
+              f"stiffness {100 * (last.stiffness - 1):+.0f}% since day 0. `python run.py report` writes the full "
+              "clinical report.", ""]
     if scenario is not None:
         treatments = ", ".join(f"{t.name} from day {t.start_day:g}" for t in scenario.treatments) or "none"
         overrides = "; ".join(f"`{k}` = {v!r} ({why})" for k, (v, why) in scenario.parameters.items()) or "none"
