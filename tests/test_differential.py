@@ -62,10 +62,13 @@ def test_wide_osteoid_seams_point_to_osteomalacia_with_a_warning():
     assert not causes["osteomalacia"].supported or causes["healthy"].supported is False
 
 
-def test_dying_osteocytes_and_bone_weaker_than_its_density_point_to_glucocorticoid():
+def test_dying_osteocytes_with_falling_bmd_point_to_glucocorticoid():
     gc = {**NORMAL, "viable_osteocytes_pct": 55.0, "bmd_change_pct": -8.0, "stiffness_change_pct": -30.0}
     assert "glucocorticoid" in supported(gc)
-    assert "glucocorticoid" not in supported({**gc, "stiffness_change_pct": -9.0})
+    reasons = next(c for c in differential(gc) if c.name == "glucocorticoid").reasons
+    assert "weaker than its density says" in " ".join(reasons)
+    assert "glucocorticoid" not in supported({**gc, "viable_osteocytes_pct": 66.0})
+    assert "glucocorticoid" not in supported({**gc, "bmd_change_pct": 0.5})
 
 
 def test_high_turnover_in_an_older_woman_with_clear_labs_points_to_estrogen_loss():

@@ -9,8 +9,8 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
   low phosphate) -- and a warning against antiresorptives until vitamin D and calcium are repleted;
 - hyperthyroidism: free T4 above range with high turnover markers;
 - multiple myeloma: an M-protein with a focal lytic lesion;
-- glucocorticoid excess: dying osteocytes and a slice that lost more stiffness than BMD
-  (bone weaker than its density says), with formation not raised to match resorption;
+- glucocorticoid excess: dying osteocytes with falling BMD (the stiffness lost against the
+  BMD lost is reported beside it: bone weaker than its density says supports it further);
 - chronic inflammation: CRP above range with high resorption;
 - estrogen deficiency (menopause or aromatase inhibitor): high turnover in a woman of 45 or
   more with no laboratory cause (the history tells menopause from an aromatase inhibitor);
@@ -117,7 +117,7 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
 
     weaker = not math.isnan(stiff) and not math.isnan(bmd) and bmd < 0 and stiff < 2.0 * bmd
     dying = viable < VIABLE_OSTEOCYTES_LOW_PCT
-    causes.append(Cause("glucocorticoid", "glucocorticoid excess", dying and weaker,
+    causes.append(Cause("glucocorticoid", "glucocorticoid excess", dying and bmd < -2.0,
                         (f"viable osteocytes {viable:.0f}% of lacunae (healthy model ~64-69%)",
                          f"stiffness {stiff:+.0f}% against BMD {bmd:+.1f}% "
                          f"({'weaker than its density says' if weaker else 'in step with density'})",
