@@ -49,8 +49,10 @@ class Cause:
 def focal_lesion(start_matrix: np.ndarray, end_matrix: np.ndarray, voxel_size_um: float) -> bool:
     """Whether bone lost since the start is concentrated in one place (a lytic lesion).
 
-    Focal when, within some disc of radius :data:`FOCAL_WINDOW_UM`, more than 40% of the
-    starting bone is gone and that local loss is at least 4 times the loss over the slice.
+    Focal when, within some square window of half-width :data:`FOCAL_WINDOW_UM` that held at
+    least half the slice's mean bone density at the start, more than half of that bone is gone
+    and that local loss is at least 5 times the loss over the slice (a lytic lesion, not a
+    perforated strut or diffuse thinning).
     """
     start = np.asarray(start_matrix, dtype=bool)
     lost = start & ~np.asarray(end_matrix, dtype=bool)
@@ -59,13 +61,13 @@ def focal_lesion(start_matrix: np.ndarray, end_matrix: np.ndarray, voxel_size_um
     size = max(3, int(round(2 * FOCAL_WINDOW_UM / voxel_size_um)) | 1)
     local_start = ndimage.uniform_filter(start.astype(float), size, mode="constant")
     local_lost = ndimage.uniform_filter(lost.astype(float), size, mode="constant")
-    enough = local_start > 0.05
+    enough = local_start >= 0.5 * start.mean()
     if not enough.any():
         return False
     local = np.where(enough, local_lost / np.maximum(local_start, 1e-12), 0.0)
     overall = lost.sum() / start.sum()
     peak = float(local.max())
-    return peak > 0.4 and peak >= 4.0 * overall
+    return peak > 0.5 and peak >= 5.0 * overall
 
 
 def _get(findings: Mapping[str, object], key: str) -> float:
@@ -168,7 +170,7 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
         "t_score": float(last["t_score"].mean()),
         "bmd_change_pct": 100.0 * (float(last["bmd"].mean()) / float(ts["bmd"].iloc[0]) - 1.0),
         "stiffness_change_pct": 100.0 * (float(ts["stiffness"].iloc[-1]) - 1.0),
-        "focal_lesion": (focal_lesion(start_matrix, end_matrix, voxel_size_um)
+        "focal_lesion": bool(focal_lesion(start_matrix, end_matrix, voxel_size_um)
                          if start_matrix is not None and end_matrix is not None else False),
         "age_years": age_years,
         "sex": sex,
