@@ -4,7 +4,8 @@
 scenario over three simulated years, written to ``results/tour/``. ``bonegrid run
 SCENARIO`` runs one scenario (a built-in name or a TOML file) into a results folder;
 ``bonegrid validate`` checks every scenario's emergent signatures against published
-bands; ``bonegrid scenarios`` and ``bonegrid params`` list what can be run and set.
+bands; ``bonegrid report`` writes a run's clinical report; ``bonegrid dashboard`` serves the
+browser dashboard; ``bonegrid scenarios`` and ``bonegrid params`` list what can be run and set.
 Bad input ends with a one-line message and exit status 2, and nothing is written.
 """
 
@@ -107,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     bal.add_argument("--years", type=float, default=10.0, help="simulated years, at least 10 (default 10)")
     bal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                      help="override a model parameter (repeatable)")
+    from bonegrid import dashboard
+
+    dashboard.add_command(sub)
     sub.add_parser("scenarios", help="list the built-in scenarios and the treatments")
     sub.add_parser("params", help="list every model parameter with unit, default, allowed range and source")
     return parser
@@ -132,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "dashboard":
+            from bonegrid import dashboard
+
+            return dashboard.run_command(args)
         return _tour(args)
     except ParameterError as err:
         print(f"bonegrid: error: {err}", file=sys.stderr)

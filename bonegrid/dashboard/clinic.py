@@ -1,0 +1,100 @@
+"""The clinic: the DXA report, the blood panel and the live plots, each with what it means."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import solara
+from solara.components.echarts import EchartsWidget
+
+from bonegrid.dashboard import charts, explanations
+from bonegrid.dashboard.session import Frame
+from bonegrid.dashboard.text import prose
+from bonegrid.readouts import dxa
+
+CATEGORY_COLOUR = {dxa.NORMAL: "#2e7d32", dxa.OSTEOPENIA: "#ef6c00", dxa.OSTEOPOROSIS: "#c62828"}
+CHART_STYLE = {"style": "height: 240px; width: 100%;"}
+
+
+@solara.component
+def DXACard(frame: Frame):
+    """Render the virtual DXA as on a report: BMD, T- and Z-score, WHO category and the ISCD reading."""
+    scan = frame.scan
+    colour = CATEGORY_COLOUR[scan.category]
+    z_colour = "#c62828" if scan.z_flag else "#2e7d32"
+    who = ("WHO categories apply (postmenopausal woman or man over 50)." if scan.who_applies else
+           "WHO categories do not apply at this age and sex: read the Z-score (ISCD).")
+    with solara.Card("DXA report", subtitle=f"{scan.site}, {scan.sex}, {scan.age_years:.1f} years",
+                     classes=["bg-dxa"]):
+        solara.HTML(unsafe_innerHTML=(
+            '<table style="font-size:14px;border-collapse:collapse">'
+            f'<tr><td style="padding:2px 10px 2px 0">BMD</td><td><b>{scan.bmd_g_cm2:.3f}</b> g/cm²</td></tr>'
+            f'<tr><td style="padding:2px 10px 2px 0">T-score</td><td><b>{scan.t_score:+.1f}</b> '
+            f'<span class="bg-who" style="background:{colour};color:white;border-radius:10px;padding:1px 8px;'
+            f'margin-left:6px">{scan.category}</span></td></tr>'
+            f'<tr><td style="padding:2px 10px 2px 0">Z-score</td><td><b>{scan.z_score:+.1f}</b> '
+            f'<span style="color:{z_colour};margin-left:6px">'
+            f'{dxa.BELOW_EXPECTED if scan.z_flag else dxa.WITHIN_EXPECTED}</span></td></tr></table>'
+            f'<div style="font-size:13px;margin-top:6px">Reading: <b>{scan.diagnosis}</b>. {who}</div>'))
+        prose(explanations.BMD)
+
+
+@solara.component
+def LabsCard(frame: Frame):
+    """Render the blood panel with normal ranges and H/L flags."""
+    rows = []
+    for r in frame.labs:
+        flagged = bool(r.flag)
+        style = "color:#c62828;font-weight:bold" if flagged else ""
+        rows.append(f'<tr title="{r.test.meaning}"><td style="padding:1px 8px 1px 0">{r.test.name}</td>'
+                    f'<td style="text-align:right;{style}">{r.value:.3g}</td><td style="padding-left:4px">{r.test.unit}'
+                    f'</td><td style="padding-left:10px;color:#666">{r.range_text}</td>'
+                    f'<td class="bg-flag" style="padding-left:8px;{style}">{r.flag}</td>'
+                    f'<td style="padding-left:10px;color:#666;font-size:11px">{r.test.meaning}</td></tr>')
+    with solara.Card("Blood panel", subtitle=f"day {frame.day}", classes=["bg-labs"]):
+        solara.HTML(unsafe_innerHTML=(
+            '<table style="font-size:13px;border-collapse:collapse"><tr style="color:#666;text-align:left">'
+            "<th>test</th><th>result</th><th></th><th style='padding-left:10px'>normal</th><th></th><th></th></tr>"
+            + "".join(rows) + "</table>"))
+        prose(explanations.LABS)
+
+
+@solara.component
+def LiveChart(build: Callable[[], dict]):
+    """Render an ECharts chart whose option ``build()`` makes, set on the widget after each render.
+
+    The option (hundreds of points) goes to the widget directly rather than as an element property:
+    the renderer walks every value of a property on every render, which cost more than the model's step.
+    ``build`` is a callable so the renderer does not walk it either.
+    """
+    chart = EchartsWidget.element(attributes=CHART_STYLE)
+
+    def show():
+        solara.get_widget(chart).option = build()
+
+    solara.use_effect(show, [build])
+
+
+@solara.component
+def ChartCard(build: Callable[[], dict], text: str, name: str):
+    """Render one live plot with its explanation."""
+    with solara.Card(classes=[f"bg-chart-{name}", "bg-chart"]):
+        LiveChart(build)
+        prose(text)
+
+
+@solara.component
+def Charts(frame: Frame):
+    """Render the four live plots: bone volume, BMD with its bands, turnover markers, calcium and PTH."""
+    s, twin = frame.series, frame.twin_series
+    with solara.Columns([1, 1]):
+        ChartCard(functools.partial(charts.bmd_chart, s, twin, site=frame.scan.site, sex=frame.scan.sex,
+                                    start_age_years=frame.start_age_years), explanations.BMD_CHART, "bmd")
+        ChartCard(functools.partial(charts.bone_volume_chart, s, twin), explanations.BONE_VOLUME, "bv")
+    with solara.Columns([1, 1]):
+        ChartCard(functools.partial(charts.markers_chart, s), explanations.MARKERS, "markers")
+        ChartCard(functools.partial(charts.calcium_chart, s), explanations.CALCIUM, "calcium")
+
+
+__all__ = ["Charts", "DXACard", "LabsCard"]

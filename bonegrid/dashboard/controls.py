@@ -1,0 +1,145 @@
+"""The sidebar: choose a patient, run the clock, change a cause, start a treatment."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable, Mapping
+
+import solara
+
+from bonegrid.dashboard import explanations
+from bonegrid.dashboard.knobs import LIVE_KNOBS, RESTART_KNOBS, Knob
+from bonegrid.dashboard.session import GRIDS, Frame, Setup
+from bonegrid.dashboard.text import note, prose
+from bonegrid.scenarios import Scenario, load_scenario, scenario_names
+from bonegrid.treatments import TREATMENTS
+
+
+@functools.cache
+def scenario(name: str) -> Scenario:
+    """Load a built-in scenario once per process (scenarios are immutable)."""
+    return load_scenario(name)
+
+
+def short_title(name: str) -> str:
+    """Return a scenario's title without its details in brackets (``"Glucocorticoid excess"``)."""
+    return scenario(name).title.split(" (")[0]
+
+
+@solara.component
+def LabelledSlider(label: str, value: float, low: float, high: float, step: float,
+                   on_value: Callable[[float], None], help_text: str):
+    """Render a float slider with its label and value above and a line of help below (for a narrow sidebar)."""
+    note(f"{label}: <b>{value:g}</b>", size=13, colour="#222")
+    solara.SliderFloat("", value=value, min=low, max=high, step=step, on_value=on_value)
+    note(help_text)
+
+
+def _groups(knobs: tuple[Knob, ...]) -> dict[str, list[Knob]]:
+    groups: dict[str, list[Knob]] = {}
+    for knob in knobs:
+        groups.setdefault(knob.group, []).append(knob)
+    return groups
+
+
+@solara.component
+def ScenarioCard(setup: Setup, on_scenario: Callable[[str], None]):
+    """Render the scenario picker with the scenario's plain-language story."""
+    titles = {short_title(n): n for n in scenario_names()}
+    chosen = scenario(setup.scenario)
+    with solara.Card("Choose a cause", classes=["bg-scenario"]):
+        solara.Select("Scenario", values=list(titles), value=short_title(setup.scenario),
+                      on_value=lambda title: on_scenario(titles[title]), classes=["bg-scenario-select"])
+        note(chosen.title, size=13, colour="#222", bold=True)
+        prose(chosen.description)
+
+
+@solara.component
+def SetupCard(setup: Setup, pending: solara.Reactive[Setup], on_apply: Callable[[], None], mystery: bool):
+    """Render the patient (age, site), seed, grid and the cell and signal rates, applied on restart."""
+    patient = pending.value.patient_scenario() if not mystery else None
+    rates = dict(pending.value.rates)
+
+    def edit(**changes):
+        pending.set(dataclasses.replace(pending.value, **changes))
+
+    def set_rate(key: str, value: float):
+        edit(rates=tuple(sorted({**rates, key: float(value)}.items())))
+
+    with solara.Card("The patient and the bone", classes=["bg-setup"]):
+        if patient is not None:
+            note(f"{patient.sex}, {patient.age_years:g} years at the start, {patient.site}", size=13, colour="#222")
+            LabelledSlider("Age at the start (years)", patient.age_years, 20, 85, 1,
+                           lambda v: edit(age_years=float(v)), "sets the DXA references (T- and Z-score)")
+            solara.ToggleButtonsSingle(value=patient.site, values=["spine", "hip"],
+                                       on_value=lambda v: edit(site=v), dense=True)
+        with solara.Row():
+            solara.InputInt("Seed", value=pending.value.seed, on_value=lambda v: edit(seed=max(int(v or 0), 0)),
+                            dense=True, classes=["bg-seed"])
+            solara.Select("Grid (voxels per side)", values=list(GRIDS), value=pending.value.grid,
+                          on_value=lambda v: edit(grid=int(v)), dense=True)
+        solara.Switch(label="Run a healthy twin beside it", value=pending.value.twin, on_value=lambda v: edit(twin=v))
+        if not mystery:
+            for group, knobs in _groups(RESTART_KNOBS).items():
+                note(group, size=13, colour="#222", bold=True)
+                for knob in knobs:
+                    value = rates.get(knob.key, knob.scenario_value(scenario(pending.value.scenario)))
+                    LabelledSlider(f"{knob.label} ({knob.unit})", value, knob.low, knob.high, knob.step,
+                                   functools.partial(set_rate, knob.key), knob.help)
+            note(explanations.RATES, size=12, colour="#444")
+        changed = pending.value != setup
+        solara.Button("Restart with these settings", color="primary" if changed else None, disabled=not changed,
+                      on_click=on_apply, classes=["bg-apply"])
+        note(explanations.SETUP)
+
+
+@solara.component
+def RunCard(frame: solara.Reactive[Frame | None], playing: solara.Reactive[bool], on_step: Callable[[], None],
+            on_reset: Callable[[], None], days_per_frame: solara.Reactive[int], pause_ms: solara.Reactive[int],
+            busy: bool, last_ms: solara.Reactive[float | None]):
+    """Render play / pause / step / reset, the speed (days per picture) and the pause between pictures."""
+    with solara.Card("Run", classes=["bg-run"]):
+        with solara.Row():
+            solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
+                          color="primary", on_click=lambda: playing.set(not playing.value), disabled=busy,
+                          classes=["bg-play"])
+            solara.Button(f"Step +{days_per_frame.value} d", on_click=on_step, disabled=busy or playing.value,
+                          classes=["bg-step"])
+            solara.Button("Reset", icon_name="mdi-restore", on_click=on_reset, disabled=busy, classes=["bg-reset"])
+        LabelledSlider("Speed: days per picture", days_per_frame.value, 1, 60, 1,
+                       lambda v: days_per_frame.set(int(v)), "the render interval: on large grids, draw less often")
+        LabelledSlider("Pause between pictures (ms)", pause_ms.value, 0, 1000, 50, lambda v: pause_ms.set(int(v)),
+                       "slow the film down")
+        if frame.value is not None:
+            timing = f" · last step + redraw {last_ms.value:.0f} ms on the server" if last_ms.value is not None else ""
+            solara.HTML(tag="div", unsafe_innerHTML=f"Day {frame.value.day} ({frame.value.day / 365.25:.2f} years)"
+                                                    f"{timing}", style="font-size:13px", classes=["bg-day"])
+
+
+@solara.component
+def CausesCard(frame: solara.Reactive[Frame], levels: solara.Reactive[Mapping[str, float]],
+               on_level: Callable[[str, float], None]):
+    """Render the sliders of the live causes (drivers), grouped, each with today's level."""
+    drivers = frame.value.drivers
+    with solara.Card("Change a cause", subtitle=explanations.LIVE, classes=["bg-causes"]):
+        for group, knobs in _groups(LIVE_KNOBS).items():
+            note(group, size=13, colour="#222", bold=True)
+            for knob in knobs:
+                today = float(getattr(drivers, knob.key))
+                LabelledSlider(f"{knob.label} ({knob.unit})", levels.value.get(knob.key, today), knob.low, knob.high,
+                               knob.step, functools.partial(on_level, knob.key), f"today {today:g} · {knob.help}")
+
+
+@solara.component
+def TreatmentsCard(frame: solara.Reactive[Frame], on_toggle: Callable[[str, bool], None]):
+    """Render a switch per treatment: on starts it today, off stops it."""
+    running = {t.name: t.start_day for t in frame.value.treatments if t.stop_day == float("inf")}
+    with solara.Card("Treat", subtitle=explanations.TREATMENTS, classes=["bg-treatments"]):
+        for name, (description, _rule) in TREATMENTS.items():
+            label = description + (f" (since day {running[name]:g})" if name in running else "")
+            solara.Switch(label=label, value=name in running, on_value=functools.partial(on_toggle, name),
+                          classes=[f"bg-treat-{name}"])
+
+
+__all__ = ["CausesCard", "RunCard", "ScenarioCard", "SetupCard", "TreatmentsCard", "scenario", "short_title"]

@@ -1,0 +1,125 @@
+"""The dashboard's sliders: the main mechanisms a visitor can turn, grouped, in the words of the biology.
+
+Two kinds of knob, because the model has two kinds of cause:
+
+- *live* knobs set a systemic driver (:class:`bonegrid.drivers.Drivers`): a hormone, a drug dose,
+  the diet. They act from the next simulated day: the model's driver schedule is rebuilt with the
+  level held constant from then on (the scenario's own course is replaced).
+- *restart* knobs set a cell or signal rate (a model parameter). Parameters are fixed when a
+  :class:`~bonegrid.model.BoneModel` is built, so these build a new bone (with its burn-in year).
+
+A knob at its scenario value sends nothing, so the scenario's own time courses are kept until
+the visitor moves it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from bonegrid.model import ModelParameters
+from bonegrid.scenarios import Scenario
+
+RANKL_SOURCES = ("rankl_osteocyte_pM_per_day", "rankl_apoptotic_osteocyte_pM_per_day", "rankl_surface_pM_per_day")
+"""Every RANKL secretion rate of the bone's own cells (scaled together by the RANKL knob)."""
+OPG_SOURCES = ("opg_osteoblast_pM_per_day", "opg_marrow_pM_per_day")
+"""Every OPG secretion rate (scaled together by the OPG knob)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Knob:
+    """One slider.
+
+    Attributes
+    ----------
+    key : str
+        A driver name (live knob), a model parameter name, or ``rankl_production`` /
+        ``opg_production`` (multipliers of :data:`RANKL_SOURCES` / :data:`OPG_SOURCES`).
+    label, unit : str
+    low, high, step : float
+        Slider range and step, in ``unit``.
+    group : str
+        Heading the knob is shown under.
+    live : bool
+        True for a driver (acts from the next day), False for a rate (needs a restart).
+    help : str
+        What turning it does, in one sentence.
+    """
+
+    key: str
+    label: str
+    unit: str
+    low: float
+    high: float
+    step: float
+    group: str
+    live: bool
+    help: str
+
+    def scenario_value(self, scenario: Scenario, day: float = 0.0) -> float:
+        """Return the value the scenario gives this knob (drivers: on ``day``; multipliers: 1)."""
+        if self.live:
+            return float(getattr(scenario.schedule()(day), self.key))
+        if self.key in _MULTIPLIERS:
+            return 1.0
+        overrides = scenario.model_parameters()
+        if self.key in overrides:
+            return float(overrides[self.key])
+        return float(_defaults()[self.key])
+
+
+LIVE_KNOBS: tuple[Knob, ...] = (
+    Knob("glucocorticoid", "Glucocorticoid dose", "mg/day prednisolone", 0.0, 40.0, 2.5, "Hormones and drugs", True,
+         "kills osteoblasts and osteocytes, raises RANKL, blocks calcium uptake in the gut"),
+    Knob("estrogen", "Estrogen", "x premenopausal", 0.0, 1.5, 0.05, "Hormones and drugs", True,
+         "estrogen keeps RANKL down and shortens osteoclast life; menopause takes it away"),
+    Knob("vitamin_d_supply", "Vitamin D supply", "x sufficient", 0.0, 3.0, 0.1, "Diet", True,
+         "vitamin D lets the gut absorb calcium and lets osteoid mineralise"),
+    Knob("dietary_calcium_mg_per_day", "Calcium intake", "mg/day", 0.0, 2500.0, 50.0, "Diet", True,
+         "too little calcium raises PTH, which raises RANKL to take calcium from bone"),
+)
+"""Drivers the visitor can change mid-run."""
+
+RESTART_KNOBS: tuple[Knob, ...] = (
+    Knob("rankl_production", "RANKL production", "x normal", 0.25, 4.0, 0.25, "The RANKL/OPG switch", False,
+         "RANKL from osteocytes and lining cells calls osteoclasts into being"),
+    Knob("opg_production", "OPG production", "x normal", 0.25, 4.0, 0.25, "The RANKL/OPG switch", False,
+         "OPG from osteoblasts and marrow catches RANKL before it reaches osteoclast precursors"),
+    Knob("osteoclast_lifespan_days", "Osteoclast lifespan", "days", 4.0, 40.0, 1.0, "Cell lifespans", False,
+         "longer-lived osteoclasts dig deeper pits"),
+    Knob("osteoblast_lifespan_days", "Osteoblast lifespan", "days", 20.0, 200.0, 5.0, "Cell lifespans", False,
+         "short-lived osteoblasts die before the pit is refilled: each cycle loses bone"),
+    Knob("pth_calcium_half_mmol_per_l", "Parathyroid set point", "mmol/L calcium", 2.0, 2.6, 0.02, "Parathyroid",
+         False, "the calcium level the parathyroid glands defend; raise it for primary hyperparathyroidism "
+                "(more PTH at every calcium)"),
+)
+"""Rates the visitor can change for a new bone."""
+
+_MULTIPLIERS = {"rankl_production": RANKL_SOURCES, "opg_production": OPG_SOURCES}
+
+
+def _defaults() -> dict[str, float]:
+    """Default value of every model parameter, by name."""
+    return {f.name: f.default for group in ModelParameters.groups().values() for f in dataclasses.fields(group)}
+
+
+def rate_overrides(values: Mapping[str, float], scenario: Scenario) -> dict[str, float]:
+    """Model-parameter overrides for restart-knob ``values`` (knob key -> slider value).
+
+    Multipliers scale the scenario's own rates (or the defaults); a knob at its scenario value
+    gives no override.
+    """
+    knobs = {k.key: k for k in RESTART_KNOBS}
+    base = {**_defaults(), **scenario.model_parameters()}
+    out: dict[str, float] = {}
+    for key, value in values.items():
+        if key not in knobs:
+            raise KeyError(f"unknown rate knob {key!r}: allowed {', '.join(knobs)}")
+        if value == knobs[key].scenario_value(scenario):
+            continue
+        for name in _MULTIPLIERS.get(key, (key,)):
+            out[name] = float(base[name]) * value if key in _MULTIPLIERS else float(value)
+    return out
+
+
+__all__ = ["LIVE_KNOBS", "OPG_SOURCES", "RANKL_SOURCES", "RESTART_KNOBS", "Knob", "rate_overrides"]

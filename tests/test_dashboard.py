@@ -1,0 +1,255 @@
+"""The dashboard without a browser: knobs, sessions, the slice picture, the charts, and components via solara.render."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import io
+import math
+import socket
+
+import ipyvuetify as v
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+solara = pytest.importorskip("solara")
+
+from bonegrid.dashboard import add_command, run_command  # noqa: E402
+from bonegrid.dashboard.charts import bmd_chart, bone_volume_chart, markers_chart  # noqa: E402
+from bonegrid.dashboard.clinic import DXACard, LabsCard  # noqa: E402
+from bonegrid.dashboard.controls import CausesCard, RunCard, TreatmentsCard  # noqa: E402
+from bonegrid.dashboard.knobs import LIVE_KNOBS, OPG_SOURCES, RANKL_SOURCES, RESTART_KNOBS, rate_overrides  # noqa: E402
+from bonegrid.dashboard.mystery import MysteryCard  # noqa: E402
+from bonegrid.dashboard.server import check_offline_assets  # noqa: E402
+from bonegrid.dashboard.session import MAX_POINTS, Session, Setup, mystery_setup, thinned  # noqa: E402
+from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, render_rgb, scale_for  # noqa: E402
+from bonegrid.drivers import Drivers  # noqa: E402
+from bonegrid.model import ModelParameters  # noqa: E402
+from bonegrid.readouts import dxa  # noqa: E402
+from bonegrid.readouts.panel import Result  # noqa: E402
+from bonegrid.readouts.panel import Test as LabTest  # noqa: E402
+from bonegrid.scenarios import load_scenario, scenario_names  # noqa: E402
+from bonegrid.secretion import SecretionParameters  # noqa: E402
+
+SMALL = dict(grid=64)
+
+
+@pytest.fixture(scope="module")
+def session():
+    """A small glucocorticoid patient with its healthy twin (64² for speed)."""
+    return Session(Setup(scenario="glucocorticoid", **SMALL))
+
+
+def _texts(rc) -> str:
+    """All the text the rendered widgets show (HTML bodies, labels and button captions)."""
+    import solara.widgets
+
+    parts = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+    parts += [str(c) for w in rc.find(v.Btn).widgets for c in w.children]
+    parts += [w.label or "" for w in rc.find(v.Switch).widgets]
+    return "\n".join(parts)
+
+
+# ----------------------------------------------------------------------------------------------- knobs
+def test_live_knobs_are_drivers_and_restart_knobs_are_parameters():
+    assert {k.key for k in LIVE_KNOBS} <= set(Drivers.names())
+    params = {f.name for g in ModelParameters.groups().values() for f in dataclasses.fields(g)}
+    assert {k.key for k in RESTART_KNOBS} - {"rankl_production", "opg_production"} <= params
+    assert set(RANKL_SOURCES) | set(OPG_SOURCES) <= params
+    for knob in (*LIVE_KNOBS, *RESTART_KNOBS):  # every slider can show its scenario value
+        assert knob.low <= knob.scenario_value(load_scenario("healthy")) <= knob.high, knob.key
+
+
+def test_rate_overrides_scale_every_source_and_skip_scenario_values():
+    healthy = load_scenario("healthy")
+    d = SecretionParameters()
+    out = rate_overrides({"rankl_production": 2.0, "opg_production": 1.0, "osteoblast_lifespan_days": 60.0}, healthy)
+    assert out == {"rankl_osteocyte_pM_per_day": 2 * d.rankl_osteocyte_pM_per_day,
+                   "rankl_apoptotic_osteocyte_pM_per_day": 2 * d.rankl_apoptotic_osteocyte_pM_per_day,
+                   "rankl_surface_pM_per_day": 2 * d.rankl_surface_pM_per_day,
+                   "osteoblast_lifespan_days": 60.0}
+    assert rate_overrides({"osteoclast_lifespan_days": 14.0}, healthy) == {}  # the default: nothing to send
+    with pytest.raises(KeyError, match="unknown rate knob"):
+        rate_overrides({"glucocorticoid": 1.0}, healthy)
+
+
+# --------------------------------------------------------------------------------------------- setups
+def test_setup_opens_the_scenario_and_the_twin_keeps_the_patient():
+    setup = Setup(scenario="glucocorticoid", site="hip", age_years=70.0)
+    patient, twin = setup.patient_scenario(), setup.twin_scenario()
+    assert (patient.years, patient.site, patient.age_years, patient.sex) == (100.0, "hip", 70.0, "male")
+    assert (twin.name, twin.site, twin.age_years, twin.sex) == ("healthy", "hip", 70.0, "male")
+    assert twin.drivers == {} and patient.drivers["glucocorticoid"][-1][1] == 15.0
+
+
+def test_mystery_setup_is_reproducible_and_hides_a_builtin_scenario():
+    picks = [mystery_setup(seed, Setup()).scenario for seed in range(12)]
+    assert picks == [mystery_setup(seed, Setup()).scenario for seed in range(12)]
+    assert set(picks) <= set(scenario_names()) and len(set(picks)) > 1
+    assert mystery_setup(3, Setup(rates=(("rankl_production", 2.0),))).rates == ()
+    assert mystery_setup(3, Setup()).mystery
+
+
+# -------------------------------------------------------------------------------------------- sessions
+def test_step_moves_patient_and_twin_together(session):
+    day = session.model.day
+    session.step(3)
+    assert session.model.day == session.twin.day == day + 3
+
+
+def test_driver_level_acts_on_the_patient_only(session):
+    session.set_driver("glucocorticoid", 30.0)
+    session.set_driver("dietary_calcium_mg_per_day", 400.0)
+    session.step(1)
+    assert session.model.drivers.glucocorticoid == 30.0 and session.model.drivers.dietary_calcium_mg_per_day == 400.0
+    assert session.twin.drivers.glucocorticoid == 0.0
+
+
+def test_treatment_starts_and_stops_mid_run(session):
+    session.start_treatment("bisphosphonate")
+    session.start_treatment("bisphosphonate")  # already on: not doubled
+    session.step(2)
+    assert session.model.drivers.bisphosphonate == 1.0 and session.active_treatments() == ["bisphosphonate"]
+    session.stop_treatment("bisphosphonate")
+    session.step(2)
+    assert session.model.drivers.bisphosphonate == 0.0 and session.active_treatments() == []
+    assert session.treatments[-1].stop_day < math.inf
+
+
+def test_frame_carries_picture_series_scan_and_labs(session):
+    frame = session.frame("ratio")
+    image = Image.open(io.BytesIO(frame.image))
+    side = 64 * scale_for((64, 64))
+    assert image.format == "PNG" and image.size == (side, side)
+    assert frame.twin_image is not None and frame.day == session.model.day
+    assert len(frame.series["day"]) <= MAX_POINTS and frame.series["day"][-1] == frame.day
+    assert frame.scan.site == "spine" and frame.scan.sex == "male"
+    assert {r.test.key for r in frame.labs} >= {"pth_pmol_per_l", "serum_calcium_mmol_per_l", "ctx_ng_per_ml"}
+    assert frame.counts["osteocyte"] > 0
+
+
+def test_sessions_are_independent():
+    a, b = Session(Setup(twin=False, **SMALL)), Session(Setup(twin=False, **SMALL))
+    assert np.array_equal(a.model.tissue.kind, b.model.tissue.kind)  # same seed, same bone
+    a.step(20)
+    a.set_driver("estrogen", 0.0)
+    assert b.model.day == 0 and b.model.schedule(10).estrogen == 1.0
+    assert a.frame().image != b.frame().image
+
+
+def test_thinned_keeps_ends_and_caps_points():
+    ts = pd.DataFrame({"day": np.arange(1000), "bmd": np.linspace(1.0, 0.9, 1000)})
+    out = thinned(ts, ("day", "bmd"), max_points=400)
+    assert len(out["day"]) <= 400 and out["day"][0] == 0 and out["day"][-1] == 999
+
+
+# --------------------------------------------------------------------------------------- the picture
+def test_overlay_scales_are_fixed_and_logarithmic():
+    rankl = OVERLAYS["free_rankl"]
+    low, high = rankl.low, rankl.high
+    assert rankl.normalise(np.array([low, math.sqrt(low * high), high, 10 * high])).tolist() == pytest.approx(
+        [0.0, 0.5, 1.0, 1.0])
+    assert OVERLAYS["opg"].position(300.0) == pytest.approx(0.5)
+    assert OVERLAYS["ratio"].ticks() == pytest.approx([1e-4, 1e-3, 1e-2, 1e-1])
+
+
+def test_glyph_shapes():
+    disc = {tuple(o) for o in GLYPHS["osteoclast"].offsets()}
+    assert (0, 0) in disc and (4, 0) in disc and (4, 4) not in disc
+    assert len(GLYPHS["apoptotic"].offsets()) == 9  # an x of radius 2
+
+
+def test_cells_are_drawn_where_they_are(session):
+    image = render_rgb(session.model)
+    s = scale_for(session.model.tissue.kind.shape)
+    for y, x in [c.pos for c in session.model.osteoclasts]:
+        assert tuple(image[y * s + s // 2, x * s + s // 2]) == GLYPHS["osteoclast"].colour
+    assert not np.array_equal(render_rgb(session.model, "tgfb"), image)
+
+
+# ---------------------------------------------------------------------------------------------- charts
+def test_bmd_chart_shades_the_who_categories_at_their_t_scores(session):
+    frame = session.frame()
+    option = bmd_chart(frame.series, frame.twin_series, site="spine", sex="male", start_age_years=60.0)
+    mean, sd = dxa.young_adult_reference("spine", "male")
+    bands = option["series"][0]["markArea"]["data"]
+    assert bands[0][0]["yAxis"] == pytest.approx(mean - 2.5 * sd) and bands[0][1]["yAxis"] == pytest.approx(mean - sd)
+    assert option["yAxis"][1]["min"] == -4.0 and option["yAxis"][0]["min"] == pytest.approx(mean - 4.0 * sd)
+    assert [s["name"] for s in option["series"]] == ["patient", "Z = -2 for age", "healthy twin", "T-score"]
+
+
+def test_charts_show_the_twin_only_when_there_is_one(session):
+    frame = session.frame()
+    assert len(bone_volume_chart(frame.series, None)["series"]) == 1
+    assert len(bone_volume_chart(frame.series, frame.twin_series)["series"]) == 2
+    option = markers_chart(frame.series)
+    assert option["yAxis"][1]["max"] == pytest.approx(125 * option["yAxis"][0]["max"], abs=1)
+
+
+# ------------------------------------------------------------------------------------------ components
+def test_dxa_card_reads_the_category_and_the_z_flag(session):
+    frame = session.frame()
+    low = dataclasses.replace(frame.scan, t_score=-2.7, z_score=-2.2, category=dxa.OSTEOPOROSIS, z_flag=True)
+    _, rc = solara.render(DXACard(dataclasses.replace(frame, scan=low)), handle_error=False)
+    text = _texts(rc)
+    assert "osteoporosis" in text and dxa.BELOW_EXPECTED in text and "-2.7" in text
+
+
+def test_labs_card_flags_out_of_range_values(session):
+    frame = session.frame()
+    pth = LabTest("pth_pmol_per_l", "PTH", "pmol/L", 1.6, 6.9, "rises when calcium falls")
+    _, rc = solara.render(LabsCard(dataclasses.replace(frame, labs=[Result(pth, 12.0)])), handle_error=False)
+    text = _texts(rc)
+    assert ">H</td>" in text and "12" in text
+
+
+def test_treatment_switch_calls_back_with_its_name(session):
+    calls = []
+    frame = solara.reactive(session.frame())
+    _, rc = solara.render(TreatmentsCard(frame, lambda name, on: calls.append((name, on))), handle_error=False)
+    switch = rc.find(v.Switch, class_="bg-treat-denosumab").widget
+    switch.v_model = True
+    assert calls == [("denosumab", True)]
+
+
+def test_causes_card_shows_todays_levels(session):
+    frame = solara.reactive(session.frame())
+    _, rc = solara.render(CausesCard(frame, solara.reactive({}), lambda k, x: None), handle_error=False)
+    assert len(rc.find(v.Slider).widgets) == len(LIVE_KNOBS)
+    assert f"today {session.model.drivers.glucocorticoid:g}" in _texts(rc)
+
+
+def test_run_card_steps_and_plays(session):
+    steps = []
+    frame, playing, last = solara.reactive(session.frame()), solara.reactive(False), solara.reactive(12.0)
+    _, rc = solara.render(RunCard(frame, playing, lambda: steps.append(1), lambda: None, solara.reactive(5),
+                                  solara.reactive(100), False, last), handle_error=False)
+    rc.find(v.Btn, class_="bg-step").widget.click()
+    rc.find(v.Btn, class_="bg-play").widget.click()
+    assert steps == [1] and playing.value
+    assert f"Day {session.model.day}" in _texts(rc)
+
+
+def test_mystery_card_judges_a_guess_and_reveals_the_answer(session):
+    _, rc = solara.render(MysteryCard(session, session.model.day), handle_error=False)
+    rc.find(v.Btn, children=["Check my diagnosis"]).widget.click()
+    verdicts = rc.find(v.Alert).widgets
+    assert verdicts and any("findings" in str(w.children) for w in verdicts)
+    rc.find(v.Btn, children=["Reveal the answer"]).widget.click()
+    assert any("Glucocorticoid excess" in str(w.children) for w in rc.find(v.Alert).widgets)
+
+
+# --------------------------------------------------------------------------------------- command line
+def test_command_defaults_and_a_busy_port():
+    parser = argparse.ArgumentParser()
+    add_command(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["dashboard"])
+    assert (args.host, args.port, args.grid) == ("127.0.0.1", 8765, None)
+    check_offline_assets()  # solara-assets is installed: the page needs no CDN
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        args = parser.parse_args(["dashboard", "--port", str(busy.getsockname()[1])])
+        assert run_command(args) == 2

@@ -1,0 +1,250 @@
+"""The dashboard in a real browser: headless Debian Chromium driven by Playwright.
+
+One server (``python -m bonegrid.dashboard`` on a free 127.0.0.1 port) is started for the module
+and its whole process group is stopped afterwards. Screenshots go to pytest's temporary directory
+(``<basetemp>/dashboard0/``; their paths are printed, run with ``-s`` to see them). The step +
+redraw time is measured in the page itself: from the click on Step to the new slice image being
+loaded, median of 15 one-day steps at the default grid (256², patient and healthy twin), against
+300 ms; when other programs load the 2-core machine (1-minute load above 1.5 per core) the budget
+is doubled and the test says so.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+VIEWPORT = {"width": 1500, "height": 3000}
+STEP_BUDGET_MS = 300.0
+"""Step + redraw budget at the default grid, checked when the machine is not oversubscribed."""
+OWN_LOAD_PER_CORE = 1.5
+"""1-minute load per core up to which the machine counts as free: this test's server and browser keep about one
+core of the two busy while they step, so more than this means other programs are competing for the CPU."""
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+sync_api = pytest.importorskip("playwright.sync_api")
+
+# JavaScript helpers run in the page. The slice is an <img> (solara.Image), replaced by a new blob URL on each frame.
+FIND_IMG = "(sel) => { const el = document.querySelector(sel); return el.tagName === 'IMG' ? el : el.querySelector('img'); }"
+TIME_STEPS = """async (n) => {
+  const img = () => {
+    const el = document.querySelector('.bg-slice');
+    return el.tagName === 'IMG' ? el : el.querySelector('img');
+  };
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const before = img().src;
+    const t0 = performance.now();
+    document.querySelector('button.bg-step').click();
+    await new Promise((resolve) => {
+      const check = () => { const im = img(); if (im.src !== before && im.complete) resolve(); else setTimeout(check, 2); };
+      check();
+    });
+    times.push(performance.now() - t0);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  return times;
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/"
+    # An unreachable CDN: if the server's asset proxy ever had to fetch a file (one missing from
+    # solara-assets), the page would break here instead of silently going online.
+    env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/no-cdn/"}
+    proc = subprocess.Popen([sys.executable, "-m", "bonegrid.dashboard", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            cwd=Path(__file__).parents[1], env=env)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"dashboard did not start: {proc.stdout.read() if proc.poll() is not None else ''}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dashboard")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield b
+        b.close()
+
+
+def _open(browser, url):
+    """Open the page as a new visitor (own browser context, so own session).
+
+    Returns the page and a list of problems: requests that left this machine and failed responses.
+    """
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    external = []
+    page.on("request", lambda r: external.append(r.url)
+            if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else None)
+    page.on("response", lambda r: external.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(url)
+    page.wait_for_selector(".bg-slice", timeout=90_000)
+    page.wait_for_selector(".bg-chart-bmd canvas", timeout=30_000)
+    return page, external
+
+
+def _shot(page, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    print(f"screenshot: {path}")
+    return path
+
+
+def _day(page) -> int:
+    return int(page.locator(".bg-day").inner_text().split()[1])
+
+
+def _src(page, selector: str = ".bg-slice") -> str:
+    return page.evaluate(f"({FIND_IMG})('{selector}').src")
+
+
+def test_page_shows_every_panel_offline(server, browser, artifacts):
+    page, external = _open(browser, server)
+    for selector in (".bg-scenario", ".bg-run", ".bg-causes", ".bg-treatments", ".bg-setup", ".bg-slice",
+                     ".bg-legend", ".bg-twin", ".bg-dxa", ".bg-labs", ".bg-chart-bmd canvas", ".bg-chart-bv canvas",
+                     ".bg-chart-markers canvas", ".bg-chart-calcium canvas"):
+        assert page.locator(selector).count() >= 1, selector
+    assert "Healthy adult" in page.locator(".bg-scenario").inner_text()
+    assert "T-score" in page.locator(".bg-dxa").inner_text()
+    assert "PTH" in page.locator(".bg-labs").inner_text()
+    assert _day(page) == 0
+    _shot(page, artifacts, "01_healthy_day0")
+    assert external == [], f"the page went off this machine or failed to load: {external[:5]}"
+    page.context.close()
+
+
+def _timed_steps(page, n: int, days: int) -> float:
+    """Step ``n`` times; print and return the median step + redraw time in the browser, ms."""
+    times = page.evaluate(TIME_STEPS, n)
+    median = statistics.median(times)
+    print(f"step + redraw in the browser, {days} day(s) per step, 256² patient + twin: median {median:.0f} ms, "
+          f"min {min(times):.0f}, max {max(times):.0f} (n={n})")
+    return median
+
+
+def test_step_changes_slice_and_plots_within_budget(server, browser, artifacts):
+    page, _ = _open(browser, server)
+    src0 = _src(page)
+    chart0 = page.locator(".bg-chart-bmd canvas").first.screenshot()
+    _timed_steps(page, 10, days=5)  # the default speed: 5 days per picture
+    assert _day(page) == 10 * 5
+    assert _src(page) != src0
+    page.locator(".bg-run .v-slider").first.click()
+    page.keyboard.press("Home")  # 1 day per picture: one model step
+    page.wait_for_selector("button.bg-step:has-text('Step +1 d')")
+    median = _timed_steps(page, 15, days=1)
+    load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    budget = STEP_BUDGET_MS if load <= OWN_LOAD_PER_CORE else 2 * STEP_BUDGET_MS
+    print(f"load {load:.1f} per core: budget {budget:.0f} ms" + ("" if budget == STEP_BUDGET_MS else
+                                                                 " (doubled: other programs compete for the CPU)"))
+    assert _day(page) == 10 * 5 + 15
+    page.wait_for_timeout(300)
+    assert page.locator(".bg-chart-bmd canvas").first.screenshot() != chart0, "the BMD plot did not change"
+    page.locator(".bg-overlay-select").click()
+    page.locator(".v-menu__content .v-list-item", has_text="RANKL / OPG").click()
+    page.wait_for_selector(".bg-colourbar")
+    _shot(page, artifacts, "02_healthy_stepped_ratio_overlay")
+    assert median <= budget, f"step + redraw took {median:.0f} ms (budget {budget:.0f} ms at load {load:.1f} per core)"
+    page.context.close()
+
+
+def test_switch_scenario_and_play_diverges_from_twin(server, browser, artifacts):
+    page, _ = _open(browser, server)
+    page.locator(".bg-scenario-select").click()
+    page.locator(".v-menu__content .v-list-item", has_text="Glucocorticoid excess").click()
+    page.wait_for_selector("text=Patient: Glucocorticoid excess", timeout=90_000)
+    page.wait_for_selector(".bg-chart-bmd canvas", timeout=30_000)
+    assert "prednisolone" in page.locator(".bg-scenario").inner_text()
+    speed = page.locator(".bg-run .v-slider").first
+    speed.click()
+    page.keyboard.press("End")  # 60 days per picture
+    page.locator("button.bg-play").click()
+    page.wait_for_function("() => parseInt(document.querySelector('.bg-day').innerText.split(' ')[1]) >= 300",
+                           timeout=60_000)
+    page.locator("button.bg-play").click()  # pause
+    page.wait_for_timeout(500)
+    assert _day(page) >= 300
+    bmd_text = page.locator(".bg-dxa").inner_text()
+    assert "T-score" in bmd_text
+    _shot(page, artifacts, "03_glucocorticoid_300_days")
+    page.context.close()
+
+
+def test_two_visitors_are_independent(server, browser):
+    a, _ = _open(browser, server)
+    b, _ = _open(browser, server)
+    b_src = _src(b)
+    a.evaluate(TIME_STEPS, 3)
+    assert _day(a) == 15
+    b.wait_for_timeout(500)
+    assert _day(b) == 0 and _src(b) == b_src, "one visitor's step moved another's slice"
+    a.locator("button.bg-play").click()
+    a.wait_for_function("() => parseInt(document.querySelector('.bg-day').innerText.split(' ')[1]) >= 40")
+    a.locator("button.bg-play").click()
+    assert _day(b) == 0 and _src(b) == b_src, "one visitor's play moved another's slice"
+    a.context.close()
+    b.context.close()
+
+
+def test_mystery_mode_hides_the_cause_and_judges_a_guess(server, browser, artifacts):
+    page, _ = _open(browser, server)
+    page.locator(".bg-mystery-switch .v-input--selection-controls__ripple").click()
+    page.wait_for_selector(".bg-mystery", timeout=90_000)
+    assert page.locator(".bg-scenario-select").count() == 0
+    assert page.locator(".bg-causes").count() == 0
+    page.locator(".bg-run .v-slider").first.click()
+    page.keyboard.press("End")  # 60 days per picture
+    page.locator("button.bg-play").click()
+    page.wait_for_function("() => parseInt(document.querySelector('.bg-day').innerText.split(' ')[1]) >= 200",
+                           timeout=60_000)
+    page.locator("button.bg-play").click()  # pause
+    page.locator(".bg-check").click()
+    page.wait_for_selector(".bg-verdict")
+    assert "findings" in page.locator(".bg-verdict").inner_text()
+    page.locator(".bg-reveal").click()
+    page.wait_for_selector(".bg-truth")
+    _shot(page, artifacts, "04_mystery")
+    page.context.close()
