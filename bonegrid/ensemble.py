@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import math
+import multiprocessing
 import os
 import time
 import traceback
@@ -78,7 +79,9 @@ def run_jobs(jobs: Sequence[tuple[Scenario, int]], grid: int, workers: int | Non
             if progress:
                 progress(results[i], i + 1, len(jobs))
         return results
-    with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn, not fork: the parent may hold threads (a dashboard, a test runner), and fork can deadlock then
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         futures = {pool.submit(run_job, scenario, seed, grid, snapshots): i for i, (scenario, seed) in enumerate(jobs)}
         for done, future in enumerate(concurrent.futures.as_completed(futures), start=1):
             i = futures[future]

@@ -1,6 +1,7 @@
 """Slow science check: on a real run of each disease, the detective's rules find the cause."""
 
 import concurrent.futures
+import multiprocessing
 
 import pytest
 
@@ -19,7 +20,7 @@ def supported_causes(name):
 
 @pytest.mark.slow
 def test_rules_reading_readouts_only_find_every_scenarios_cause():
-    with concurrent.futures.ProcessPoolExecutor(2) as pool:
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         found = dict(pool.map(supported_causes, scenario_names()))
     for name, causes in found.items():
         assert name in causes, (name, causes)
