@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bonegrid import dashboard
 
     dashboard.add_command(sub)
+    from bonegrid import sweep
+
+    sweep.add_commands(sub)
     sub.add_parser("scenarios", help="list the built-in scenarios and the treatments")
     sub.add_parser("params", help="list every model parameter with unit, default, allowed range and source")
     return parser
@@ -136,6 +139,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(args)
         if args.command == "report":
             return _report(args)
+        if args.command in ("sweep", "analyze"):
+            from bonegrid import sweep
+
+            return sweep.run_command(args)
         if args.command == "dashboard":
             from bonegrid import dashboard
 
