@@ -56,6 +56,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from bonegrid import tomlcheck as check
 from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.parameters import ParameterError
 from bonegrid.treatments import TREATMENTS, TreatedSchedule, Treatment, TreatmentParameters
@@ -137,11 +138,11 @@ class Scenario:
         where = f"override ({reason})"
         for key, value in overrides.items():
             if key in ("site", "sex"):
-                fields[key] = _string(value, where, key)
+                fields[key] = check.string(value, where, key)
             elif key in ("years", "age_years"):
-                fields[key] = _number(value, where, key)
+                fields[key] = check.number(value, where, key)
             elif key in Drivers.names():
-                _number(value, where, key)
+                check.number(value, where, key)
                 drivers[key] = ((0.0, float(value)),)
             else:
                 parameters[key] = (value, reason)
@@ -194,37 +195,37 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
 def parse_scenario(data: Mapping[str, Any], path: Path | str | None = None) -> Scenario:
     """Validate a scenario given as a parsed TOML mapping (``path`` names it in messages)."""
     where = str(path) if path is not None else "scenario"
-    _keys(data, where, required=("name", "title", "description"),
-          optional=("base", "site", "years", "patient", "drivers", "parameters", "treatments", "expect"))
+    check.keys(data, where, required=("name", "title", "description"),
+          allowed=("base", "site", "years", "patient", "drivers", "parameters", "treatments", "expect"))
     base = None
     if "base" in data:
-        ref = _string(data["base"], where, "base")
+        ref = check.string(data["base"], where, "base")
         relative = Path(path).parent / ref if path is not None else None
         try:
             base = load_scenario(relative if relative is not None and relative.is_file() else ref)
         except ParameterError as err:
             raise ParameterError(f"{where}: base={ref!r}: {err}") from None
     patient = data.get("patient", {})
-    _table(patient, where, "patient")
-    _keys(patient, where, required=(), optional=("age_years", "sex"), prefix="patient.")
-    years = _number(data.get("years", base.years if base else 3.0), where, "years")
+    check.table(patient, where, "patient")
+    check.keys(patient, where, required=(), allowed=("age_years", "sex"), prefix="patient.")
+    years = check.number(data.get("years", base.years if base else 3.0), where, "years")
     drivers = dict(base.drivers) if base else {}
-    for name, course in _table(data.get("drivers", {}), where, "drivers").items():
+    for name, course in check.table(data.get("drivers", {}), where, "drivers").items():
         drivers[name] = _course(course, where, f"drivers.{name}")
     parameters = dict(base.parameters) if base else {}
-    for name, entry in _table(data.get("parameters", {}), where, "parameters").items():
+    for name, entry in check.table(data.get("parameters", {}), where, "parameters").items():
         key = f"parameters.{name}"
-        _table(entry, where, key)
-        _keys(entry, where, required=("value", "reason"), optional=(), prefix=key + ".")
-        parameters[name] = (entry["value"], _string(entry["reason"], where, key + ".reason"))
+        check.table(entry, where, key)
+        check.keys(entry, where, required=("value", "reason"), allowed=(), prefix=key + ".")
+        parameters[name] = (entry["value"], check.string(entry["reason"], where, key + ".reason"))
     treatments = (base.treatments if base else ()) + tuple(
-        _treatment(t, where, i) for i, t in enumerate(_array(data.get("treatments", []), where, "treatments")))
-    expect = tuple(_expectation(e, where, i) for i, e in enumerate(_array(data.get("expect", []), where, "expect")))
+        _treatment(t, where, i) for i, t in enumerate(check.array(data.get("treatments", []), where, "treatments")))
+    expect = tuple(_expectation(e, where, i) for i, e in enumerate(check.array(data.get("expect", []), where, "expect")))
     scenario = Scenario(
-        name=_string(data["name"], where, "name"), title=_string(data["title"], where, "title"),
-        description=_string(data["description"], where, "description").strip(),
+        name=check.string(data["name"], where, "name"), title=check.string(data["title"], where, "title"),
+        description=check.string(data["description"], where, "description").strip(),
         site=data.get("site", base.site if base else "spine"), years=years,
-        age_years=_number(patient.get("age_years", base.age_years if base else 50.0), where, "patient.age_years"),
+        age_years=check.number(patient.get("age_years", base.age_years if base else 50.0), where, "patient.age_years"),
         sex=patient.get("sex", base.sex if base else "female"), drivers=drivers, parameters=parameters,
         treatments=treatments,
         expect=expect, path=Path(path) if path is not None else None)
@@ -271,39 +272,6 @@ def _validated(s: Scenario, where: str) -> Scenario:
 
 
 # ----------------------------------------------------------------------- field checks
-def _keys(table: Mapping[str, Any], where: str, required: Sequence[str], optional: Sequence[str],
-          prefix: str = "") -> None:
-    allowed = (*required, *optional)
-    for key in table:
-        if key not in allowed:
-            raise ParameterError(f"{where}: unknown key '{prefix}{key}': allowed {', '.join(allowed)}")
-    for key in required:
-        if key not in table:
-            raise ParameterError(f"{where}: missing key '{prefix}{key}'")
-
-
-def _table(value: Any, where: str, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ParameterError(f"{where}: {key} has the wrong type: expected a table")
-    return value
-
-
-def _array(value: Any, where: str, key: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ParameterError(f"{where}: {key} has the wrong type: expected an array of tables ([[{key}]])")
-    return value
-
-
-def _string(value: Any, where: str, key: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected a non-empty string")
-    return value
-
-
-def _number(value: Any, where: str, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected a finite number")
-    return float(value)
 
 
 def _time(table: Mapping[str, Any], where: str, key: str, stem: str, default: float | None) -> float | None:
@@ -312,15 +280,15 @@ def _time(table: Mapping[str, Any], where: str, key: str, stem: str, default: fl
     if days is not None and years is not None:
         raise ParameterError(f"{where}: {key}: give {stem}_days or {stem}_years, not both")
     if days is not None:
-        return _number(days, where, f"{key}.{stem}_days")
+        return check.number(days, where, f"{key}.{stem}_days")
     if years is not None:
-        return _number(years, where, f"{key}.{stem}_years") * DAYS_PER_YEAR
+        return check.number(years, where, f"{key}.{stem}_years") * DAYS_PER_YEAR
     return default
 
 
 def _course(course: Any, where: str, key: str) -> tuple[tuple[float, float], ...]:
-    _table(course, where, key)
-    _keys(course, where, required=("values",), optional=("days", "years"), prefix=key + ".")
+    check.table(course, where, key)
+    check.keys(course, where, required=("values",), allowed=("days", "years"), prefix=key + ".")
     if ("days" in course) == ("years" in course):
         raise ParameterError(f"{where}: {key}: give the breakpoint times as days = [...] or years = [...] (one of them)")
     unit = "days" if "days" in course else "years"
@@ -328,7 +296,7 @@ def _course(course: Any, where: str, key: str) -> tuple[tuple[float, float], ...
     if not isinstance(times, list) or not isinstance(values, list) or len(times) != len(values) or not times:
         raise ParameterError(f"{where}: {key}: {unit} and values must be non-empty arrays of equal length")
     scale = 1.0 if unit == "days" else DAYS_PER_YEAR
-    points = tuple((_number(t, where, f"{key}.{unit}") * scale, _number(v, where, f"{key}.values"))
+    points = tuple((check.number(t, where, f"{key}.{unit}") * scale, check.number(v, where, f"{key}.values"))
                    for t, v in zip(times, values, strict=True))
     ts = [t for t, _ in points]
     if ts[0] < 0 or any(b < a for a, b in zip(ts, ts[1:], strict=False)):
@@ -338,35 +306,35 @@ def _course(course: Any, where: str, key: str) -> tuple[tuple[float, float], ...
 
 def _treatment(entry: Any, where: str, i: int) -> Treatment:
     key = f"treatments[{i}]"
-    _table(entry, where, key)
-    _keys(entry, where, required=("name",),
-          optional=("start_days", "start_years", "stop_days", "stop_years", "dose"), prefix=key + ".")
-    name = _string(entry["name"], where, f"{key}.name")
+    check.table(entry, where, key)
+    check.keys(entry, where, required=("name",),
+          allowed=("start_days", "start_years", "stop_days", "stop_years", "dose"), prefix=key + ".")
+    name = check.string(entry["name"], where, f"{key}.name")
     if name not in TREATMENTS:
         raise ParameterError(f"{where}: {key}.name={name!r} is not allowed: expected one of {', '.join(TREATMENTS)}")
     try:
         return Treatment(name, start_day=_time(entry, where, key, "start", 0.0),
                          stop_day=_time(entry, where, key, "stop", math.inf),
-                         dose=_number(entry.get("dose", 1.0), where, f"{key}.dose"))
+                         dose=check.number(entry.get("dose", 1.0), where, f"{key}.dose"))
     except ParameterError as err:
         raise ParameterError(f"{where}: {key}: {err}") from None
 
 
 def _expectation(entry: Any, where: str, i: int) -> Expectation:
     key = f"expect[{i}]"
-    _table(entry, where, key)
-    _keys(entry, where, required=("metric", "band", "source"), optional=("from_years", "to_years"), prefix=key + ".")
+    check.table(entry, where, key)
+    check.keys(entry, where, required=("metric", "band", "source"), allowed=("from_years", "to_years"), prefix=key + ".")
     band = entry["band"]
     if not isinstance(band, list) or len(band) != 2:
         raise ParameterError(f"{where}: {key}.band={band!r} is not allowed: expected [low, high]")
-    low, high = (_number(b, where, f"{key}.band") for b in band)
+    low, high = (check.number(b, where, f"{key}.band") for b in band)
     if not low <= high:
         raise ParameterError(f"{where}: {key}.band={band!r} is not allowed: expected low <= high")
     to = entry.get("to_years")
-    return Expectation(metric=_string(entry["metric"], where, f"{key}.metric"), band=(low, high),
-                       source=_string(entry["source"], where, f"{key}.source"),
-                       from_years=_number(entry.get("from_years", 0.0), where, f"{key}.from_years"),
-                       to_years=None if to is None else _number(to, where, f"{key}.to_years"))
+    return Expectation(metric=check.string(entry["metric"], where, f"{key}.metric"), band=(low, high),
+                       source=check.string(entry["source"], where, f"{key}.source"),
+                       from_years=check.number(entry.get("from_years", 0.0), where, f"{key}.from_years"),
+                       to_years=None if to is None else check.number(to, where, f"{key}.to_years"))
 
 
 def parse_treatment(text: str) -> Treatment:

@@ -60,6 +60,7 @@ from typing import Any
 
 import numpy as np
 
+from bonegrid import tomlcheck as check
 from bonegrid.parameters import ParameterError
 from bonegrid.scenarios import DAYS_PER_YEAR, Scenario, load_scenario
 
@@ -224,22 +225,22 @@ def parse_spec(data: Mapping[str, Any], path: Path | str | None = None, text: st
     """Validate a sweep spec given as a parsed TOML mapping (``path`` names it in messages)."""
     where = str(path) if path is not None else "sweep spec"
     here = Path(path).parent if path is not None else Path.cwd()
-    _keys(data, where, TOP_KEYS, required=("scenario",))
-    ref = _string(data["scenario"], where, "scenario")
+    check.keys(data, where, TOP_KEYS, required=("scenario",))
+    ref = check.string(data["scenario"], where, "scenario")
     relative = here / ref
     try:
         base = load_scenario(relative if relative.is_file() else ref)
     except ParameterError as err:
         raise ParameterError(f"{where}: scenario={ref!r}: {err}") from None
-    fixed = dict(_table(data.get("fixed", {}), where, "fixed"))
+    fixed = dict(check.table(data.get("fixed", {}), where, "fixed"))
     for key, value in fixed.items():
         _overridable(key, where, f"fixed.{key}")
         fixed[key] = coerce(value, _kind(key, base, where, f"fixed.{key}"), where, f"fixed.{key}")
     scenario = check_overrides(base, fixed, where, "fixed")
 
-    design = _design(_table(data.get("design", {"method": "factorial"}), where, "design"), where, here)
+    design = _design(check.table(data.get("design", {"method": "factorial"}), where, "design"), where, here)
     factors = tuple(_factor(name, entry, design.method, scenario, where)
-                    for name, entry in _table(data.get("parameters", {}), where, "parameters").items())
+                    for name, entry in check.table(data.get("parameters", {}), where, "parameters").items())
     for factor in factors:
         if factor.name in fixed:
             raise ParameterError(f"{where}: parameters.{factor.name} is also in [fixed]: a parameter is either fixed "
@@ -255,25 +256,25 @@ def parse_spec(data: Mapping[str, Any], path: Path | str | None = None, text: st
     if "days" in data and "years" in data:
         raise ParameterError(f"{where}: give days or years (the horizon), not both")
     if "days" in data:
-        days = _integer(data["days"], where, "days", low=1)
+        days = check.integer(data["days"], where, "days", low=1)
     elif "years" in data:
-        years = _number(data["years"], where, "years")
+        years = check.number(data["years"], where, "years")
         if not 0.0 < years <= 100.0:
             raise ParameterError(f"{where}: years={years!r} is out of range: allowed 0 < years <= 100")
         days = round(years * DAYS_PER_YEAR)
     else:
         days = scenario.days
-    grid = _integer(data.get("grid", 256), where, "grid", low=16, high=2048)
-    outputs = _outputs(_table(data.get("outputs", {}), where, "outputs"), where)
+    grid = check.integer(data.get("grid", 256), where, "grid", low=16, high=2048)
+    outputs = _outputs(check.table(data.get("outputs", {}), where, "outputs"), where)
     stem = Path(path).stem if path is not None else "sweep"
     return SweepSpec(
         name=stem, scenario_ref=ref, scenario=scenario, fixed=fixed, factors=factors, design=design,
-        grid=grid, days=days, replicates=_integer(data.get("replicates", 1), where, "replicates", low=1),
-        seed=_integer(data.get("seed", 1), where, "seed", low=0),
-        common_seeds=_boolean(data.get("common_seeds", False), where, "common_seeds"),
-        retries=_integer(data.get("retries", 2), where, "retries", low=0, high=100), outputs=outputs,
-        analysis=_analysis(_table(data.get("analysis", {}), where, "analysis"), outputs, days, where),
-        output=Path(_string(data.get("output", str(Path("results") / "sweeps" / stem)), where, "output")),
+        grid=grid, days=days, replicates=check.integer(data.get("replicates", 1), where, "replicates", low=1),
+        seed=check.integer(data.get("seed", 1), where, "seed", low=0),
+        common_seeds=check.boolean(data.get("common_seeds", False), where, "common_seeds"),
+        retries=check.integer(data.get("retries", 2), where, "retries", low=0, high=100), outputs=outputs,
+        analysis=_analysis(check.table(data.get("analysis", {}), where, "analysis"), outputs, days, where),
+        output=Path(check.string(data.get("output", str(Path("results") / "sweeps" / stem)), where, "output")),
         text=text, path=Path(path) if path is not None else None)
 
 
@@ -354,8 +355,8 @@ def _factor(name: str, entry: Any, method: str, scenario: Scenario, where: str) 
     kind = _kind(name, scenario, where, key)
     if isinstance(entry, list):
         entry = {"values": entry}
-    _table(entry, where, key)
-    _keys(entry, where, ("values", "low", "high", "num", "log"), prefix=key + ".")
+    check.table(entry, where, key)
+    check.keys(entry, where, ("values", "low", "high", "num", "log"), prefix=key + ".")
     if "values" in entry:
         if set(entry) != {"values"}:
             raise ParameterError(f"{where}: {key}: give values = [...] or a range low/high, not both")
@@ -379,7 +380,7 @@ def _factor(name: str, entry: Any, method: str, scenario: Scenario, where: str) 
     low, high = (coerce(entry[k], kind, where, f"{key}.{k}") for k in ("low", "high"))
     if not low < high:
         raise ParameterError(f"{where}: {key}: low={low!r} high={high!r} is not allowed: expected low < high")
-    log = _boolean(entry.get("log", False), where, f"{key}.log")
+    log = check.boolean(entry.get("log", False), where, f"{key}.log")
     if log and low <= 0:
         raise ParameterError(f"{where}: {key}: log = true needs low > 0 (got low={low!r})")
     for v in (low, high):
@@ -389,7 +390,7 @@ def _factor(name: str, entry: Any, method: str, scenario: Scenario, where: str) 
         if "num" not in entry:
             raise ParameterError(f"{where}: {key}: a factorial design needs levels: add num = N (evenly spaced "
                                  "from low to high) or give values = [...]")
-        num = _integer(entry["num"], where, f"{key}.num", low=2)
+        num = check.integer(entry["num"], where, f"{key}.num", low=2)
     elif "num" in entry:
         raise ParameterError(f"{where}: {key}.num is only for design.method='factorial' ({method} samples the range)")
     factor = Factor(name, kind, low=low, high=high, num=num, log=log)
@@ -400,9 +401,9 @@ def _factor(name: str, entry: Any, method: str, scenario: Scenario, where: str) 
 
 
 def _design(table: Mapping[str, Any], where: str, here: Path) -> DesignSpec:
-    _keys(table, where, ("method", "samples", "trajectories", "levels", "second_order", "file", "points"),
+    check.keys(table, where, ("method", "samples", "trajectories", "levels", "second_order", "file", "points"),
           required=("method",), prefix="design.")
-    method = _string(table["method"], where, "design.method")
+    method = check.string(table["method"], where, "design.method")
     if method not in METHODS:
         raise ParameterError(f"{where}: design.method={method!r} is not allowed: expected one of {', '.join(METHODS)}")
     for key in table:
@@ -414,13 +415,13 @@ def _design(table: Mapping[str, Any], where: str, here: Path) -> DesignSpec:
     if method == "morris" and "trajectories" not in table:
         raise ParameterError(f"{where}: design.trajectories is missing: method='morris' needs the number of "
                              "trajectories (10-20 is usual for screening)")
-    samples = _integer(table["samples"], where, "design.samples", low=1) if "samples" in table else None
+    samples = check.integer(table["samples"], where, "design.samples", low=1) if "samples" in table else None
     if method == "sobol" and samples & (samples - 1):
         raise ParameterError(f"{where}: design.samples={samples} is not allowed: Sobol sequences need a power of 2 "
                              f"(e.g. {1 << samples.bit_length()})")
-    trajectories = (_integer(table["trajectories"], where, "design.trajectories", low=2)
+    trajectories = (check.integer(table["trajectories"], where, "design.trajectories", low=2)
                     if "trajectories" in table else None)
-    levels = _integer(table.get("levels", 4), where, "design.levels", low=2, high=100)
+    levels = check.integer(table.get("levels", 4), where, "design.levels", low=2, high=100)
     if levels % 2:
         raise ParameterError(f"{where}: design.levels={levels} is not allowed: Morris grids need an even number of "
                              "levels (4 is usual)")
@@ -428,7 +429,7 @@ def _design(table: Mapping[str, Any], where: str, here: Path) -> DesignSpec:
     if method == "table":
         points = _table_points(table, where, here)
     return DesignSpec(method=method, samples=samples, trajectories=trajectories, levels=levels,
-                      second_order=_boolean(table.get("second_order", False), where, "design.second_order"),
+                      second_order=check.boolean(table.get("second_order", False), where, "design.second_order"),
                       points=points)
 
 
@@ -436,13 +437,13 @@ def _table_points(table: Mapping[str, Any], where: str, here: Path) -> tuple[Map
     if ("file" in table) == ("points" in table):
         raise ParameterError(f"{where}: method='table' needs design.file (a CSV) or design.points (inline), one of them")
     if "points" in table:
-        rows = _array(table["points"], where, "design.points")
+        rows = check.array(table["points"], where, "design.points")
         for i, row in enumerate(rows):
-            _table(row, where, f"design.points[{i}]")
+            check.table(row, where, f"design.points[{i}]")
     else:
         import pandas as pd
 
-        file = here / _string(table["file"], where, "design.file")
+        file = here / check.string(table["file"], where, "design.file")
         if not file.is_file():
             raise ParameterError(f"{where}: design.file={table['file']!r}: {file} does not exist (paths are relative "
                                  "to the spec file)")
@@ -477,87 +478,27 @@ def _table_factors(points: Sequence[Mapping[str, Any]], scenario: Scenario, fixe
 
 
 def _outputs(table: Mapping[str, Any], where: str) -> OutputSpec:
-    _keys(table, where, ("readouts", "interval_days", "snapshots"), prefix="outputs.")
+    check.keys(table, where, ("readouts", "interval_days", "snapshots"), prefix="outputs.")
     known = timeseries_columns()
-    readouts = tuple(_names(table.get("readouts", list(known)), where, "outputs.readouts", known))
+    readouts = tuple(check.names(table.get("readouts", list(known)), where, "outputs.readouts", known))
     return OutputSpec(readouts=readouts,
-                      interval_days=_integer(table.get("interval_days", 30), where, "outputs.interval_days", low=1),
-                      snapshots=_boolean(table.get("snapshots", False), where, "outputs.snapshots"))
+                      interval_days=check.integer(table.get("interval_days", 30), where, "outputs.interval_days", low=1),
+                      snapshots=check.boolean(table.get("snapshots", False), where, "outputs.snapshots"))
 
 
 def _analysis(table: Mapping[str, Any], outputs: OutputSpec, days: int, where: str) -> AnalysisSpec:
-    _keys(table, where, ("outputs", "days", "change_from_day"), prefix="analysis.")
-    names = tuple(_names(table.get("outputs", list(outputs.readouts)), where, "analysis.outputs", outputs.readouts))
-    chosen = _array(table.get("days", [days]), where, "analysis.days")
+    check.keys(table, where, ("outputs", "days", "change_from_day"), prefix="analysis.")
+    names = tuple(check.names(table.get("outputs", list(outputs.readouts)), where, "analysis.outputs", outputs.readouts))
+    chosen = check.array(table.get("days", [days]), where, "analysis.days")
     if not chosen:
         raise ParameterError(f"{where}: analysis.days is empty: give at least one day")
-    picked = tuple(check_day(_integer(d, where, "analysis.days", low=0), days, outputs.interval_days, where,
+    picked = tuple(check_day(check.integer(d, where, "analysis.days", low=0), days, outputs.interval_days, where,
                              "analysis.days") for d in chosen)
     base = table.get("change_from_day")
     if base is not None:
-        base = check_day(_integer(base, where, "analysis.change_from_day", low=0), days, outputs.interval_days, where,
+        base = check_day(check.integer(base, where, "analysis.change_from_day", low=0), days, outputs.interval_days, where,
                          "analysis.change_from_day")
     return AnalysisSpec(outputs=names, days=picked, change_from_day=base)
-
-
-# ----------------------------------------------------------------------- field checks
-def _keys(table: Mapping[str, Any], where: str, allowed: Sequence[str], required: Sequence[str] = (),
-          prefix: str = "") -> None:
-    for key in table:
-        if key not in allowed:
-            raise ParameterError(f"{where}: unknown key '{prefix}{key}': allowed {', '.join(allowed)}")
-    for key in required:
-        if key not in table:
-            raise ParameterError(f"{where}: missing key '{prefix}{key}'")
-
-
-def _table(value: Any, where: str, key: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ParameterError(f"{where}: {key} has the wrong type: expected a table")
-    return value
-
-
-def _array(value: Any, where: str, key: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected an array")
-    return value
-
-
-def _names(value: Any, where: str, key: str, known: Sequence[str]) -> list[str]:
-    names = _array(value, where, key)
-    for name in names:
-        if name not in known:
-            raise ParameterError(f"{where}: {key}: {name!r} is not allowed: expected some of {', '.join(known)}")
-    if not names or len(set(names)) != len(names):
-        raise ParameterError(f"{where}: {key}={names!r} is not allowed: expected distinct names, at least one")
-    return names
-
-
-def _string(value: Any, where: str, key: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected a non-empty string")
-    return value
-
-
-def _number(value: Any, where: str, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected a finite number")
-    return float(value)
-
-
-def _integer(value: Any, where: str, key: str, low: int | None = None, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected an integer")
-    if (low is not None and value < low) or (high is not None and value > high):
-        allowed = f"{low} <= {key} <= {high}" if high is not None else f"{key} >= {low}"
-        raise ParameterError(f"{where}: {key}={value!r} is out of range: allowed {allowed}")
-    return value
-
-
-def _boolean(value: Any, where: str, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected true or false")
-    return value
 
 
 __all__ = ["AnalysisSpec", "DesignSpec", "Factor", "OutputSpec", "SweepSpec", "check_day", "check_overrides", "coerce",
