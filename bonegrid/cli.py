@@ -196,7 +196,7 @@ def _scenario(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bonegrid.results import write_results
+    from bonegrid.runs.results import write_results
 
     scenario = _scenario(args)
     both = args.site == "both"
@@ -218,7 +218,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     from bonegrid.readouts.dxa import Artefacts
-    from bonegrid.report import write_report
+    from bonegrid.runs.report import write_report
 
     artefacts = Artefacts(aortic_calcification_score=args.aortic_calcification, osteophyte_grade=args.osteophytes)
     path = write_report(args.results, args.out, artefacts=artefacts, blind=args.blind)
@@ -238,7 +238,7 @@ def _progress(result, done: int, total: int) -> None:
 
 def _tour(args: argparse.Namespace) -> int:
     from bonegrid.model import grid_shape
-    from bonegrid.tour import run_tour
+    from bonegrid.runs.tour import run_tour
 
     grid_shape(args.grid)
     _check_count("workers", args.workers)
@@ -258,8 +258,8 @@ def _tour(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from bonegrid.model import grid_shape
+    from bonegrid.runs.validate import format_rows, validate
     from bonegrid.scenarios import load_scenario, scenario_names
-    from bonegrid.validate import format_rows, validate
 
     grid_shape(args.grid)
     _check_count("seeds", args.seeds)

@@ -23,10 +23,9 @@ import dataclasses
 
 import numpy as np
 
-from bonegrid.agents.osteocyte import APOPTOTIC, VIABLE
 from bonegrid.effects import CellModifiers
 from bonegrid.parameters import ParameterSet, param
-from bonegrid.tissue import Surfaces
+from bonegrid.tissue import APOPTOTIC, VIABLE, Surfaces
 
 
 @dataclasses.dataclass(frozen=True)

@@ -32,6 +32,10 @@ from bonegrid.parameters import ParameterSet, param
 MARROW, OSTEOID, BONE = 0, 1, 2
 """Voxel kinds (values of the ``kind`` layer)."""
 
+NO_OSTEOCYTE, VIABLE, APOPTOTIC, EMPTY = 0, 1, 2, 3
+"""Lacuna states (values of the osteocyte network's ``osteocyte`` layer): no lacuna, a viable
+osteocyte, an apoptotic osteocyte still signalling, an empty lacuna."""
+
 NEIGHBOURS_4 = ((-1, 0), (1, 0), (0, -1), (0, 1))
 NEIGHBOURS_8 = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 

@@ -1,12 +1,12 @@
 """docs/model.md carries the parameter tables generated from the code."""
 
-from bonegrid import paramdocs
 from bonegrid.model import ModelParameters
+from bonegrid.runs import paramdocs
 
 
 def test_model_doc_tables_are_current():
     text = paramdocs.DOC.read_text()
-    assert paramdocs.update(text) == text, "run: python -m bonegrid.paramdocs"
+    assert paramdocs.update(text) == text, "run: python -m bonegrid.runs.paramdocs"
 
 
 def test_every_parameter_is_documented_with_unit_and_source():

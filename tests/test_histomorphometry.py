@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from skimage.measure import perimeter_crofton
 
-from bonegrid.agents.osteocyte import APOPTOTIC, EMPTY, VIABLE
 from bonegrid.model import BoneModel
 from bonegrid.readouts.balance import unit_statistics
 from bonegrid.readouts.histomorphometry import (
@@ -20,7 +19,7 @@ from bonegrid.readouts.histomorphometry import (
     unit_refill,
 )
 from bonegrid.remodeling_units import RemodelingUnits
-from bonegrid.tissue import BONE, MARROW, OSTEOID
+from bonegrid.tissue import APOPTOTIC, BONE, EMPTY, MARROW, OSTEOID, VIABLE
 
 H = 10.0  # um
 W = 64    # window width, voxels

@@ -6,16 +6,15 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from bonegrid.microarchitecture import (
-    MicroarchitectureParameters,
+from bonegrid.microarchitecture import MicroarchitectureParameters, generate
+from bonegrid.parameters import ParameterError
+from bonegrid.readouts.morphometry import (
     bone_volume_fraction,
     connectivity,
-    generate,
     local_thickness,
     trabecular_separation_um,
     trabecular_thickness_um,
 )
-from bonegrid.parameters import ParameterError
 
 SEEDS = (1, 2, 3, 4, 5)
 H = 10.0  # um

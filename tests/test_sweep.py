@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from bonegrid.parameters import ParameterError
-from bonegrid.sensitivity import analyze, load_sweep, morris_indices, sobol_indices
 from bonegrid.sweep import add_commands, design_runs, load_spec, run_command, run_seed, run_sweep
+from bonegrid.sweep.analysis import analyze, load_sweep, morris_indices, sobol_indices
 from bonegrid.sweep.design import in_shard, parse_shard
 from bonegrid.sweep.runner import make_job
 from bonegrid.sweep.store import SweepStore

@@ -25,9 +25,7 @@ import numpy as np
 from mesa.discrete_space import PropertyLayer
 
 from bonegrid.parameters import ParameterSet, param
-
-NONE, VIABLE, APOPTOTIC, EMPTY = 0, 1, 2, 3
-"""Values of the ``osteocyte`` layer."""
+from bonegrid.tissue import APOPTOTIC, EMPTY, NO_OSTEOCYTE, VIABLE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,7 +73,7 @@ class OsteocyteNetwork:
         self.params = params
         shape = model.tissue.shape
         self.layers = {
-            "osteocyte": PropertyLayer("osteocyte", shape, default_value=NONE, dtype=np.int8),
+            "osteocyte": PropertyLayer("osteocyte", shape, default_value=NO_OSTEOCYTE, dtype=np.int8),
             "osteocyte_since": PropertyLayer("osteocyte_since", shape, default_value=0.0, dtype=np.float64),
         }
         self.state = self.layers["osteocyte"].data
@@ -119,8 +117,8 @@ class OsteocyteNetwork:
         if agent is not None:
             agent.remove()
         self._counts[self.state[y, x]] -= 1
-        self._counts[NONE] += 1
-        self.state[y, x] = NONE
+        self._counts[NO_OSTEOCYTE] += 1
+        self.state[y, x] = NO_OSTEOCYTE
 
     def step(self, day: float, apoptosis_modifier: float, rng: np.random.Generator) -> None:
         """Apply one day of apoptosis and lacuna emptying to the whole population."""

@@ -17,10 +17,10 @@ BV/TV, %
 Tb.Th, um (direct)
     Mean over matrix voxels of the local thickness (diameter of the largest disc inside
     the matrix covering the voxel; Hildebrand & Ruegsegger 1997), computed by
-    :func:`bonegrid.microarchitecture.trabecular_thickness_um`. Volume-weighted; a plate
+    :func:`bonegrid.readouts.morphometry.trabecular_thickness_um`. Volume-weighted; a plate
     ``n`` voxels thick reads ``n h`` for even ``n`` and ``(n + 1) h`` for odd ``n``.
 Tb.Sp, um (direct)
-    The same for marrow (:func:`bonegrid.microarchitecture.trabecular_separation_um`).
+    The same for marrow (:func:`bonegrid.readouts.morphometry.trabecular_separation_um`).
 Tb.N, 1/mm
     Parallel-plate model from the direct thickness: ``(BV/TV) / Tb.Th`` (Parfitt 1983,
     1987). Exact for parallel plates; in a network it is the number of plate-equivalents
@@ -36,7 +36,7 @@ Euler.N, N.Frag, BV.largest/BV
     :func:`skimage.measure.euler_number` (8-connected matrix, 4-connected marrow, the
     outside of the window counted as marrow, so marrow that reaches the window edge is
     never a hole); the number of 8-connected matrix fragments and the share of BV in the
-    largest (:func:`bonegrid.microarchitecture.connectivity`, scipy.ndimage.label).
+    largest (:func:`bonegrid.readouts.morphometry.connectivity`, scipy.ndimage.label).
     Perforated or disconnected trabeculae raise N.Frag and lower BV.largest/BV. These
     are not ASBMR indices (connectivity has no agreed 2D histomorphometric measure).
 B.Pm (= BS), BS/BV, 1/mm
@@ -114,10 +114,9 @@ import numpy as np
 from scipy import ndimage
 from skimage.measure import euler_number
 
-from bonegrid.agents.osteocyte import APOPTOTIC, EMPTY, VIABLE
-from bonegrid.microarchitecture import connectivity, trabecular_separation_um, trabecular_thickness_um
+from bonegrid.readouts.morphometry import connectivity, trabecular_separation_um, trabecular_thickness_um
 from bonegrid.remodeling_units import RemodelingUnits
-from bonegrid.tissue import BONE, MARROW, OSTEOID
+from bonegrid.tissue import APOPTOTIC, BONE, EMPTY, MARROW, OSTEOID, VIABLE
 
 AXIS_WEIGHT = math.pi / 8.0
 """Crofton length of one 4-neighbour matrix-marrow pair, in voxel edges."""

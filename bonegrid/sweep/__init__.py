@@ -7,7 +7,7 @@ seeds derived from one root seed (:mod:`bonegrid.sweep.design`), on local proces
 Dask cluster (:mod:`bonegrid.sweep.backends`), writing one Parquet part per finished run,
 then one table, snapshots and a manifest (:mod:`bonegrid.sweep.store`). Interrupted sweeps
 resume; failed runs are recorded and the others go on (:mod:`bonegrid.sweep.runner`).
-:mod:`bonegrid.sensitivity` turns the table into Sobol or Morris indices and plots.
+:mod:`bonegrid.sweep.analysis` turns the table into Sobol or Morris indices and plots.
 
 From Python::
 

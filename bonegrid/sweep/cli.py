@@ -118,7 +118,7 @@ def _progress_bar() -> _Bar | None:
 
 
 def _analyze(args: argparse.Namespace) -> int:
-    from bonegrid.sensitivity import analyze
+    from bonegrid.sweep.analysis import analyze
 
     analysis = analyze(args.sweep_dir, outputs=args.outputs, days=args.days, change_from_day=args.change_from_day,
                        levels=args.levels)

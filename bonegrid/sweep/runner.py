@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bonegrid.ensemble import default_workers
+from bonegrid.runs.ensemble import default_workers
 from bonegrid.sweep.backends import open_backend
 from bonegrid.sweep.design import design_runs, in_shard
 from bonegrid.sweep.spec import SweepSpec

@@ -21,9 +21,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from bonegrid import __version__
-from bonegrid.ensemble import JobResult, run_jobs
-from bonegrid.plotting import draw_slice, legend_handles, mark_lost
 from bonegrid.readouts.balance import turnover_per_year
+from bonegrid.runs.ensemble import JobResult, run_jobs
+from bonegrid.runs.plotting import draw_slice, legend_handles, mark_lost
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
 
 TOUR_CELLS = ("osteoclast", "tumour")

@@ -14,8 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-from bonegrid.agents.osteocyte import APOPTOTIC, EMPTY, VIABLE  # noqa: E402
-from bonegrid.tissue import BONE, MARROW, OSTEOID  # noqa: E402
+from bonegrid.tissue import APOPTOTIC, BONE, EMPTY, MARROW, OSTEOID, VIABLE  # noqa: E402  # noqa: E402
 
 MARROW_RGB = np.array([0.98, 0.93, 0.90])
 CAVITY_RGB = np.array([1.00, 0.93, 0.55])

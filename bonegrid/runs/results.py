@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 
 from bonegrid import __version__
-from bonegrid.plotting import slice_figure, snapshot, timeseries_figure
 from bonegrid.readouts.balance import turnover_per_year, unit_statistics
 from bonegrid.readouts.histomorphometry import histomorphometry
+from bonegrid.runs.plotting import slice_figure, snapshot, timeseries_figure
 
 
 def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:

@@ -43,7 +43,7 @@ def run_job(scenario: Scenario, seed: int, grid: int, snapshots: bool = False) -
     started = time.perf_counter()
     try:
         model = scenario.model(seed=seed, grid=grid)
-        from bonegrid.plotting import snapshot
+        from bonegrid.runs.plotting import snapshot
 
         start = snapshot(model) if snapshots else None
         start_matrix = model.tissue.kind != MARROW

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from bonegrid.ensemble import JobResult, run_jobs
 from bonegrid.readouts.signatures import METRICS
+from bonegrid.runs.ensemble import JobResult, run_jobs
 from bonegrid.scenarios import Scenario
 
 
