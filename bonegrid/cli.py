@@ -154,11 +154,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _params() -> int:
-    from bonegrid.model import ModelParameters
+    from bonegrid.overrides import parameter_groups
     from bonegrid.parameters import markdown_table
 
-    for name, group in ModelParameters.groups().items():
-        print(f"\n## {name}\n\n{markdown_table(group)}")
+    for name, (kind, group) in parameter_groups().items():
+        print(f"\n## {name} ({kind})\n\n{markdown_table(group)}")
     return 0
 
 

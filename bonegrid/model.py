@@ -13,9 +13,11 @@ overview and scheduling"):
 4. cells act, osteoclasts and osteoblasts in one random order (model RNG); then the
    osteocyte population (vectorised);
 5. tissue: osteoid past the lag mineralises, limited by the Ca x P supply;
-6. data collection (Mesa DataCollector) every ``record_interval_days``.
+6. observation: the attached observers (:class:`bonegrid.timeseries.Observer`) that are due
+   sample the model; every ``record_interval_days`` a row of the time series is recorded.
 
-Data flow one way; readouts never change state.
+Data flow one way; the model knows no readout, only the observer protocol, and observers
+never change state.
 """
 
 from __future__ import annotations
@@ -32,23 +34,19 @@ from bonegrid.agents.myeloma import MyelomaClone, MyelomaParameters
 from bonegrid.agents.osteoblast import Osteoblast, OsteoblastParameters
 from bonegrid.agents.osteoclast import Osteoclast, OsteoclastParameters
 from bonegrid.agents.osteocyte import OsteocyteNetwork, OsteocyteParameters
+from bonegrid.constants import DEFAULT_GRID, GRID_LIMITS, SITES
 from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.effects import EffectParameters, cell_modifiers
 from bonegrid.fields import FieldParameters, FieldSolver
 from bonegrid.microarchitecture import MicroarchitectureParameters, generate
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
+from bonegrid.patient import check_patient
 from bonegrid.physiology import Physiology, PhysiologyParameters
-from bonegrid.readouts import dxa
-from bonegrid.readouts.dxa import DXAParameters
-from bonegrid.readouts.markers import MarkerParameters, TurnoverMarkers
-from bonegrid.readouts.strength import StrengthParameters, slice_stiffness
 from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
 from bonegrid.remodeling_units import RemodelingUnits
 from bonegrid.secretion import SecretionParameters, source_maps
+from bonegrid.timeseries import Observer, Recorder, default_observers
 from bonegrid.tissue import MARROW, Surfaces, Tissue, TissueParameters, touches
-
-SITES = ("spine", "hip")
-GRID_LIMITS = (16, 2048)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +68,12 @@ class RunParameters(ParameterSet):
     record_interval_days: int = param(
         1, unit="day", low=1, high=3650, symbol="\\Delta t_{rec}",
         doc="days between time-series records", source="modelling choice")
+    mineralisation_pool_share_per_day: float = param(
+        0.5, unit="1/day", low=0.01, high=1.0, symbol="s_M",
+        doc="largest share of the exchangeable bone-surface calcium pool that mineralising osteoid may take "
+            "in one day",
+        source="numerical choice: taking the whole pool in one day would empty it and swing serum calcium; "
+               "half leaves room for the slice's day-to-day noise")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,9 +92,6 @@ class ModelParameters:
     myeloma: MyelomaParameters
     effects: EffectParameters
     physiology: PhysiologyParameters
-    markers: MarkerParameters
-    dxa: DXAParameters
-    strength: StrengthParameters
 
     @classmethod
     def groups(cls) -> dict[str, type[ParameterSet]]:
@@ -103,6 +104,43 @@ class ModelParameters:
         groups = cls.groups()
         built = split_overrides(groups.values(), overrides)
         return cls(**{name: built[g] for name, g in groups.items()})
+
+
+def attach_observers(observers: Sequence[Observer | type[Observer]] | None, overrides: Mapping[str, object]
+                     ) -> tuple[list[Observer], dict[str, object]]:
+    """Build the observers of a model and take their parameters out of ``overrides``.
+
+    Parameters
+    ----------
+    observers : sequence of Observer instances or classes, optional
+        Default: the registered defaults (:func:`bonegrid.timeseries.default_observers`).
+    overrides : mapping
+        ``name=value`` overrides; those that name a parameter of an observer *class* given
+        (or of a default) configure it.
+
+    Returns
+    -------
+    observers : list of Observer
+    rest : dict
+        The overrides no observer owns (for the model's own parameters).
+
+    Raises
+    ------
+    ParameterError
+        If an override names a parameter of an observer passed as an instance (set it there).
+    """
+    built, rest = [], dict(overrides)
+    for observer in default_observers() if observers is None else observers:
+        group = observer.parameters
+        mine = {k: rest.pop(k) for k in list(rest) if group is not None and k in group.names()}
+        if isinstance(observer, Observer):
+            if mine:
+                raise ParameterError(f"{', '.join(mine)} configure{'s' if len(mine) == 1 else ''} the "
+                                     f"{type(observer).__name__} observer passed in: set it there")
+            built.append(observer)
+        else:
+            built.append(observer(group(**mine)) if group is not None else observer())
+    return built, rest
 
 
 def grid_shape(grid: int | Sequence[int]) -> tuple[int, int]:
@@ -132,16 +170,20 @@ class BoneModel(mesa.Model):
         A starting slice of your own (True = mineralised bone), e.g. a segmented micro-CT
         section; replaces the generated microarchitecture (``grid`` is then its shape).
     age_years, sex : float, {"female", "male"}
-        The virtual patient at day 0 (for the DXA T- and Z-scores; age 20-90 years, the span
-        of the reference curves).
+        The virtual patient at day 0 (age 20-90 years, the span of the DXA reference curves).
     drivers : DriverSchedule, mapping or callable, optional
         Systemic drivers over time: a :class:`DriverSchedule`, a mapping accepted by it
         (``{"estrogen": [(0, 1.0), (365, 0.1)]}``) or a callable ``day -> Drivers``.
         Default: a healthy adult throughout.
+    observers : sequence of Observer instances or classes, optional
+        Readouts attached to the run (:class:`bonegrid.timeseries.Observer`); each adds its
+        columns to the time series. Default: the clinical observers (virtual DXA, micro-FE
+        stiffness, turnover markers; :mod:`bonegrid.readouts.observers`). ``[]`` records the
+        model's state columns only.
     **params
-        Overrides of any documented parameter by name (see ``docs/model.md``), e.g.
-        ``osteoclast_lifespan_days=20``. Unknown names or out-of-range values raise
-        :class:`~bonegrid.parameters.ParameterError`.
+        Overrides of any documented parameter by name (``bonegrid params`` lists them), e.g.
+        ``osteoclast_lifespan_days=20``; parameters of the attached observers' classes too.
+        Unknown names or out-of-range values raise :class:`~bonegrid.parameters.ParameterError`.
 
     Examples
     --------
@@ -151,10 +193,10 @@ class BoneModel(mesa.Model):
     ['day', 'bv_tv', 'ov_bv']
     """
 
-    def __init__(self, site: str = "spine", grid: int | Sequence[int] = 256, seed: int = 1, *,
+    def __init__(self, site: str = "spine", grid: int | Sequence[int] = DEFAULT_GRID, seed: int = 1, *,
                  drivers: DriverSchedule | Mapping | Callable[[float], Drivers] | None = None,
                  initial_bone: np.ndarray | None = None, age_years: float = 50.0, sex: str = "female",
-                 **params) -> None:
+                 observers: Sequence[Observer | type[Observer]] | None = None, **params) -> None:
         if site not in SITES:
             raise ParameterError(f"site={site!r} is not allowed: expected one of {', '.join(SITES)}")
         if initial_bone is not None:
@@ -165,8 +207,9 @@ class BoneModel(mesa.Model):
         shape = grid_shape(grid)
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ParameterError(f"seed={seed!r} is not allowed: expected a non-negative int")
+        observers, params = attach_observers(observers, params)
         self.params = ModelParameters.from_overrides(params)
-        self.age_years, self.sex = dxa.check_patient(age_years, sex)
+        self.age_years, self.sex = check_patient(age_years, sex)
         if self.params.myeloma.myeloma_opg_degradation_per_day > self.params.fields.opg_decay_per_day:
             raise ParameterError(
                 f"myeloma_opg_degradation_per_day={self.params.myeloma.myeloma_opg_degradation_per_day!r} is not "
@@ -195,7 +238,6 @@ class BoneModel(mesa.Model):
         self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_relative, p.effects)
         self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
         self.ca_mmol_per_mineral = p.physiology.skeletal_calcium_mmol / self.tissue.mineral_mass()
-        self.markers = TurnoverMarkers(p.markers)
         self.osteoblast_fates: collections.Counter[str] = collections.Counter()
         self.resorbed_today = 0
         self.formed_today = 0
@@ -203,15 +245,17 @@ class BoneModel(mesa.Model):
         self.formed_total = 0
         self._transit_mineral = 0.0      # net mineral between slice and blood (voxel-equivalents, may be < 0)
         self.fields = self.solver.solve(self._sources(self.tissue.surfaces()))
-        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self.recorder = Recorder(self._state_getters(), observers)
+        for observer in observers:
+            observer.attach(self)
         for _ in range(p.run.burn_in_days):
             self.step()
         self.day = 0
         self.resorbed_total = self.formed_total = 0
         self.osteoblast_fates.clear()
-        self.stiffness_day0_mpa = self._apparent_modulus_mpa()
-        self.stiffness_relative = 1.0
-        self.datacollector.collect(self)
+        for observer in observers:
+            observer.start(self)
+        self.recorder.collect(self)
 
     # ---------------------------------------------------------------- set-up
     def _seed_osteocytes(self) -> None:
@@ -298,17 +342,16 @@ class BoneModel(mesa.Model):
         self.osteocytes.step(self.day, self.modifiers.osteocyte_apoptosis, self.rng)
         self.myeloma.step(self.day, self.rng)
         # 5. tissue
-        available = self.physiology.available_for_mineralisation_mmol() / (2.0 * self.ca_mmol_per_mineral)
+        ca_per_voxel_today = self.ca_mmol_per_mineral / p.run.mineralisation_pool_share_per_day
+        available = self.physiology.available_for_mineralisation_mmol() / ca_per_voxel_today
         self._transit_mineral -= self.tissue.mineralise(self.day, self.physiology.mineralisation_supply,
                                                         max(available + self._transit_mineral, 0.0))
         self.resorbed_total += self.resorbed_today
         self.formed_total += self.formed_today
-        self.markers.update(self.resorbed_today, self.formed_today, self.tissue.n_matrix)
-        # 6. observation: micro-FE stiffness every stiffness_interval_days, then data collection
-        if self.day > 0 and self.day % p.strength.stiffness_interval_days == 0:
-            self.stiffness_relative = self.stiffness()
+        # 6. observation
+        self.recorder.observe(self, self.day)
         if self.day > 0 and self.day % p.run.record_interval_days == 0:
-            self.datacollector.collect(self)
+            self.recorder.collect(self)
 
     def run(self, days: int) -> BoneModel:
         """Simulate ``days`` more days; return the model."""
@@ -338,30 +381,6 @@ class BoneModel(mesa.Model):
         total = viable + apoptotic + empty
         return viable / total if total else float("nan")
 
-    def stiffness(self) -> float:
-        """Apparent stiffness of the slice now (micro-FE, :mod:`bonegrid.readouts.strength`) relative to day 0.
-
-        The ``stiffness`` column of the time series holds the value of the last solve (every
-        ``stiffness_interval_days``).
-        """
-        return self._apparent_modulus_mpa() / self.stiffness_day0_mpa if self.stiffness_day0_mpa > 0 else float("nan")
-
-    def _apparent_modulus_mpa(self) -> float:
-        return slice_stiffness(self.tissue.mineral, self.tissue.voxel_size_um, self.params.strength).apparent_modulus_mpa
-
-    def bmd(self) -> float:
-        """Areal BMD of the slice by virtual DXA at its site, g/cm² (:mod:`bonegrid.readouts.dxa`)."""
-        return dxa.bmd_from_mean_mineral(float(self.tissue.mineral.mean()), self.site, self.params.dxa)
-
-    def t_score(self) -> float:
-        """DXA T-score against the young-adult reference of the patient's sex, SD."""
-        return dxa.t_score(self.bmd(), self.site, self.sex, self.params.dxa)
-
-    def z_score(self) -> float:
-        """DXA Z-score against the patient's age (day 0 age + elapsed time, capped at 90) and sex, SD."""
-        age = min(self.age_years + max(self.day, 0) / 365.25, dxa.AGE_RANGE_YEARS[1])
-        return dxa.z_score(self.bmd(), self.site, self.sex, age)
-
     def calcium_total_mmol(self) -> float:
         """Calcium in bone (scaled to the skeleton), in the serum pools and in transit, mmol.
 
@@ -372,7 +391,13 @@ class BoneModel(mesa.Model):
         in_transit = self._transit_mineral * self.ca_mmol_per_mineral
         return in_bone + self.physiology.total_calcium_mmol() + in_transit
 
-    def _reporters(self) -> dict[str, Callable[[BoneModel], float]]:
+    @property
+    def observers(self) -> tuple[Observer, ...]:
+        """The observers attached to this run."""
+        return self.recorder.observers
+
+    def _state_getters(self) -> dict[str, Callable[[BoneModel], float]]:
+        """Getter of each :data:`~bonegrid.timeseries.STATE_COLUMNS` entry."""
         return {
             "day": lambda m: m.day,
             "bv_tv": lambda m: m.tissue.bone_volume_fraction,
@@ -384,18 +409,12 @@ class BoneModel(mesa.Model):
             "osteocyte_viability": BoneModel.osteocyte_viability,
             "resorbed_voxels": lambda m: m.resorbed_today,
             "formed_voxels": lambda m: m.formed_today,
-            "ctx": lambda m: m.markers.ctx_ng_per_ml,
-            "p1np": lambda m: m.markers.p1np_ug_per_l,
             "serum_ca": lambda m: m.physiology.serum_calcium_mmol_per_l,
             "serum_phosphate": lambda m: m.physiology.serum_phosphate_mmol_per_l,
             "pth": lambda m: m.physiology.pth_pmol_per_l,
             "calcitriol": lambda m: m.physiology.calcitriol_pmol_per_l,
             "vitamin_d_25oh": lambda m: m.physiology.vitamin_d_25oh_nmol_per_l,
             "mineral_mean": lambda m: float(m.tissue.mineral_mass() / max(m.tissue.n_matrix, 1)),
-            "bmd": BoneModel.bmd,
-            "t_score": BoneModel.t_score,
-            "z_score": BoneModel.z_score,
-            "stiffness": lambda m: m.stiffness_relative,
             "active_units": BoneModel.active_units,
             "n_tumour_cells": lambda m: len(m.myeloma),
             "m_protein": lambda m: m.myeloma.m_protein_g_per_l(),
@@ -406,18 +425,10 @@ class BoneModel(mesa.Model):
     def timeseries(self) -> pd.DataFrame:
         """Return the recorded time series, one row per record (day 0 = end of burn-in).
 
-        Columns: ``day, bv_tv, ov_bv, remodeling_space, n_osteoclasts, n_osteoblasts,
-        n_osteocytes, osteocyte_viability, resorbed_voxels, formed_voxels, ctx`` (ng/mL),
-        ``p1np`` (ug/L), ``serum_ca`` (mmol/L), ``serum_phosphate`` (mmol/L), ``pth`` (pmol/L),
-        ``calcitriol`` (pmol/L), ``vitamin_d_25oh`` (nmol/L), ``mineral_mean``, ``bmd`` (g/cm²,
-        virtual DXA), ``t_score``, ``z_score``, ``stiffness`` (micro-FE apparent modulus relative to
-        day 0, from the last solve), ``active_units``,
-        ``n_tumour_cells``, ``m_protein`` (g/L), ``mineralisation_onsets``, ``mineralisation_onset_age_days``.
-        ``resorbed_voxels``/``formed_voxels`` are counts on the recorded day;
-        ``mineralisation_onsets`` (osteoid voxels that began to mineralise) and their summed age at
-        onset (days) are cumulative, so their differences give the mineralisation lag time.
+        Columns: :func:`bonegrid.timeseries.columns` of the attached observers (name, unit,
+        meaning and sampling of each; ``bonegrid columns`` prints them).
         """
-        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        return self.recorder.table()
 
 
-__all__ = ["SITES", "BoneModel", "ModelParameters", "RunParameters", "grid_shape"]
+__all__ = ["BoneModel", "ModelParameters", "RunParameters", "attach_observers", "grid_shape"]

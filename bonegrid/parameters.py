@@ -133,7 +133,7 @@ def split_overrides(
     for key in overrides:
         if key not in owner:
             close = difflib.get_close_matches(key, owner, n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else "; see docs/model.md for the list"
+            hint = f"; did you mean {', '.join(close)}?" if close else "; `bonegrid params` lists them"
             raise ParameterError(f"unknown parameter {key!r}{hint}")
     return {g: g(**{k: v for k, v in overrides.items() if owner[k] is g}) for g in groups}
 

@@ -4,11 +4,10 @@ import math
 
 import pytest
 
+from bonegrid import overrides
 from bonegrid.drivers import Drivers
-from bonegrid.model import ModelParameters
 from bonegrid.parameters import ParameterError
 from bonegrid.scenarios import load_scenario, parse_scenario, parse_treatment, scenario_names
-from bonegrid.treatments import TreatmentParameters
 
 DISEASES = {"postmenopausal", "aromatase_inhibitor", "glucocorticoid", "hyperthyroid", "celiac", "osteomalacia",
             "inflammation", "myeloma"}
@@ -29,7 +28,7 @@ def test_every_issue_scenario_is_built_in_and_valid():
 
 def test_scenarios_change_causes_only():
     """Overrides are parameters the model owns (mechanisms), each with a reason; no outcome is set."""
-    owned = {n for g in ModelParameters.groups().values() for n in g.names()} | set(TreatmentParameters.names())
+    owned = set(overrides.names("model") + overrides.names("readout") + overrides.names("treatment"))
     for name in scenario_names(treated=True):
         s = load_scenario(name)
         for key, (_value, reason) in s.parameters.items():

@@ -22,7 +22,7 @@ rejected with a message naming the file and the key)::
     [drivers]                            # piecewise-linear courses; held after the last point
     glucocorticoid = { years = [0.0, 0.02], values = [0.0, 15.0] }   # or days = [...]
 
-    [parameters]                         # model or treatment parameters, each with its reason
+    [parameters]                         # model, readout or treatment parameters, each with its reason
     osteoclast_lifespan_days = { value = 20.0, reason = "..." }
 
     [[treatments]]                       # any of bonegrid.treatments.TREATMENTS
@@ -56,14 +56,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bonegrid import tomlcheck as check
-from bonegrid.drivers import Drivers, DriverSchedule
+import bonegrid.overrides as override_names
+import bonegrid.tomlcheck as check
+from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, DEFAULT_GRID, SEXES, SITES
+from bonegrid.drivers import DriverSchedule
+from bonegrid.model import BoneModel
 from bonegrid.parameters import ParameterError
+from bonegrid.readouts.signatures import METRICS
 from bonegrid.treatments import TREATMENTS, TreatedSchedule, Treatment, TreatmentParameters
 
-DAYS_PER_YEAR = 365.25
 SCENARIO_DIR = Path(__file__).parent
-SEXES = ("female", "male")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,46 +104,45 @@ class Scenario:
     def schedule(self) -> TreatedSchedule:
         """Return the drivers over time with the treatments applied (``day -> Drivers``)."""
         return TreatedSchedule(DriverSchedule(self.drivers), self.treatments,
-                               TreatmentParameters(**self._split()[1]))
+                               TreatmentParameters(**self._split()["treatment"]))
 
     def model_parameters(self) -> dict[str, Any]:
-        """Return the overrides of model parameters (name -> value)."""
-        return self._split()[0]
+        """Return the overrides of model and readout parameters (name -> value)."""
+        parts = self._split()
+        return {**parts["model"], **parts["readout"]}
 
-    def _split(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        treatment_names = set(TreatmentParameters.names())
-        model, treatment = {}, {}
-        for name, (value, _reason) in self.parameters.items():
-            (treatment if name in treatment_names else model)[name] = value
-        return model, treatment
+    def _split(self) -> dict[str, dict[str, Any]]:
+        return override_names.split({name: value for name, (value, _reason) in self.parameters.items()})
 
-    def model(self, seed: int = 1, grid: int | Sequence[int] = 256, **params):
+    def model(self, seed: int = 1, grid: int | Sequence[int] = DEFAULT_GRID, **params) -> BoneModel:
         """Build the :class:`~bonegrid.model.BoneModel` of this scenario (burn-in included).
 
-        ``params`` override model parameters on top of the scenario's own.
+        ``params`` are passed to :class:`~bonegrid.model.BoneModel` on top of the scenario's own
+        parameters (more parameters, or ``observers=[...]``).
         """
-        from bonegrid.model import BoneModel
-
         return BoneModel(site=self.site, grid=grid, seed=seed, drivers=self.schedule(), age_years=self.age_years,
                          sex=self.sex, **{**self.model_parameters(), **params})
 
     def with_overrides(self, overrides: Mapping[str, Any], reason: str = "command line") -> Scenario:
         """Return a copy with ``overrides`` applied (as from ``--set key=value``).
 
-        Keys: ``site``, ``years``, ``age_years``, ``sex``; a driver name (a constant level from
-        day 0); or a model or treatment parameter name. Changing ``years`` drops the
-        expectations whose window no longer fits.
+        Keys are any name :mod:`bonegrid.overrides` allows: ``site``, ``years``, ``age_years``,
+        ``sex``; a driver (a constant level from day 0); a model, readout or treatment
+        parameter. Changing ``years`` drops the expectations whose window no longer fits.
         """
         fields: dict[str, Any] = {}
         drivers = dict(self.drivers)
         parameters = dict(self.parameters)
         where = f"override ({reason})"
         for key, value in overrides.items():
-            if key in ("site", "sex"):
-                fields[key] = check.string(value, where, key)
-            elif key in ("years", "age_years"):
-                fields[key] = check.number(value, where, key)
-            elif key in Drivers.names():
+            try:
+                what = override_names.kind(key)
+            except ParameterError as err:
+                raise ParameterError(f"{where}: {err}") from None
+            if what == "scenario":
+                reader = check.string if override_names.value_type(key) is str else check.number
+                fields[key] = reader(value, where, key)
+            elif what == "driver":
                 check.number(value, where, key)
                 drivers[key] = ((0.0, float(value)),)
             else:
@@ -234,32 +235,31 @@ def parse_scenario(data: Mapping[str, Any], path: Path | str | None = None) -> S
 
 def _validated(s: Scenario, where: str) -> Scenario:
     """Check the cross-field rules and that every override and driver value is allowed."""
-    from bonegrid.model import SITES, ModelParameters
-
     if s.site not in SITES:
         raise ParameterError(f"{where}: site={s.site!r} is not allowed: expected one of {', '.join(SITES)}")
     if s.sex not in SEXES:
         raise ParameterError(f"{where}: patient.sex={s.sex!r} is not allowed: expected one of {', '.join(SEXES)}")
     if not 0.0 < s.years <= 100.0:
         raise ParameterError(f"{where}: years={s.years!r} is out of range: allowed 0 < years <= 100")
-    if not 20.0 <= s.age_years <= 90.0:
-        raise ParameterError(f"{where}: patient.age_years={s.age_years!r} is out of range: allowed 20 <= age <= 90 "
-                             "(the span of the DXA reference curves)")
-    model, treatment = s._split()
+    low, high = ADULT_AGE_RANGE_YEARS
+    if not low <= s.age_years <= high:
+        raise ParameterError(f"{where}: patient.age_years={s.age_years!r} is out of range: allowed {low:g} <= age "
+                             f"<= {high:g} (the span of the DXA reference curves)")
     try:
-        ModelParameters.from_overrides(model)
-        TreatmentParameters(**treatment)
+        values = {name: value for name, (value, _reason) in s.parameters.items()}
+        parts = override_names.split(values)
+        if parts["scenario"] or parts["driver"]:
+            raise ParameterError(f"{', '.join([*parts['scenario'], *parts['driver']])} cannot be set under "
+                                 "[parameters]: set the patient under [patient], years at the top, drivers under "
+                                 "[drivers]")
+        override_names.check_values(values)
         DriverSchedule(s.drivers)
     except ParameterError as err:
         raise ParameterError(f"{where}: {err}") from None
-    except TypeError:
-        raise ParameterError(f"{where}: unknown treatment parameter in {sorted(treatment)}") from None
     for t in s.treatments:
         if t.start_day >= s.days:
             raise ParameterError(f"{where}: treatment {t.name!r} starts on day {t.start_day:g}, at or after the end "
                                  f"of the scenario (day {s.days}): allowed 0 <= start < years")
-    from bonegrid.readouts.signatures import METRICS
-
     for e in s.expect:
         if e.metric not in METRICS:
             raise ParameterError(f"{where}: expect metric={e.metric!r} is not allowed: expected one of "

@@ -49,7 +49,6 @@ spec's ``days``/``years``), nor can ``grid`` or ``seed`` be swept.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
 import json
 import math
@@ -60,9 +59,12 @@ from typing import Any
 
 import numpy as np
 
-from bonegrid import tomlcheck as check
+import bonegrid.tomlcheck as check
+from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, GRID_LIMITS
+from bonegrid.overrides import value_type
 from bonegrid.parameters import ParameterError
-from bonegrid.scenarios import DAYS_PER_YEAR, Scenario, load_scenario
+from bonegrid.scenarios import Scenario, load_scenario
+from bonegrid.timeseries import columns
 
 METHODS = ("factorial", "table", "latin", "sobol", "morris")
 SAMPLERS = ("latin", "sobol", "morris")
@@ -235,7 +237,7 @@ def parse_spec(data: Mapping[str, Any], path: Path | str | None = None, text: st
     fixed = dict(check.table(data.get("fixed", {}), where, "fixed"))
     for key, value in fixed.items():
         _overridable(key, where, f"fixed.{key}")
-        fixed[key] = coerce(value, _kind(key, base, where, f"fixed.{key}"), where, f"fixed.{key}")
+        fixed[key] = coerce(value, _kind(key, where, f"fixed.{key}"), where, f"fixed.{key}")
     scenario = check_overrides(base, fixed, where, "fixed")
 
     design = _design(check.table(data.get("design", {"method": "factorial"}), where, "design"), where, here)
@@ -264,7 +266,7 @@ def parse_spec(data: Mapping[str, Any], path: Path | str | None = None, text: st
         days = round(years * DAYS_PER_YEAR)
     else:
         days = scenario.days
-    grid = check.integer(data.get("grid", 256), where, "grid", low=16, high=2048)
+    grid = check.integer(data.get("grid", DEFAULT_GRID), where, "grid", low=GRID_LIMITS[0], high=GRID_LIMITS[1])
     outputs = _outputs(check.table(data.get("outputs", {}), where, "outputs"), where)
     stem = Path(path).stem if path is not None else "sweep"
     return SweepSpec(
@@ -278,29 +280,9 @@ def parse_spec(data: Mapping[str, Any], path: Path | str | None = None, text: st
         text=text, path=Path(path) if path is not None else None)
 
 
-@functools.cache
 def timeseries_columns() -> tuple[str, ...]:
-    """Return the readouts a run records: the columns of :meth:`BoneModel.timeseries` but ``day``."""
-    from bonegrid.model import BoneModel
-
-    return tuple(c for c in BoneModel(grid=32, seed=1, burn_in_days=0).timeseries().columns if c != "day")
-
-
-def parameter_kind(name: str) -> type | None:
-    """Return the type an override ``name`` takes (``None`` if no scenario or model knows it)."""
-    from bonegrid.drivers import Drivers
-    from bonegrid.model import ModelParameters
-    from bonegrid.treatments import TreatmentParameters
-
-    if name in ("site", "sex"):
-        return str
-    if name == "age_years" or name in Drivers.names():
-        return float
-    for group in (*ModelParameters.groups().values(), TreatmentParameters):
-        for f in dataclasses.fields(group):
-            if f.name == name:
-                return type(f.default)
-    return None
+    """Return the readouts a run records: the columns of :func:`bonegrid.timeseries.columns` but ``day``."""
+    return tuple(c.name for c in columns() if c.name != "day")
 
 
 def check_overrides(scenario: Scenario, overrides: Mapping[str, Any], where: str, key: str) -> Scenario:
@@ -335,13 +317,12 @@ def coerce(value: Any, kind: type, where: str, key: str) -> Any:
 
 
 # ------------------------------------------------------------------------ sections
-def _kind(name: str, scenario: Scenario, where: str, key: str) -> type:
-    """Return the type of override ``name``; an unknown name raises the scenario's message (with suggestions)."""
-    kind = parameter_kind(name)
-    if kind is None:
-        check_overrides(scenario, {name: 0.0}, where, key)
-        raise ParameterError(f"{where}: {key}: unknown parameter {name!r}")
-    return kind
+def _kind(name: str, where: str, key: str) -> type:
+    """Return the type of override ``name`` (:func:`bonegrid.overrides.value_type`), naming ``where`` and ``key``."""
+    try:
+        return value_type(name)
+    except ParameterError as err:
+        raise ParameterError(f"{where}: {key}: {err}") from None
 
 
 def _overridable(name: str, where: str, key: str) -> None:
@@ -352,7 +333,7 @@ def _overridable(name: str, where: str, key: str) -> None:
 def _factor(name: str, entry: Any, method: str, scenario: Scenario, where: str) -> Factor:
     key = f"parameters.{name}"
     _overridable(name, where, key)
-    kind = _kind(name, scenario, where, key)
+    kind = _kind(name, where, key)
     if isinstance(entry, list):
         entry = {"values": entry}
     check.table(entry, where, key)
@@ -471,7 +452,7 @@ def _table_factors(points: Sequence[Mapping[str, Any]], scenario: Scenario, fixe
         _overridable(name, where, f"design column {name}")
         if name in fixed:
             raise ParameterError(f"{where}: design column {name} is also in [fixed]: a parameter is either fixed or swept")
-        kind = _kind(name, scenario, where, f"design column {name}")
+        kind = _kind(name, where, f"design column {name}")
         values = tuple(dict.fromkeys(coerce(row[name], kind, where, f"design column {name}") for row in points))
         factors.append(Factor(name, kind, values=values))
     return tuple(factors)
@@ -502,4 +483,4 @@ def _analysis(table: Mapping[str, Any], outputs: OutputSpec, days: int, where: s
 
 
 __all__ = ["AnalysisSpec", "DesignSpec", "Factor", "OutputSpec", "SweepSpec", "check_day", "check_overrides", "coerce",
-           "load_spec", "parameter_kind", "parse_spec", "timeseries_columns"]
+           "load_spec", "parse_spec", "timeseries_columns"]

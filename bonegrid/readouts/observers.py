@@ -1,0 +1,112 @@
+"""The clinical observers a plain ``BoneModel(...)`` attaches: virtual DXA, micro-FE stiffness, turnover markers.
+
+Each is a :class:`bonegrid.timeseries.Observer`: it reads the model (mineral, the day's resorbed
+and formed voxels) and adds its columns to the time series; none changes the model. Build a
+model with ``observers=[...]`` to choose others (``observers=[]`` records the state columns
+only, which is what a sweep that keeps no clinical readout needs).
+
+Examples
+--------
+>>> [c.name for c in DXA.columns]
+['bmd', 't_score', 'z_score']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import bonegrid.readouts.dxa as dxa
+from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR
+from bonegrid.readouts.markers import MarkerParameters, TurnoverMarkers
+from bonegrid.readouts.strength import StrengthParameters, slice_stiffness
+from bonegrid.timeseries import Column, Observer
+
+
+class Markers(Observer, default=True):
+    """Serum CTX and P1NP from the resorbed and formed volume of every day (:mod:`bonegrid.readouts.markers`).
+
+    Markers integrate activity over days, so this observer follows the burn-in too: day 0
+    reads the activity that was under way before it.
+    """
+
+    columns = (
+        Column("ctx", "ng/mL", "serum CTX (resorption marker), from the resorbed volume", "smoothed"),
+        Column("p1np", "ug/L", "serum P1NP (formation marker), from the formed osteoid volume", "smoothed"),
+    )
+    parameters = MarkerParameters
+    observes_burn_in = True
+
+    @property
+    def interval_days(self) -> int:
+        """Every day."""
+        return 1
+
+    def attach(self, model) -> None:
+        """Start the markers at the reference turnover."""
+        self.markers = TurnoverMarkers(self.params)
+
+    def observe(self, model) -> None:
+        """Add the day's resorbed and formed voxels, relative to the matrix volume."""
+        self.markers.update(model.resorbed_today, model.formed_today, model.tissue.n_matrix)
+
+    def sample(self, model) -> Mapping[str, float]:
+        """CTX (ng/mL) and P1NP (ug/L)."""
+        return {"ctx": self.markers.ctx_ng_per_ml, "p1np": self.markers.p1np_ug_per_l}
+
+
+class DXA(Observer, default=True):
+    """Areal BMD of the slice by virtual DXA at its site, and the T- and Z-scores (:mod:`bonegrid.readouts.dxa`).
+
+    The Z-score uses the patient's age on the recorded day (age at day 0 plus the elapsed
+    time, capped at the oldest reference age).
+    """
+
+    columns = (
+        Column("bmd", "g/cm²", "areal bone mineral density by virtual DXA at the slice's site"),
+        Column("t_score", "SD", "DXA T-score against the young-adult reference of the patient's sex"),
+        Column("z_score", "SD", "DXA Z-score against the patient's age and sex"),
+    )
+    parameters = dxa.DXAParameters
+
+    def sample(self, model) -> Mapping[str, float]:
+        """BMD (g/cm²), T and Z (SD)."""
+        bmd = dxa.bmd_from_mean_mineral(float(model.tissue.mineral.mean()), model.site, self.params)
+        age = min(model.age_years + max(model.day, 0) / DAYS_PER_YEAR, ADULT_AGE_RANGE_YEARS[1])
+        return {"bmd": bmd, "t_score": dxa.t_score(bmd, model.site, model.sex, self.params),
+                "z_score": dxa.z_score(bmd, model.site, model.sex, age)}
+
+
+class Stiffness(Observer, default=True):
+    """Apparent stiffness of the slice by micro-FE (:func:`bonegrid.readouts.strength.slice_stiffness`), relative to day 0.
+
+    Solved at day 0 and every ``stiffness_interval_days``; records in between repeat the last solve.
+    """
+
+    columns = (
+        Column("stiffness", "1", "micro-FE apparent modulus of the slice relative to day 0", "last solve"),
+    )
+    parameters = StrengthParameters
+
+    @property
+    def interval_days(self) -> int:
+        """``stiffness_interval_days``."""
+        return self.params.stiffness_interval_days
+
+    def _modulus_mpa(self, model) -> float:
+        return slice_stiffness(model.tissue.mineral, model.tissue.voxel_size_um, self.params).apparent_modulus_mpa
+
+    def start(self, model) -> None:
+        """Solve the day-0 slice: the reference."""
+        self.day0_mpa = self._modulus_mpa(model)
+        self.relative = 1.0
+
+    def observe(self, model) -> None:
+        """Solve the slice now; NaN if the day-0 slice carried no load."""
+        self.relative = self._modulus_mpa(model) / self.day0_mpa if self.day0_mpa > 0 else float("nan")
+
+    def sample(self, model) -> Mapping[str, float]:
+        """Relative stiffness from the last solve."""
+        return {"stiffness": self.relative}
+
+
+__all__ = ["DXA", "Markers", "Stiffness"]
