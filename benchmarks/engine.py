@@ -19,6 +19,8 @@ import subprocess
 import sys
 import time
 
+from bonegrid.constants import DAYS_PER_YEAR
+
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"
 
@@ -62,7 +64,7 @@ def measure(grid: int, years: float, repeats: int) -> dict:
 
     from bonegrid.model import BoneModel
 
-    days = round(years * 365.25)
+    days = round(years * DAYS_PER_YEAR)
     rates, builds = [], []
     for seed in range(1, repeats + 1):
         t0 = time.perf_counter()

@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID
 from bonegrid.parameters import ParameterError
 
 TOUR_YEARS = 3.0
@@ -56,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "results/tour/: tour.png (final slices, bone and CTX trajectories), summary.md "
                                       "and timeseries.csv.")
     tour.add_argument("--years", type=float, default=TOUR_YEARS, help=f"simulated years (default {TOUR_YEARS:g})")
-    tour.add_argument("--grid", type=int, default=256, help="voxels per side (default 256 = 2.56 mm at 10 um)")
+    tour.add_argument("--grid", type=int, default=DEFAULT_GRID, help=f"voxels per side (default {DEFAULT_GRID}, 10 um each)")
     tour.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     tour.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     tour.add_argument("--out", type=Path, default=Path("results") / "tour", help="folder (default results/tour)")
@@ -69,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--site", default=None,
                      help="spine, hip, or both (two slices of the same patient in spine/ and hip/; default: the "
                           "scenario's)")
-    run.add_argument("--grid", type=int, default=256, help="voxels per side (default 256 = 2.56 mm at 10 um)")
+    run.add_argument("--grid", type=int, default=DEFAULT_GRID, help=f"voxels per side (default {DEFAULT_GRID}, 10 um each)")
     run.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     run.add_argument("--years", type=float, default=None, help="simulated years after burn-in (default: the scenario's)")
     run.add_argument("--out", type=Path, default=None, help="results folder (default results/<scenario>-<site>-seed<seed>)")
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "file: metric, reference band, model mean ± sd and inside or not.")
     val.add_argument("scenarios", nargs="*", help="scenario names or files (default: all built-in, diseases and treated)")
     val.add_argument("--seeds", type=int, default=3, help="seeds per scenario, 1..N (default 3)")
-    val.add_argument("--grid", type=int, default=256, help="voxels per side (default 256)")
+    val.add_argument("--grid", type=int, default=DEFAULT_GRID, help=f"voxels per side (default {DEFAULT_GRID})")
     val.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     val.add_argument("--out", type=Path, default=None, help="also write the table as CSV and Markdown to this folder")
     bal = sub.add_parser("balance", help="check that a healthy slice stays in balance (several seeds, 10+ years)",
@@ -103,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "BV/TV over years 2-10, year-10 vs year-2 change, formed/resorbed, remodeling "
                                      "space, turnover, phase lengths and refill of remodeling units.")
     bal.add_argument("--site", default="spine", help="spine or hip (default spine)")
-    bal.add_argument("--grid", type=int, default=256, help="voxels per side (default 256)")
+    bal.add_argument("--grid", type=int, default=DEFAULT_GRID, help=f"voxels per side (default {DEFAULT_GRID})")
     bal.add_argument("--seeds", type=int, default=5, help="number of seeds, 1..N (default 5)")
     bal.add_argument("--years", type=float, default=10.0, help="simulated years, at least 10 (default 10)")
     bal.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -172,7 +173,8 @@ def _balance(args: argparse.Namespace) -> int:
     models = []
     for seed in range(1, args.seeds + 1):
         start = time.perf_counter()
-        models.append(BoneModel(site=args.site, grid=args.grid, seed=seed, **overrides).run(round(args.years * 365.25)))
+        model = BoneModel(site=args.site, grid=args.grid, seed=seed, **overrides)
+        models.append(model.run(round(args.years * DAYS_PER_YEAR)))
         print(f"seed {seed}: {time.perf_counter() - start:.1f} s", flush=True)
     print(format_balance_report(balance_report(models)))
     return 0

@@ -69,9 +69,9 @@ from scipy import ndimage, sparse
 from scipy.sparse import csgraph
 from scipy.spatial import Voronoi, cKDTree
 
+from bonegrid.constants import SITES
 from bonegrid.parameters import ParameterError, ParameterSet, param
 
-SITES = ("spine", "hip")
 """Sites :func:`generate` knows."""
 
 MIN_SIDE = 16

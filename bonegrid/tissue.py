@@ -27,6 +27,7 @@ import numpy as np
 from mesa.discrete_space import PropertyLayer
 from scipy import ndimage
 
+from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.parameters import ParameterSet, param
 
 MARROW, OSTEOID, BONE = 0, 1, 2
@@ -181,7 +182,7 @@ class Tissue:
         depth_um = ndimage.distance_transform_edt(bone)[bone] * self.voxel_size_um
         mean_age = np.where(depth_um <= reach_um + 0.5 * self.voxel_size_um, params.initial_matrix_age_years,
                             params.interstitial_matrix_age_years)
-        age_days = rng.exponential(365.25, size=n) * mean_age
+        age_days = rng.exponential(DAYS_PER_YEAR, size=n) * mean_age
         self.formed_day[bone] = start_day - age_days
         self.mineral[bone] = self.equilibrium_mineral(age_days)
         young = bone & (self.mineral == 0.0)  # matrix younger than the lag is still osteoid

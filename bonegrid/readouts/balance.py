@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.remodeling_units import RemodelingUnits
 
 
@@ -21,7 +22,7 @@ def bv_drift(ts: pd.DataFrame, start_year: float, end_year: float) -> dict[str, 
         ``per_year``: slope over the mean, 1/year; ``over_window``: slope x window length
         over the mean (the relative change the fitted line makes across the window).
     """
-    years = ts["day"].to_numpy() / 365.25
+    years = ts["day"].to_numpy() / DAYS_PER_YEAR
     keep = (years >= start_year) & (years <= end_year)
     if keep.sum() < 2:
         raise ValueError(f"no records between years {start_year} and {end_year}: run longer")
@@ -32,9 +33,9 @@ def bv_drift(ts: pd.DataFrame, start_year: float, end_year: float) -> dict[str, 
 
 
 def year_mean(ts: pd.DataFrame, year: int) -> float:
-    """Mean BV/TV over simulated year ``year`` (days in (365.25 (year-1), 365.25 year])."""
+    """Mean BV/TV over simulated year ``year`` (days in (DAYS_PER_YEAR (year-1), DAYS_PER_YEAR year])."""
     days = ts["day"].to_numpy()
-    keep = (days > 365.25 * (year - 1)) & (days <= 365.25 * year)
+    keep = (days > DAYS_PER_YEAR * (year - 1)) & (days <= DAYS_PER_YEAR * year)
     if not keep.any():
         raise ValueError(f"no records in year {year}: run longer")
     return float(ts["bv_tv"].to_numpy()[keep].mean())
@@ -51,7 +52,7 @@ def turnover_per_year(ts: pd.DataFrame, n_voxels: int) -> float:
         Voxels in the slice (bone volume = ``bv_tv`` x ``n_voxels``).
     """
     days = ts["day"].to_numpy()
-    span_years = (days[-1] - days[0]) / 365.25
+    span_years = (days[-1] - days[0]) / DAYS_PER_YEAR
     if span_years <= 0 or np.any(np.diff(days) != 1):
         raise ValueError("turnover needs daily records over a positive span (record_interval_days=1)")
     resorbed = ts["resorbed_voxels"].to_numpy()[1:].sum()

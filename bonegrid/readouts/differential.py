@@ -29,6 +29,8 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import ndimage
 
+from bonegrid.constants import DAYS_PER_YEAR
+
 VIABLE_OSTEOCYTES_LOW_PCT = 62.0
 """Viable lacunae below this are a sign of osteocyte death (the healthy model holds ~64-69%)."""
 FOCAL_WINDOW_UM = 300.0
@@ -184,7 +186,7 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
 
     return findings_from_run(
         model.timeseries(), histomorphometry(model, direct=False),
-        age_years=model.age_years + max(model.day, 0) / 365.25, sex=model.sex, thyroid=model.drivers.thyroid,
+        age_years=model.age_years + max(model.day, 0) / DAYS_PER_YEAR, sex=model.sex, thyroid=model.drivers.thyroid,
         cytokines=model.drivers.cytokines, start_matrix=start_matrix, end_matrix=model.tissue.kind != MARROW,
         voxel_size_um=model.tissue.voxel_size_um)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.parameters import ParameterSet, param
 
 
@@ -53,7 +54,7 @@ class TurnoverMarkers:
     def update(self, resorbed_voxels: int, formed_voxels: int, matrix_voxels: int) -> None:
         """Add one day of activity (voxel counts) relative to the matrix volume (voxels)."""
         w = 1.0 / self.params.marker_smoothing_days
-        scale = 365.25 / max(matrix_voxels, 1)
+        scale = DAYS_PER_YEAR / max(matrix_voxels, 1)
         self.resorption_per_year += w * (resorbed_voxels * scale - self.resorption_per_year)
         self.formation_per_year += w * (formed_voxels * scale - self.formation_per_year)
 

@@ -17,9 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
+from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.tissue import MARROW
-
-DAYS_PER_YEAR = 365.25
 
 
 @dataclasses.dataclass

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.tissue import APOPTOTIC, BONE, EMPTY, MARROW, OSTEOID, VIABLE  # noqa: E402  # noqa: E402
 
 MARROW_RGB = np.array([0.98, 0.93, 0.90])
@@ -133,7 +134,7 @@ def _panel(ax, years, series, *, label, colour, band=None, ylim=None, percent=Fa
 
 def timeseries_figure(ts, path, *, title: str = "") -> None:
     """Write the key time series as a 4 x 2 grid of panels, each with its normal range where one exists."""
-    years = ts["day"] / 365.25
+    years = ts["day"] / DAYS_PER_YEAR
     fig, axes = plt.subplots(4, 2, figsize=(12, 11), sharex=True, constrained_layout=True)
     mean_bv = float(ts["bv_tv"].mean())
     _panel(axes[0, 0], years, ts["bv_tv"], label="BV/TV (bone volume / tissue volume; axis spans mean ±10%)",

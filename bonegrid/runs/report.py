@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from bonegrid.constants import DAYS_PER_YEAR, SITES
 from bonegrid.parameters import ParameterError
 from bonegrid.readouts import dxa
 from bonegrid.readouts.differential import differential, findings_from_run
@@ -76,7 +77,7 @@ class Run:
     @property
     def age_end(self) -> float:
         """Patient's age at the end of the run, years."""
-        return self.meta["age_years_day0"] + self.meta["days"] / 365.25
+        return self.meta["age_years_day0"] + self.meta["days"] / DAYS_PER_YEAR
 
     def scan(self, artefacts: dxa.Artefacts | None) -> dxa.DXAResult:
         """DXA of the final slice (artefacts only at the spine)."""
@@ -100,7 +101,7 @@ def load_runs(folder: Path) -> list[Run]:
         raise ParameterError(f"{folder}: no such results folder")
     if (folder / "run.json").is_file():
         return [Run(folder)]
-    runs = [Run(folder / site) for site in ("spine", "hip") if (folder / site / "run.json").is_file()]
+    runs = [Run(folder / site) for site in SITES if (folder / site / "run.json").is_file()]
     if not runs:
         raise ParameterError(f"{folder}: no run.json here or in spine/ or hip/ (write one with `run.py run`)")
     return runs
@@ -136,7 +137,7 @@ def bmd_figure(run: Run) -> str:
     ts = run.ts
     mean, sd = dxa.young_adult_reference(run.site, run.meta["sex"])
     fig, ax = plt.subplots(figsize=(6.0, 3.2))
-    years = ts["day"] / 365.25
+    years = ts["day"] / DAYS_PER_YEAR
     ax.plot(years, ts["bmd"], color="#1b5e20", lw=1.5, label=f"{run.site} BMD")
     low = min(ts["bmd"].min(), mean - 3.2 * sd)
     ax.axhspan(mean - 2.5 * sd, mean - 1.0 * sd, color="#ffcc80", alpha=0.35, label="osteopenia (T -1 to -2.5)")
@@ -159,7 +160,8 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
              "</style></head><body>"]
     scenario = main.meta.get("scenario")
     parts.append("<h1>Bone health report (bonegrid virtual patient)</h1>")
-    parts.append(f"<p>Patient: {main.meta['sex']}, {main.age_end:.0f} years. Observed for {main.meta['days'] / 365.25:.1f} "
+    observed_years = main.meta["days"] / DAYS_PER_YEAR
+    parts.append(f"<p>Patient: {main.meta['sex']}, {main.age_end:.0f} years. Observed for {observed_years:.1f} "
                  f"years of simulated remodeling (seed {main.meta['seed']}, {main.meta['grid'][0]}² voxels of "
                  f"{main.meta['voxel_size_um']:g} µm).</p>")
     if scenario and not blind:

@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from bonegrid import __version__
+from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID
 from bonegrid.readouts.balance import turnover_per_year
 from bonegrid.runs.ensemble import JobResult, run_jobs
 from bonegrid.runs.plotting import draw_slice, legend_handles, mark_lost
@@ -97,7 +98,7 @@ def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], pat
         if r.error:
             continue
         ts = r.timeseries
-        years = ts["day"] / 365.25
+        years = ts["day"] / DAYS_PER_YEAR
         colour = COLOURS[k % len(COLOURS)]
         trajectories.plot(years, 100 * (ts["bmd"] / ts["bmd"].iloc[0] - 1), color=colour, lw=1.5, label=s.title)
         last_year = ts[ts["day"] > ts["day"].iloc[-1] - 365]
@@ -147,7 +148,7 @@ def format_summary(rows: pd.DataFrame, scenarios: Sequence[Scenario], header: st
     return "\n".join(lines)
 
 
-def run_tour(out: Path, years: float = 3.0, grid: int = 256, seed: int = 1, workers: int | None = None,
+def run_tour(out: Path, years: float = 3.0, grid: int = DEFAULT_GRID, seed: int = 1, workers: int | None = None,
              names: Sequence[str] | None = None, progress=None) -> pd.DataFrame:
     """Run the tour and write its folder (see the module docstring); return the summary rows."""
     started = time.perf_counter()
