@@ -32,6 +32,7 @@ from bonegrid.agents.myeloma import MyelomaClone, MyelomaParameters
 from bonegrid.agents.osteoblast import Osteoblast, OsteoblastParameters
 from bonegrid.agents.osteoclast import Osteoclast, OsteoclastParameters
 from bonegrid.agents.osteocyte import OsteocyteNetwork, OsteocyteParameters
+from bonegrid.constants import ADULT_AGE_RANGE_YEARS
 from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.effects import EffectParameters, cell_modifiers
 from bonegrid.fields import FieldParameters, FieldSolver
@@ -359,7 +360,7 @@ class BoneModel(mesa.Model):
 
     def z_score(self) -> float:
         """DXA Z-score against the patient's age (day 0 age + elapsed time, capped at 90) and sex, SD."""
-        age = min(self.age_years + max(self.day, 0) / 365.25, dxa.AGE_RANGE_YEARS[1])
+        age = min(self.age_years + max(self.day, 0) / 365.25, ADULT_AGE_RANGE_YEARS[1])
         return dxa.z_score(self.bmd(), self.site, self.sex, age)
 
     def calcium_total_mmol(self) -> float:
