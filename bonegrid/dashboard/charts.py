@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from bonegrid.constants import ADULT_AGE_RANGE_YEARS
 from bonegrid.readouts import dxa
 
 TWIN_COLOUR = "#9e9e9e"
@@ -103,7 +104,7 @@ def bmd_chart(series: Mapping[str, np.ndarray], twin: Mapping[str, np.ndarray] |
              _band(y_range[0], young_mean + dxa.WHO_OSTEOPOROSIS_T * young_sd, "rgba(229, 57, 53, 0.15)",
                    "osteoporosis")]
     option["series"].append(_line("patient", x, series["bmd"], PATIENT_COLOUR, bands=bands))
-    ages = np.minimum(start_age_years + x, dxa.AGE_RANGE_YEARS[1])
+    ages = np.minimum(start_age_years + x, ADULT_AGE_RANGE_YEARS[1])
     z_line = np.array([m + dxa.ISCD_Z_FLAG * s for m, s in (dxa.age_matched_reference(site, sex, a) for a in ages)])
     option["series"].append(_line("Z = -2 for age", x, z_line, "#6a1b9a", dashed=True, width=1.0))
     if twin is not None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from bonegrid.constants import ADULT_AGE_RANGE_YEARS
 from bonegrid.dashboard.knobs import rate_overrides
 from bonegrid.dashboard.slice_image import cell_positions, png_bytes, render_rgb
 from bonegrid.drivers import Drivers
@@ -224,7 +225,7 @@ class Session:
 
     def age_now(self) -> float:
         """Return the patient's age today, capped at the end of the DXA reference curves."""
-        return min(self.model.age_years + max(self.model.day, 0) / 365.25, dxa.AGE_RANGE_YEARS[1])
+        return min(self.model.age_years + max(self.model.day, 0) / 365.25, ADULT_AGE_RANGE_YEARS[1])
 
     def frame(self, overlay: str = "none") -> Frame:
         """Snapshot of the patient (and twin) now, with the slice drawn under ``overlay``."""

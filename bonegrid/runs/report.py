@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from bonegrid.constants import DAYS_PER_YEAR, SITES
+from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, SITES
 from bonegrid.parameters import ParameterError
 from bonegrid.readouts import dxa
 from bonegrid.readouts.differential import differential, findings_from_run
@@ -82,7 +82,7 @@ class Run:
     def scan(self, artefacts: dxa.Artefacts | None) -> dxa.DXAResult:
         """DXA of the final slice (artefacts only at the spine)."""
         return dxa.scan(self.state["mineral"], self.meta["voxel_size_um"], self.site,
-                        min(self.age_end, dxa.AGE_RANGE_YEARS[1]), self.meta["sex"],
+                        min(self.age_end, ADULT_AGE_RANGE_YEARS[1]), self.meta["sex"],
                         artefacts=artefacts if self.site == "spine" else None)
 
     def findings(self) -> dict:
