@@ -5,7 +5,8 @@ scenario over three simulated years, written to ``results/tour/``. ``bonegrid ru
 SCENARIO`` runs one scenario (a built-in name or a TOML file) into a results folder;
 ``bonegrid validate`` checks every scenario's emergent signatures against published
 bands; ``bonegrid report`` writes a run's clinical report; ``bonegrid dashboard`` serves the
-browser dashboard; ``bonegrid scenarios`` and ``bonegrid params`` list what can be run and set.
+browser dashboard; ``bonegrid scenarios``, ``bonegrid params`` and ``bonegrid columns`` list what can be run,
+set and recorded.
 Bad input ends with a one-line message and exit status 2, and nothing is written.
 """
 
@@ -117,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_commands(sub)
     sub.add_parser("scenarios", help="list the built-in scenarios and the treatments")
     sub.add_parser("params", help="list every model parameter with unit, default, allowed range and source")
+    sub.add_parser("columns", help="list the time-series columns with unit, sampling and meaning")
     return parser
 
 
@@ -134,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
             return _balance(args)
         if args.command == "scenarios":
             return _scenarios()
+        if args.command == "columns":
+            return _columns()
         if args.command == "validate":
             return _validate(args)
         if args.command == "run":
@@ -160,6 +164,13 @@ def _params() -> int:
 
     for name, (kind, group) in parameter_groups().items():
         print(f"\n## {name} ({kind})\n\n{markdown_table(group)}")
+    return 0
+
+
+def _columns() -> int:
+    from bonegrid.timeseries import columns, markdown_table
+
+    print(markdown_table(columns()))
     return 0
 
 

@@ -32,7 +32,7 @@ from bonegrid.parameters import ParameterError, ParameterSet
 SAMPLINGS = {
     "state": "the value on the recorded day",
     "day count": "a count over the recorded day only",
-    "cumulative": "a running total since day 0",
+    "cumulative": "a running total since the model was built (burn-in included)",
     "smoothed": "a running mean over recent days",
     "last solve": "the value of the most recent periodic computation",
 }
@@ -211,6 +211,9 @@ class Recorder:
         reporters = {c.name: state[c.name] for c in STATE_COLUMNS}
         for observer in self.observers:
             for c in observer.columns:
+                if c.name in reporters:
+                    raise ParameterError(f"column {c.name!r} of {type(observer).__name__} is recorded already: "
+                                         "each column comes from one place")
                 reporters[c.name] = self._sampled(c.name)
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 

@@ -34,17 +34,14 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from bonegrid.parameters import ParameterError  # noqa: E402
+from bonegrid.timeseries import columns  # noqa: E402
 
 CONFIDENCE = 0.95
 RESAMPLES = 1000
 MAX_LEVEL_LINES = 12
 """Designs with at most this many levels of a parameter get a line through the level means."""
-UNITS = {"bv_tv": "1", "ov_bv": "1", "remodeling_space": "1", "osteocyte_viability": "1", "ctx": "ng/mL",
-         "p1np": "µg/L", "serum_ca": "mmol/L", "serum_phosphate": "mmol/L", "pth": "pmol/L", "calcitriol": "pmol/L",
-         "vitamin_d_25oh": "nmol/L", "bmd": "g/cm²", "t_score": "SD", "z_score": "SD", "m_protein": "g/L",
-         "mineralisation_onset_age_days": "day", "n_osteoclasts": "cells", "n_osteoblasts": "cells",
-         "n_osteocytes": "cells", "n_tumour_cells": "cells", "active_units": "units", "resorbed_voxels": "voxels",
-         "formed_voxels": "voxels"}
+UNITS = {c.name: c.unit for c in columns()}
+"""Unit of every time-series column (from the one schema, :mod:`bonegrid.timeseries`)."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,101 @@
+"""The time-series schema, the observer protocol and the recorder (bonegrid/timeseries.py)."""
+
+import numpy as np
+import pytest
+
+from bonegrid.model import BoneModel
+from bonegrid.parameters import ParameterError
+from bonegrid.readouts.observers import DXA, Markers, Stiffness
+from bonegrid.timeseries import STATE_COLUMNS, Column, Observer, column, columns, default_observers
+
+
+class DayLog(Observer):
+    """Test observer: logs the days it observes, records the number of osteoclasts it last saw."""
+
+    columns = (Column("seen_osteoclasts", "count", "osteoclasts at the last observation"),)
+
+    def __init__(self, every: int, burn_in: bool = False) -> None:
+        super().__init__()
+        self.every, self.days, self.started = every, [], None
+        self.observes_burn_in = burn_in
+        self.last = -1
+
+    @property
+    def interval_days(self) -> int:
+        return self.every
+
+    def start(self, model) -> None:
+        self.started = model.day
+
+    def observe(self, model) -> None:
+        self.days.append(model.day)
+        self.last = len(model.osteoclasts)
+
+    def sample(self, model):
+        return {"seen_osteoclasts": self.last}
+
+
+class EarlyLog(DayLog):
+    columns = (Column("early_osteoclasts", "count", "osteoclasts at the last observation, burn-in included"),)
+
+    def sample(self, model):
+        return {"early_osteoclasts": self.last}
+
+
+def test_a_plain_model_records_the_schema_in_order():
+    ts = BoneModel(grid=32, seed=1, burn_in_days=0).run(3).timeseries()
+    assert list(ts.columns) == [c.name for c in columns()]
+    assert list(ts["day"]) == [0, 1, 2, 3]
+    assert default_observers() == (Markers, DXA, Stiffness)
+
+
+def test_observers_never_change_the_state():
+    """The same seed with and without the clinical observers gives the same state columns, bit for bit."""
+    plain = BoneModel(grid=48, seed=3, burn_in_days=30, observers=[]).run(60).timeseries()
+    observed = BoneModel(grid=48, seed=3, burn_in_days=30).run(60).timeseries()
+    assert list(plain.columns) == [c.name for c in STATE_COLUMNS]
+    for name in plain.columns:
+        assert np.array_equal(plain[name], observed[name], equal_nan=True), name
+
+
+def test_observers_run_on_their_interval_and_start_at_day_zero():
+    log, early = DayLog(every=4), EarlyLog(every=5, burn_in=True)
+    model = BoneModel(grid=32, seed=1, burn_in_days=10, observers=[log, early]).run(13)
+    assert log.days == [4, 8, 12] and log.started == 0
+    assert early.days == [-5, 0, 5, 10]  # burn-in days -9..0 are stepped; -10 is the start
+    ts = model.timeseries()
+    assert ts["seen_osteoclasts"].iloc[0] == -1 and ts["seen_osteoclasts"].iloc[-1] == log.last
+    assert ts["early_osteoclasts"].iloc[0] == ts["n_osteoclasts"].iloc[0]  # observed at the end of burn-in
+
+
+def test_two_observers_cannot_record_one_column():
+    with pytest.raises(ParameterError, match="column 'seen_osteoclasts' of DayLog is recorded already"):
+        BoneModel(grid=32, seed=1, burn_in_days=0, observers=[DayLog(every=1), DayLog(every=2)])
+    with pytest.raises(ParameterError, match="column 'pth'"):
+        clash = type("Clash", (DayLog,), {"columns": (Column("pth", "1", "a second PTH"),)})
+        BoneModel(grid=32, seed=1, burn_in_days=0, observers=[clash(every=1)])
+
+
+def test_observer_parameters_route_to_default_observer_classes():
+    model = BoneModel(grid=32, seed=1, burn_in_days=0, stiffness_interval_days=2, marker_smoothing_days=3.0)
+    stiffness = next(o for o in model.observers if isinstance(o, Stiffness))
+    markers = next(o for o in model.observers if isinstance(o, Markers))
+    assert stiffness.interval_days == 2 and markers.params.marker_smoothing_days == 3.0
+
+
+def test_observer_parameters_cannot_override_an_instance():
+    with pytest.raises(ParameterError, match="stiffness_interval_days configures the Stiffness observer"):
+        BoneModel(grid=32, seed=1, burn_in_days=0, observers=[Stiffness()], stiffness_interval_days=2)
+
+
+def test_a_readout_parameter_without_its_observer_is_unknown():
+    with pytest.raises(ParameterError, match="unknown parameter 'stiffness_interval_days'"):
+        BoneModel(grid=32, seed=1, burn_in_days=0, observers=[DXA], stiffness_interval_days=2)
+
+
+def test_column_lookup_names_what_exists():
+    assert column("bmd").unit == "g/cm²" and column("resorbed_voxels").sampling == "day count"
+    with pytest.raises(ParameterError, match="unknown time-series column 'bmdd'.*bmd"):
+        column("bmdd")
+    with pytest.raises(ValueError, match="sampling"):
+        Column("x", "1", "x", sampling="sometimes")
