@@ -104,7 +104,20 @@ def check_value(name: str, value: Any, default: Any, meta: Mapping[str, Any]) ->
 
 @dataclasses.dataclass(frozen=True)
 class ParameterSet:
-    """Base of all parameter sets: validates every field at construction."""
+    """Base of all parameter sets: validates every field at construction.
+
+    Examples
+    --------
+    >>> @dataclasses.dataclass(frozen=True)
+    ... class Decay(ParameterSet):
+    ...     rate_per_day: float = param(0.35, unit="1/day", low=0.0, high=10.0, doc="decay rate", source="example")
+    >>> Decay(rate_per_day=1).rate_per_day  # an int is accepted for a float and stored as one
+    1.0
+    >>> Decay(rate_per_day=-1.0)
+    Traceback (most recent call last):
+        ...
+    bonegrid.parameters.ParameterError: rate_per_day=-1.0 is out of range: allowed 0.0 <= value <= 10.0 1/day
+    """
 
     def __post_init__(self) -> None:
         """Validate each field against its declared type and range."""

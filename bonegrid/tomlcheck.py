@@ -3,6 +3,15 @@
 Each check returns the value if it is allowed and otherwise raises
 :class:`~bonegrid.parameters.ParameterError` with one line naming the file (``where``), the
 key and what is allowed.
+
+Examples
+--------
+>>> integer(4, "spec.toml [run]", "workers", low=1)
+4
+>>> integer(0, "spec.toml [run]", "workers", low=1)
+Traceback (most recent call last):
+    ...
+bonegrid.parameters.ParameterError: spec.toml [run]: workers=0 is out of range: allowed workers >= 1
 """
 
 from __future__ import annotations

@@ -94,7 +94,25 @@ def test_focal_lesion_detects_concentrated_not_diffuse_loss():
     assert not focal_lesion(start, start, 10.0)
 
 
-@pytest.mark.parametrize("key", ["pth_pmol_per_l", "z_score"])
-def test_missing_findings_count_as_not_shown(key):
-    findings = {k: v for k, v in NORMAL.items() if k != key}
-    assert isinstance(differential(findings), list)
+ALL_CAUSES = {"celiac", "osteomalacia", "hyperthyroid", "myeloma", "glucocorticoid", "inflammation", "postmenopausal",
+              "aromatase_inhibitor", "healthy"}
+
+
+@pytest.mark.parametrize(("key", "companion", "not_shown"), [
+    # PTH missing: high PTH is not shown, so low vitamin D alone does not point to malabsorption
+    ("pth_pmol_per_l", {"vitamin_d_25oh_nmol_per_l": 25.0}, "celiac"),
+    # Z-score missing: a low Z-score is not shown, so it cannot count against "healthy"
+    ("z_score", {}, None),
+])
+def test_missing_findings_count_as_not_shown(key, companion, not_shown):
+    findings = {k: v for k, v in {**NORMAL, **companion}.items() if k != key}
+    causes = differential(findings)
+    assert {c.name for c in causes} == ALL_CAUSES  # every cause still weighed, once
+    flags = [c.supported for c in causes]
+    assert flags == sorted(flags, reverse=True)     # supported ones first
+    if not_shown:
+        assert not_shown not in supported(findings)
+        assert not_shown in supported({**findings, key: 9.5})  # the same findings with the value shown
+    else:
+        assert supported(findings) == {"healthy"}
+        assert "healthy" not in supported({**findings, key: -2.5})

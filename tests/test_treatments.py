@@ -1,5 +1,6 @@
 """Treatments act through mechanisms: driver rewrites, drug bound to mineral, RANKL sequestration, anabolic PTH."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -50,11 +51,35 @@ def test_denosumab_kinetics_injections_every_six_months_and_washout_after_stop()
     assert s(3000).denosumab_nM < 1e-6
 
 
-def test_every_treatment_is_described_and_returns_valid_drivers():
+SICK = {"glucocorticoid": [(0, 20.0)], "gut_absorption": [(0, 0.4)], "cytokines": [(0, 1.0)], "thyroid": [(0, 3.0)],
+        "estrogen": [(0, 0.1)], "vitamin_d_supply": [(0, 0.05)]}
+
+
+def test_every_treatment_is_described_and_sets_the_drivers_it_should():
+    # Day 200 of each treatment started on day 0 at dose 1, on a patient with every cause present.
+    # Tapers (60 days) are complete; the gut heals over 365 days, so it is 200/365 of the way back.
+    k = math.log(2.0) / P.denosumab_half_life_days
+    healed = 200.0 / P.mucosal_healing_days
+    expected = {
+        "glucocorticoid_withdrawal": {"glucocorticoid": 0.0},
+        "gluten_free_diet": {"gut_absorption": 0.4 + 0.6 * healed, "cytokines": 1.0 - healed},
+        "thyroid_normalised": {"thyroid": 1.0},
+        "estrogen_therapy": {"estrogen": 1.0},
+        "calcium_vitamin_d": {"dietary_calcium_mg_per_day": 1000.0 + P.calcium_supplement_mg_per_day,
+                              "vitamin_d_supply": P.vitamin_d_repletion_supply},
+        "bisphosphonate": {"bisphosphonate": 1.0},
+        # injections on days 0 and 182, each decaying from the peak
+        "denosumab": {"denosumab_nM": P.denosumab_peak_nM * (math.exp(-k * 200.0) + math.exp(-k * 18.0))},
+        "teriparatide": {"teriparatide": 1.0},
+        "exercise": {"mechanical_loading": 1.0 + P.exercise_loading_increment},
+    }
+    assert set(expected) == set(TREATMENTS)
+    untreated = dataclasses.asdict(DriverSchedule(SICK)(200))
     for name, (text, _) in TREATMENTS.items():
         assert text
-        drivers = schedule({}, Treatment(name, 0))(200)
-        assert isinstance(drivers, Drivers)
+        drivers = dataclasses.asdict(schedule(SICK, Treatment(name, 0))(200))
+        assert drivers == pytest.approx({**untreated, **expected[name]}), name  # the rest untouched
+        assert drivers != untreated, name
 
 
 def test_bisphosphonate_binds_exposed_mineral_most_at_resorbing_sites():

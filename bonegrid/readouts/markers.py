@@ -44,6 +44,18 @@ class TurnoverMarkers:
     Parameters
     ----------
     params : MarkerParameters
+
+    Examples
+    --------
+    Markers start at their reference values. One day resorbing 2 voxels of 1461 (0.5/year,
+    twice the reference 0.25/year) moves the smoothed rate by 1/7 of the gap, to 0.2857/year:
+
+    >>> markers = TurnoverMarkers(MarkerParameters())
+    >>> markers.ctx_ng_per_ml, markers.p1np_ug_per_l
+    (0.3, 45.0)
+    >>> markers.update(resorbed_voxels=2, formed_voxels=1, matrix_voxels=1461)
+    >>> round(markers.ctx_ng_per_ml, 4), markers.p1np_ug_per_l  # 0.3 x 0.2857 / 0.25
+    (0.3429, 45.0)
     """
 
     def __init__(self, params: MarkerParameters) -> None:

@@ -1,0 +1,108 @@
+"""bonegrid.effects: each systemic term of ``cell_modifiers`` against its docstring formula, by hand."""
+
+import pytest
+
+from bonegrid.drivers import Drivers
+from bonegrid.effects import CellModifiers, EffectParameters, cell_modifiers
+
+P = EffectParameters()
+
+# The glucocorticoid half-effect dose G_50 is being renamed; read it by whichever name exists.
+_G50_NAMES = ("glucocorticoid_half_effect_mg_per_day", "glucocorticoid_half_dose_mg")
+G50_NAME = next(name for name in _G50_NAMES if name in EffectParameters.names())
+
+
+def with_g50(value, **others):
+    return EffectParameters(**{G50_NAME: value}, **others)
+
+
+def test_healthy_adult_gets_all_modifiers_at_one():
+    # E = 1, T = 1, G = 0, C = 0, L = 1, P = 0, PTH/PTH_ref = 1: every term is 1 (overfill 0).
+    assert cell_modifiers(Drivers(), 1.0, P) == CellModifiers()
+
+
+def test_glucocorticoid_at_the_half_effect_dose_gives_half_the_maximal_effect():
+    g50 = getattr(P, G50_NAME)
+    m = cell_modifiers(Drivers(glucocorticoid=g50), 1.0, P)
+    f = 0.5  # f_G = G / (G + G_50) = G_50 / (2 G_50)
+    assert m.rankl == pytest.approx(1.0 + P.glucocorticoid_rankl_gain * f)          # 1 + 0.5*0.5 = 1.25
+    assert m.opg == pytest.approx(1.0 - P.glucocorticoid_opg_loss * f)              # 1 - 0.5*0.5 = 0.75
+    assert m.osteocyte_apoptosis == pytest.approx(1.0 + P.glucocorticoid_osteocyte_apoptosis_gain * f)  # 2.5
+    assert m.osteoblast_recruitment == pytest.approx(1.0 - P.glucocorticoid_osteoblast_recruitment_loss * f)  # 0.7
+    assert m.osteoblast_lifespan == pytest.approx(1.0 - P.glucocorticoid_osteoblast_lifespan_loss * f)  # 0.75
+    # glucocorticoid does not touch these
+    assert (m.sclerostin, m.osteoclast_activity, m.osteoclast_lifespan, m.osteoblast_apposition) == (1.0,) * 4
+
+
+def test_glucocorticoid_dose_response_uses_the_half_effect_dose_parameter():
+    # G_50 = 10 mg/day and G = 30 mg/day: f_G = 30/40 = 0.75; gains set to round numbers.
+    p = with_g50(10.0, glucocorticoid_rankl_gain=2.0, glucocorticoid_osteocyte_apoptosis_gain=4.0)
+    m = cell_modifiers(Drivers(glucocorticoid=30.0), 1.0, p)
+    assert m.rankl == pytest.approx(2.5)                # 1 + 2 * 0.75
+    assert m.osteocyte_apoptosis == pytest.approx(4.0)  # 1 + 4 * 0.75
+
+
+def test_estrogen_loss_raises_rankl_lowers_opg_and_prolongs_osteoclasts():
+    # E = 0.2: loss 1 - E = 0.8
+    m = cell_modifiers(Drivers(estrogen=0.2), 1.0, P)
+    assert m.rankl == pytest.approx(1.0 + P.estrogen_rankl_gain * 0.8)                      # 1 + 1.5*0.8 = 2.2
+    assert m.opg == pytest.approx(1.0 - P.estrogen_opg_gain * 0.8)                          # 1 - 0.5*0.8 = 0.6
+    assert m.osteoclast_lifespan == pytest.approx(1.0 + P.estrogen_osteoclast_lifespan_gain * 0.8)  # 1.8
+    assert m.rankl == pytest.approx(2.2) and m.opg == pytest.approx(0.6) and m.osteoclast_lifespan == pytest.approx(1.8)
+
+
+def test_estrogen_above_premenopausal_has_no_effect():
+    # the loss is max(0, 1 - E): E = 2 is not a negative loss
+    assert cell_modifiers(Drivers(estrogen=2.0), 1.0, P) == CellModifiers()
+
+
+def test_thyroid_scales_resorption_formation_and_osteoblast_lifespan_as_powers():
+    # T = 4 with exponents t_Oc = 0.5, t_Ob = 0.5, t_L = 0.5: 4^0.5 = 2, 4^-0.5 = 0.5
+    p = EffectParameters(thyroid_resorption_exponent=0.5, thyroid_formation_exponent=0.5,
+                         thyroid_osteoblast_lifespan_exponent=0.5)
+    m = cell_modifiers(Drivers(thyroid=4.0), 1.0, p)
+    assert m.osteoclast_activity == pytest.approx(2.0)
+    assert m.rankl == pytest.approx(2.0)             # RANKL production also x T^t_Oc
+    assert m.osteoblast_apposition == pytest.approx(2.0)
+    assert m.osteoblast_lifespan == pytest.approx(0.5)
+    # defaults: 3^0.5, 3^0.3, 3^-0.6
+    d = cell_modifiers(Drivers(thyroid=3.0), 1.0, P)
+    assert d.osteoclast_activity == pytest.approx(1.7320508, rel=1e-6)
+    assert d.osteoblast_apposition == pytest.approx(1.3903891, rel=1e-6)
+    assert d.osteoblast_lifespan == pytest.approx(0.5172818, rel=1e-6)
+
+
+def test_pth_scales_rankl_up_and_opg_and_sclerostin_down():
+    # PTH twice its reference with exponents 0.5: 2^0.5 and 2^-0.5
+    m = cell_modifiers(Drivers(), 2.0, P)
+    assert m.rankl == pytest.approx(2.0 ** P.pth_rankl_exponent) == pytest.approx(1.4142136)
+    assert m.opg == pytest.approx(2.0 ** -P.pth_opg_exponent) == pytest.approx(0.7071068)
+    assert m.sclerostin == pytest.approx(2.0 ** -P.pth_sclerostin_exponent)
+
+
+def test_terms_multiply():
+    # E = 0.5 (loss 0.5), G = G_50 (f_G = 0.5), cytokines C = 1, PTH 4x, T = 1:
+    # RANKL = 4^0.5 * (1 + 1.5*0.5) * (1 + 0.5*0.5) * (1 + 1*1) = 2 * 1.75 * 1.25 * 2 = 8.75
+    # OPG   = 4^-0.5 * (1 - 0.5*0.5) * (1 - 0.5*0.5)            = 0.5 * 0.75 * 0.75  = 0.28125
+    m = cell_modifiers(Drivers(estrogen=0.5, glucocorticoid=getattr(P, G50_NAME), cytokines=1.0), 4.0, P)
+    assert m.rankl == pytest.approx(8.75)
+    assert m.opg == pytest.approx(0.28125)
+
+
+def test_disuse_and_overload_act_on_osteocyte_signals():
+    # L = 0.25: disuse = 1 + 2 * 0.75 = 2.5 on osteocyte RANKL, sclerostin and apoptosis
+    m = cell_modifiers(Drivers(mechanical_loading=0.25), 1.0, P)
+    assert m.osteocyte_rankl == m.sclerostin == m.osteocyte_apoptosis == pytest.approx(2.5)
+    # L = 2: no disuse, sclerostin x 2^-1 = 0.5
+    m = cell_modifiers(Drivers(mechanical_loading=2.0), 1.0, P)
+    assert m.osteocyte_rankl == 1.0 and m.sclerostin == pytest.approx(0.5)
+
+
+def test_teriparatide_terms_at_dose_one():
+    # P = 1: lifespan x (1 + 1), recruitment x (1 + 1), sclerostin x (1 - 0.5 * 1/2) = 0.75, overfill min(1, 0.5)
+    m = cell_modifiers(Drivers(teriparatide=1.0), 1.0, P)
+    assert m.osteoblast_lifespan == pytest.approx(2.0)
+    assert m.osteoblast_recruitment == pytest.approx(2.0)
+    assert m.sclerostin == pytest.approx(0.75)
+    assert m.osteoblast_overfill == pytest.approx(0.5)
+    assert cell_modifiers(Drivers(teriparatide=5.0), 1.0, P).osteoblast_overfill == 1.0  # capped at 1
