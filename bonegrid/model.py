@@ -188,7 +188,7 @@ class BoneModel(mesa.Model):
     Examples
     --------
     >>> model = BoneModel(site="spine", grid=64, seed=1, burn_in_days=0)
-    >>> model.run(days=10)
+    >>> model = model.run(days=10)
     >>> list(model.timeseries().columns[:3])
     ['day', 'bv_tv', 'ov_bv']
     """

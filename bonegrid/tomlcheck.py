@@ -79,7 +79,10 @@ def integer(value: Any, where: str, key: str, low: int | None = None, high: int 
     if isinstance(value, bool) or not isinstance(value, int):
         raise ParameterError(f"{where}: {key}={value!r} has the wrong type: expected an integer")
     if (low is not None and value < low) or (high is not None and value > high):
-        allowed = f"{low} <= {key} <= {high}" if high is not None else f"{key} >= {low}"
+        if low is not None and high is not None:
+            allowed = f"{low} <= {key} <= {high}"
+        else:
+            allowed = f"{key} >= {low}" if low is not None else f"{key} <= {high}"
         raise ParameterError(f"{where}: {key}={value!r} is out of range: allowed {allowed}")
     return value
 
