@@ -158,6 +158,23 @@ def default_observers() -> tuple[type[Observer], ...]:
     return tuple(Observer._defaults)
 
 
+def observers_for(names: Iterable[str], configured: Iterable[str] = ()) -> tuple[type[Observer], ...]:
+    """Return the default observers a run needs.
+
+    Those that record a column in ``names`` or own a parameter in ``configured``: a run that
+    keeps no stiffness column then solves no micro-FE problem.
+
+    Examples
+    --------
+    >>> [o.__name__ for o in observers_for(["bmd", "bv_tv"])]
+    ['DXA']
+    """
+    names, configured = set(names), set(configured)
+    return tuple(o for o in default_observers()
+                 if {c.name for c in o.columns} & names
+                 or (o.parameters is not None and configured & set(o.parameters.names())))
+
+
 def columns(observers: Iterable[type[Observer] | Observer] | None = None) -> tuple[Column, ...]:
     """Return the schema of a run's time series: the state columns, then each observer's.
 
@@ -240,4 +257,4 @@ class Recorder:
 
 
 __all__ = ["SAMPLINGS", "STATE_COLUMNS", "Column", "Observer", "Recorder", "column", "columns", "default_observers",
-           "markdown_table"]
+           "markdown_table", "observers_for"]

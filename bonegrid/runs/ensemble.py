@@ -19,9 +19,15 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from bonegrid.readouts.signatures import DAYS_PER_YEAR, RunRecord, measure
+from bonegrid.constants import DAYS_PER_YEAR
+from bonegrid.readouts.signatures import RunRecord, measure
+from bonegrid.runs.plotting import snapshot
 from bonegrid.scenarios import Scenario
+from bonegrid.timeseries import observers_for
 from bonegrid.tissue import MARROW
+
+READOUTS = ("bmd", "t_score", "z_score", "ctx", "p1np")
+"""Readout columns the validation metrics and the tour's summary read (no stiffness solve is needed)."""
 
 
 @dataclasses.dataclass
@@ -42,9 +48,7 @@ def run_job(scenario: Scenario, seed: int, grid: int, snapshots: bool = False) -
     """Run one scenario with one seed and measure its expectations (see the module docstring)."""
     started = time.perf_counter()
     try:
-        model = scenario.model(seed=seed, grid=grid)
-        from bonegrid.runs.plotting import snapshot
-
+        model = scenario.model(seed=seed, grid=grid, observers=observers_for(READOUTS, scenario.model_parameters()))
         start = snapshot(model) if snapshots else None
         start_matrix = model.tissue.kind != MARROW
         model.run(scenario.days)
@@ -95,4 +99,4 @@ def run_jobs(jobs: Sequence[tuple[Scenario, int]], grid: int, workers: int | Non
     return results
 
 
-__all__ = ["JobResult", "default_workers", "run_job", "run_jobs"]
+__all__ = ["READOUTS", "JobResult", "default_workers", "run_job", "run_jobs"]

@@ -20,7 +20,7 @@ import pandas as pd
 
 from bonegrid.model import BoneModel  # imported here so that preloading this module loads the model
 from bonegrid.scenarios import Scenario
-from bonegrid.timeseries import Observer, default_observers
+from bonegrid.timeseries import observers_for
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,7 +97,8 @@ def run_one(job: RunJob) -> RunResult:
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
         scenario = job.scenario.with_overrides(job.overrides, reason="sweep")
-        model = scenario.model(seed=job.seed, grid=job.grid, observers=observers_for(job.readouts, scenario))
+        observers = observers_for(job.readouts, scenario.model_parameters())
+        model = scenario.model(seed=job.seed, grid=job.grid, observers=observers)
         model.run(job.days)
         ts = model.timeseries()
         table = ts.loc[ts["day"].isin(kept_days(job.days, job.interval_days)), ["day", *job.readouts]]
@@ -106,17 +107,6 @@ def run_one(job: RunJob) -> RunResult:
     except Exception as err:  # noqa: BLE001 - a failing run is recorded and the sweep goes on
         return RunResult(job.run_id, None, None, time.perf_counter() - started, worker,
                          error=traceback.format_exception_only(err)[-1].strip(), traceback=traceback.format_exc())
-
-
-def observers_for(readouts: tuple[str, ...], scenario: Scenario) -> tuple[type[Observer], ...]:
-    """Return the default observers a run needs: those that record a kept readout or that the scenario configures.
-
-    A sweep that keeps no stiffness column solves no micro-FE problem.
-    """
-    configured = set(scenario.model_parameters())
-    return tuple(o for o in default_observers()
-                 if {c.name for c in o.columns} & set(readouts)
-                 or (o.parameters is not None and configured & set(o.parameters.names())))
 
 
 def final_snapshot(model: BoneModel) -> dict[str, np.ndarray]:
@@ -144,4 +134,4 @@ def malloc_trim_threshold() -> str | None:
     return os.environ.get("MALLOC_TRIM_THRESHOLD_")
 
 
-__all__ = ["RunJob", "RunResult", "final_snapshot", "kept_days", "malloc_trim_threshold", "observers_for", "run_one"]
+__all__ = ["RunJob", "RunResult", "final_snapshot", "kept_days", "malloc_trim_threshold", "run_one"]
