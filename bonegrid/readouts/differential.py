@@ -30,6 +30,9 @@ import numpy as np
 from scipy import ndimage
 
 from bonegrid.constants import DAYS_PER_YEAR
+from bonegrid.readouts.histomorphometry import histomorphometry
+from bonegrid.readouts.panel import panel_values
+from bonegrid.tissue import MARROW
 
 VIABLE_OSTEOCYTES_LOW_PCT = 62.0
 """Viable lacunae below this are a sign of osteocyte death (the healthy model holds ~64-69%)."""
@@ -156,8 +159,6 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
     to the end; ``age_years`` is the patient's age at the end.
     """
-    from bonegrid.readouts.panel import panel_values
-
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
     values = panel_values(last.mean(numeric_only=True), thyroid, cytokines)
     h = final_histomorphometry
@@ -181,9 +182,6 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
 
 def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[str, object]:
     """:func:`findings_from_run` for a live model (``start_matrix``: matrix at day 0, for the lesion test)."""
-    from bonegrid.readouts.histomorphometry import histomorphometry
-    from bonegrid.tissue import MARROW
-
     return findings_from_run(
         model.timeseries(), histomorphometry(model, direct=False),
         age_years=model.age_years + max(model.day, 0) / DAYS_PER_YEAR, sex=model.sex, thyroid=model.drivers.thyroid,

@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import ndimage
 
 from bonegrid.constants import DAYS_PER_YEAR
+from bonegrid.readouts.histomorphometry import histomorphometry
 from bonegrid.tissue import MARROW
 
 
@@ -162,8 +163,6 @@ def bone_loss_far_from_tumour_pct(run: RunRecord, start: float, end: float) -> f
 
 def _final_histomorphometry(field: str) -> Callable[[RunRecord, float, float], float]:
     def metric(run: RunRecord, start: float, end: float) -> float:
-        from bonegrid.readouts.histomorphometry import histomorphometry
-
         return float(getattr(histomorphometry(run.model, direct=False), field))
     metric.__doc__ = f"Histomorphometric ``{field}`` of the slice at the end of the run (the window is not used)."
     return metric

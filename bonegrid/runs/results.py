@@ -18,6 +18,7 @@ import numpy as np
 from bonegrid import __version__
 from bonegrid.readouts.balance import turnover_per_year, unit_statistics
 from bonegrid.readouts.histomorphometry import histomorphometry
+from bonegrid.readouts.panel import format_panel, panel, panel_values
 from bonegrid.runs.plotting import slice_figure, snapshot, timeseries_figure
 
 
@@ -57,8 +58,6 @@ def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:
         f"| M-protein (end) | {last.m_protein:.1f} g/L | none |",
         "",
     ]
-    from bonegrid.readouts.panel import format_panel, panel, panel_values
-
     recent = ts[ts["day"] > ts["day"].iloc[-1] - 90].mean(numeric_only=True)
     lines += ["## Blood panel (mean of the last 90 days)", "",
               format_panel(panel(panel_values(recent, model.drivers.thyroid, model.drivers.cytokines))), "",

@@ -34,6 +34,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from bonegrid.parameters import ParameterError  # noqa: E402
+from bonegrid.sweep.spec import check_day  # noqa: E402
 from bonegrid.timeseries import columns  # noqa: E402
 
 CONFIDENCE = 0.95
@@ -248,8 +249,6 @@ def analyze(root: str | Path, outputs: Sequence[str] | None = None, days: Sequen
     ParameterError
         For readouts or days the sweep did not keep, or runs missing for the method.
     """
-    from bonegrid.sweep.spec import check_day
-
     sweep = load_sweep(root)
     defaults = sweep.manifest["analysis"]
     kept = sweep.manifest["resolved"]["outputs"]

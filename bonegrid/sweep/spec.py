@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 import bonegrid.tomlcheck as check
 from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, GRID_LIMITS
@@ -422,8 +423,6 @@ def _table_points(table: Mapping[str, Any], where: str, here: Path) -> tuple[Map
         for i, row in enumerate(rows):
             check.table(row, where, f"design.points[{i}]")
     else:
-        import pandas as pd
-
         file = here / check.string(table["file"], where, "design.file")
         if not file.is_file():
             raise ParameterError(f"{where}: design.file={table['file']!r}: {file} does not exist (paths are relative "
