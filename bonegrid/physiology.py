@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import NamedTuple
 
 from scipy.optimize import brentq
 
@@ -275,6 +276,19 @@ class PhysiologyParameters(ParameterSet):
             raise ParameterError(
                 "gut_p_passive_fraction + gut_p_active_fraction must not exceed 1 "
                 f"(got {self.gut_p_passive_fraction!r} + {self.gut_p_active_fraction!r})")
+
+
+class _CalciumFluxes(NamedTuple):
+    """Fluxes of one calcium day, evaluated at the accepted serum calcium."""
+
+    pth: float
+    """PTH, pmol/L."""
+    endogenous: float
+    """Endogenous faecal calcium E, mmol/day."""
+    urinary: float
+    """Urinary calcium U, mmol/day."""
+    exchange: float
+    """Exchange J_X from the bone-surface pool into ECF, mmol/day."""
 
 
 class Physiology:
@@ -591,6 +605,10 @@ class Physiology:
     def step(self, drivers: Drivers, resorbed_ca_mmol: float, mineralised_ca_mmol: float) -> None:
         """Advance one day. Fluxes are whole-skeleton mmol/day of calcium (phosphate follows at Ca:P 1.67).
 
+        The day's order: 25(OH)D; calcium and PTH (gut absorption with yesterday's calcitriol,
+        exchange with the bone-surface pool, kidney); phosphate; the running mean of Ca × P;
+        calcitriol.
+
         Parameters
         ----------
         drivers : Drivers
@@ -608,6 +626,34 @@ class Physiology:
         ValueError
             If a flux is negative or not finite.
         """
+        resorbed, mineralised = self._take_bone_fluxes(resorbed_ca_mmol, mineralised_ca_mmol)
+        self._step_vitamin_d(drivers)
+        exchange = self._step_calcium(drivers, resorbed, mineralised)
+        self._step_phosphate(drivers, exchange)
+        self._step_caxp_mean()
+        self._step_calcitriol()
+
+    def _take_bone_fluxes(self, resorbed_ca_mmol: float, mineralised_ca_mmol: float) -> tuple[float, float]:
+        """Check the day's bone fluxes and cap mineralisation at what the pool can give.
+
+        Parameters
+        ----------
+        resorbed_ca_mmol, mineralised_ca_mmol : float
+            Resorbed calcium R and mineralisation demand M, mmol/day.
+
+        Returns
+        -------
+        resorbed : float
+            R, mmol/day.
+        mineralised : float
+            Calcium taken by mineralisation, min(M, X + R), mmol/day; the shortfall is added to
+            the ``mineralisation_unmet`` ledger entry.
+
+        Raises
+        ------
+        ValueError
+            If a flux is negative or not finite.
+        """
         r = float(resorbed_ca_mmol)
         m = float(mineralised_ca_mmol)
         if not (r >= 0.0 and m >= 0.0 and r != math.inf and m != math.inf):
@@ -618,22 +664,79 @@ class Physiology:
         if m > x_plus_r:
             self._mineralisation_unmet += m - x_plus_r
             m = x_plus_r
-        supply = x_plus_r - m  # calcium in the exchangeable pool before exchange, mmol
+        return r, m
 
-        # 25(OH)D: exact exponential relaxation to its target.
+    def _step_vitamin_d(self, drivers: Drivers) -> None:
+        """Relax 25(OH)D exactly (exponential update) towards its target over one day, nmol/L."""
         target25 = self._vitamin_d_25oh_target(drivers)
         self._d25 = target25 + (self._d25 - target25) * self._d25_decay
 
-        # Gut absorption with yesterday's calcitriol (enterocyte response lags).
+    def _step_calcium(self, drivers: Drivers, resorbed: float, mineralised: float) -> float:
+        """Advance ECF and exchangeable calcium one day and book the fluxes in the ledger.
+
+        Gut absorption uses yesterday's calcitriol (the enterocyte response lags). Sets serum
+        calcium, PTH, urinary and gut calcium for the day.
+
+        Parameters
+        ----------
+        drivers : Drivers
+            Driver levels today.
+        resorbed : float
+            Resorbed calcium R entering the exchangeable pool, mmol/day.
+        mineralised : float
+            Calcium taken from the pool by mineralisation M (already capped), mmol/day.
+
+        Returns
+        -------
+        exchange : float
+            Calcium exchange J_X from the pool into ECF, mmol/day (negative: uptake into bone).
+        """
+        supply = self._ca_x + resorbed - mineralised  # pool before exchange, mmol
         d = self._calcitriol
         gut = self._gut_calcium_absorption(drivers, d)
-        suppression = self._calcitriol_suppression_of_pth(d)
-        modifier = self._urinary_calcium_modifier(drivers)
-
-        # Backward Euler for (C, X): with X_new eliminated, J_X = (supply - X_eq(Ca)) / (tau + 1)
-        # and F(Ca) = V Ca - C - A + E(Ca) + U(Ca) - J_X(Ca) = 0, F increasing, F(0+) < 0.
-        v = self._v
         c_old = self._ca_ecf
+        fluxes = self._solve_calcium(c_old, supply, gut, self._calcitriol_suppression_of_pth(d),
+                                     self._urinary_calcium_modifier(drivers))
+        self._ca_x = supply - fluxes.exchange
+        self._ca_ecf = c_old + gut - fluxes.endogenous - fluxes.urinary + fluxes.exchange
+        self._pth = fluxes.pth
+        self._urinary_ca = fluxes.urinary
+        self._gut_ca = gut
+        self._endogenous_ca = fluxes.endogenous
+        self._gut_in += gut - fluxes.endogenous
+        self._kidney_out += fluxes.urinary
+        self._resorbed_in += resorbed
+        self._mineralised_out += mineralised
+        return fluxes.exchange
+
+    def _solve_calcium(self, c_old: float, supply: float, gut: float, suppression: float,
+                       modifier: float) -> _CalciumFluxes:
+        r"""Backward-Euler day for (C, X) with PTH quasi-steady at the new serum calcium.
+
+        With the new pool eliminated, :math:`J_X = (X_s - X_{eq}(Ca))/(\tau_X + 1)` and
+        :math:`F(Ca) = V Ca - C - A_{Ca} + E(Ca) + U(Ca) - J_X(Ca) = 0`; F increases in Ca and
+        F(0+) < 0, so safeguarded Newton iteration converges. The fluxes are returned as evaluated
+        at the accepted Ca, so applying them balances the ledger exactly.
+
+        Parameters
+        ----------
+        c_old : float
+            ECF calcium C at the start of the day, mmol.
+        supply : float
+            Exchangeable pool X_s after today's resorption and mineralisation, mmol.
+        gut : float
+            Gross intestinal calcium absorption A_Ca, mmol/day.
+        suppression : float
+            Calcitriol suppression factor of PTH, 1.
+        modifier : float
+            Glucocorticoid and thyroid multiplier of urinary calcium, 1.
+
+        Returns
+        -------
+        _CalciumFluxes
+            PTH (pmol/L) and the endogenous faecal, urinary and exchange fluxes (mmol/day).
+        """
+        v = self._v
         k_ex = 1.0 / (self._ex_tau + 1.0)
         e_slope = self._e_n / self._ca_n
         ca = c_old / v if c_old > 0.0 else 1e-9
@@ -654,37 +757,64 @@ class Physiology:
             ca -= delta
             if not lo < ca < hi:  # safeguard: bisect the bracket (F(0+) < 0 < F(inf))
                 ca = 0.5 * (lo + hi) if hi < math.inf else 2.0 * lo
-        # Apply the fluxes evaluated at the accepted Ca, so the ledger balances exactly.
-        j_x = (supply - xeq) * k_ex
-        self._ca_x = supply - j_x
-        self._ca_ecf = c_old + gut - endo - u + j_x
-        self._pth = pth
-        self._urinary_ca = u
-        self._gut_ca = gut
-        self._endogenous_ca = endo
-        self._gut_in += gut - endo
-        self._kidney_out += u
-        self._resorbed_in += r
-        self._mineralised_out += m
+        return _CalciumFluxes(pth=pth, endogenous=endo, urinary=u, exchange=(supply - xeq) * k_ex)
 
-        # Phosphate: linearly implicit; release follows J_X > 0, uptake (J_X < 0) is taken
-        # proportional to the new phosphate so the pool stays positive.
-        # Urinary phosphate U_P = c P^(1+q_P) is linearised about yesterday's pool
-        # (Rosenbrock-Euler); numerator and denominator stay positive.
+    def _step_phosphate(self, drivers: Drivers, exchange: float) -> None:
+        """Advance ECF phosphate one day (linearly implicit), with yesterday's calcitriol and today's PTH.
+
+        Urinary phosphate :math:`U_P = c P^{1+q_P}` is linearised about yesterday's pool
+        (Rosenbrock-Euler); numerator and denominator stay positive.
+
+        Parameters
+        ----------
+        drivers : Drivers
+            Driver levels today.
+        exchange : float
+            Today's calcium exchange J_X from the bone-surface pool into ECF, mmol/day.
+        """
+        v = self._v
         p_old = self._p_ecf
-        release = j_x / self._ratio if j_x > 0.0 else 0.0
-        uptake_rate = -j_x / (self._ratio * p_old) if j_x < 0.0 else 0.0
+        release, uptake_rate = self._phosphate_exchange(exchange, p_old)
         q_p = self._fep_q
-        u_p_old = self._renal_phosphate_excretion(p_old / v, pth)
-        p_new = (p_old + self._gut_phosphate_absorption(drivers, d) + release + q_p * u_p_old) / (
+        u_p_old = self._renal_phosphate_excretion(p_old / v, self._pth)
+        p_new = (p_old + self._gut_phosphate_absorption(drivers, self._calcitriol) + release + q_p * u_p_old) / (
             1.0 + (1.0 + q_p) * u_p_old / p_old + uptake_rate)
         self._p_ecf = p_new
         self._urinary_p = u_p_old * (1.0 + (1.0 + q_p) * (p_new / p_old - 1.0))
-        self._caxp_mean = self._caxp_relative() + (self._caxp_mean - self._caxp_relative()) * self._caxp_keep
 
-        # Calcitriol: exact exponential relaxation to its quasi-steady target.
-        target = self._calcitriol_target(pth, self._d25, p_new / v)
-        self._calcitriol = target + (d - target) * self._d_decay
+    def _phosphate_exchange(self, exchange: float, p_old: float) -> tuple[float, float]:
+        """Phosphate moving with the calcium exchange at the mineral ratio r_Ca:P.
+
+        Release (J_X > 0) is explicit; uptake (J_X < 0) is taken proportional to the new
+        phosphate, so the pool stays positive.
+
+        Parameters
+        ----------
+        exchange : float
+            Calcium exchange J_X into ECF, mmol/day.
+        p_old : float
+            ECF phosphate at the start of the day, mmol.
+
+        Returns
+        -------
+        release : float
+            Phosphate released into ECF, mmol/day.
+        uptake_rate : float
+            Fraction of the new ECF phosphate taken up into bone, 1/day.
+        """
+        release = exchange / self._ratio if exchange > 0.0 else 0.0
+        uptake_rate = -exchange / (self._ratio * p_old) if exchange < 0.0 else 0.0
+        return release, uptake_rate
+
+    def _step_caxp_mean(self) -> None:
+        """Update the exponential running mean of today's relative Ca × P (time constant tau_M), 1."""
+        today = self._caxp_relative()
+        self._caxp_mean = today + (self._caxp_mean - today) * self._caxp_keep
+
+    def _step_calcitriol(self) -> None:
+        """Relax calcitriol exactly towards its target for today's PTH, 25(OH)D and phosphate, pmol/L."""
+        target = self._calcitriol_target(self._pth, self._d25, self._p_ecf / self._v)
+        self._calcitriol = target + (self._calcitriol - target) * self._d_decay
 
     # ------------------------------------------------------------------ readouts
     @property
