@@ -19,10 +19,14 @@ from typing import NamedTuple
 from scipy.optimize import brentq
 
 from bonegrid.drivers import Drivers
+from bonegrid.effects import EffectParameters, glucocorticoid_effect
 from bonegrid.parameters import ParameterError, ParameterSet, param
 
 CALCIUM_MG_PER_MMOL = 40.08
 """Molar mass of calcium, mg/mmol."""
+
+_GLUCOCORTICOID_HALF_EFFECT_DEFAULT = EffectParameters().glucocorticoid_half_effect_mg_per_day
+"""Default G_50 of :class:`Physiology`: that of :class:`~bonegrid.effects.EffectParameters`, mg/day."""
 
 _CA_LO, _CA_HI = 1e-3, 20.0  # mmol/L: bracket of the steady-state serum calcium search
 
@@ -112,15 +116,10 @@ class PhysiologyParameters(ParameterSet):
         0.45, unit="1", low=0.0, high=1.0, symbol="b_a",
         doc="maximal calcitriol-dependent fractional phosphate absorption (same K_gut as calcium)",
         source="calibrated: total fraction ~0.65 at healthy calcitriol")
-    glucocorticoid_half_effect_mg_per_day: float = param(
-        10.0, unit="mg/day", low=0.1, high=100.0, symbol="G_{50}",
-        doc="prednisolone-equivalent dose giving half the maximal glucocorticoid effect on gut "
-            "and kidney",
-        source="calibrated: clear effects at >= 7.5 mg/day (Compston 2018, "
-               "doi:10.1038/s41574-018-0012-1)")
     glucocorticoid_gut_inhibition: float = param(
         0.5, unit="1", low=0.0, high=1.0, symbol="g_A",
-        doc="maximal fractional fall of intestinal calcium absorption under glucocorticoid",
+        doc="maximal fractional fall of intestinal calcium absorption under glucocorticoid (scaled by f_G, "
+            "see bonegrid.effects.glucocorticoid_effect)",
         source="reduced absorption in glucocorticoid-treated patients (Hahn 1981; approx.)")
 
     # --- kidney --------------------------------------------------------------------------
@@ -151,7 +150,8 @@ class PhysiologyParameters(ParameterSet):
                "(Riccardi & Brown 2010, doi:10.1152/ajprenal.00381.2009); exponent calibrated")
     glucocorticoid_urinary_increase: float = param(
         0.3, unit="1", low=0.0, high=5.0, symbol="g_U",
-        doc="maximal fractional rise of urinary calcium under glucocorticoid",
+        doc="maximal fractional rise of urinary calcium under glucocorticoid (scaled by f_G, "
+            "see bonegrid.effects.glucocorticoid_effect)",
         source="glucocorticoid hypercalciuria (Reid & Ibbertson 1987; approx.)")
     thyroid_urinary_slope: float = param(
         0.2, unit="1", low=0.0, high=5.0, symbol="t_U",
@@ -303,17 +303,19 @@ class Physiology:
     (mg/day), thyroid :math:`T`. Bone fluxes: resorbed :math:`R` and mineralised :math:`M`
     calcium (mmol/day, whole skeleton).
 
-    Equations (symbols as in :class:`PhysiologyParameters`):
+    Equations (symbols as in :class:`PhysiologyParameters`; the glucocorticoid effect
+    :math:`f_G = G/(G+G_{50})` is :func:`bonegrid.effects.glucocorticoid_effect`, with the one
+    half-effect dose :math:`G_{50}` that also acts on bone cells):
 
     - PTH (pmol/L), steep inverse Hill in calcium, mildly suppressed by calcitriol
       (Brown 1983):
       :math:`PTH = \frac{1+s_D}{1+s_D D/D_n}\,[PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
     - Gut calcium, net (mmol/day): absorption minus endogenous faecal loss,
-      :math:`A_{Ca} = \frac{I_{Ca}}{40.08} A_{gut}\,(1-g_A\frac{G}{G+G_{50}})\,
+      :math:`A_{Ca} = \frac{I_{Ca}}{40.08} A_{gut}\,(1-g_A f_G)\,
       (a_p + a_a\frac{D}{D+K_{gut}})`, :math:`E = E_n\,Ca/Ca_n`.
     - Kidney calcium (mmol/day): filtered load × fractional excretion,
       :math:`U = GFR\,f_{uf}\,Ca\;\frac{FE_{max}(Ca/Ca_n)^q}{1+(PTH/K_U)^{\gamma}}\;
-      (1+g_U\frac{G}{G+G_{50}})\,(1+t_U\max(T-1,0))`.
+      (1+g_U f_G)\,(1+t_U\max(T-1,0))`.
     - Exchangeable bone-surface pool (mmol): resorption fills it, mineralisation empties it,
       and it relaxes to an equilibrium set by serum calcium and PTH (PTH releases labile
       bone calcium; Peterson & Riggs 2010):
@@ -373,16 +375,30 @@ class Physiology:
         Constants of the model.
     drivers : Drivers
         Driver levels whose steady state is the starting state.
+    glucocorticoid_half_effect_mg_per_day : float
+        Half-effect dose G_50 of glucocorticoid on gut and kidney, mg/day (> 0): pass
+        :attr:`EffectParameters.glucocorticoid_half_effect_mg_per_day
+        <bonegrid.effects.EffectParameters.glucocorticoid_half_effect_mg_per_day>`, the same
+        receptor's half-effect on bone cells (its default is that parameter's default, 7.5).
 
     Raises
     ------
+    ParameterError
+        If ``glucocorticoid_half_effect_mg_per_day`` is not a finite number > 0.
     ValueError
         If no positive steady state exists with balanced bone fluxes (no net calcium
         absorption, e.g. no dietary calcium): start from healthy drivers and ramp them instead.
     """
 
-    def __init__(self, params: PhysiologyParameters, drivers: Drivers) -> None:
+    def __init__(self, params: PhysiologyParameters, drivers: Drivers, *,
+                 glucocorticoid_half_effect_mg_per_day: float = _GLUCOCORTICOID_HALF_EFFECT_DEFAULT) -> None:
+        g50 = float(glucocorticoid_half_effect_mg_per_day)
+        if not (math.isfinite(g50) and g50 > 0.0):
+            raise ParameterError(
+                f"glucocorticoid_half_effect_mg_per_day={glucocorticoid_half_effect_mg_per_day!r} is not allowed: "
+                "expected a finite number > 0 mg/day; pass EffectParameters.glucocorticoid_half_effect_mg_per_day")
         self.params = params
+        self._gc_half = g50
         p = params
         self._v = p.ecf_volume_l
         self._x_norm = p.exchangeable_fraction * p.skeletal_calcium_mmol
@@ -486,8 +502,7 @@ class Physiology:
     def _urinary_calcium_modifier(self, drivers: Drivers) -> float:
         """Multiplier of urinary calcium from glucocorticoid and thyroid excess, 1."""
         p = self.params
-        g = drivers.glucocorticoid
-        gc = 1.0 + p.glucocorticoid_urinary_increase * g / (g + p.glucocorticoid_half_effect_mg_per_day)
+        gc = 1.0 + p.glucocorticoid_urinary_increase * glucocorticoid_effect(drivers.glucocorticoid, self._gc_half)
         return gc * (1.0 + p.thyroid_urinary_slope * max(drivers.thyroid - 1.0, 0.0))
 
     def _endogenous_faecal_calcium(self, ca: float) -> float:
@@ -497,8 +512,7 @@ class Physiology:
     def _gut_calcium_absorption(self, drivers: Drivers, calcitriol: float) -> float:
         """Intestinal calcium absorption (gross), mmol/day."""
         p = self.params
-        g = drivers.glucocorticoid
-        steroid = 1.0 - p.glucocorticoid_gut_inhibition * g / (g + p.glucocorticoid_half_effect_mg_per_day)
+        steroid = 1.0 - p.glucocorticoid_gut_inhibition * glucocorticoid_effect(drivers.glucocorticoid, self._gc_half)
         fraction = p.gut_ca_passive_fraction + p.gut_ca_active_fraction * calcitriol / (
             calcitriol + p.gut_calcitriol_half_pmol_per_l)
         return drivers.dietary_calcium_mg_per_day / CALCIUM_MG_PER_MMOL * drivers.gut_absorption * steroid * fraction
