@@ -42,10 +42,13 @@ class EffectParameters(ParameterSet):
         1.0, unit="1", low=0.0, high=10.0, symbol="g_{E,Oc}",
         doc="osteoclast lifespan x (1 + g (1 - E)) when E < 1",
         source="Manolagas 2000 (estrogen promotes osteoclast apoptosis)")
-    glucocorticoid_half_dose_mg: float = param(
+    glucocorticoid_half_effect_mg_per_day: float = param(
         7.5, unit="mg/day", low=0.1, high=100.0, symbol="G_{50}",
-        doc="dose giving half the maximal glucocorticoid effect, f_G = G / (G + G_50)",
-        source="modelling choice; fracture risk rises steeply above 7.5 mg/day (van Staa 2000)")
+        doc="prednisolone-equivalent dose giving half the maximal glucocorticoid effect, f_G = G / (G + G_50), "
+            "in every tissue: bone cells (bonegrid.effects), gut and kidney (bonegrid.physiology); one receptor, GR",
+        source="modelling choice; fracture risk rises steeply above 7.5 mg/day (van Staa 2000, "
+               "doi:10.1359/jbmr.2000.15.6.993); clear skeletal effects at >= 7.5 mg/day (Compston 2018, "
+               "doi:10.1038/s41574-018-0012-1)")
     glucocorticoid_osteoblast_recruitment_loss: float = param(
         0.6, unit="1", low=0.0, high=1.0, symbol="g_{G,rec}",
         doc="osteoblast recruitment x (1 - g f_G)", source="Weinstein 1998 (fewer osteoblasts)")
@@ -115,6 +118,33 @@ class CellModifiers:
     osteoblast_overfill: float = 0.0
 
 
+def glucocorticoid_effect(dose_mg_per_day: float, half_effect_mg_per_day: float) -> float:
+    """Fraction of the maximal glucocorticoid effect, f_G = G / (G + G_50), 0..1.
+
+    Glucocorticoids act through one receptor (GR) in every tissue, so bone cells, gut and
+    kidney share this saturation and its half-effect dose
+    (:attr:`EffectParameters.glucocorticoid_half_effect_mg_per_day`).
+
+    Parameters
+    ----------
+    dose_mg_per_day : float
+        Prednisolone-equivalent dose G, mg/day (>= 0).
+    half_effect_mg_per_day : float
+        Dose G_50 giving half the maximal effect, mg/day (> 0).
+
+    Returns
+    -------
+    float
+        f_G, 1 (0 without glucocorticoid, 1/2 at G = G_50).
+
+    Examples
+    --------
+    >>> glucocorticoid_effect(7.5, 7.5)
+    0.5
+    """
+    return dose_mg_per_day / (dose_mg_per_day + half_effect_mg_per_day)
+
+
 def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParameters) -> CellModifiers:
     """Compute the day's cell modifiers.
 
@@ -128,7 +158,7 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
     """
     p = params
     estrogen_loss = max(0.0, 1.0 - drivers.estrogen)
-    f_gc = drivers.glucocorticoid / (drivers.glucocorticoid + p.glucocorticoid_half_dose_mg)
+    f_gc = glucocorticoid_effect(drivers.glucocorticoid, p.glucocorticoid_half_effect_mg_per_day)
     disuse = 1.0 + p.disuse_gain * max(0.0, 1.0 - drivers.mechanical_loading)
     overload = max(1.0, drivers.mechanical_loading) ** -p.loading_sclerostin_exponent
     t = drivers.thyroid

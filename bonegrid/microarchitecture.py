@@ -319,7 +319,10 @@ def _clip(a: np.ndarray, b: np.ndarray, box: tuple[float, float, float, float]) 
 
 def _network(width: float, core_height: float, hip: bool, p: MicroarchitectureParameters,
              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Choose the walls of the trabecular network.
+    """Choose the walls of the trabecular network (steps 1-4 of the module docstring).
+
+    The random draws come in a fixed order: seeds, thickness factors, opening keys, pruning
+    order.
 
     Returns
     -------
@@ -328,7 +331,65 @@ def _network(width: float, core_height: float, hip: bool, p: MicroarchitecturePa
     factor : (k,) float ndarray
         Thickness factor of each kept wall (length-weighted mean 1 inside the window).
     """
-    spacing = p.trabecular_spacing_um
+    walls = _voronoi_walls(width, core_height, p.trabecular_spacing_um, rng)
+    factor = _lognormal(rng, p.thickness_variation, walls.n)          # step 4, drawn before the openings
+    if walls.n == 0:
+        return walls.a, walls.b, factor
+    removed = _openings(walls, width, core_height, hip, p, rng)
+    graph = _BoneGraph.of(walls, core_height, hip)
+    kept = _main_component(graph.ends, ~removed, walls.length, graph.n_nodes, graph.cortex_node if hip else None)
+    kept, a, b, length = _prune(walls, graph, kept, p.strut_removal_fraction, rng)
+    if length[kept].sum() > 0:
+        factor = factor / np.average(factor[kept], weights=length[kept])
+    return a[kept], b[kept], factor[kept]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Walls:
+    """Voronoi walls that cross the trabecular core: the struts of a closed-cell network (step 1)."""
+
+    seeds: np.ndarray
+    """(n_cells, 2) float array: seed (x, y) of each Voronoi cell, um."""
+    n_vertices: int
+    """Number of Voronoi vertices."""
+    a: np.ndarray
+    """(k, 2) float array: first end point (x, y) of each wall, um (a Voronoi vertex, maybe outside the core)."""
+    b: np.ndarray
+    """(k, 2) float array: second end point, um."""
+    ridge_v: np.ndarray
+    """(k, 2) int array: Voronoi vertex index of each end."""
+    ridge_p: np.ndarray
+    """(k, 2) int array: the two cells (seed indices) the wall separates."""
+    t0: np.ndarray
+    """(k,) float array: start of the part inside the core along a -> b, 0..1."""
+    t1: np.ndarray
+    """(k,) float array: end of the part inside the core, 0..1."""
+    length: np.ndarray
+    """(k,) float array: length inside the core, um."""
+
+    @property
+    def n(self) -> int:
+        """Number of walls."""
+        return len(self.a)
+
+    @property
+    def n_cells(self) -> int:
+        """Number of Voronoi cells (marrow spaces)."""
+        return len(self.seeds)
+
+
+def _voronoi_walls(width: float, core_height: float, spacing: float, rng: np.random.Generator) -> _Walls:
+    """Step 1: Voronoi walls of jittered-lattice seeds, kept where they cross the core.
+
+    Parameters
+    ----------
+    width, core_height : float
+        Core (0..width) x (0..core_height), um.
+    spacing : float
+        Seed lattice pitch (Tb.Sp_0), um.
+    rng : numpy.random.Generator
+        Draws the seed jitter.
+    """
     seeds = _seeds(width, max(core_height, 0.0), spacing, rng)
     vor = Voronoi(seeds)
     ridge_v = np.asarray(vor.ridge_vertices)
@@ -336,57 +397,114 @@ def _network(width: float, core_height: float, hip: bool, p: MicroarchitecturePa
     finite = (ridge_v >= 0).all(axis=1)
     ridge_v, ridge_p = ridge_v[finite], ridge_p[finite]
     a, b = vor.vertices[ridge_v[:, 0]], vor.vertices[ridge_v[:, 1]]
-    box = (0.0, width, 0.0, core_height)
-    t0, t1 = _clip(a, b, box)
+    t0, t1 = _clip(a, b, (0.0, width, 0.0, core_height))
     inside = t0 < t1
-    a, b, ridge_v, ridge_p, t0, t1 = a[inside], b[inside], ridge_v[inside], ridge_p[inside], t0[inside], t1[inside]
-    n_walls = len(a)
-    factor = _lognormal(rng, p.thickness_variation, n_walls)
-    if n_walls == 0:
-        return a, b, factor
-    length = np.hypot(*(b - a).T) * (t1 - t0)                    # um inside the core
+    a, b, t0, t1 = a[inside], b[inside], t0[inside], t1[inside]
+    return _Walls(seeds=seeds, n_vertices=len(vor.vertices), a=a, b=b, ridge_v=ridge_v[inside],
+                  ridge_p=ridge_p[inside], t0=t0, t1=t1, length=np.hypot(*(b - a).T) * (t1 - t0))
 
-    # Marrow spaces: cells that reach an open edge of the window join the outside first.
-    n_cells = len(seeds)
+
+def _openings(walls: _Walls, width: float, core_height: float, hip: bool, p: MicroarchitectureParameters,
+              rng: np.random.Generator) -> np.ndarray:
+    """Step 2: walls removed along a Kruskal spanning tree of the marrow spaces.
+
+    Cells that reach an open edge of the window join the outside first. Random keys order
+    the walls: walls too short to leave an opening (< 2 Tb.Th_0) come last, and shorter walls
+    are mildly preferred among the others (so the openings do not remove mostly long walls).
+
+    Returns
+    -------
+    (k,) bool ndarray
+        True for the walls opened.
+    """
+    n_cells, ridge_p, length = walls.n_cells, walls.ridge_p, walls.length
     out = n_cells
-    owners = _edge_cells(seeds, a, b, ridge_p, width, core_height, hip)
-    # Kruskal by random keys: walls too short to leave an opening come last, and shorter walls are
-    # mildly preferred among the others (so the openings do not remove mostly long walls).
+    owners = _edge_cells(walls, width, core_height, hip)
     short = length < 2.0 * p.trabecular_thickness_um
-    key = 1.0 + 0.5 * rng.random(n_walls) + 0.5 * np.minimum(length / (2 * spacing), 1.0) + short
+    key = 1.0 + 0.5 * rng.random(walls.n) + 0.5 * np.minimum(length / (2 * p.trabecular_spacing_um), 1.0) + short
     rows = np.concatenate([ridge_p[:, 0], owners])
     cols = np.concatenate([ridge_p[:, 1], np.full(owners.size, out)])
     weights = np.concatenate([key, np.full(owners.size, 0.5)])
     graph = sparse.coo_matrix((weights, (rows, cols)), shape=(n_cells + 1, n_cells + 1)).tocsr()
     tree = csgraph.minimum_spanning_tree(graph).tocoo()
     opened = tree.data >= 1.0
-    index = sparse.coo_matrix((np.arange(1, n_walls + 1), (ridge_p[:, 0], ridge_p[:, 1])),
+    index = sparse.coo_matrix((np.arange(1, walls.n + 1), (ridge_p[:, 0], ridge_p[:, 1])),
                               shape=(n_cells + 1, n_cells + 1)).tocsr()
     index = index + index.T
-    removed = np.zeros(n_walls, dtype=bool)
+    removed = np.zeros(walls.n, dtype=bool)
     if opened.any():
         removed[np.asarray(index[tree.row[opened], tree.col[opened]]).ravel() - 1] = True
+    return removed
 
-    # Bone graph: vertices inside the core, the cortex (hip), and a private node per exit.
-    n_vert = len(vor.vertices)
-    cortex_node = n_vert
-    ends = ridge_v.copy()
-    for col, at, exits in ((0, t0, t0 > 0), (1, t1, t1 < 1)):
-        point = a + at[:, None] * (b - a)
-        via_bottom = hip & (np.abs(point[:, 1] - core_height) < 1e-6 * max(core_height, 1.0))
-        ends[exits, col] = np.where(via_bottom[exits], cortex_node, n_vert + 1 + 2 * np.flatnonzero(exits) + col)
-    n_nodes = n_vert + 1 + 2 * n_walls
-    kept = _main_component(ends, ~removed, length, n_nodes, cortex_node if hip else None)
 
-    # Prune dangling struts (free ends first, then struts running out of an open edge) until the
-    # removed length reaches the target; the last one is shortened from its loose end instead.
-    a, b = a.copy(), b.copy()
+@dataclasses.dataclass(frozen=True)
+class _BoneGraph:
+    """The walls as edges of the bone graph.
+
+    Nodes: the Voronoi vertices inside the core (``0 .. n_vertices - 1``), the cortex
+    (``cortex_node``; reached through the bottom edge at the hip) and a private node per wall
+    end that runs out of an open edge of the window.
+    """
+
+    ends: np.ndarray
+    """(k, 2) int array: node of each wall end."""
+    n_vertices: int
+    """Nodes below this are Voronoi vertices (free ends when loose)."""
+    cortex_node: int
+    n_nodes: int
+
+    @classmethod
+    def of(cls, walls: _Walls, core_height: float, hip: bool) -> _BoneGraph:
+        """Build the graph of ``walls`` in a core of height ``core_height`` um (cortex below it if ``hip``)."""
+        n_vert = walls.n_vertices
+        cortex_node = n_vert
+        ends = walls.ridge_v.copy()
+        a, b = walls.a, walls.b
+        for col, at, exits in ((0, walls.t0, walls.t0 > 0), (1, walls.t1, walls.t1 < 1)):
+            point = a + at[:, None] * (b - a)
+            via_bottom = hip & (np.abs(point[:, 1] - core_height) < 1e-6 * max(core_height, 1.0))
+            ends[exits, col] = np.where(via_bottom[exits], cortex_node, n_vert + 1 + 2 * np.flatnonzero(exits) + col)
+        return cls(ends=ends, n_vertices=n_vert, cortex_node=cortex_node, n_nodes=n_vert + 1 + 2 * walls.n)
+
+
+def _prune(walls: _Walls, graph: _BoneGraph, kept: np.ndarray, removal_fraction: float,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step 3: remove dangling struts until ``removal_fraction`` of the wall length in the core is gone.
+
+    Free ends go first, then struts running out of an open edge, in random order; the last
+    one is shortened from its loose end instead.
+
+    Parameters
+    ----------
+    walls : _Walls
+        All walls.
+    graph : _BoneGraph
+        Their bone graph.
+    kept : (k,) bool ndarray
+        Walls left by the openings (not changed).
+    removal_fraction : float
+        Target share of the wall length removed by openings and pruning together, 1.
+    rng : numpy.random.Generator
+        Draws the pruning order.
+
+    Returns
+    -------
+    kept : (k,) bool ndarray
+        Walls kept.
+    a, b : (k, 2) float ndarrays
+        End points, um (the shortened wall moved).
+    length : (k,) float ndarray
+        Length inside the core, um (the shortened wall's reduced).
+    """
+    ends, cortex_node = graph.ends, graph.cortex_node
+    t0, t1 = walls.t0, walls.t1
+    kept, a, b, length = kept.copy(), walls.a.copy(), walls.b.copy(), walls.length.copy()
     full = np.hypot(*(b - a).T)
-    need = p.strut_removal_fraction * length.sum() - length[~kept].sum()
-    free_vertex = np.zeros(n_nodes, dtype=bool)
-    free_vertex[:n_vert] = True
+    need = removal_fraction * length.sum() - length[~kept].sum()
+    free_vertex = np.zeros(graph.n_nodes, dtype=bool)
+    free_vertex[:graph.n_vertices] = True
     while need > 0 and kept.sum() > 1:
-        degree = np.bincount(ends[kept].ravel(), minlength=n_nodes)
+        degree = np.bincount(ends[kept].ravel(), minlength=graph.n_nodes)
         loose = kept[:, None] & (degree[ends] == 1) & (ends != cortex_node)      # (n_walls, 2)
         cand = np.flatnonzero((loose & free_vertex[ends]).any(axis=1))
         if cand.size == 0:
@@ -405,18 +523,21 @@ def _network(width: float, core_height: float, hip: bool, p: MicroarchitecturePa
                 b[w] = a[w] + (t1[w] - need / full[w]) * (b[w] - a[w])
             length[w] -= need
             need = 0.0
-    if length[kept].sum() > 0:
-        factor = factor / np.average(factor[kept], weights=length[kept])
-    return a[kept], b[kept], factor[kept]
+    return kept, a, b, length
 
 
-def _edge_cells(seeds: np.ndarray, a: np.ndarray, b: np.ndarray, ridge_p: np.ndarray, width: float,
-                core_height: float, hip: bool) -> np.ndarray:
+def _edge_cells(walls: _Walls, width: float, core_height: float, hip: bool) -> np.ndarray:
     """Find the cells that reach an open edge of the window (all four; top, left and right at the hip).
 
     Exact: the part of an edge inside a cell is an interval whose ends are the crossings
     of the cell's walls with the edge or the ends of the edge.
+
+    Returns
+    -------
+    (m,) int ndarray
+        Sorted cell (seed) indices.
     """
+    seeds, a, b, ridge_p = walls.seeds, walls.a, walls.b, walls.ridge_p
     sides = [((0.0, 0.0), (width, 0.0)), ((0.0, 0.0), (0.0, core_height)), ((width, 0.0), (width, core_height))]
     if not hip:
         sides.append(((0.0, core_height), (width, core_height)))

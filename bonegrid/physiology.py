@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import NamedTuple
 
 from scipy.optimize import brentq
 
 from bonegrid.drivers import Drivers
+from bonegrid.effects import EffectParameters, glucocorticoid_effect
 from bonegrid.parameters import ParameterError, ParameterSet, param
 
 CALCIUM_MG_PER_MMOL = 40.08
 """Molar mass of calcium, mg/mmol."""
+
+_GLUCOCORTICOID_HALF_EFFECT_DEFAULT = EffectParameters().glucocorticoid_half_effect_mg_per_day
+"""Default G_50 of :class:`Physiology`: that of :class:`~bonegrid.effects.EffectParameters`, mg/day."""
 
 _CA_LO, _CA_HI = 1e-3, 20.0  # mmol/L: bracket of the steady-state serum calcium search
 
@@ -111,15 +116,10 @@ class PhysiologyParameters(ParameterSet):
         0.45, unit="1", low=0.0, high=1.0, symbol="b_a",
         doc="maximal calcitriol-dependent fractional phosphate absorption (same K_gut as calcium)",
         source="calibrated: total fraction ~0.65 at healthy calcitriol")
-    glucocorticoid_half_effect_mg_per_day: float = param(
-        10.0, unit="mg/day", low=0.1, high=100.0, symbol="G_{50}",
-        doc="prednisolone-equivalent dose giving half the maximal glucocorticoid effect on gut "
-            "and kidney",
-        source="calibrated: clear effects at >= 7.5 mg/day (Compston 2018, "
-               "doi:10.1038/s41574-018-0012-1)")
     glucocorticoid_gut_inhibition: float = param(
         0.5, unit="1", low=0.0, high=1.0, symbol="g_A",
-        doc="maximal fractional fall of intestinal calcium absorption under glucocorticoid",
+        doc="maximal fractional fall of intestinal calcium absorption under glucocorticoid (scaled by f_G, "
+            "see bonegrid.effects.glucocorticoid_effect)",
         source="reduced absorption in glucocorticoid-treated patients (Hahn 1981; approx.)")
 
     # --- kidney --------------------------------------------------------------------------
@@ -150,7 +150,8 @@ class PhysiologyParameters(ParameterSet):
                "(Riccardi & Brown 2010, doi:10.1152/ajprenal.00381.2009); exponent calibrated")
     glucocorticoid_urinary_increase: float = param(
         0.3, unit="1", low=0.0, high=5.0, symbol="g_U",
-        doc="maximal fractional rise of urinary calcium under glucocorticoid",
+        doc="maximal fractional rise of urinary calcium under glucocorticoid (scaled by f_G, "
+            "see bonegrid.effects.glucocorticoid_effect)",
         source="glucocorticoid hypercalciuria (Reid & Ibbertson 1987; approx.)")
     thyroid_urinary_slope: float = param(
         0.2, unit="1", low=0.0, high=5.0, symbol="t_U",
@@ -277,6 +278,19 @@ class PhysiologyParameters(ParameterSet):
                 f"(got {self.gut_p_passive_fraction!r} + {self.gut_p_active_fraction!r})")
 
 
+class _CalciumFluxes(NamedTuple):
+    """Fluxes of one calcium day, evaluated at the accepted serum calcium."""
+
+    pth: float
+    """PTH, pmol/L."""
+    endogenous: float
+    """Endogenous faecal calcium E, mmol/day."""
+    urinary: float
+    """Urinary calcium U, mmol/day."""
+    exchange: float
+    """Exchange J_X from the bone-surface pool into ECF, mmol/day."""
+
+
 class Physiology:
     r"""Daily systemic calcium–phosphate–PTH–vitamin D compartments.
 
@@ -289,17 +303,19 @@ class Physiology:
     (mg/day), thyroid :math:`T`. Bone fluxes: resorbed :math:`R` and mineralised :math:`M`
     calcium (mmol/day, whole skeleton).
 
-    Equations (symbols as in :class:`PhysiologyParameters`):
+    Equations (symbols as in :class:`PhysiologyParameters`; the glucocorticoid effect
+    :math:`f_G = G/(G+G_{50})` is :func:`bonegrid.effects.glucocorticoid_effect`, with the one
+    half-effect dose :math:`G_{50}` that also acts on bone cells):
 
     - PTH (pmol/L), steep inverse Hill in calcium, mildly suppressed by calcitriol
       (Brown 1983):
       :math:`PTH = \frac{1+s_D}{1+s_D D/D_n}\,[PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
     - Gut calcium, net (mmol/day): absorption minus endogenous faecal loss,
-      :math:`A_{Ca} = \frac{I_{Ca}}{40.08} A_{gut}\,(1-g_A\frac{G}{G+G_{50}})\,
+      :math:`A_{Ca} = \frac{I_{Ca}}{40.08} A_{gut}\,(1-g_A f_G)\,
       (a_p + a_a\frac{D}{D+K_{gut}})`, :math:`E = E_n\,Ca/Ca_n`.
     - Kidney calcium (mmol/day): filtered load × fractional excretion,
       :math:`U = GFR\,f_{uf}\,Ca\;\frac{FE_{max}(Ca/Ca_n)^q}{1+(PTH/K_U)^{\gamma}}\;
-      (1+g_U\frac{G}{G+G_{50}})\,(1+t_U\max(T-1,0))`.
+      (1+g_U f_G)\,(1+t_U\max(T-1,0))`.
     - Exchangeable bone-surface pool (mmol): resorption fills it, mineralisation empties it,
       and it relaxes to an equilibrium set by serum calcium and PTH (PTH releases labile
       bone calcium; Peterson & Riggs 2010):
@@ -359,16 +375,30 @@ class Physiology:
         Constants of the model.
     drivers : Drivers
         Driver levels whose steady state is the starting state.
+    glucocorticoid_half_effect_mg_per_day : float
+        Half-effect dose G_50 of glucocorticoid on gut and kidney, mg/day (> 0): pass
+        :attr:`EffectParameters.glucocorticoid_half_effect_mg_per_day
+        <bonegrid.effects.EffectParameters.glucocorticoid_half_effect_mg_per_day>`, the same
+        receptor's half-effect on bone cells (its default is that parameter's default, 7.5).
 
     Raises
     ------
+    ParameterError
+        If ``glucocorticoid_half_effect_mg_per_day`` is not a finite number > 0.
     ValueError
         If no positive steady state exists with balanced bone fluxes (no net calcium
         absorption, e.g. no dietary calcium): start from healthy drivers and ramp them instead.
     """
 
-    def __init__(self, params: PhysiologyParameters, drivers: Drivers) -> None:
+    def __init__(self, params: PhysiologyParameters, drivers: Drivers, *,
+                 glucocorticoid_half_effect_mg_per_day: float = _GLUCOCORTICOID_HALF_EFFECT_DEFAULT) -> None:
+        g50 = float(glucocorticoid_half_effect_mg_per_day)
+        if not (math.isfinite(g50) and g50 > 0.0):
+            raise ParameterError(
+                f"glucocorticoid_half_effect_mg_per_day={glucocorticoid_half_effect_mg_per_day!r} is not allowed: "
+                "expected a finite number > 0 mg/day; pass EffectParameters.glucocorticoid_half_effect_mg_per_day")
         self.params = params
+        self._gc_half = g50
         p = params
         self._v = p.ecf_volume_l
         self._x_norm = p.exchangeable_fraction * p.skeletal_calcium_mmol
@@ -472,8 +502,7 @@ class Physiology:
     def _urinary_calcium_modifier(self, drivers: Drivers) -> float:
         """Multiplier of urinary calcium from glucocorticoid and thyroid excess, 1."""
         p = self.params
-        g = drivers.glucocorticoid
-        gc = 1.0 + p.glucocorticoid_urinary_increase * g / (g + p.glucocorticoid_half_effect_mg_per_day)
+        gc = 1.0 + p.glucocorticoid_urinary_increase * glucocorticoid_effect(drivers.glucocorticoid, self._gc_half)
         return gc * (1.0 + p.thyroid_urinary_slope * max(drivers.thyroid - 1.0, 0.0))
 
     def _endogenous_faecal_calcium(self, ca: float) -> float:
@@ -483,8 +512,7 @@ class Physiology:
     def _gut_calcium_absorption(self, drivers: Drivers, calcitriol: float) -> float:
         """Intestinal calcium absorption (gross), mmol/day."""
         p = self.params
-        g = drivers.glucocorticoid
-        steroid = 1.0 - p.glucocorticoid_gut_inhibition * g / (g + p.glucocorticoid_half_effect_mg_per_day)
+        steroid = 1.0 - p.glucocorticoid_gut_inhibition * glucocorticoid_effect(drivers.glucocorticoid, self._gc_half)
         fraction = p.gut_ca_passive_fraction + p.gut_ca_active_fraction * calcitriol / (
             calcitriol + p.gut_calcitriol_half_pmol_per_l)
         return drivers.dietary_calcium_mg_per_day / CALCIUM_MG_PER_MMOL * drivers.gut_absorption * steroid * fraction
@@ -591,6 +619,10 @@ class Physiology:
     def step(self, drivers: Drivers, resorbed_ca_mmol: float, mineralised_ca_mmol: float) -> None:
         """Advance one day. Fluxes are whole-skeleton mmol/day of calcium (phosphate follows at Ca:P 1.67).
 
+        The day's order: 25(OH)D; calcium and PTH (gut absorption with yesterday's calcitriol,
+        exchange with the bone-surface pool, kidney); phosphate; the running mean of Ca × P;
+        calcitriol.
+
         Parameters
         ----------
         drivers : Drivers
@@ -608,6 +640,34 @@ class Physiology:
         ValueError
             If a flux is negative or not finite.
         """
+        resorbed, mineralised = self._take_bone_fluxes(resorbed_ca_mmol, mineralised_ca_mmol)
+        self._step_vitamin_d(drivers)
+        exchange = self._step_calcium(drivers, resorbed, mineralised)
+        self._step_phosphate(drivers, exchange)
+        self._step_caxp_mean()
+        self._step_calcitriol()
+
+    def _take_bone_fluxes(self, resorbed_ca_mmol: float, mineralised_ca_mmol: float) -> tuple[float, float]:
+        """Check the day's bone fluxes and cap mineralisation at what the pool can give.
+
+        Parameters
+        ----------
+        resorbed_ca_mmol, mineralised_ca_mmol : float
+            Resorbed calcium R and mineralisation demand M, mmol/day.
+
+        Returns
+        -------
+        resorbed : float
+            R, mmol/day.
+        mineralised : float
+            Calcium taken by mineralisation, min(M, X + R), mmol/day; the shortfall is added to
+            the ``mineralisation_unmet`` ledger entry.
+
+        Raises
+        ------
+        ValueError
+            If a flux is negative or not finite.
+        """
         r = float(resorbed_ca_mmol)
         m = float(mineralised_ca_mmol)
         if not (r >= 0.0 and m >= 0.0 and r != math.inf and m != math.inf):
@@ -618,22 +678,79 @@ class Physiology:
         if m > x_plus_r:
             self._mineralisation_unmet += m - x_plus_r
             m = x_plus_r
-        supply = x_plus_r - m  # calcium in the exchangeable pool before exchange, mmol
+        return r, m
 
-        # 25(OH)D: exact exponential relaxation to its target.
+    def _step_vitamin_d(self, drivers: Drivers) -> None:
+        """Relax 25(OH)D exactly (exponential update) towards its target over one day, nmol/L."""
         target25 = self._vitamin_d_25oh_target(drivers)
         self._d25 = target25 + (self._d25 - target25) * self._d25_decay
 
-        # Gut absorption with yesterday's calcitriol (enterocyte response lags).
+    def _step_calcium(self, drivers: Drivers, resorbed: float, mineralised: float) -> float:
+        """Advance ECF and exchangeable calcium one day and book the fluxes in the ledger.
+
+        Gut absorption uses yesterday's calcitriol (the enterocyte response lags). Sets serum
+        calcium, PTH, urinary and gut calcium for the day.
+
+        Parameters
+        ----------
+        drivers : Drivers
+            Driver levels today.
+        resorbed : float
+            Resorbed calcium R entering the exchangeable pool, mmol/day.
+        mineralised : float
+            Calcium taken from the pool by mineralisation M (already capped), mmol/day.
+
+        Returns
+        -------
+        exchange : float
+            Calcium exchange J_X from the pool into ECF, mmol/day (negative: uptake into bone).
+        """
+        supply = self._ca_x + resorbed - mineralised  # pool before exchange, mmol
         d = self._calcitriol
         gut = self._gut_calcium_absorption(drivers, d)
-        suppression = self._calcitriol_suppression_of_pth(d)
-        modifier = self._urinary_calcium_modifier(drivers)
-
-        # Backward Euler for (C, X): with X_new eliminated, J_X = (supply - X_eq(Ca)) / (tau + 1)
-        # and F(Ca) = V Ca - C - A + E(Ca) + U(Ca) - J_X(Ca) = 0, F increasing, F(0+) < 0.
-        v = self._v
         c_old = self._ca_ecf
+        fluxes = self._solve_calcium(c_old, supply, gut, self._calcitriol_suppression_of_pth(d),
+                                     self._urinary_calcium_modifier(drivers))
+        self._ca_x = supply - fluxes.exchange
+        self._ca_ecf = c_old + gut - fluxes.endogenous - fluxes.urinary + fluxes.exchange
+        self._pth = fluxes.pth
+        self._urinary_ca = fluxes.urinary
+        self._gut_ca = gut
+        self._endogenous_ca = fluxes.endogenous
+        self._gut_in += gut - fluxes.endogenous
+        self._kidney_out += fluxes.urinary
+        self._resorbed_in += resorbed
+        self._mineralised_out += mineralised
+        return fluxes.exchange
+
+    def _solve_calcium(self, c_old: float, supply: float, gut: float, suppression: float,
+                       modifier: float) -> _CalciumFluxes:
+        r"""Backward-Euler day for (C, X) with PTH quasi-steady at the new serum calcium.
+
+        With the new pool eliminated, :math:`J_X = (X_s - X_{eq}(Ca))/(\tau_X + 1)` and
+        :math:`F(Ca) = V Ca - C - A_{Ca} + E(Ca) + U(Ca) - J_X(Ca) = 0`; F increases in Ca and
+        F(0+) < 0, so safeguarded Newton iteration converges. The fluxes are returned as evaluated
+        at the accepted Ca, so applying them balances the ledger exactly.
+
+        Parameters
+        ----------
+        c_old : float
+            ECF calcium C at the start of the day, mmol.
+        supply : float
+            Exchangeable pool X_s after today's resorption and mineralisation, mmol.
+        gut : float
+            Gross intestinal calcium absorption A_Ca, mmol/day.
+        suppression : float
+            Calcitriol suppression factor of PTH, 1.
+        modifier : float
+            Glucocorticoid and thyroid multiplier of urinary calcium, 1.
+
+        Returns
+        -------
+        _CalciumFluxes
+            PTH (pmol/L) and the endogenous faecal, urinary and exchange fluxes (mmol/day).
+        """
+        v = self._v
         k_ex = 1.0 / (self._ex_tau + 1.0)
         e_slope = self._e_n / self._ca_n
         ca = c_old / v if c_old > 0.0 else 1e-9
@@ -654,37 +771,64 @@ class Physiology:
             ca -= delta
             if not lo < ca < hi:  # safeguard: bisect the bracket (F(0+) < 0 < F(inf))
                 ca = 0.5 * (lo + hi) if hi < math.inf else 2.0 * lo
-        # Apply the fluxes evaluated at the accepted Ca, so the ledger balances exactly.
-        j_x = (supply - xeq) * k_ex
-        self._ca_x = supply - j_x
-        self._ca_ecf = c_old + gut - endo - u + j_x
-        self._pth = pth
-        self._urinary_ca = u
-        self._gut_ca = gut
-        self._endogenous_ca = endo
-        self._gut_in += gut - endo
-        self._kidney_out += u
-        self._resorbed_in += r
-        self._mineralised_out += m
+        return _CalciumFluxes(pth=pth, endogenous=endo, urinary=u, exchange=(supply - xeq) * k_ex)
 
-        # Phosphate: linearly implicit; release follows J_X > 0, uptake (J_X < 0) is taken
-        # proportional to the new phosphate so the pool stays positive.
-        # Urinary phosphate U_P = c P^(1+q_P) is linearised about yesterday's pool
-        # (Rosenbrock-Euler); numerator and denominator stay positive.
+    def _step_phosphate(self, drivers: Drivers, exchange: float) -> None:
+        """Advance ECF phosphate one day (linearly implicit), with yesterday's calcitriol and today's PTH.
+
+        Urinary phosphate :math:`U_P = c P^{1+q_P}` is linearised about yesterday's pool
+        (Rosenbrock-Euler); numerator and denominator stay positive.
+
+        Parameters
+        ----------
+        drivers : Drivers
+            Driver levels today.
+        exchange : float
+            Today's calcium exchange J_X from the bone-surface pool into ECF, mmol/day.
+        """
+        v = self._v
         p_old = self._p_ecf
-        release = j_x / self._ratio if j_x > 0.0 else 0.0
-        uptake_rate = -j_x / (self._ratio * p_old) if j_x < 0.0 else 0.0
+        release, uptake_rate = self._phosphate_exchange(exchange, p_old)
         q_p = self._fep_q
-        u_p_old = self._renal_phosphate_excretion(p_old / v, pth)
-        p_new = (p_old + self._gut_phosphate_absorption(drivers, d) + release + q_p * u_p_old) / (
+        u_p_old = self._renal_phosphate_excretion(p_old / v, self._pth)
+        p_new = (p_old + self._gut_phosphate_absorption(drivers, self._calcitriol) + release + q_p * u_p_old) / (
             1.0 + (1.0 + q_p) * u_p_old / p_old + uptake_rate)
         self._p_ecf = p_new
         self._urinary_p = u_p_old * (1.0 + (1.0 + q_p) * (p_new / p_old - 1.0))
-        self._caxp_mean = self._caxp_relative() + (self._caxp_mean - self._caxp_relative()) * self._caxp_keep
 
-        # Calcitriol: exact exponential relaxation to its quasi-steady target.
-        target = self._calcitriol_target(pth, self._d25, p_new / v)
-        self._calcitriol = target + (d - target) * self._d_decay
+    def _phosphate_exchange(self, exchange: float, p_old: float) -> tuple[float, float]:
+        """Phosphate moving with the calcium exchange at the mineral ratio r_Ca:P.
+
+        Release (J_X > 0) is explicit; uptake (J_X < 0) is taken proportional to the new
+        phosphate, so the pool stays positive.
+
+        Parameters
+        ----------
+        exchange : float
+            Calcium exchange J_X into ECF, mmol/day.
+        p_old : float
+            ECF phosphate at the start of the day, mmol.
+
+        Returns
+        -------
+        release : float
+            Phosphate released into ECF, mmol/day.
+        uptake_rate : float
+            Fraction of the new ECF phosphate taken up into bone, 1/day.
+        """
+        release = exchange / self._ratio if exchange > 0.0 else 0.0
+        uptake_rate = -exchange / (self._ratio * p_old) if exchange < 0.0 else 0.0
+        return release, uptake_rate
+
+    def _step_caxp_mean(self) -> None:
+        """Update the exponential running mean of today's relative Ca × P (time constant tau_M), 1."""
+        today = self._caxp_relative()
+        self._caxp_mean = today + (self._caxp_mean - today) * self._caxp_keep
+
+    def _step_calcitriol(self) -> None:
+        """Relax calcitriol exactly towards its target for today's PTH, 25(OH)D and phosphate, pmol/L."""
+        target = self._calcitriol_target(self._pth, self._d25, self._p_ecf / self._v)
+        self._calcitriol = target + (self._calcitriol - target) * self._d_decay
 
     # ------------------------------------------------------------------ readouts
     @property

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from bonegrid.drivers import Drivers
+from bonegrid.effects import EffectParameters, glucocorticoid_effect
 from bonegrid.parameters import ParameterError
 from bonegrid.physiology import CALCIUM_MG_PER_MMOL, Physiology, PhysiologyParameters
 
@@ -172,6 +173,45 @@ def test_glucocorticoid_and_thyroid_effects(healthy):
     thyroid = Physiology(PhysiologyParameters(), HEALTHY)
     thyroid.step(Drivers(thyroid=3.0), 10.0, 10.0)
     assert thyroid.urinary_calcium_mmol_per_day > 1.2 * healthy["urinary"]
+
+
+# glucocorticoid: one receptor, one half-effect dose shared with the bone cells ---------------
+def test_glucocorticoid_effect_hand_values():
+    assert glucocorticoid_effect(0.0, 7.5) == 0.0
+    assert glucocorticoid_effect(7.5, 7.5) == 0.5
+    assert glucocorticoid_effect(30.0, 10.0) == 0.75
+    assert glucocorticoid_effect(1e9, 7.5) == pytest.approx(1.0, abs=1e-8)
+
+
+def _steroid_panel(dose: float, half: float, days: int = 30) -> dict[str, float]:
+    ph = Physiology(PhysiologyParameters(), HEALTHY, glucocorticoid_half_effect_mg_per_day=half)
+    for _ in range(days):
+        ph.step(Drivers(glucocorticoid=dose), 10.0, 10.0)
+    return panel(ph)
+
+
+@pytest.mark.parametrize("f_g, doses_and_halves", [(0.5, [(7.5, 7.5), (20.0, 20.0)]), (0.75, [(22.5, 7.5), (7.5, 2.5)])])
+def test_gut_and_kidney_see_the_dose_only_through_the_shared_f_g(f_g, doses_and_halves):
+    # G / (G + G50) is exactly f_g for each pair, so the whole panel must be identical
+    assert all(glucocorticoid_effect(g, h) == f_g for g, h in doses_and_halves)
+    first, second = (_steroid_panel(g, h) for g, h in doses_and_halves)
+    assert first == second
+    assert first["gut"] < _steroid_panel(0.0, 7.5)["gut"] - 0.5
+
+
+def test_default_half_effect_is_the_cells_half_effect():
+    g50 = EffectParameters().glucocorticoid_half_effect_mg_per_day
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    ph.step(Drivers(glucocorticoid=15.0), 10.0, 10.0)
+    assert panel(ph) == _steroid_panel(15.0, g50, days=1)
+    # the physiology keeps no second copy of the half-effect dose
+    assert not [name for name in PhysiologyParameters.names() if "glucocorticoid_half" in name]
+
+
+@pytest.mark.parametrize("half", [0.0, -7.5, float("nan"), float("inf")])
+def test_invalid_glucocorticoid_half_effect_raises_naming_it(half):
+    with pytest.raises(ParameterError, match="glucocorticoid_half_effect_mg_per_day"):
+        Physiology(PhysiologyParameters(), HEALTHY, glucocorticoid_half_effect_mg_per_day=half)
 
 
 # (7) pools never negative ---------------------------------------------------------------------

@@ -240,6 +240,194 @@ def _ratio(num: float, den: float, scale: float = 1.0) -> float:
     return scale * num / den if den > 0 else math.nan
 
 
+@dataclasses.dataclass(frozen=True)
+class _Slice:
+    """Validated phases of one slice: masks and voxel counts."""
+
+    kind: np.ndarray
+    """(ny, nx) int array: MARROW, OSTEOID or BONE."""
+    mineral: np.ndarray
+    """(ny, nx) float array: mineral fraction, 0..1."""
+    h: float
+    """Voxel edge, um."""
+    marrow: np.ndarray
+    """(ny, nx) bool array: marrow voxels."""
+    osteoid: np.ndarray
+    """(ny, nx) bool array: osteoid voxels."""
+    matrix: np.ndarray
+    """(ny, nx) bool array: osteoid or mineralised bone."""
+    n_marrow: int
+    n_osteoid: int
+    n_matrix: int
+
+    @property
+    def tissue_area_um2(self) -> float:
+        """T.Ar, um^2."""
+        return self.kind.size * (self.h * self.h)
+
+    @property
+    def matrix_area_um2(self) -> float:
+        """B.Ar, um^2."""
+        return self.n_matrix * (self.h * self.h)
+
+
+def _validated_slice(kind: np.ndarray, mineral: np.ndarray, voxel_size_um: float,
+                     osteocyte_state: np.ndarray | None, cavity: np.ndarray | None) -> _Slice:
+    """Check the inputs of :func:`measure` (see its Raises) and split ``kind`` into phases."""
+    kind = np.asarray(kind)
+    mineral = np.asarray(mineral)
+    if kind.ndim != 2:
+        raise ValueError(f"kind must be a 2D (ny, nx) array, got shape {kind.shape}")
+    shape = kind.shape
+    for name, arr in (("mineral", mineral), ("osteocyte_state", osteocyte_state), ("cavity", cavity)):
+        if arr is not None and np.shape(arr) != shape:
+            raise ValueError(f"{name} has shape {np.shape(arr)}; it must match kind, {shape}")
+    h = float(voxel_size_um)
+    if not (math.isfinite(h) and h > 0):
+        raise ValueError(f"voxel_size_um={voxel_size_um!r} must be a positive number of micrometres")
+    marrow = kind == MARROW
+    osteoid = kind == OSTEOID
+    bone = kind == BONE
+    n_marrow, n_osteoid, n_bone = (int(np.count_nonzero(m)) for m in (marrow, osteoid, bone))
+    if n_marrow + n_osteoid + n_bone != kind.size:
+        raise ValueError(f"kind holds values other than MARROW={MARROW}, OSTEOID={OSTEOID}, BONE={BONE}")
+    if osteocyte_state is not None:
+        state = np.asarray(osteocyte_state)
+        if state.size and (state.min() < 0 or state.max() > EMPTY):
+            raise ValueError(f"osteocyte_state holds values outside 0..{EMPTY} (none, viable, apoptotic, empty)")
+    return _Slice(kind=kind, mineral=mineral, h=h, marrow=marrow, osteoid=osteoid, matrix=~marrow,
+                  n_marrow=n_marrow, n_osteoid=n_osteoid, n_matrix=n_osteoid + n_bone)
+
+
+class _MarrowFaces:
+    """Matrix faces seen from marrow voxels, counted by the kind on the matrix side (Crofton pairs).
+
+    Parameters
+    ----------
+    s : _Slice
+        The slice.
+    """
+
+    def __init__(self, s: _Slice) -> None:
+        self._h = s.h
+        self._axis, self._diag = _neighbour_counts(s.kind)
+        self._axis[~s.marrow] = 0
+        self._diag[~s.marrow] = 0
+
+    def length_um(self, where: np.ndarray, side: str) -> float:
+        """Crofton length, um, of the ``side`` ("osteoid", "bone", "matrix") faces seen from the marrow voxels ``where``.
+
+        Parameters
+        ----------
+        where : (ny, nx) bool ndarray
+            Marrow voxels whose faces count (other voxels contribute nothing).
+        side : str
+            Kind of the matrix voxel across the face.
+        """
+        return self._h * (AXIS_WEIGHT * _unpack(self._axis[where], side)
+                          + DIAGONAL_WEIGHT * _unpack(self._diag[where], side))
+
+
+def _structure_indices(s: _Slice, b_pm_um: float, direct: bool) -> dict[str, float]:
+    """T.Ar, B.Ar (mm^2), BV/TV (%), direct Tb.Th, Tb.Sp (um) and Tb.N (1/mm), the parallel-plate indices and BS/BV (1/mm).
+
+    Parameters
+    ----------
+    s : _Slice
+        The slice.
+    b_pm_um : float
+        Bone perimeter B.Pm, um.
+    direct : bool
+        Compute the local-thickness indices (else NaN).
+    """
+    b_ar = s.matrix_area_um2
+    bv_tv = s.n_matrix / s.kind.size
+    if direct:
+        tb_th = trabecular_thickness_um(s.matrix, s.h)
+        tb_sp = trabecular_separation_um(s.matrix, s.h)
+        tb_n = _ratio(bv_tv, tb_th, 1000.0)
+    else:
+        tb_th = tb_sp = tb_n = math.nan
+    tb_th_plate = _ratio(2.0 * b_ar, b_pm_um)
+    tb_n_plate = _ratio(bv_tv, tb_th_plate, 1000.0)
+    return dict(
+        t_ar_mm2=s.tissue_area_um2 * 1e-6, b_ar_mm2=b_ar * 1e-6, bv_tv_pct=100.0 * bv_tv,
+        tb_th_um=tb_th, tb_sp_um=tb_sp, tb_n_per_mm=tb_n,
+        tb_th_plate_um=tb_th_plate, tb_sp_plate_um=_ratio(1000.0, tb_n_plate) - tb_th_plate,
+        tb_n_plate_per_mm=tb_n_plate, bs_bv_per_mm=_ratio(b_pm_um, b_ar, 1000.0))
+
+
+def _connectivity_indices(s: _Slice) -> dict[str, float]:
+    """Euler.N and N.Frag (counts) and BV.largest/BV (%) of the matrix."""
+    conn = connectivity(s.matrix)
+    return dict(
+        euler_number=int(euler_number(s.matrix, connectivity=2)) if s.n_matrix else 0,
+        n_fragments=int(conn["bone_components"]),
+        largest_fragment_pct=100.0 * conn["bone_largest"] if s.n_matrix else math.nan)
+
+
+def _cell_surface_pct(faces: _MarrowFaces, b_pm_um: float, positions: tuple[np.ndarray, np.ndarray] | None,
+                      shape: tuple[int, int], what: str) -> float:
+    """Surface touched by the cell voxels ``positions`` = (ys, xs) over BS, %; NaN without positions."""
+    if positions is None:
+        return math.nan
+    return _ratio(faces.length_um(_positions_mask(positions, shape, what), "matrix"), b_pm_um, 100.0)
+
+
+def _surface_indices(s: _Slice, faces: _MarrowFaces, b_pm_um: float,
+                     osteoclasts: tuple[np.ndarray, np.ndarray] | None,
+                     osteoblasts: tuple[np.ndarray, np.ndarray] | None,
+                     cavity: np.ndarray | None) -> dict[str, float]:
+    """B.Pm (mm) and the surface fractions OS/BS, ES/BS, Oc.S/BS, Ob.S/BS (%).
+
+    Parameters
+    ----------
+    s : _Slice
+        The slice.
+    faces : _MarrowFaces
+        Its matrix faces.
+    b_pm_um : float
+        Bone perimeter B.Pm, um.
+    osteoclasts, osteoblasts, cavity
+        As in :func:`measure`; a missing one gives NaN.
+    """
+    shape = s.kind.shape
+    return dict(
+        b_pm_mm=b_pm_um * 1e-3,
+        os_bs_pct=_ratio(faces.length_um(s.marrow, "osteoid"), b_pm_um, 100.0),
+        es_bs_pct=math.nan if cavity is None else _ratio(
+            faces.length_um(np.asarray(cavity) != 0, "bone"), b_pm_um, 100.0),
+        oc_s_bs_pct=_cell_surface_pct(faces, b_pm_um, osteoclasts, shape, "osteoclasts"),
+        ob_s_bs_pct=_cell_surface_pct(faces, b_pm_um, osteoblasts, shape, "osteoblasts"))
+
+
+def _osteoid_thickness_um(s: _Slice) -> float:
+    """O.Th = h (2 mean(d) - 1), um, from the distance d (voxels) of osteoid to marrow voxel centres; NaN without osteoid."""
+    if not (s.n_osteoid and s.n_marrow):
+        return math.nan
+    depth = ndimage.distance_transform_edt(s.matrix)[s.osteoid]
+    return s.h * (2.0 * float(depth.mean()) - 1.0)
+
+
+def _mineralisation_indices(s: _Slice) -> dict[str, float]:
+    """OV/BV (%), O.Th (um) and Min.Mean (1) of the matrix."""
+    return dict(
+        ov_bv_pct=_ratio(s.n_osteoid, s.n_matrix, 100.0), o_th_um=_osteoid_thickness_um(s),
+        mineral_mean=_ratio(float(s.mineral[s.matrix].sum()), s.n_matrix))
+
+
+def _osteocyte_indices(s: _Slice, osteocyte_state: np.ndarray | None) -> dict[str, float]:
+    """N.Ot/B.Ar and N.Ot.Lac/B.Ar (1/mm^2) and Ot.E.Lac/Ot.Lac (%) from lacunae inside matrix; NaN without states."""
+    if osteocyte_state is None:
+        return dict(n_ot_per_mm2=math.nan, n_lacunae_per_mm2=math.nan, empty_lacunae_pct=math.nan)
+    counts = np.bincount(np.asarray(osteocyte_state)[s.matrix].astype(np.intp), minlength=EMPTY + 1)
+    cells = int(counts[VIABLE] + counts[APOPTOTIC])
+    lacunae = cells + int(counts[EMPTY])
+    b_ar_mm2 = s.matrix_area_um2 * 1e-6
+    return dict(n_ot_per_mm2=_ratio(cells, b_ar_mm2), n_lacunae_per_mm2=_ratio(lacunae, b_ar_mm2),
+                empty_lacunae_pct=_ratio(int(counts[EMPTY]), lacunae, 100.0))
+
+
 def measure(kind: np.ndarray, mineral: np.ndarray, voxel_size_um: float, *,
             osteoclasts: tuple[np.ndarray, np.ndarray] | None = None,
             osteoblasts: tuple[np.ndarray, np.ndarray] | None = None,
@@ -281,97 +469,15 @@ def measure(kind: np.ndarray, mineral: np.ndarray, voxel_size_um: float, *,
         If the arrays are not 2D of one shape, ``kind`` or ``osteocyte_state`` holds
         unknown values, a position lies outside the window, or the voxel size is not positive.
     """
-    kind = np.asarray(kind)
-    mineral = np.asarray(mineral)
-    if kind.ndim != 2:
-        raise ValueError(f"kind must be a 2D (ny, nx) array, got shape {kind.shape}")
-    shape = kind.shape
-    for name, arr in (("mineral", mineral), ("osteocyte_state", osteocyte_state), ("cavity", cavity)):
-        if arr is not None and np.shape(arr) != shape:
-            raise ValueError(f"{name} has shape {np.shape(arr)}; it must match kind, {shape}")
-    h = float(voxel_size_um)
-    if not (math.isfinite(h) and h > 0):
-        raise ValueError(f"voxel_size_um={voxel_size_um!r} must be a positive number of micrometres")
-
-    marrow = kind == MARROW
-    osteoid = kind == OSTEOID
-    bone = kind == BONE
-    matrix = ~marrow
-    n_total = kind.size
-    n_marrow, n_osteoid, n_bone = (int(np.count_nonzero(m)) for m in (marrow, osteoid, bone))
-    if n_marrow + n_osteoid + n_bone != n_total:
-        raise ValueError(f"kind holds values other than MARROW={MARROW}, OSTEOID={OSTEOID}, BONE={BONE}")
-    n_matrix = n_osteoid + n_bone
-    area_um2 = h * h
-    t_ar, b_ar = n_total * area_um2, n_matrix * area_um2
-
-    # surfaces: Crofton length of the matrix faces seen from marrow voxels, split by the matrix side's kind
-    axis, diag = _neighbour_counts(kind)
-    axis[~marrow] = 0
-    diag[~marrow] = 0
-
-    def length(where: np.ndarray | tuple[np.ndarray, np.ndarray], side: str) -> float:
-        """Crofton length, um, of the ``side`` faces seen from the marrow voxels ``where``."""
-        return h * (AXIS_WEIGHT * _unpack(axis[where], side) + DIAGONAL_WEIGHT * _unpack(diag[where], side))
-
-    b_pm = length(marrow, "matrix")
-    os_len = length(marrow, "osteoid")
-    es_bs = math.nan if cavity is None else _ratio(length(np.asarray(cavity) != 0, "bone"), b_pm, 100.0)
-    oc_s_bs = math.nan if osteoclasts is None else _ratio(
-        length(_positions_mask(osteoclasts, shape, "osteoclasts"), "matrix"), b_pm, 100.0)
-    ob_s_bs = math.nan if osteoblasts is None else _ratio(
-        length(_positions_mask(osteoblasts, shape, "osteoblasts"), "matrix"), b_pm, 100.0)
-
-    # osteoid seam width from the Euclidean distance of osteoid voxel centres to marrow voxel centres
-    if n_osteoid and n_marrow:
-        depth = ndimage.distance_transform_edt(matrix)[osteoid]
-        o_th = h * (2.0 * float(depth.mean()) - 1.0)
-    else:
-        o_th = math.nan
-
-    # thickness: direct (local thickness) and parallel-plate model
-    bv_tv = n_matrix / n_total
-    if direct:
-        tb_th = trabecular_thickness_um(matrix, h)
-        tb_sp = trabecular_separation_um(matrix, h)
-        tb_n = _ratio(bv_tv, tb_th, 1000.0)
-    else:
-        tb_th = tb_sp = tb_n = math.nan
-    tb_th_plate = _ratio(2.0 * b_ar, b_pm)
-    tb_n_plate = _ratio(bv_tv, tb_th_plate, 1000.0)
-    tb_sp_plate = _ratio(1000.0, tb_n_plate) - tb_th_plate
-
-    # connectivity of the matrix
-    conn = connectivity(matrix)
-    euler = int(euler_number(matrix, connectivity=2)) if n_matrix else 0
-
-    # osteocytes and lacunae inside matrix
-    if osteocyte_state is None:
-        n_ot = n_lac = e_lac = math.nan
-    else:
-        state = np.asarray(osteocyte_state)
-        if state.size and (state.min() < 0 or state.max() > EMPTY):
-            raise ValueError(f"osteocyte_state holds values outside 0..{EMPTY} (none, viable, apoptotic, empty)")
-        counts = np.bincount(state[matrix].astype(np.intp), minlength=EMPTY + 1)
-        cells = int(counts[VIABLE] + counts[APOPTOTIC])
-        lacunae = cells + int(counts[EMPTY])
-        b_ar_mm2 = b_ar * 1e-6
-        n_ot = _ratio(cells, b_ar_mm2)
-        n_lac = _ratio(lacunae, b_ar_mm2)
-        e_lac = _ratio(int(counts[EMPTY]), lacunae, 100.0)
-
+    s = _validated_slice(kind, mineral, voxel_size_um, osteocyte_state, cavity)
+    faces = _MarrowFaces(s)
+    b_pm = faces.length_um(s.marrow, "matrix")
     return Histomorphometry(
-        t_ar_mm2=t_ar * 1e-6, b_ar_mm2=b_ar * 1e-6, b_pm_mm=b_pm * 1e-3,
-        bv_tv_pct=100.0 * bv_tv,
-        tb_th_um=tb_th, tb_sp_um=tb_sp, tb_n_per_mm=tb_n,
-        tb_th_plate_um=tb_th_plate, tb_sp_plate_um=tb_sp_plate, tb_n_plate_per_mm=tb_n_plate,
-        euler_number=euler, n_fragments=int(conn["bone_components"]),
-        largest_fragment_pct=100.0 * conn["bone_largest"] if n_matrix else math.nan,
-        bs_bv_per_mm=_ratio(b_pm, b_ar, 1000.0),
-        ov_bv_pct=_ratio(n_osteoid, n_matrix, 100.0), o_th_um=o_th,
-        os_bs_pct=_ratio(os_len, b_pm, 100.0), es_bs_pct=es_bs, oc_s_bs_pct=oc_s_bs, ob_s_bs_pct=ob_s_bs,
-        n_ot_per_mm2=n_ot, n_lacunae_per_mm2=n_lac, empty_lacunae_pct=e_lac,
-        mineral_mean=_ratio(float(mineral[matrix].sum()), n_matrix),
+        **_structure_indices(s, b_pm, direct),
+        **_connectivity_indices(s),
+        **_surface_indices(s, faces, b_pm, osteoclasts, osteoblasts, cavity),
+        **_mineralisation_indices(s),
+        **_osteocyte_indices(s, osteocyte_state),
     )
 
 
