@@ -234,7 +234,9 @@ class BoneModel(mesa.Model):
         self._seed_osteocytes()
         self.solver = FieldSolver(shape, p.run.voxel_size_um, p.fields, dtype=np.float32)
         self.drivers = self.schedule(self.day)
-        self.physiology = Physiology(p.physiology, self.drivers)
+        self.physiology = Physiology(
+            p.physiology, self.drivers,
+            glucocorticoid_half_effect_mg_per_day=p.effects.glucocorticoid_half_effect_mg_per_day)
         self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_relative, p.effects)
         self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
         self.ca_mmol_per_mineral = p.physiology.skeletal_calcium_mmol / self.tissue.mineral_mass()
