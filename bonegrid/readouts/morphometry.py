@@ -141,10 +141,7 @@ def trabecular_thickness_um(bone: np.ndarray, voxel_size_um: float) -> float:
     float
         Mean over bone voxels of the local thickness, um; NaN without bone or without marrow.
     """
-    bone = np.asarray(bone, dtype=bool)
-    if not bone.any():
-        return math.nan
-    return float(local_thickness(bone, voxel_size_um)[bone].mean())
+    return _mean_local_thickness(np.asarray(bone, dtype=bool), voxel_size_um)
 
 
 def trabecular_separation_um(bone: np.ndarray, voxel_size_um: float) -> float:
@@ -162,10 +159,14 @@ def trabecular_separation_um(bone: np.ndarray, voxel_size_um: float) -> float:
     float
         Mean over marrow voxels of the local thickness of marrow, um; NaN without marrow or without bone.
     """
-    marrow = ~np.asarray(bone, dtype=bool)
-    if not marrow.any():
+    return _mean_local_thickness(~np.asarray(bone, dtype=bool), voxel_size_um)
+
+
+def _mean_local_thickness(phase: np.ndarray, voxel_size_um: float) -> float:
+    """Mean over the voxels of ``phase`` of its local thickness, um (NaN for an empty phase)."""
+    if not phase.any():
         return math.nan
-    return float(local_thickness(marrow, voxel_size_um)[marrow].mean())
+    return float(local_thickness(phase, voxel_size_um)[phase].mean())
 
 
 def connectivity(bone: np.ndarray) -> dict[str, float]:

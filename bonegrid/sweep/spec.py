@@ -68,7 +68,6 @@ from bonegrid.scenarios import Scenario, load_scenario
 from bonegrid.timeseries import columns
 
 METHODS = ("factorial", "table", "latin", "sobol", "morris")
-SAMPLERS = ("latin", "sobol", "morris")
 TOP_KEYS = ("scenario", "grid", "days", "years", "replicates", "seed", "common_seeds", "retries", "output",
             "fixed", "parameters", "design", "outputs", "analysis")
 DESIGN_KEYS = {"factorial": (), "table": ("file", "points"), "latin": ("samples",),
