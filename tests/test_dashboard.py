@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import dataclasses
 import io
 import math
 import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import ipyvuetify as v
 import numpy as np
@@ -16,8 +20,11 @@ from PIL import Image
 
 solara = pytest.importorskip("solara")
 
+from solara import widgets  # noqa: E402
+
+import bonegrid.dashboard  # noqa: E402
 from bonegrid.dashboard import add_command, run_command  # noqa: E402
-from bonegrid.dashboard.charts import bmd_chart, bone_volume_chart, markers_chart  # noqa: E402
+from bonegrid.dashboard.charts import bmd_chart, bone_volume_chart, calcium_chart, markers_chart  # noqa: E402
 from bonegrid.dashboard.clinic import DXACard, LabsCard  # noqa: E402
 from bonegrid.dashboard.controls import CausesCard, RunCard, TreatmentsCard  # noqa: E402
 from bonegrid.dashboard.knobs import LIVE_KNOBS, OPG_SOURCES, RANKL_SOURCES, RESTART_KNOBS, rate_overrides  # noqa: E402
@@ -28,7 +35,7 @@ from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, render_rgb, scale_f
 from bonegrid.drivers import Drivers  # noqa: E402
 from bonegrid.model import ModelParameters  # noqa: E402
 from bonegrid.readouts import dxa  # noqa: E402
-from bonegrid.readouts.panel import Result  # noqa: E402
+from bonegrid.readouts.panel import NORMAL_RANGES, Result  # noqa: E402
 from bonegrid.readouts.panel import Test as LabTest  # noqa: E402
 from bonegrid.scenarios import load_scenario, scenario_names  # noqa: E402
 from bonegrid.secretion import SecretionParameters  # noqa: E402
@@ -44,9 +51,7 @@ def session():
 
 def _texts(rc) -> str:
     """All the text the rendered widgets show (HTML bodies, labels and button captions)."""
-    import solara.widgets
-
-    parts = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+    parts = [w.unsafe_innerHTML or "" for w in rc.find(widgets.HTML).widgets]
     parts += [str(c) for w in rc.find(v.Btn).widgets for c in w.children]
     parts += [w.label or "" for w in rc.find(v.Switch).widgets]
     return "\n".join(parts)
@@ -188,6 +193,22 @@ def test_charts_show_the_twin_only_when_there_is_one(session):
     assert option["yAxis"][1]["max"] == pytest.approx(125 * option["yAxis"][0]["max"], abs=1)
 
 
+def test_chart_bands_are_the_panels_normal_ranges(session):
+    series = session.frame().series
+
+    def band(option: dict, name: str) -> tuple[float, float]:
+        (low, high), = next(s for s in option["series"] if s["name"] == name)["markArea"]["data"]
+        return low["yAxis"], high["yAxis"]
+
+    def normal(key: str) -> tuple[float, float]:
+        return NORMAL_RANGES[key].low, NORMAL_RANGES[key].high
+
+    assert band(markers_chart(series), "CTX (bone eaten)") == normal("ctx_ng_per_ml") == (0.1, 0.6)
+    calcium = calcium_chart(series)
+    assert band(calcium, "serum calcium") == normal("serum_calcium_mmol_per_l") == (2.15, 2.55)
+    assert band(calcium, "PTH") == normal("pth_pmol_per_l") == (1.6, 6.9)
+
+
 # ------------------------------------------------------------------------------------------ components
 def test_dxa_card_reads_the_category_and_the_z_flag(session):
     frame = session.frame()
@@ -199,7 +220,7 @@ def test_dxa_card_reads_the_category_and_the_z_flag(session):
 
 def test_labs_card_flags_out_of_range_values(session):
     frame = session.frame()
-    pth = LabTest("pth_pmol_per_l", "PTH", "pmol/L", 1.6, 6.9, "rises when calcium falls")
+    pth = LabTest("pth_pmol_per_l", "PTH", "rises when calcium falls")
     _, rc = solara.render(LabsCard(dataclasses.replace(frame, labs=[Result(pth, 12.0)])), handle_error=False)
     text = _texts(rc)
     assert ">H</td>" in text and "12" in text
@@ -253,3 +274,19 @@ def test_command_defaults_and_a_busy_port():
         busy.listen()
         args = parser.parse_args(["dashboard", "--port", str(busy.getsockname()[1])])
         assert run_command(args) == 2
+
+
+def test_the_cli_and_the_package_face_do_not_load_solara_or_the_page():
+    script = ("import sys; import bonegrid.cli, bonegrid.dashboard; bonegrid.cli.build_parser(); "
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('solara', 'uvicorn') "
+              "or m in ('bonegrid.dashboard.app', 'bonegrid.dashboard.session')))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_dashboard_modules_import_each_other_by_full_path_not_through_the_package():
+    package = Path(bonegrid.dashboard.__file__).parent
+    through_face = [f"{path.name}:{node.lineno}" for path in sorted(package.glob("*.py"))
+                    for node in ast.walk(ast.parse(path.read_text()))
+                    if isinstance(node, ast.ImportFrom) and (node.module == "bonegrid.dashboard" or node.level)]
+    assert through_face == []

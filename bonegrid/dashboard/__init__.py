@@ -8,7 +8,12 @@ plots), :mod:`~bonegrid.dashboard.explanations` (what each panel means),
 :mod:`~bonegrid.dashboard.text` (text rendered on the server), the components
 (:mod:`~bonegrid.dashboard.controls`, :mod:`~bonegrid.dashboard.slice_view`,
 :mod:`~bonegrid.dashboard.clinic`, :mod:`~bonegrid.dashboard.mystery`), the page
-(:mod:`~bonegrid.dashboard.app`) and the server (:mod:`~bonegrid.dashboard.server`).
+(:mod:`~bonegrid.dashboard.app`), the server (:mod:`~bonegrid.dashboard.server`) and the
+subcommand (:mod:`~bonegrid.dashboard.command`).
+
+This package face holds only what the CLI needs, :func:`add_command` and :func:`run_command`,
+and importing it loads neither Solara nor the page (``bonegrid --help`` stays light). The
+submodules import each other by full module path, never through this face.
 
 Why not Mesa's SolaraViz and SpaceRenderer: SolaraViz rebuilds a model as
 ``type(model)(**slider_values)``, which cannot express a scenario with causes and treatments
@@ -19,39 +24,6 @@ numpy image, and the page is plain Solara with the play loop of Mesa's ``ModelCo
 (a threaded ``solara.lab.use_task``).
 """
 
-from __future__ import annotations
+from bonegrid.dashboard.command import add_command, run_command
 
-import argparse
-import sys
-
-from bonegrid.dashboard.server import DEFAULT_HOST, DEFAULT_PORT
-
-
-def add_command(subparsers) -> argparse.ArgumentParser:
-    """Add the ``dashboard`` subcommand to an argparse ``subparsers`` object and return its parser."""
-    parser = subparsers.add_parser("dashboard", help="serve the browser dashboard (Solara) on this machine",
-                                   description="Serve the browser dashboard: watch bone remodel, change a cause, "
-                                               "read the clinic. Works offline.")
-    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--grid", type=int, default=None, choices=(128, 256, 512),
-                        help="default slice size of new visitors, voxels per side (default 256)")
-    return parser
-
-
-def run_command(args: argparse.Namespace) -> int:
-    """Run the ``dashboard`` subcommand; return the exit status."""
-    from bonegrid.dashboard.server import serve
-
-    return serve(args.host, args.port, grid=args.grid)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m bonegrid.dashboard [--host H] [--port P] [--grid N]``."""
-    parser = argparse.ArgumentParser(prog="python -m bonegrid.dashboard")
-    sub = parser.add_subparsers(dest="command")
-    add_command(sub)
-    return run_command(parser.parse_args(["dashboard", *(sys.argv[1:] if argv is None else argv)]))
-
-
-__all__ = ["add_command", "main", "run_command"]
+__all__ = ["add_command", "run_command"]

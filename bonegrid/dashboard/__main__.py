@@ -1,7 +1,7 @@
-"""``python -m bonegrid.dashboard``: serve the dashboard (see :func:`bonegrid.dashboard.main`)."""
+"""``python -m bonegrid.dashboard``: serve the dashboard (see :func:`bonegrid.dashboard.command.main`)."""
 
 import sys
 
-from bonegrid.dashboard import main
+from bonegrid.dashboard.command import main
 
 sys.exit(main())

@@ -15,16 +15,15 @@ import time
 import solara
 import solara.lab
 
-from bonegrid.dashboard import explanations, text
+import bonegrid.dashboard.explanations as explanations
 from bonegrid.dashboard.clinic import Charts, DXACard, LabsCard
 from bonegrid.dashboard.controls import CausesCard, RunCard, ScenarioCard, SetupCard, TreatmentsCard, short_title
 from bonegrid.dashboard.mystery import MysteryCard
+from bonegrid.dashboard.server import GRID_ENV
 from bonegrid.dashboard.session import DEFAULT_GRID, Frame, Session, Setup, mystery_setup
 from bonegrid.dashboard.slice_view import SliceCard, TwinCard
-from bonegrid.dashboard.text import prose
+from bonegrid.dashboard.text import CSS, prose
 
-GRID_ENV = "BONEGRID_DASHBOARD_GRID"
-"""Environment variable with the default grid of new visitors (set by ``bonegrid dashboard --grid``)."""
 DEFAULT_DAYS_PER_FRAME = 5
 DEFAULT_PAUSE_MS = 100
 
@@ -113,7 +112,7 @@ def Page():
     busy = building.pending or session.value is None
 
     solara.Title("bonegrid: watch bone remodel")
-    solara.Style(".bg-slice img, img.bg-slice { image-rendering: pixelated; } " + text.CSS)
+    solara.Style(".bg-slice img, img.bg-slice { image-rendering: pixelated; } " + CSS)
     with solara.AppBar():
         solara.AppBarTitle("bonegrid: watch bone remodel, change a cause, read the clinic")
         solara.Switch(label="Mystery patient", value=mystery, on_value=toggle_mystery, classes=["bg-mystery-switch"])

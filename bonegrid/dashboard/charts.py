@@ -3,8 +3,10 @@
 ECharts ships in ``solara-assets``, so the charts work offline, and an update sends only the
 numbers, not a picture. Every chart has years since day 0 on x, animation off (a frame replaces
 the last one), the patient in colour and the healthy twin, when there is one, in dashed grey.
-Normal ranges are shaded bands; the BMD chart shades the WHO categories by T-score and draws the
-Z = -2 line (the bottom of the expected range for the patient's age), which falls as the patient ages.
+Normal ranges are shaded bands, read from the blood panel's table
+(:data:`bonegrid.readouts.panel.NORMAL_RANGES`); the BMD chart shades the WHO categories by
+T-score and draws the Z = -2 line (the bottom of the expected range for the patient's age),
+which falls as the patient ages.
 """
 
 from __future__ import annotations
@@ -15,19 +17,12 @@ import numpy as np
 
 from bonegrid.constants import ADULT_AGE_RANGE_YEARS
 from bonegrid.readouts import dxa
+from bonegrid.readouts.panel import NORMAL_RANGES
 
 TWIN_COLOUR = "#9e9e9e"
 PATIENT_COLOUR = "#1b5e20"
-CTX_RANGE = (0.1, 0.6)
-"""Normal CTX, ng/mL (as in :mod:`bonegrid.readouts.panel`)."""
-P1NP_RANGE = (15.0, 75.0)
-"""Normal P1NP, ug/L."""
-CALCIUM_RANGE = (2.15, 2.55)
-"""Normal total serum calcium, mmol/L."""
-PTH_RANGE = (1.6, 6.9)
-"""Normal PTH, pmol/L."""
-P1NP_PER_CTX = 125.0
-"""Right-axis (P1NP) units per left-axis (CTX) unit, so the two normal ranges nearly coincide."""
+P1NP_PER_CTX = NORMAL_RANGES["p1np_ug_per_l"].high / NORMAL_RANGES["ctx_ng_per_ml"].high
+"""Right-axis (P1NP) units per left-axis (CTX) unit: the two normal ranges end at the same height (125)."""
 
 
 def _years(series: Mapping[str, np.ndarray]) -> np.ndarray:
@@ -54,6 +49,12 @@ def _band(low: float, high: float, colour: str, label: str = "") -> list[dict]:
                                                                       "position": "insideRight", "color": "#555",
                                                                       "fontSize": 10}},
             {"yAxis": high}]
+
+
+def _normal_band(test_key: str, colour: str, label: str = "") -> list[dict]:
+    """Return an ECharts markArea entry shading the normal range of the panel's test ``test_key``."""
+    normal = NORMAL_RANGES[test_key]
+    return _band(normal.low, normal.high, colour, label)
 
 
 def _base(title: str, y_name: str, *, y2_name: str | None = None, y_range=(None, None), y2_range=(None, None)) -> dict:
@@ -123,7 +124,7 @@ def markers_chart(series: Mapping[str, np.ndarray]) -> dict:
                    y2_range=(0, round(top * P1NP_PER_CTX, 0)))
     x = _years(series)
     option["series"].append(_line("CTX (bone eaten)", x, series["ctx"], "#b0179c",
-                                  bands=[_band(*CTX_RANGE, "rgba(120, 120, 120, 0.10)", "normal")]))
+                                  bands=[_normal_band("ctx_ng_per_ml", "rgba(120, 120, 120, 0.10)", "normal")]))
     option["series"].append(_line("P1NP (bone made)", x, series["p1np"], "#1f77b4", axis=1, digits=1))
     return option
 
@@ -135,9 +136,9 @@ def calcium_chart(series: Mapping[str, np.ndarray]) -> dict:
                    y2_range=(0, round(pth_top, 0)))
     x = _years(series)
     option["series"].append(_line("serum calcium", x, series["serum_ca"], "#455a64",
-                                  bands=[_band(*CALCIUM_RANGE, "rgba(69, 90, 100, 0.10)", "Ca normal")]))
+                                  bands=[_normal_band("serum_calcium_mmol_per_l", "rgba(69, 90, 100, 0.10)", "Ca normal")]))
     option["series"].append(_line("PTH", x, series["pth"], "#c62828", axis=1, digits=2,
-                                  bands=[_band(*PTH_RANGE, "rgba(198, 40, 40, 0.07)", "")]))
+                                  bands=[_normal_band("pth_pmol_per_l", "rgba(198, 40, 40, 0.07)")]))
     return option
 
 

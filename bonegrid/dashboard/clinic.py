@@ -8,7 +8,8 @@ from collections.abc import Callable
 import solara
 from solara.components.echarts import EchartsWidget
 
-from bonegrid.dashboard import charts, explanations
+import bonegrid.dashboard.explanations as explanations
+from bonegrid.dashboard.charts import bmd_chart, bone_volume_chart, calcium_chart, markers_chart
 from bonegrid.dashboard.session import Frame
 from bonegrid.dashboard.text import prose
 from bonegrid.readouts import dxa
@@ -89,12 +90,12 @@ def Charts(frame: Frame):
     """Render the four live plots: bone volume, BMD with its bands, turnover markers, calcium and PTH."""
     s, twin = frame.series, frame.twin_series
     with solara.Columns([1, 1]):
-        ChartCard(functools.partial(charts.bmd_chart, s, twin, site=frame.scan.site, sex=frame.scan.sex,
+        ChartCard(functools.partial(bmd_chart, s, twin, site=frame.scan.site, sex=frame.scan.sex,
                                     start_age_years=frame.start_age_years), explanations.BMD_CHART, "bmd")
-        ChartCard(functools.partial(charts.bone_volume_chart, s, twin), explanations.BONE_VOLUME, "bv")
+        ChartCard(functools.partial(bone_volume_chart, s, twin), explanations.BONE_VOLUME, "bv")
     with solara.Columns([1, 1]):
-        ChartCard(functools.partial(charts.markers_chart, s), explanations.MARKERS, "markers")
-        ChartCard(functools.partial(charts.calcium_chart, s), explanations.CALCIUM, "calcium")
+        ChartCard(functools.partial(markers_chart, s), explanations.MARKERS, "markers")
+        ChartCard(functools.partial(calcium_chart, s), explanations.CALCIUM, "calcium")
 
 
 __all__ = ["Charts", "DXACard", "LabsCard"]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 
 import solara
 
-from bonegrid.dashboard import explanations
+import bonegrid.dashboard.explanations as explanations
 from bonegrid.dashboard.knobs import LIVE_KNOBS, RESTART_KNOBS, Knob
 from bonegrid.dashboard.session import GRIDS, Frame, Setup
 from bonegrid.dashboard.text import note, prose

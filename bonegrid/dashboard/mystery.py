@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import solara
 
-from bonegrid.dashboard import explanations
+import bonegrid.dashboard.explanations as explanations
 from bonegrid.dashboard.controls import scenario, short_title
 from bonegrid.dashboard.session import Session
 from bonegrid.dashboard.text import prose

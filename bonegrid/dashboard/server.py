@@ -18,6 +18,8 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 """The dashboard's fixed default port."""
 APP = "bonegrid.dashboard.app"
+GRID_ENV = "BONEGRID_DASHBOARD_GRID"
+"""Environment variable with the default grid of new visitors (set by ``bonegrid dashboard --grid``, read by the page)."""
 ASSET_BUNDLE = "@widgetti/solara-vuetify-app@10.1.1"
 """The front-end bundle Solara 1.64 with ipyvue/ipyvuetify 1.x loads (from solara-assets)."""
 
@@ -47,8 +49,6 @@ def port_free(host: str, port: int) -> bool:
 
 def configure_environment(host: str, port: int, grid: int | None = None) -> None:
     """Set the environment Solara reads at import: the app, offline assets, no telemetry, production mode."""
-    from bonegrid.dashboard.app import GRID_ENV
-
     os.environ.update({
         "SOLARA_APP": APP, "SERVER_NAME": host, "SERVER_PORT": str(port), "SOLARA_MODE": "production",
         "SOLARA_ASSETS_PROXY": "true", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
@@ -76,6 +76,8 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, grid: int | Non
         print(f"bonegrid dashboard: {host}:{port} is in use: choose another port with --port", file=sys.stderr)
         return 2
     configure_environment(host, port, grid)
+    # Imported here, not at the top: Solara reads the environment just set when it is imported, and
+    # the CLI imports this module to build its parser, so `bonegrid --help` does not load Solara.
     import solara.server.settings
     import uvicorn
 
@@ -85,4 +87,4 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, grid: int | Non
     return 0
 
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "check_offline_assets", "serve"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "GRID_ENV", "check_offline_assets", "serve"]

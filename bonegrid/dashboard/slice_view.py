@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import solara
 
-from bonegrid.dashboard import explanations
+import bonegrid.dashboard.explanations as explanations
 from bonegrid.dashboard.session import Frame
 from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, TISSUE_LEGEND, glyph_icon, gradient_css
 from bonegrid.dashboard.text import prose

@@ -2,8 +2,9 @@
 
 Values come from the model's time series (physiology, turnover markers, the myeloma clone)
 and from two drivers read as laboratory tests: free T4 is the thyroid driver times the
-mid-normal free T4, and CRP rises with the inflammatory cytokine driver. Ranges are the
-adult ones of ``reference.md``; free T4 and CRP use common laboratory ranges (approx.).
+mid-normal free T4, and CRP rises with the inflammatory cytokine driver. Normal ranges are in
+one table, :data:`NORMAL_RANGES` (the adult ones of ``reference.md``; free T4 and CRP use common
+laboratory ranges, approx.), which the dashboard's charts read too.
 A readout: it reads state and never changes it.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import types
 from collections.abc import Mapping
 
 FREE_T4_MID_PMOL_PER_L = 16.0
@@ -22,28 +24,92 @@ CRP_PER_CYTOKINE_MG_PER_L = 15.0
 
 
 @dataclasses.dataclass(frozen=True)
+class NormalRange:
+    """The adult normal range of one laboratory value; either end may be open.
+
+    Attributes
+    ----------
+    low, high : float or None
+        Lower and upper limit, in ``unit``; None: no limit on that side.
+    unit : str
+        Clinical unit of the value and its limits.
+    source : str
+        Where the range comes from.
+    """
+
+    low: float | None
+    high: float | None
+    unit: str
+    source: str
+
+    def flag(self, value: float) -> str:
+        """Return "L" for ``value`` below the range, "H" above it, "" inside it or NaN."""
+        if math.isnan(value):
+            return ""
+        if self.low is not None and value < self.low:
+            return "L"
+        if self.high is not None and value > self.high:
+            return "H"
+        return ""
+
+    @property
+    def text(self) -> str:
+        """The range as printed on a lab report: ``"1.6-6.9"``, ``"> 50"``, ``"< 5"``, or ``"none"`` (upper limit 0)."""
+        if self.low is not None and self.high is not None:
+            return f"{self.low:g}-{self.high:g}"
+        return f"> {self.low:g}" if self.low is not None else ("none" if self.high == 0.0 else f"< {self.high:g}")
+
+
+_REFERENCE = "reference.md, adult clinical ranges"
+NORMAL_RANGES: Mapping[str, NormalRange] = types.MappingProxyType({
+    "serum_calcium_mmol_per_l": NormalRange(2.15, 2.55, "mmol/L", _REFERENCE),
+    "serum_phosphate_mmol_per_l": NormalRange(0.8, 1.5, "mmol/L", _REFERENCE),
+    "pth_pmol_per_l": NormalRange(1.6, 6.9, "pmol/L", _REFERENCE),
+    "vitamin_d_25oh_nmol_per_l": NormalRange(50.0, None, "nmol/L", f"{_REFERENCE} (> 50 sufficient)"),
+    "ctx_ng_per_ml": NormalRange(0.1, 0.6, "ng/mL", f"{_REFERENCE} (approx.)"),
+    "p1np_ug_per_l": NormalRange(15.0, 75.0, "ug/L", f"{_REFERENCE} (approx.)"),
+    "free_t4_pmol_per_l": NormalRange(12.0, 22.0, "pmol/L", "common laboratory range (approx.)"),
+    "crp_mg_per_l": NormalRange(None, 5.0, "mg/L", "common laboratory cut-off (approx.)"),
+    "m_protein_g_per_l": NormalRange(None, 0.0, "g/L", "none in health: any monoclonal protein is abnormal"),
+})
+"""Normal range of every laboratory value bonegrid reports, by test key (read-only).
+
+The one table of them: the panel's flags, the lab report and the dashboard's shaded bands read it.
+"""
+
+
+@dataclasses.dataclass(frozen=True)
 class Test:
-    """One laboratory test: name, unit, normal range (either end may be open) and what it reflects."""
+    """One laboratory test of the panel: its key, its name on the report and what it reflects.
+
+    Its normal range and unit are ``NORMAL_RANGES[key]``.
+    """
 
     key: str
     name: str
-    unit: str
-    low: float | None
-    high: float | None
     meaning: str
+
+    @property
+    def normal_range(self) -> NormalRange:
+        """The test's normal range (from :data:`NORMAL_RANGES`)."""
+        return NORMAL_RANGES[self.key]
+
+    @property
+    def unit(self) -> str:
+        """The clinical unit of the result."""
+        return self.normal_range.unit
 
 
 TESTS: tuple[Test, ...] = (
-    Test("serum_calcium_mmol_per_l", "Calcium (total)", "mmol/L", 2.15, 2.55,
-         "held in range by PTH; bone releases calcium when it is resorbed"),
-    Test("serum_phosphate_mmol_per_l", "Phosphate", "mmol/L", 0.8, 1.5, "with calcium, the raw material of mineral"),
-    Test("pth_pmol_per_l", "PTH", "pmol/L", 1.6, 6.9, "rises when calcium falls; drives RANKL"),
-    Test("vitamin_d_25oh_nmol_per_l", "25(OH)D", "nmol/L", 50.0, None, "vitamin D stores; < 50 insufficient"),
-    Test("ctx_ng_per_ml", "CTX", "ng/mL", 0.1, 0.6, "collagen fragments released by resorption"),
-    Test("p1np_ug_per_l", "P1NP", "ug/L", 15.0, 75.0, "collagen propeptide released by formation"),
-    Test("free_t4_pmol_per_l", "Free T4", "pmol/L", 12.0, 22.0, "thyroid hormone; high speeds every bone cell"),
-    Test("crp_mg_per_l", "CRP", "mg/L", None, 5.0, "inflammation"),
-    Test("m_protein_g_per_l", "M-protein", "g/L", None, 0.0, "a monoclonal antibody made by a plasma-cell clone"),
+    Test("serum_calcium_mmol_per_l", "Calcium (total)", "held in range by PTH; bone releases calcium when it is resorbed"),
+    Test("serum_phosphate_mmol_per_l", "Phosphate", "with calcium, the raw material of mineral"),
+    Test("pth_pmol_per_l", "PTH", "rises when calcium falls; drives RANKL"),
+    Test("vitamin_d_25oh_nmol_per_l", "25(OH)D", "vitamin D stores; < 50 insufficient"),
+    Test("ctx_ng_per_ml", "CTX", "collagen fragments released by resorption"),
+    Test("p1np_ug_per_l", "P1NP", "collagen propeptide released by formation"),
+    Test("free_t4_pmol_per_l", "Free T4", "thyroid hormone; high speeds every bone cell"),
+    Test("crp_mg_per_l", "CRP", "inflammation"),
+    Test("m_protein_g_per_l", "M-protein", "a monoclonal antibody made by a plasma-cell clone"),
 )
 """The panel, in the order it is shown."""
 
@@ -58,21 +124,12 @@ class Result:
     @property
     def flag(self) -> str:
         """"L", "H" or "" (NaN values are not flagged)."""
-        if math.isnan(self.value):
-            return ""
-        if self.test.low is not None and self.value < self.test.low:
-            return "L"
-        if self.test.high is not None and self.value > self.test.high:
-            return "H"
-        return ""
+        return self.test.normal_range.flag(self.value)
 
     @property
     def range_text(self) -> str:
         """The normal range as printed on a lab report."""
-        t = self.test
-        if t.low is not None and t.high is not None:
-            return f"{t.low:g}-{t.high:g}"
-        return f"> {t.low:g}" if t.low is not None else ("none" if t.high == 0.0 else f"< {t.high:g}")
+        return self.test.normal_range.text
 
 
 def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float) -> dict[str, float]:
@@ -105,4 +162,4 @@ def format_panel(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["TESTS", "Result", "Test", "format_panel", "panel", "panel_values"]
+__all__ = ["NORMAL_RANGES", "TESTS", "NormalRange", "Result", "Test", "format_panel", "panel", "panel_values"]
