@@ -1,12 +1,17 @@
 """Each cell type's rule in isolation on small hand-made grids."""
 
+import copy
+import dataclasses
+import math
+
 import numpy as np
 import pytest
 from conftest import half_bone, quiet_model
 
 from bonegrid.agents.osteoblast import Osteoblast
 from bonegrid.agents.osteoclast import Osteoclast
-from bonegrid.tissue import BONE, MARROW, OSTEOID, Tissue, TissueParameters, touches
+from bonegrid.agents.surface_cell import SurfaceCell
+from bonegrid.tissue import BONE, MARROW, OSTEOID, VIABLE, Tissue, TissueParameters, touches
 
 
 def dig_cavity(model, rows, cols):
@@ -171,3 +176,130 @@ def test_matrix_adjacency_vectorised_matches_scalar():
     slow = [t.is_matrix_adjacent(int(y), int(x)) for y, x in zip(ys.ravel(), xs.ravel(), strict=True)]
     assert fast.tolist() == slow
     assert (fast.reshape(12, 12) == touches(t.kind != MARROW)).all()
+
+
+# ---------------------------------------------------------------- surface cells (the shared base)
+def test_lifespan_is_a_gamma_draw_from_the_model_rng_then_the_heading():
+    m = quiet_model(half_bone(16, 8), osteoclast_lifespan_days=14.0, osteoclast_lifespan_shape=4.0)
+    m.modifiers = dataclasses.replace(m.modifiers, osteoclast_lifespan=1.5)
+    twin = copy.deepcopy(m.rng)                                  # replays the draws the cell makes
+    oc = Osteoclast(m, (7, 3), m.units.open(m.day))
+    assert oc.lifespan == twin.gamma(4.0, 14.0 * 1.5 / 4.0)      # Gamma(k, L M / k): mean 21 days ...
+    angle = twin.uniform(0.0, 2.0 * math.pi)                     # ... and only then the heading
+    assert oc.heading == (math.sin(angle), math.cos(angle))
+
+
+def test_lifespan_modifier_scales_the_same_draw():
+    lifespans = {}
+    for modifier in (1.0, 2.0):
+        m = quiet_model(half_bone(16, 8))
+        m.modifiers = dataclasses.replace(m.modifiers, osteoblast_lifespan=modifier)
+        unit = m.units.open(m.day)
+        lifespans[modifier] = Osteoblast(m, (7, 3), unit).lifespan
+    assert lifespans[2.0] == 2.0 * lifespans[1.0]                # same seed, same draw, twice the scale
+
+
+def test_cell_dies_on_the_day_its_lifespan_is_spent():
+    m = quiet_model(half_bone(16, 8))
+    oc = Osteoclast(m, (7, 3), m.units.open(m.day))
+    oc.lifespan = 2.5
+    assert [oc.grow_older() for _ in range(3)] == [False, False, True]
+    assert oc.age == 3
+
+
+def test_birth_occupies_the_voxel_and_removal_frees_it_and_the_unit_head_count():
+    m = quiet_model(half_bone(16, 8))
+    assert not m.tissue.occupied.any()
+    unit = m.units.open(m.day)
+    record = m.units.units[unit]
+    oc = Osteoclast(m, (7, 3), unit)
+    assert np.argwhere(m.tissue.occupied).tolist() == [[7, 3]]
+    assert (record.osteoclasts, record.osteoclasts_formed) == (1, 1)
+    oc.move_to((7, 4))
+    assert np.argwhere(m.tissue.occupied).tolist() == [[7, 4]] and oc.pos == (7, 4)
+    oc.remove()
+    assert not m.tissue.occupied.any()
+    assert (record.osteoclasts, record.osteoclasts_formed) == (0, 1)   # still formed, no longer working
+    assert len(m.osteoclasts) == 0
+
+
+def test_osteoblast_moving_onto_another_units_cavity_works_for_that_unit():
+    m = quiet_model(half_bone(16, 8))
+    a = dig_cavity(m, range(8, 10), range(2, 5))
+    b = dig_cavity(m, range(8, 10), range(5, 8))
+    ob = Osteoblast(m, (8, 4), a)
+    assert (m.units.units[a].osteoblasts, m.units.units[b].osteoblasts) == (1, 0)
+    ob.move_to((8, 5))
+    assert ob.unit == b and (m.units.units[a].osteoblasts, m.units.units[b].osteoblasts) == (0, 1)
+    ob.move_to((7, 5))                                           # marrow, no cavity: keeps its unit
+    assert ob.unit == b and m.units.units[b].osteoblasts == 1
+    assert np.argwhere(m.tissue.occupied).tolist() == [[7, 5]]
+
+
+def test_buried_osteoblast_leaves_its_voxel_to_the_osteocyte_and_its_unit():
+    m = quiet_model(half_bone(16, 8), osteoblast_burial_probability=1.0, osteoblast_lifespan_days=1000.0)
+    unit = dig_cavity(m, range(8, 9), range(2, 6))
+    ob = Osteoblast(m, (8, 3), unit)
+    ob.progress = 1.0                                            # a voxel's worth of osteoid is due today
+    ob.step()
+    assert m.tissue.kind[8, 3] == OSTEOID
+    assert m.osteoblast_fates["buried"] == 1 and len(m.osteoblasts) == 0
+    assert m.osteocytes.state[8, 3] == VIABLE and (8, 3) in m.osteocytes.agents
+    assert not m.tissue.occupied.any() and m.units.units[unit].osteoblasts == 0
+
+
+def test_osteoblast_dies_at_the_end_of_its_lifespan_freeing_voxel_and_unit():
+    m = quiet_model(half_bone(16, 8))
+    unit = dig_cavity(m, range(8, 9), range(2, 6))
+    ob = Osteoblast(m, (8, 3), unit)
+    ob.lifespan = 1.0
+    ob.step()
+    assert m.osteoblast_fates["apoptosis"] == 1 and len(m.osteoblasts) == 0
+    assert not m.tissue.occupied.any() and m.units.units[unit].osteoblasts == 0
+    assert np.count_nonzero(m.tissue.cavity) == 4                # nothing laid
+
+
+def test_a_surface_cell_must_say_which_head_count_it_is_in():
+    class Unnamed(SurfaceCell):
+        pass
+
+    m = quiet_model(half_bone(16, 8))
+    with pytest.raises(NotImplementedError, match="Unnamed"):
+        Unnamed(m, (7, 3), m.units.open(m.day), lifespan_days=10.0, lifespan_shape=2.0, lifespan_modifier=1.0)
+
+
+# ---------------------------------------------------------------- osteoclast behaviour parameters
+@pytest.mark.parametrize(("threshold", "heading"), [(0.01, (1.0, 0.0)), (0.001, (0.0, 1.0))])
+def test_osteoclast_turns_up_a_free_rankl_gradient_only_above_the_threshold(threshold, heading):
+    m = quiet_model(half_bone(16, 8), osteoclast_chemotaxis_threshold=threshold)
+    my, mx = m.fields.free_rankl.shape
+    # 0.5% rise per mesh cell along x: relative slope 0.005 / (1 + 0.005 cx) < 0.01
+    m.fields.free_rankl = np.tile(100.0 * (1.0 + 0.005 * np.arange(mx)), (my, 1))
+    oc = Osteoclast(m, (7, 3), m.units.open(m.day))
+    oc.heading = (1.0, 0.0)
+    oc._sense()
+    assert oc.heading == heading
+
+
+@pytest.mark.parametrize(("weight", "target"), [(0.4, (9, 3, 2)), (0.9, (8, 4, 1))])
+def test_osteoclast_heading_weight_trades_depth_for_direction(weight, target):
+    m = quiet_model(half_bone(16, 8), osteoclast_heading_weight=weight)
+    unit = dig_cavity(m, range(8, 9), range(3, 4))
+    oc = Osteoclast(m, (8, 3), unit)
+    s = math.sqrt(0.5)
+    oc.heading = (-s, s)        # up and to the right
+    # below (9, 3): depth 2, alignment -s; right (8, 4): depth 1, alignment +s; left: depth 1, -s.
+    # score = depth + w x alignment: 2 - 0.4 s = 1.72 > 1 + 0.4 s; 2 - 0.9 s = 1.36 < 1 + 0.9 s = 1.64
+    assert oc._target() == target
+
+
+@pytest.mark.parametrize(("preference", "site"), [(2.0, (7, 3)), (1.0, (7, 5))])
+def test_osteoclast_crawls_towards_mineralised_bone_against_its_heading(preference, site):
+    m = quiet_model(half_bone(16, 8), osteoclast_bone_preference=preference, osteoclast_crawl_noise=0.0)
+    m.tissue.kind[8, 5:] = OSTEOID
+    oc = Osteoclast(m, (7, 4), m.units.open(m.day))
+    oc.heading = (0.6, 0.8)
+    # left (7, 3) touches bone: preference - 0.8; right (7, 5) touches only osteoid: 0 + 0.8
+    assert oc._crawl()
+    assert oc.pos == site
+    assert np.argwhere(m.tissue.occupied).tolist() == [list(site)]

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import mesa
 import numpy as np
 
+from bonegrid.agents.surface_cell import SurfaceCell
 from bonegrid.parameters import ParameterSet, param
+from bonegrid.remodeling_units import RemodelingUnit
 from bonegrid.tissue import MARROW, NEIGHBOURS_4, touches
 
 
@@ -60,8 +61,11 @@ class OsteoblastParameters(ParameterSet):
         source="modelling choice (osteoblasts move within their canopy)")
 
 
-class Osteoblast(mesa.Agent):
+class Osteoblast(SurfaceCell):
     """An osteoid-forming osteoblast in cavity voxel ``pos``.
+
+    Lifespan, voxel and unit are those of a :class:`~bonegrid.agents.surface_cell.SurfaceCell`;
+    moving onto another unit's cavity, it works for that unit from then on.
 
     Parameters
     ----------
@@ -73,37 +77,23 @@ class Osteoblast(mesa.Agent):
     """
 
     def __init__(self, model, pos: tuple[int, int], unit: int) -> None:
-        super().__init__(model)
         p = model.params.osteoblast
-        mean = p.osteoblast_lifespan_days * model.modifiers.osteoblast_lifespan
-        self.lifespan = model.rng.gamma(p.osteoblast_lifespan_shape, mean / p.osteoblast_lifespan_shape)
-        self.pos = pos
-        self.unit = unit
-        self.age = 0
+        super().__init__(model, pos, unit, lifespan_days=p.osteoblast_lifespan_days,
+                         lifespan_shape=p.osteoblast_lifespan_shape,
+                         lifespan_modifier=model.modifiers.osteoblast_lifespan)
         self.progress = 0.0
         self.overfilling = False
         vox = model.tissue.voxel_size_um
         self._per_voxel = 1.0 / vox
         self._radius = max(1, round(p.osteoblast_search_radius_um / vox))
-        model.tissue.occupied[pos] = 1
-        self._join(unit)
 
-    def _join(self, unit: int) -> None:
-        self.unit = unit
-        record = self.model.units.units.get(unit)
-        if record is not None:
-            record.osteoblasts += 1
-
-    def _leave(self) -> None:
-        record = self.model.units.units.get(self.unit)
-        if record is not None:
-            record.osteoblasts -= 1
+    def _count_in_unit(self, record: RemodelingUnit, change: int) -> None:
+        record.osteoblasts += change
 
     def step(self) -> None:
         """Live one day: maybe die, else lay osteoid and move on or retire."""
         model = self.model
-        self.age += 1
-        if self.age >= self.lifespan:
+        if self.grow_older():
             self._end("apoptosis")
             return
         self.progress += model.apposition_um_today * self._per_voxel
@@ -119,9 +109,7 @@ class Osteoblast(mesa.Agent):
         self.progress -= 1.0
         model.form(self, y, x)
         if model.rng.random() < p.osteoblast_burial_probability:
-            self._leave()
-            tissue.occupied[y, x] = 0
-            model.bury(self)
+            model.bury(self)  # an osteocyte now: the model removes the osteoblast
             return
         if not self._relocate():
             self._retire()
@@ -144,7 +132,7 @@ class Osteoblast(mesa.Agent):
                 and not tissue.occupied[y + dy, x + dx] and tissue.is_matrix_adjacent(y + dy, x + dx)]
         if not free:
             return False
-        self._move_to(free[self.model.rng.integers(len(free))] if len(free) > 1 else free[0])
+        self.move_to(free[self.model.rng.integers(len(free))] if len(free) > 1 else free[0])
         return True
 
     def _relocate(self) -> bool:
@@ -157,7 +145,7 @@ class Osteoblast(mesa.Agent):
             v, u = y + dy, x + dx
             if (tissue.in_grid(v, u) and cavity[v, u] and not occupied[v, u]
                     and tissue.is_matrix_adjacent(v, u)):
-                self._move_to((v, u))
+                self.move_to((v, u))
                 return True
         r = self._radius
         ny, nx = tissue.shape
@@ -176,25 +164,20 @@ class Osteoblast(mesa.Agent):
         vs, us, d2 = vs[near], us[near], d2[near]
         ties = np.flatnonzero(d2 == d2.min())
         i = ties[model.rng.integers(ties.size)] if ties.size > 1 else ties[0]
-        self._move_to((int(vs[i] + y0), int(us[i] + x0)))
+        self.move_to((int(vs[i] + y0), int(us[i] + x0)))
         return True
 
-    def _move_to(self, new: tuple[int, int]) -> None:
-        tissue = self.model.tissue
-        tissue.occupied[self.pos] = 0
-        tissue.occupied[new] = 1
-        self.pos = new
-        unit = int(tissue.cavity[new])
+    def move_to(self, pos: tuple[int, int]) -> None:
+        """Step to free voxel ``pos``; on another unit's cavity, work for that unit from now on."""
+        super().move_to(pos)
+        unit = int(self.model.tissue.cavity[pos])
         if unit and unit != self.unit:
-            self._leave()
-            self._join(unit)
+            self.join(unit)
 
     def _retirement_fate(self) -> str:
         return "lining" if self.model.rng.random() < self.model.params.osteoblast.osteoblast_lining_fraction else "apoptosis"
 
     def _end(self, fate: str) -> None:
-        """Leave the model as a lining cell or by apoptosis."""
-        self.model.tissue.occupied[self.pos] = 0
-        self._leave()
+        """Leave the model as a lining cell or by apoptosis (``fate``), counted in the model's fates."""
         self.model.osteoblast_fates[fate] += 1
         self.remove()

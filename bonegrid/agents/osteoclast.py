@@ -23,9 +23,9 @@ from __future__ import annotations
 import dataclasses
 import math
 
-import mesa
-
+from bonegrid.agents.surface_cell import SurfaceCell
 from bonegrid.parameters import ParameterSet, param
+from bonegrid.remodeling_units import RemodelingUnit
 from bonegrid.tissue import BONE, MARROW, NEIGHBOURS_4, NEIGHBOURS_8
 
 
@@ -58,10 +58,34 @@ class OsteoclastParameters(ParameterSet):
     osteoclast_tgfb_half_pM: float = param(
         50.0, unit="pM", low=1e-6, high=1e6, symbol="K_T",
         doc="TGF-beta at half-maximal osteoclast apoptosis", source="modelling choice")
+    osteoclast_chemotaxis_threshold: float = param(
+        0.01, unit="1 per field-mesh cell", low=0.0, high=1.0, symbol="\\epsilon_R",
+        doc="smallest free-RANKL gradient, relative to the local level, that turns an osteoclast's heading "
+            "(shallower gradients leave it going the way it was: a resorption front keeps going)",
+        source="modelling choice: cells resolve ~1% concentration differences across their length "
+               "(Zigmond 1977, doi:10.1083/jcb.75.2.606); here per field-mesh cell")
+    osteoclast_heading_weight: float = param(
+        0.9, unit="voxel", low=0.0, high=100.0, symbol="w_{dig}",
+        doc="weight of alignment with the heading against depth (voxels) in choosing the next voxel to "
+            "resorb; below 0.5 depth always wins, at 0.9 a well-aligned voxel one shallower can win",
+        source="modelling choice: trenches deepen to d_max yet advance along the heading")
+    osteoclast_bone_preference: float = param(
+        2.0, unit="1", low=0.0, high=100.0, symbol="w_{bone}",
+        doc="score bonus, in units of alignment with the heading, of a crawl site touching mineralised "
+            "bone over one touching only osteoid",
+        source="modelling choice: an osteoclast seeks surface it can resorb (it never resorbs osteoid)")
+    osteoclast_crawl_noise: float = param(
+        0.5, unit="1", low=0.0, high=100.0, symbol="w_{rnd}",
+        doc="amplitude of the uniform random term, in units of alignment with the heading, added to each "
+            "crawl site's score (random motility)",
+        source="modelling choice: breaks ties between equivalent sites and lets the front wander")
 
 
-class Osteoclast(mesa.Agent):
+class Osteoclast(SurfaceCell):
     """A resorbing osteoclast sitting in marrow voxel ``pos`` on the bone surface.
+
+    Lifespan, voxel and unit are those of a :class:`~bonegrid.agents.surface_cell.SurfaceCell`;
+    at birth it also draws a random heading (after its lifespan, from the model's RNG).
 
     Parameters
     ----------
@@ -73,13 +97,10 @@ class Osteoclast(mesa.Agent):
     """
 
     def __init__(self, model, pos: tuple[int, int], unit: int) -> None:
-        super().__init__(model)
         p = model.params.osteoclast
-        mean = p.osteoclast_lifespan_days * model.modifiers.osteoclast_lifespan
-        self.lifespan = model.rng.gamma(p.osteoclast_lifespan_shape, mean / p.osteoclast_lifespan_shape)
-        self.pos = pos
-        self.unit = unit
-        self.age = 0
+        super().__init__(model, pos, unit, lifespan_days=p.osteoclast_lifespan_days,
+                         lifespan_shape=p.osteoclast_lifespan_shape,
+                         lifespan_modifier=model.modifiers.osteoclast_lifespan)
         self.credit = 0.0
         self.resorbed = 0
         angle = model.rng.uniform(0.0, 2.0 * math.pi)
@@ -88,21 +109,20 @@ class Osteoclast(mesa.Agent):
         self._max_depth = max(1, round(p.osteoclast_max_depth_um / vox))
         self._rate = p.osteoclast_resorption_um2_per_day / vox**2
         self._moves = max(0, round(p.osteoclast_speed_um_per_day / vox))
-        model.tissue.occupied[pos] = 1
-        record = model.units.units[unit]
-        record.osteoclasts += 1
-        record.osteoclasts_formed += 1
+        model.units.units[unit].osteoclasts_formed += 1
+
+    def _count_in_unit(self, record: RemodelingUnit, change: int) -> None:
+        record.osteoclasts += change
 
     def step(self) -> None:
         """Live one day: maybe die, else resorb and travel."""
         model = self.model
         p = model.params.osteoclast
-        self.age += 1
         f = model.fields.factor
         tgfb = float(model.fields.tgfb[self.pos[0] // f, self.pos[1] // f])
         hazard = p.osteoclast_tgfb_apoptosis_per_day * tgfb / (tgfb + p.osteoclast_tgfb_half_pM)
-        if self.age >= self.lifespan or model.rng.random() < hazard:
-            self.die()
+        if self.grow_older() or model.rng.random() < hazard:
+            self.remove()  # apoptosis at the end of its life, or induced by TGF-beta
             return
         self._sense()
         self.credit += self._rate * model.modifiers.osteoclast_activity
@@ -119,15 +139,16 @@ class Osteoclast(mesa.Agent):
             self.resorbed += 1
             self.credit -= 1.0
             if drug > 0.0 and model.rng.random() < -math.expm1(-drug):
-                self.die()  # bisphosphonate taken up with the mineral: apoptosis
+                self.remove()  # bisphosphonate taken up with the mineral: apoptosis
                 return
         self.credit = min(self.credit, 1.0)  # an idle osteoclast does not bank resorption
 
     def _sense(self) -> None:
         """Turn up the free-RANKL gradient (chemotaxis towards the signalling osteocyte).
 
-        The gradient is taken across the neighbouring field-mesh cells; a relative slope below
-        1% per mesh cell leaves the heading unchanged (a front keeps going).
+        The gradient is taken across the neighbouring field-mesh cells; a slope, relative to the
+        local level, below ``osteoclast_chemotaxis_threshold`` per mesh cell leaves the heading
+        unchanged (a front keeps going).
         """
         fields = self.model.fields
         free = fields.free_rankl
@@ -137,17 +158,22 @@ class Osteoclast(mesa.Agent):
         left, right = free[cy, max(cx - 1, 0)], free[cy, min(cx + 1, mx - 1)]
         gy, gx = float(down - up), float(right - left)
         norm = math.hypot(gy, gx)
-        if norm > 0.01 * float(up + down + left + right) / 2.0:
+        threshold = self.model.params.osteoclast.osteoclast_chemotaxis_threshold
+        if norm > threshold * float(up + down + left + right) / 2.0:
             self.heading = (gy / norm, gx / norm)
 
     def _target(self) -> tuple[int, int, int] | None:
         """Adjacent mineralised voxel to resorb next, as (y, x, depth), or None.
 
-        Deepest allowed first (dig to the maximum depth before widening); ties broken by heading.
+        Score: depth (voxels, at most the maximum depth) + ``osteoclast_heading_weight`` x the
+        alignment of the step with the heading (in [-1, 1]). Depth leads (dig to the maximum
+        depth before widening), the heading breaks ties and, for weights above 0.5, can draw the
+        cell to a well-aligned voxel one shallower.
         """
         tissue = self.model.tissue
+        weight = self.model.params.osteoclast.osteoclast_heading_weight
         y, x = self.pos
-        best, best_score = None, -1e9
+        best, best_score = None, -math.inf
         for dy, dx in NEIGHBOURS_4:
             v, u = y + dy, x + dx
             if not tissue.in_grid(v, u) or tissue.kind[v, u] != BONE:
@@ -155,7 +181,7 @@ class Osteoclast(mesa.Agent):
             depth = tissue.resorption_depth(v, u)
             if depth > self._max_depth:
                 continue
-            score = depth + 0.9 * (dy * self.heading[0] + dx * self.heading[1])
+            score = depth + weight * (dy * self.heading[0] + dx * self.heading[1])
             if score > best_score:
                 best, best_score = (v, u, depth), score
         return best
@@ -163,16 +189,18 @@ class Osteoclast(mesa.Agent):
     def _crawl(self) -> bool:
         """Move one voxel along the bone surface; return False if boxed in.
 
-        Score of a free marrow neighbour touching matrix: 2 if it touches mineralised bone,
-        plus its alignment with the heading, plus RANK occupancy there, plus a little noise.
+        Score of a free marrow neighbour touching matrix: ``osteoclast_bone_preference`` if it
+        touches mineralised bone, plus its alignment with the heading (in [-1, 1]), plus
+        ``osteoclast_crawl_noise`` x a uniform random number in [0, 1).
         """
         model = self.model
+        p = model.params.osteoclast
         tissue = model.tissue
         kind, occupied = tissue.kind, tissue.occupied
         ny, nx = tissue.shape
         y, x = self.pos
-        best, best_score = None, -1e9
-        noise = model.rng.random(8)
+        best, best_score = None, -math.inf
+        noise = model.rng.random(len(NEIGHBOURS_8))
         for k, (dy, dx) in enumerate(NEIGHBOURS_8):
             v, u = y + dy, x + dx
             if not (0 <= v < ny and 0 <= u < nx) or kind[v, u] != MARROW or occupied[v, u]:
@@ -188,8 +216,9 @@ class Osteoclast(mesa.Agent):
                         break
             if not touching_matrix:
                 continue
-            score = (2.0 * touching_bone + (dy * self.heading[0] + dx * self.heading[1]) / math.hypot(dy, dx)
-                     + 0.5 * noise[k])
+            score = (p.osteoclast_bone_preference * touching_bone
+                     + (dy * self.heading[0] + dx * self.heading[1]) / math.hypot(dy, dx)
+                     + p.osteoclast_crawl_noise * noise[k])
             if score > best_score:
                 best, best_score = (v, u), score
         if best is None:
@@ -197,13 +226,5 @@ class Osteoclast(mesa.Agent):
         v, u = best
         norm = math.hypot(v - y, u - x)
         self.heading = ((v - y) / norm, (u - x) / norm)
-        occupied[y, x] = 0
-        occupied[v, u] = 1
-        self.pos = best
+        self.move_to(best)
         return True
-
-    def die(self) -> None:
-        """Apoptosis: leave the surface and the model."""
-        self.model.tissue.occupied[self.pos] = 0
-        self.model.units.units[self.unit].osteoclasts -= 1
-        self.remove()
