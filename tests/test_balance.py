@@ -6,7 +6,8 @@ Five seeds x 10 simulated years at the default 256 x 256 grid (slow: ~1.5 min on
 import pytest
 
 from bonegrid.model import BoneModel
-from bonegrid.readouts.balance import balance_report
+from bonegrid.readouts.balance import balance_report, unit_statistics
+from bonegrid.remodeling_units import RemodelingUnits
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +55,14 @@ def test_remodeling_cycle_and_turnover_near_reference(report):
         assert 10 <= row["resorption_days_median"] <= 40, row         # ~27 days (2-4 weeks)
         assert 60 <= row["formation_days_median"] <= 130, row         # ~89 days (3-4 months)
         assert row["refill_total"] >= 0.98, row                      # completed units refill
+
+
+def test_unit_statistics_report_the_median_team_of_completed_units():
+    units = RemodelingUnits()
+    for start, clasts, blasts in ((0.0, 3, 10), (5.0, 5, 14), (10.0, 4, 30)):
+        uid = units.open(start)
+        units.record_resorption(uid, start)
+        units.units[uid].osteoclasts_formed, units.units[uid].osteoblasts_recruited = clasts, blasts
+    stats = unit_statistics(units, 200.0)
+    assert stats["completed_units"] == 3
+    assert stats["osteoclasts_per_unit_median"] == 4.0 and stats["osteoblasts_per_unit_median"] == 14.0

@@ -64,7 +64,8 @@ def unit_statistics(units: RemodelingUnits, day: float, quiet_days: float = 60.0
 
     A unit is completed when no osteoclast or osteoblast works for it and nothing happened
     there for ``quiet_days``. Returns counts, median resorption and formation phase lengths
-    (days) and mean and median refill (formed / resorbed voxels).
+    (days), mean and median refill (formed / resorbed voxels) and the median team of a unit
+    (osteoclasts formed for it, osteoblasts recruited to it over its life).
     """
     done = units.completed(day, quiet_days)
     formed = [u for u in done if u.formed]
@@ -81,6 +82,8 @@ def unit_statistics(units: RemodelingUnits, day: float, quiet_days: float = 60.0
         "formation_days_median": float(np.median([u.formation_days for u in formed])) if formed else float("nan"),
         "refill_mean": float(np.mean([min(u.refill, 2.0) for u in done])) if done else float("nan"),
         "refill_total": (sum(u.formed for u in done) / sum(u.resorbed for u in done)) if done else float("nan"),
+        "osteoclasts_per_unit_median": float(np.median([u.osteoclasts_formed for u in done])) if done else float("nan"),
+        "osteoblasts_per_unit_median": float(np.median([u.osteoblasts_recruited for u in done])) if done else float("nan"),
     }
 
 

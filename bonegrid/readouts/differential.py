@@ -31,7 +31,7 @@ from scipy import ndimage
 
 from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.readouts.histomorphometry import histomorphometry
-from bonegrid.readouts.panel import panel_values
+from bonegrid.readouts.panel import NORMAL_RANGES, panel_values
 from bonegrid.tissue import MARROW
 
 VIABLE_OSTEOCYTES_LOW_PCT = 62.0
@@ -94,15 +94,19 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     z, stiff, bmd = f("z_score"), f("stiffness_change_pct"), f("bmd_change_pct")
     age, female = f("age_years"), findings.get("sex") == "female"
     focal = bool(findings.get("focal_lesion", False))
-    high_turnover = ctx > 0.6 or p1np > 75.0
+    r = NORMAL_RANGES
+    d25_low, pth_high = r["vitamin_d_25oh_nmol_per_l"].flag(d25) == "L", r["pth_pmol_per_l"].flag(pth) == "H"
+    t4_high, crp_high = r["free_t4_pmol_per_l"].flag(t4) == "H", r["crp_mg_per_l"].flag(crp) == "H"
+    high_turnover = r["ctx_ng_per_ml"].flag(ctx) == "H" or r["p1np_ug_per_l"].flag(p1np) == "H"
     causes = []
 
-    reasons = [f"25(OH)D {d25:.0f} nmol/L ({'low' if d25 < 50 else 'sufficient'}, normal > 50)",
-               f"PTH {pth:.1f} pmol/L ({'above' if pth > 6.9 else 'within'} 1.6-6.9)",
+    reasons = [f"25(OH)D {d25:.0f} nmol/L ({'low' if d25_low else 'sufficient'}, normal "
+               f"{r['vitamin_d_25oh_nmol_per_l'].text})",
+               f"PTH {pth:.1f} pmol/L ({'above' if pth_high else 'within'} {r['pth_pmol_per_l'].text})",
                f"calcium {ca:.2f} mmol/L"]
-    causes.append(Cause("celiac", "malabsorption (e.g. celiac disease)", d25 < 50.0 and pth > 6.9,
+    causes.append(Cause("celiac", "malabsorption (e.g. celiac disease)", d25_low and pth_high,
                         tuple(reasons + ["low vitamin D with high PTH is secondary hyperparathyroidism: look for "
-                                         "malabsorption (tissue transglutaminase antibodies)"] if d25 < 50 and pth > 6.9
+                                         "malabsorption (tissue transglutaminase antibodies)"] if d25_low and pth_high
                                         else reasons)))
 
     seams = oth > 15.0 or ov > 5.0
@@ -114,9 +118,9 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
         warning=("Do not start an antiresorptive (bisphosphonate, denosumab) until vitamin D and calcium are "
                  "repleted: resorption is what keeps serum calcium up.") if seams or deficient else ""))
 
-    causes.append(Cause("hyperthyroid", "hyperthyroidism", t4 > 22.0 and high_turnover,
-                        (f"free T4 {t4:.0f} pmol/L (normal 12-22)", f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L "
-                         f"({'high' if high_turnover else 'not high'} turnover)")))
+    causes.append(Cause("hyperthyroid", "hyperthyroidism", t4_high and high_turnover,
+                        (f"free T4 {t4:.0f} pmol/L (normal {r['free_t4_pmol_per_l'].text})",
+                         f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L ({'high' if high_turnover else 'not high'} turnover)")))
 
     causes.append(Cause("myeloma", "multiple myeloma", mprot > 0.0 and focal,
                         (f"M-protein {mprot:.1f} g/L ({'present' if mprot > 0 else 'absent'})",
@@ -130,10 +134,10 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                          f"({'weaker than its density says' if weaker else 'in step with density'})",
                          "ask about glucocorticoid use (including inhaled and intra-articular)")))
 
-    causes.append(Cause("inflammation", "chronic inflammation", crp > 5.0 and ctx > 0.45,
-                        (f"CRP {crp:.0f} mg/L (normal < 5)", f"CTX {ctx:.2f} ng/mL")))
+    causes.append(Cause("inflammation", "chronic inflammation", crp_high and ctx > 0.45,
+                        (f"CRP {crp:.0f} mg/L (normal {r['crp_mg_per_l'].text})", f"CTX {ctx:.2f} ng/mL")))
 
-    labs_clear = not (d25 < 50 or pth > 6.9 or t4 > 22 or crp > 5 or mprot > 0)
+    labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0)
     estrogen = female and age >= 45.0 and high_turnover and labs_clear
     estrogen_reasons = (f"{'a woman' if female else 'not a woman'} of {age:.0f}",
                         f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L", "no laboratory cause found" if labs_clear

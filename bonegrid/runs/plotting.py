@@ -15,6 +15,7 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 from bonegrid.constants import DAYS_PER_YEAR
+from bonegrid.readouts.panel import NORMAL_RANGES  # noqa: E402
 from bonegrid.tissue import APOPTOTIC, BONE, EMPTY, MARROW, OSTEOID, VIABLE  # noqa: E402  # noqa: E402
 
 MARROW_RGB = np.array([0.98, 0.93, 0.90])
@@ -132,6 +133,12 @@ def _panel(ax, years, series, *, label, colour, band=None, ylim=None, percent=Fa
     ax.grid(alpha=0.3)
 
 
+def _band(test: str) -> tuple[float, float]:
+    """Return the normal range of a laboratory test (:data:`bonegrid.readouts.panel.NORMAL_RANGES`) as a band."""
+    r = NORMAL_RANGES[test]
+    return r.low, r.high
+
+
 def timeseries_figure(ts, path, *, title: str = "") -> None:
     """Write the key time series as a 4 x 2 grid of panels, each with its normal range where one exists."""
     years = ts["day"] / DAYS_PER_YEAR
@@ -154,10 +161,12 @@ def timeseries_figure(ts, path, *, title: str = "") -> None:
     ax.grid(alpha=0.3)
     _panel(axes[1, 1], years, ts["osteocyte_viability"], label="osteocyte viability (living / all lacunae)",
            colour="black", ylim=(0.0, 1.0))
-    _panel(axes[2, 0], years, ts["ctx"], label="CTX, ng/mL (resorption marker)", colour="#6a1b9a", band=(0.1, 0.6))
-    _panel(axes[2, 1], years, ts["p1np"], label="P1NP, ug/L (formation marker)", colour="#0277bd", band=(15, 75))
-    _panel(axes[3, 0], years, ts["serum_ca"], label="serum calcium, mmol/L", colour="#455a64", band=(2.15, 2.55))
-    _panel(axes[3, 1], years, ts["pth"], label="PTH, pmol/L", colour="#c62828", band=(1.6, 6.9))
+    for ax, column, test, label, colour in (
+            (axes[2, 0], "ctx", "ctx_ng_per_ml", "CTX, ng/mL (resorption marker)", "#6a1b9a"),
+            (axes[2, 1], "p1np", "p1np_ug_per_l", "P1NP, ug/L (formation marker)", "#0277bd"),
+            (axes[3, 0], "serum_ca", "serum_calcium_mmol_per_l", "serum calcium, mmol/L", "#455a64"),
+            (axes[3, 1], "pth", "pth_pmol_per_l", "PTH, pmol/L", "#c62828")):
+        _panel(ax, years, ts[column], label=label, colour=colour, band=_band(test))
     for ax in axes[-1]:
         ax.set_xlabel("years")
     if title:

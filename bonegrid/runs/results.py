@@ -18,7 +18,7 @@ import numpy as np
 from bonegrid import __version__
 from bonegrid.readouts.balance import turnover_per_year, unit_statistics
 from bonegrid.readouts.histomorphometry import histomorphometry
-from bonegrid.readouts.panel import format_panel, panel, panel_values
+from bonegrid.readouts.panel import NORMAL_RANGES, format_panel, panel, panel_values
 from bonegrid.runs.plotting import slice_figure, snapshot, timeseries_figure
 
 
@@ -48,13 +48,16 @@ def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:
         f"| resorption phase (median) | {stats['resorption_days_median']:.0f} days | ~27 days (2-4 weeks) |",
         f"| formation phase (median) | {stats['formation_days_median']:.0f} days | ~89 days (3-4 months) |",
         f"| refill of completed units (total) | {stats['refill_total']:.3f} | 1 in health |",
+        f"| team of a completed unit (median) | {stats['osteoclasts_per_unit_median']:.0f} osteoclasts, "
+        f"{stats['osteoblasts_per_unit_median']:.0f} osteoblasts | |",
         f"| osteoblast fates | buried {fates['buried'] / n_fates:.0%}, lining {fates['lining'] / n_fates:.0%},"
         f" apoptosis {fates['apoptosis'] / n_fates:.0%} | ~10-20% buried, most die |",
         f"| osteocyte viability (end) | {last.osteocyte_viability:.3f} | |",
-        f"| CTX / P1NP (mean) | {ts.ctx.mean():.2f} ng/mL / {ts.p1np.mean():.0f} ug/L | 0.1-0.6 / 15-75 |",
+        f"| CTX / P1NP (mean) | {ts.ctx.mean():.2f} ng/mL / {ts.p1np.mean():.0f} ug/L | {_range('ctx_ng_per_ml')} / "
+        f"{_range('p1np_ug_per_l')} |",
         f"| serum Ca / PTH (mean) | {ts.serum_ca.mean():.2f} mmol/L / {ts.pth.mean():.1f} pmol/L"
-        " | 2.15-2.55 / 1.6-6.9 |",
-        f"| 25(OH)D (end) | {last.vitamin_d_25oh:.0f} nmol/L | > 50 |",
+        f" | {_range('serum_calcium_mmol_per_l')} / {_range('pth_pmol_per_l')} |",
+        f"| 25(OH)D (end) | {last.vitamin_d_25oh:.0f} nmol/L | {_range('vitamin_d_25oh_nmol_per_l')} |",
         f"| M-protein (end) | {last.m_protein:.1f} g/L | none |",
         "",
     ]
@@ -71,6 +74,10 @@ def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:
                       f"{scenario.age_years:g} years.", "", scenario.description, "",
                       f"Treatments: {treatments}. Parameter overrides: {overrides}."]
     return "\n".join(lines)
+
+
+def _range(test: str) -> str:
+    return NORMAL_RANGES[test].text
 
 
 def write_results(model, days: int, out: Path, started: float | None = None, scenario=None) -> Path:
