@@ -70,6 +70,21 @@ def names(of_kind: str | None = None) -> tuple[str, ...]:
     return tuple(n for n, (k, _) in _owners().items() if of_kind is None or k == of_kind)
 
 
+def default(name: str) -> Any:
+    """Return the default value of parameter or driver ``name``.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name or a scenario field (which has no model default).
+    """
+    what = kind(name)
+    for kind_, group in parameter_groups().values():
+        if kind_ == what and name in group.names():
+            return group.__dataclass_fields__[name].default
+    raise ParameterError(f"{name!r} is a scenario field: it has no model default")
+
+
 def kind(name: str) -> str:
     """Return what ``name`` is: one of :data:`KINDS`.
 
@@ -137,4 +152,4 @@ def check_values(overrides: Mapping[str, Any]) -> None:
         Drivers(**{name: value})
 
 
-__all__ = ["KINDS", "SCENARIO_FIELDS", "check_values", "kind", "names", "parameter_groups", "split", "value_type"]
+__all__ = ["KINDS", "SCENARIO_FIELDS", "check_values", "default", "kind", "names", "parameter_groups", "split", "value_type"]

@@ -24,6 +24,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import PropertyLayer
 
+from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.tissue import APOPTOTIC, EMPTY, NO_OSTEOCYTE, VIABLE
 
@@ -102,7 +103,7 @@ class OsteocyteNetwork:
         already empty, as in real bone of that age.
         """
         p = self.params
-        a = matrix_age_days / 365.25
+        a = matrix_age_days / DAYS_PER_YEAR
         survival = np.exp(-p.osteocyte_apoptosis_per_year * (a + a * a / (2.0 * p.osteocyte_ageing_years)))
         alive = rng.random(a.size) < survival
         self.state.flat[flat_indices[~alive]] = EMPTY
@@ -126,8 +127,8 @@ class OsteocyteNetwork:
         flat = self.state.reshape(-1)
         viable = np.flatnonzero(flat == VIABLE)
         if viable.size:
-            age_years = (day - self.model.tissue.formed_day.flat[viable]) / 365.25
-            hazard = (p.osteocyte_apoptosis_per_year / 365.25) * (1.0 + age_years / p.osteocyte_ageing_years)
+            age_years = (day - self.model.tissue.formed_day.flat[viable]) / DAYS_PER_YEAR
+            hazard = (p.osteocyte_apoptosis_per_year / DAYS_PER_YEAR) * (1.0 + age_years / p.osteocyte_ageing_years)
             dying = viable[rng.random(viable.size) < hazard * apoptosis_modifier]
             flat[dying] = APOPTOTIC
             self.since.flat[dying] = day

@@ -16,11 +16,12 @@ import solara
 import solara.lab
 
 import bonegrid.dashboard.explanations as explanations
+from bonegrid.constants import DEFAULT_GRID
 from bonegrid.dashboard.clinic import Charts, DXACard, LabsCard
 from bonegrid.dashboard.controls import CausesCard, RunCard, ScenarioCard, SetupCard, TreatmentsCard, short_title
 from bonegrid.dashboard.mystery import MysteryCard
 from bonegrid.dashboard.server import GRID_ENV
-from bonegrid.dashboard.session import DEFAULT_GRID, Frame, Session, Setup, mystery_setup
+from bonegrid.dashboard.session import Frame, Session, Setup, mystery_setup
 from bonegrid.dashboard.slice_view import SliceCard, TwinCard
 from bonegrid.dashboard.text import CSS, prose
 

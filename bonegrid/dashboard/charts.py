@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from bonegrid.constants import ADULT_AGE_RANGE_YEARS
+from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR
 from bonegrid.readouts import dxa
 from bonegrid.readouts.panel import NORMAL_RANGES
 
@@ -26,7 +26,7 @@ P1NP_PER_CTX = NORMAL_RANGES["p1np_ug_per_l"].high / NORMAL_RANGES["ctx_ng_per_m
 
 
 def _years(series: Mapping[str, np.ndarray]) -> np.ndarray:
-    return np.asarray(series["day"], dtype=float) / 365.25
+    return np.asarray(series["day"], dtype=float) / DAYS_PER_YEAR
 
 
 def _points(x: np.ndarray, y: np.ndarray, digits: int = 4) -> list[list[float]]:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 import solara
 
 import bonegrid.dashboard.explanations as explanations
+from bonegrid.constants import DAYS_PER_YEAR, SITES
 from bonegrid.dashboard.knobs import LIVE_KNOBS, RESTART_KNOBS, Knob
 from bonegrid.dashboard.session import GRIDS, Frame, Setup
 from bonegrid.dashboard.text import note, prose
@@ -72,7 +73,7 @@ def SetupCard(setup: Setup, pending: solara.Reactive[Setup], on_apply: Callable[
             note(f"{patient.sex}, {patient.age_years:g} years at the start, {patient.site}", size=13, colour="#222")
             LabelledSlider("Age at the start (years)", patient.age_years, 20, 85, 1,
                            lambda v: edit(age_years=float(v)), "sets the DXA references (T- and Z-score)")
-            solara.ToggleButtonsSingle(value=patient.site, values=["spine", "hip"],
+            solara.ToggleButtonsSingle(value=patient.site, values=list(SITES),
                                        on_value=lambda v: edit(site=v), dense=True)
         with solara.Row():
             solara.InputInt("Seed", value=pending.value.seed, on_value=lambda v: edit(seed=max(int(v or 0), 0)),
@@ -113,7 +114,7 @@ def RunCard(frame: solara.Reactive[Frame | None], playing: solara.Reactive[bool]
                        "slow the film down")
         if frame.value is not None:
             timing = f" · last step + redraw {last_ms.value:.0f} ms on the server" if last_ms.value is not None else ""
-            solara.HTML(tag="div", unsafe_innerHTML=f"Day {frame.value.day} ({frame.value.day / 365.25:.2f} years)"
+            solara.HTML(tag="div", unsafe_innerHTML=f"Day {frame.value.day} ({frame.value.day / DAYS_PER_YEAR:.2f} years)"
                                                     f"{timing}", style="font-size:13px", classes=["bg-day"])
 
 

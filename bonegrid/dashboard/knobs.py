@@ -17,13 +17,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from bonegrid.model import ModelParameters
+import bonegrid.overrides as override_names
 from bonegrid.scenarios import Scenario
 
 RANKL_SOURCES = ("rankl_osteocyte_pM_per_day", "rankl_apoptotic_osteocyte_pM_per_day", "rankl_surface_pM_per_day")
 """Every RANKL secretion rate of the bone's own cells (scaled together by the RANKL knob)."""
 OPG_SOURCES = ("opg_osteoblast_pM_per_day", "opg_marrow_pM_per_day")
 """Every OPG secretion rate (scaled together by the OPG knob)."""
+_MULTIPLIERS = {"rankl_production": RANKL_SOURCES, "opg_production": OPG_SOURCES}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,8 +41,6 @@ class Knob:
         Slider range and step, in ``unit``.
     group : str
         Heading the knob is shown under.
-    live : bool
-        True for a driver (acts from the next day), False for a rate (needs a restart).
     help : str
         What turning it does, in one sentence.
     """
@@ -53,8 +52,17 @@ class Knob:
     high: float
     step: float
     group: str
-    live: bool
     help: str
+
+    def __post_init__(self) -> None:
+        """Check the key: a multiplier, a driver or a model parameter (:mod:`bonegrid.overrides`)."""
+        if self.key not in _MULTIPLIERS and override_names.kind(self.key) not in ("driver", "model"):
+            raise ValueError(f"knob {self.key!r} must set a driver or a model parameter")
+
+    @property
+    def live(self) -> bool:
+        """True for a driver (acts from the next day), False for a rate (a new bone is built)."""
+        return self.key not in _MULTIPLIERS and override_names.kind(self.key) == "driver"
 
     def scenario_value(self, scenario: Scenario, day: float = 0.0) -> float:
         """Return the value the scenario gives this knob (drivers: on ``day``; multipliers: 1)."""
@@ -65,42 +73,36 @@ class Knob:
         overrides = scenario.model_parameters()
         if self.key in overrides:
             return float(overrides[self.key])
-        return float(_defaults()[self.key])
+        return float(override_names.default(self.key))
 
 
 LIVE_KNOBS: tuple[Knob, ...] = (
-    Knob("glucocorticoid", "Glucocorticoid dose", "mg/day prednisolone", 0.0, 40.0, 2.5, "Hormones and drugs", True,
+    Knob("glucocorticoid", "Glucocorticoid dose", "mg/day prednisolone", 0.0, 40.0, 2.5, "Hormones and drugs",
          "kills osteoblasts and osteocytes, raises RANKL, blocks calcium uptake in the gut"),
-    Knob("estrogen", "Estrogen", "x premenopausal", 0.0, 1.5, 0.05, "Hormones and drugs", True,
+    Knob("estrogen", "Estrogen", "x premenopausal", 0.0, 1.5, 0.05, "Hormones and drugs",
          "estrogen keeps RANKL down and shortens osteoclast life; menopause takes it away"),
-    Knob("vitamin_d_supply", "Vitamin D supply", "x sufficient", 0.0, 3.0, 0.1, "Diet", True,
+    Knob("vitamin_d_supply", "Vitamin D supply", "x sufficient", 0.0, 3.0, 0.1, "Diet",
          "vitamin D lets the gut absorb calcium and lets osteoid mineralise"),
-    Knob("dietary_calcium_mg_per_day", "Calcium intake", "mg/day", 0.0, 2500.0, 50.0, "Diet", True,
+    Knob("dietary_calcium_mg_per_day", "Calcium intake", "mg/day", 0.0, 2500.0, 50.0, "Diet",
          "too little calcium raises PTH, which raises RANKL to take calcium from bone"),
 )
 """Drivers the visitor can change mid-run."""
 
 RESTART_KNOBS: tuple[Knob, ...] = (
-    Knob("rankl_production", "RANKL production", "x normal", 0.25, 4.0, 0.25, "The RANKL/OPG switch", False,
+    Knob("rankl_production", "RANKL production", "x normal", 0.25, 4.0, 0.25, "The RANKL/OPG switch",
          "RANKL from osteocytes and lining cells calls osteoclasts into being"),
-    Knob("opg_production", "OPG production", "x normal", 0.25, 4.0, 0.25, "The RANKL/OPG switch", False,
+    Knob("opg_production", "OPG production", "x normal", 0.25, 4.0, 0.25, "The RANKL/OPG switch",
          "OPG from osteoblasts and marrow catches RANKL before it reaches osteoclast precursors"),
-    Knob("osteoclast_lifespan_days", "Osteoclast lifespan", "days", 4.0, 40.0, 1.0, "Cell lifespans", False,
+    Knob("osteoclast_lifespan_days", "Osteoclast lifespan", "days", 4.0, 40.0, 1.0, "Cell lifespans",
          "longer-lived osteoclasts dig deeper pits"),
-    Knob("osteoblast_lifespan_days", "Osteoblast lifespan", "days", 20.0, 200.0, 5.0, "Cell lifespans", False,
+    Knob("osteoblast_lifespan_days", "Osteoblast lifespan", "days", 20.0, 200.0, 5.0, "Cell lifespans",
          "short-lived osteoblasts die before the pit is refilled: each cycle loses bone"),
     Knob("pth_calcium_half_mmol_per_l", "Parathyroid set point", "mmol/L calcium", 2.0, 2.6, 0.02, "Parathyroid",
-         False, "the calcium level the parathyroid glands defend; raise it for primary hyperparathyroidism "
+         "the calcium level the parathyroid glands defend; raise it for primary hyperparathyroidism "
                 "(more PTH at every calcium)"),
 )
 """Rates the visitor can change for a new bone."""
 
-_MULTIPLIERS = {"rankl_production": RANKL_SOURCES, "opg_production": OPG_SOURCES}
-
-
-def _defaults() -> dict[str, float]:
-    """Default value of every model parameter, by name."""
-    return {f.name: f.default for group in ModelParameters.groups().values() for f in dataclasses.fields(group)}
 
 
 def rate_overrides(values: Mapping[str, float], scenario: Scenario) -> dict[str, float]:
@@ -110,7 +112,7 @@ def rate_overrides(values: Mapping[str, float], scenario: Scenario) -> dict[str,
     gives no override.
     """
     knobs = {k.key: k for k in RESTART_KNOBS}
-    base = {**_defaults(), **scenario.model_parameters()}
+    own = scenario.model_parameters()
     out: dict[str, float] = {}
     for key, value in values.items():
         if key not in knobs:
@@ -118,7 +120,8 @@ def rate_overrides(values: Mapping[str, float], scenario: Scenario) -> dict[str,
         if value == knobs[key].scenario_value(scenario):
             continue
         for name in _MULTIPLIERS.get(key, (key,)):
-            out[name] = float(base[name]) * value if key in _MULTIPLIERS else float(value)
+            base = own[name] if name in own else override_names.default(name)
+            out[name] = float(base) * value if key in _MULTIPLIERS else float(value)
     return out
 
 

@@ -15,27 +15,27 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from bonegrid.constants import ADULT_AGE_RANGE_YEARS
+from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, DEFAULT_GRID
 from bonegrid.dashboard.knobs import rate_overrides
 from bonegrid.dashboard.slice_image import cell_positions, png_bytes, render_rgb
 from bonegrid.drivers import Drivers
 from bonegrid.readouts import dxa
 from bonegrid.readouts.panel import Result, panel, panel_values
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
+from bonegrid.timeseries import column
 from bonegrid.tissue import MARROW
 from bonegrid.treatments import Treatment
 
-DEFAULT_GRID = 256
-"""Voxels per side of the dashboard's slice (2.56 mm, the size the virtual DXA is calibrated for)."""
 GRIDS = (128, 256, 512)
 """Slice sizes a visitor can choose."""
 OPEN_ENDED_YEARS = 100.0
 """The dashboard runs until the visitor stops; scenarios are opened this long so treatments can start any time."""
 MAX_POINTS = 400
 """Time-series points sent to a chart (evenly thinned beyond this)."""
-SERIES = ("day", "bv_tv", "bmd", "t_score", "z_score", "ctx", "p1np", "serum_ca", "pth", "n_osteoclasts",
-          "n_osteoblasts", "osteocyte_viability", "remodeling_space")
-"""Time-series columns a frame carries."""
+SERIES = tuple(column(name).name for name in (
+    "day", "bv_tv", "bmd", "t_score", "z_score", "ctx", "p1np", "serum_ca", "pth", "n_osteoclasts", "n_osteoblasts",
+    "osteocyte_viability", "remodeling_space"))
+"""Time-series columns a frame carries (each checked against the schema, :mod:`bonegrid.timeseries`)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -225,7 +225,7 @@ class Session:
 
     def age_now(self) -> float:
         """Return the patient's age today, capped at the end of the DXA reference curves."""
-        return min(self.model.age_years + max(self.model.day, 0) / 365.25, ADULT_AGE_RANGE_YEARS[1])
+        return min(self.model.age_years + max(self.model.day, 0) / DAYS_PER_YEAR, ADULT_AGE_RANGE_YEARS[1])
 
     def frame(self, overlay: str = "none") -> Frame:
         """Snapshot of the patient (and twin) now, with the slice drawn under ``overlay``."""
@@ -244,4 +244,4 @@ class Session:
                 treatments=tuple(self.treatments))
 
 
-__all__ = ["DEFAULT_GRID", "GRIDS", "Frame", "Session", "Setup", "mystery_setup", "thinned"]
+__all__ = ["GRIDS", "Frame", "Session", "Setup", "mystery_setup", "thinned"]
