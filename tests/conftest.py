@@ -1,6 +1,8 @@
 import numpy as np
 
+from bonegrid.agents.osteoblast import Osteoblast
 from bonegrid.model import BoneModel
+from bonegrid.tissue import MARROW, touches
 
 
 def quiet_model(bone: np.ndarray, **params) -> BoneModel:
@@ -16,3 +18,23 @@ def half_bone(n: int = 40, surface_row: int = 20) -> np.ndarray:
     bone = np.zeros((n, n), dtype=bool)
     bone[surface_row:, :] = True
     return bone
+
+
+def dig_cavity(model, rows, cols):
+    """Resorb a rectangular cavity below a flat surface at row rows.start; return its unit id."""
+    unit = model.units.open(model.day)
+    for y in rows:
+        for x in cols:
+            model.tissue.resorb(y, x, unit, y - rows.start + 1, model.day, 0.0)
+            model.osteocytes.remove_at(y, x)
+            model.units.record_resorption(unit, model.day)
+    return unit
+
+
+def line_osteoblasts(model, unit):
+    """Put an osteoblast on every cavity voxel that touches matrix."""
+    t = model.tissue
+    free = (t.cavity == unit) & touches(t.kind != MARROW)
+    for y, x in np.argwhere(free):
+        Osteoblast(model, (int(y), int(x)), unit)
+    return int(free.sum())

@@ -5,8 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import half_bone, quiet_model
-from test_cells import dig_cavity, line_osteoblasts
+from conftest import dig_cavity, half_bone, line_osteoblasts, quiet_model
 
 from bonegrid.agents.osteoclast import Osteoclast
 from bonegrid.drivers import Drivers, DriverSchedule
