@@ -140,3 +140,22 @@ def test_a_scenario_built_on_a_base_keeps_its_causes_and_adds_treatments(tmp_pat
     bad.write_text('base = "nope"\nname = "b"\ntitle = "B"\ndescription = "d"\n')
     with pytest.raises(ParameterError, match="base='nope'"):
         load_scenario(bad)
+
+
+def test_treated_scenarios_run_by_their_own_name_and_typos_get_suggestions():
+    assert load_scenario("postmenopausal_denosumab").name == "postmenopausal_denosumab"
+    assert load_scenario("treated/postmenopausal_denosumab").name == "postmenopausal_denosumab"
+    assert "postmenopausal_denosumab" in scenario_names(treated=True)
+    with pytest.raises(ParameterError, match="unknown scenario 'glucocortiocid': did you mean glucocorticoid"):
+        load_scenario("glucocortiocid")
+
+
+@pytest.mark.parametrize("files", [
+    {"a.toml": 'base = "a.toml"'},                                    # a file naming itself
+    {"a.toml": 'base = "b.toml"', "b.toml": 'base = "a.toml"'},       # a -> b -> a
+])
+def test_a_base_cycle_is_named_not_a_recursion_error(tmp_path, files):
+    for name, base in files.items():
+        (tmp_path / name).write_text(f'{base}\nname = "x"\ntitle = "x"\ndescription = "x"\n')
+    with pytest.raises(ParameterError, match=r"comes back to itself \(a.toml -> .*a.toml\)"):
+        load_scenario(tmp_path / "a.toml")

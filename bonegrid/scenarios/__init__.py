@@ -44,12 +44,13 @@ rejected with a message naming the file and the key)::
 
 Built-in scenarios live beside this module (diseases) and in ``treated/`` (a disease with a
 treatment, built on it with ``base``); :func:`load_scenario` takes a built-in name
-(``"celiac"``, ``"treated/celiac_gluten_free"``) or a path.
+(``"celiac"``, ``"celiac_gluten_free"``) or a path.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -66,6 +67,7 @@ from bonegrid.readouts.signatures import METRICS
 from bonegrid.treatments import TREATMENTS, TreatedSchedule, Treatment, TreatmentParameters
 
 SCENARIO_DIR = Path(__file__).parent
+TREATED_DIR = SCENARIO_DIR / "treated"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,36 +167,52 @@ def scenario_names(treated: bool = False) -> list[str]:
     """Names of the built-in disease scenarios, healthy first (with ``treated``: then the treated ones)."""
     names = sorted((p.stem for p in SCENARIO_DIR.glob("*.toml")), key=lambda n: (n != "healthy", n))
     if treated:
-        names += sorted(f"treated/{p.stem}" for p in (SCENARIO_DIR / "treated").glob("*.toml"))
+        names += sorted(p.stem for p in TREATED_DIR.glob("*.toml"))
     return names
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
+def _builtin(name: str) -> Path:
+    """Path of built-in scenario ``name`` (a disease, or a treated one with or without ``treated/``)."""
+    for path in (SCENARIO_DIR / f"{name}.toml", TREATED_DIR / f"{name.removeprefix('treated/')}.toml"):
+        if path.is_file():
+            return path
+    known = scenario_names(treated=True)
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise ParameterError(f"unknown scenario {name!r}: {hint}`bonegrid scenarios` lists the built-in ones; or give "
+                         "the path of a .toml file")
+
+
+def load_scenario(name_or_path: str | Path, *, _chain: tuple[Path, ...] = ()) -> Scenario:
     """Load and validate a built-in scenario by name, or a scenario file by path.
 
     Raises
     ------
     ParameterError
-        Naming the file, the key and what is allowed.
+        Naming the file, the key and what is allowed; a ``base`` chain that comes back to a
+        file it passed through is named.
     """
     text = str(name_or_path)
-    path = Path(text)
-    if not (text.endswith(".toml") or path.exists()):
-        path = SCENARIO_DIR / f"{text}.toml"
-        if not path.exists():
-            raise ParameterError(f"unknown scenario {text!r}: built-in ones are {', '.join(scenario_names())}; "
-                                 "or give the path of a .toml file")
+    path = Path(text) if text.endswith(".toml") or Path(text).is_file() else _builtin(text)
     if not path.is_file():
         raise ParameterError(f"scenario file {str(path)!r} does not exist")
+    here = path.resolve()
+    if here in _chain:
+        loop = " -> ".join(p.name for p in (*_chain[_chain.index(here):], here))
+        raise ParameterError(f"{path}: base = ... comes back to itself ({loop}): a scenario cannot build on itself")
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ParameterError(f"{path}: not valid TOML: {err}") from None
-    return parse_scenario(data, path)
+    return _parse(data, path, (*_chain, here))
 
 
 def parse_scenario(data: Mapping[str, Any], path: Path | str | None = None) -> Scenario:
     """Validate a scenario given as a parsed TOML mapping (``path`` names it in messages)."""
+    return _parse(data, path, (Path(path).resolve(),) if path is not None else ())
+
+
+def _parse(data: Mapping[str, Any], path: Path | str | None, chain: tuple[Path, ...]) -> Scenario:
     where = str(path) if path is not None else "scenario"
     check.keys(data, where, required=("name", "title", "description"),
           allowed=("base", "site", "years", "patient", "drivers", "parameters", "treatments", "expect"))
@@ -203,7 +221,7 @@ def parse_scenario(data: Mapping[str, Any], path: Path | str | None = None) -> S
         ref = check.string(data["base"], where, "base")
         relative = Path(path).parent / ref if path is not None else None
         try:
-            base = load_scenario(relative if relative is not None and relative.is_file() else ref)
+            base = load_scenario(relative if relative is not None and relative.is_file() else ref, _chain=chain)
         except ParameterError as err:
             raise ParameterError(f"{where}: base={ref!r}: {err}") from None
     patient = data.get("patient", {})
