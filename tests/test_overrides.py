@@ -45,7 +45,7 @@ def test_check_values_names_the_bad_value():
 def test_scenario_overrides_use_the_schema():
     healthy = load_scenario("healthy")
     s = healthy.with_overrides({"stiffness_interval_days": 30, "estrogen": 0.5, "sex": "male", "years": 1})
-    assert s.parameters["stiffness_interval_days"][0] == 30 and s.drivers["estrogen"] == ((0.0, 0.5),)
+    assert s.parameters["stiffness_interval_days"][0] == 30 and s.drivers["estrogen"] == ((0.0, 1.0), (1.0, 0.5))
     assert s.sex == "male" and s.years == 1
     assert s.model_parameters() == {"stiffness_interval_days": 30}
     with pytest.raises(ParameterError, match="override \\(command line\\): unknown parameter 'estrogn'"):

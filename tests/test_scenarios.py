@@ -101,7 +101,7 @@ def test_overrides_from_the_command_line():
     s = load_scenario("glucocorticoid").with_overrides({"years": 0.5, "glucocorticoid": 30.0,
                                                        "osteoblast_lifespan_days": 90.0, "sex": "female"})
     assert s.years == 0.5 and s.sex == "female"
-    assert s.schedule()(0).glucocorticoid == 30.0
+    assert s.schedule()(0).glucocorticoid == 0.0 and s.schedule()(1).glucocorticoid == 30.0  # onset after day 0
     assert s.model_parameters()["osteoblast_lifespan_days"] == 90.0
     assert all(e.to_years is None or e.to_years <= 0.5 for e in s.expect)  # windows that no longer fit dropped
     with pytest.raises(ParameterError, match="nonsense"):
@@ -159,3 +159,13 @@ def test_a_base_cycle_is_named_not_a_recursion_error(tmp_path, files):
         (tmp_path / name).write_text(f'{base}\nname = "x"\ntitle = "x"\ndescription = "x"\n')
     with pytest.raises(ParameterError, match=r"comes back to itself \(a.toml -> .*a.toml\)"):
         load_scenario(tmp_path / "a.toml")
+
+
+def test_a_driver_override_starts_after_day_zero_not_during_burn_in():
+    healthy = load_scenario("healthy").with_overrides({"years": 0.2})
+    low = healthy.with_overrides({"estrogen": 0.1})
+    assert low.drivers["estrogen"] == ((0.0, 1.0), (1.0, 0.1))
+    a = healthy.model(seed=2, grid=48, burn_in_days=60, observers=[]).run(60).timeseries()
+    b = low.model(seed=2, grid=48, burn_in_days=60, observers=[]).run(60).timeseries()
+    assert a.iloc[0].equals(b.iloc[0])                         # day 0: the same healthy steady state
+    assert not a["n_osteoclasts"].equals(b["n_osteoclasts"])   # then estrogen loss acts

@@ -129,11 +129,14 @@ class Scenario:
         """Return a copy with ``overrides`` applied (as from ``--set key=value``).
 
         Keys are any name :mod:`bonegrid.overrides` allows: ``site``, ``years``, ``age_years``,
-        ``sex``; a driver (a constant level from day 0); a model, readout or treatment
-        parameter. Changing ``years`` drops the expectations whose window no longer fits.
+        ``sex``; a driver (a constant level from day 1 on: the burn-in and day 0 keep the
+        scenario's own level, so the run starts at the onset of the change, as a scheduled
+        course does); a model, readout or treatment parameter. Changing ``years`` drops the
+        expectations whose window no longer fits.
         """
         fields: dict[str, Any] = {}
         drivers = dict(self.drivers)
+        onset = DriverSchedule(self.drivers)(0.0)  # the burn-in keeps the scenario's own levels
         parameters = dict(self.parameters)
         where = f"override ({reason})"
         for key, value in overrides.items():
@@ -146,7 +149,7 @@ class Scenario:
                 fields[key] = reader(value, where, key)
             elif what == "driver":
                 check.number(value, where, key)
-                drivers[key] = ((0.0, float(value)),)
+                drivers[key] = ((0.0, getattr(onset, key)), (1.0, float(value)))
             else:
                 parameters[key] = (value, reason)
         if "years" in fields:  # expectations whose window no longer fits are dropped (they serve `validate`)
@@ -179,8 +182,8 @@ def _builtin(name: str) -> Path:
     known = scenario_names(treated=True)
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"did you mean {', '.join(close)}? " if close else ""
-    raise ParameterError(f"unknown scenario {name!r}: {hint}`bonegrid scenarios` lists the built-in ones; or give "
-                         "the path of a .toml file")
+    raise ParameterError(f"unknown scenario {name!r}: {hint}built-in ones are {', '.join(known)}; or give the path "
+                         "of a .toml file")
 
 
 def load_scenario(name_or_path: str | Path, *, _chain: tuple[Path, ...] = ()) -> Scenario:
