@@ -99,7 +99,7 @@ def load_sweep(root: str | Path) -> Sweep:
     root = Path(root)
     if not (root / "manifest.json").is_file() or not (root / "design.csv").is_file():
         raise ParameterError(f"{str(root)!r} holds no sweep (manifest.json and design.csv are missing): give the "
-                             "output folder of `python run.py sweep`")
+                             "output folder of `bonegrid sweep`")
     return Sweep(root, json.loads((root / "manifest.json").read_text()), pd.read_csv(root / "design.csv"))
 
 
