@@ -16,7 +16,7 @@ from collections.abc import Callable
 import solara
 from solara.server import kernel_context
 
-from bonegrid.dashboard import app
+import bonegrid.dashboard.app as app
 from bonegrid.dashboard.server import CULL_TIMEOUT, DEFAULT_MAX_SESSIONS, MAX_SESSIONS_ENV
 
 
