@@ -7,7 +7,9 @@ SCENARIO`` runs one scenario (a built-in name or a TOML file) into a results fol
 bands; ``bonegrid report`` writes a run's clinical report; ``bonegrid dashboard`` serves the
 browser dashboard; ``bonegrid scenarios``, ``bonegrid params`` and ``bonegrid columns`` list what can be run,
 set and recorded.
-Bad input ends with a one-line message and exit status 2, and nothing is written.
+Bad input, a broken input file or a folder that cannot be written ends with a one-line
+message and exit status 2, and nothing is written. Messages name the command as the user
+typed it: ``bonegrid``, or ``run.py`` for ``python run.py``.
 """
 
 from __future__ import annotations
@@ -17,10 +19,39 @@ import sys
 import time
 from pathlib import Path
 
-from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID
+from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, MAX_YEARS
+from bonegrid.files import OutputError, check_folder
 from bonegrid.parameters import ParameterError
 
 TOUR_YEARS = 3.0
+LIBRARY_COMMAND = "`bonegrid "
+"""How messages from the library name a command (```bonegrid params```); the CLI renders it as typed."""
+EXIT_BAD_INPUT = 2
+EXIT_FAILED_RUNS = 1
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (argparse prints the usage above them)."""
+
+    def error(self, message: str) -> None:
+        """Print ``PROG: error: MESSAGE`` and exit with status 2."""
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (`{self.prog} --help` lists what is allowed)\n")
+
+
+def command_name(argv0: str | None = None) -> str:
+    """Return the name of the command the user typed (``sys.argv[0]``): ``bonegrid`` or ``run.py``.
+
+    Examples
+    --------
+    >>> command_name("/home/me/bonegrid/run.py"), command_name("/venv/bin/bonegrid")
+    ('run.py', 'bonegrid')
+    """
+    return Path(sys.argv[0] if argv0 is None else argv0).name or "bonegrid"
+
+
+def as_typed(message: str, prog: str) -> str:
+    """Return ``message`` with the commands it names (```bonegrid run```) as the user typed them (``prog``)."""
+    return message.replace(LIBRARY_COMMAND, f"`{prog} ")
 
 
 def _parse_value(text: str) -> object:
@@ -46,10 +77,10 @@ def _overrides(pairs: list[str]) -> dict[str, object]:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser (subcommands tour, run, validate, balance, scenarios, params)."""
-    parser = argparse.ArgumentParser(
-        prog="bonegrid",
+def build_parser(prog: str = "bonegrid") -> argparse.ArgumentParser:
+    """Build the argument parser (subcommands tour, run, validate, balance, scenarios, params); ``prog`` names it."""
+    parser = _Parser(
+        prog=prog,
         description="Spatial agent-based simulator of bone remodeling and secondary osteoporosis. With no command, "
                     "runs the tour: the healthy slice beside every disease scenario.")
     sub = parser.add_subparsers(dest="command")
@@ -85,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Write a one-page clinical report of a finished run: DXA with T/Z-scores "
                                      "(two-site if the folder holds spine/ and hip/), blood panel with flags, "
                                      "histomorphometry, strength, pictures and the rule-based differential.")
-    rep.add_argument("results", type=Path, help="a folder written by `run.py run`")
+    rep.add_argument("results", type=Path, help="a folder written by the run command")
     rep.add_argument("--out", type=Path, default=None, help="HTML file (default RESULTS/report.html)")
     rep.add_argument("--aortic-calcification", type=float, default=0.0, metavar="AAC24",
                      help="spine artefact: abdominal aortic calcification score 0-24 (default 0)")
@@ -122,13 +153,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit status."""
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    """Entry point; returns the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default ``sys.argv[1:]``).
+    prog : str, optional
+        The command as the user typed it, for messages (default :func:`command_name`, or
+        ``bonegrid`` when ``argv`` is given).
+    """
+    prog = prog or (command_name() if argv is None else "bonegrid")
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
         argv = ["tour", *argv]
-    parser = build_parser()
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
+    args.prog = prog
     try:
         if args.command == "params":
             return _params()
@@ -153,9 +195,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return dashboard.run_command(args)
         return _tour(args)
-    except ParameterError as err:
-        print(f"bonegrid: error: {err}", file=sys.stderr)
-        return 2
+    except (ParameterError, OutputError) as err:
+        text = " ".join(str(err.strerror if isinstance(err, OutputError) else err).split())
+        print(f"{prog}: error: {as_typed(text, prog)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def _params() -> int:
@@ -209,23 +252,24 @@ def _scenario(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace) -> int:
+    from bonegrid.files import staged_folder
     from bonegrid.runs.results import write_results
 
     scenario = _scenario(args)
     both = args.site == "both"
     out = args.out or Path("results") / f"{scenario.name}-{'both' if both else scenario.site}-seed{args.seed}"
-    if out.exists() and not out.is_dir():
-        raise ParameterError(f"--out={str(out)!r} is not allowed: it exists and is not a folder")
-    sites = [("spine", out / "spine"), ("hip", out / "hip")] if both else [(scenario.site, out)]
-    models = [(scenario.with_overrides({"site": site}).model(seed=args.seed, grid=args.grid), folder)
-              for site, folder in sites]  # build all first: bad input fails before anything is written
-    for model, folder in models:
-        start = time.perf_counter()
-        print(f"bonegrid: {scenario.title}: {model.site} slice {args.grid}x{args.grid}, seed {args.seed}: "
-              f"simulating {scenario.years:g} years ...", flush=True)
-        write_results(model, days=scenario.days, out=folder, started=start, scenario=scenario)
-        print(f"bonegrid: wrote {folder}/ (timeseries.csv, slice.png, timeseries.png, summary.md, state for "
-              f"`run.py report`) in {time.perf_counter() - start:.1f} s")
+    check_folder(out, "--out")
+    sites = [("spine", "spine"), ("hip", "hip")] if both else [(scenario.site, "")]
+    models = [(scenario.with_overrides({"site": site}).model(seed=args.seed, grid=args.grid), sub)
+              for site, sub in sites]  # build all first: bad input fails before anything is written
+    with staged_folder(out) as stage:  # both sites, or neither
+        for model, sub in models:
+            start = time.perf_counter()
+            print(f"{args.prog}: {scenario.title}: {model.site} slice {args.grid}x{args.grid}, seed {args.seed}: "
+                  f"simulating {scenario.years:g} years ...", flush=True)
+            write_results(model, days=scenario.days, out=stage / sub, started=start, scenario=scenario)
+            print(f"{args.prog}: wrote {out / sub}/ (timeseries.csv, slice.png, timeseries.png, summary.md, state "
+                  f"for `{args.prog} report`) in {time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -235,7 +279,7 @@ def _report(args: argparse.Namespace) -> int:
 
     artefacts = Artefacts(aortic_calcification_score=args.aortic_calcification, osteophyte_grade=args.osteophytes)
     path = write_report(args.results, args.out, artefacts=artefacts, blind=args.blind)
-    print(f"bonegrid: wrote {path}")
+    print(f"{args.prog}: wrote {path}")
     return 0
 
 
@@ -255,21 +299,21 @@ def _tour(args: argparse.Namespace) -> int:
 
     grid_shape(args.grid)
     _check_count("workers", args.workers)
-    if not 0 < args.years <= 100:
-        raise ParameterError(f"--years={args.years!r} is not allowed: expected 0 < years <= 100")
-    if args.out.exists() and not args.out.is_dir():
-        raise ParameterError(f"--out={str(args.out)!r} is not allowed: it exists and is not a folder")
+    if not 0 < args.years <= MAX_YEARS:
+        raise ParameterError(f"--years={args.years!r} is not allowed: expected 0 < years <= {MAX_YEARS:g}")
+    check_folder(args.out, "--out")
     start = time.perf_counter()
     print(f"bonegrid tour: every scenario on a {args.grid}x{args.grid} slice, {args.years:g} years, seed {args.seed}",
           flush=True)
     rows = run_tour(args.out, years=args.years, grid=args.grid, seed=args.seed, workers=args.workers,
                     progress=_progress)
     print((args.out / "summary.md").read_text().split("## The scenarios")[0])
-    print(f"bonegrid: wrote {args.out}/ (tour.png, summary.md, timeseries.csv) in {time.perf_counter() - start:.0f} s")
-    return 1 if "error" in rows.columns and rows["error"].notna().any() else 0
+    print(f"{args.prog}: wrote {args.out}/ (tour.png, summary.md, timeseries.csv) in {time.perf_counter() - start:.0f} s")
+    return EXIT_FAILED_RUNS if "error" in rows.columns and rows["error"].notna().any() else 0
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from bonegrid.files import atomic_write, staged_folder, write_text
     from bonegrid.model import grid_shape
     from bonegrid.runs.validate import format_rows, validate
     from bonegrid.scenarios import load_scenario, scenario_names
@@ -277,19 +321,23 @@ def _validate(args: argparse.Namespace) -> int:
     grid_shape(args.grid)
     _check_count("seeds", args.seeds)
     _check_count("workers", args.workers)
+    if args.out:
+        check_folder(args.out, "--out")
     scenarios = [load_scenario(n) for n in (args.scenarios or scenario_names(treated=True))]
     start = time.perf_counter()
-    print(f"bonegrid validate: {len(scenarios)} scenarios x {args.seeds} seeds on a {args.grid}x{args.grid} slice",
+    print(f"{args.prog} validate: {len(scenarios)} scenarios x {args.seeds} seeds on a {args.grid}x{args.grid} slice",
           flush=True)
-    rows, _ = validate(scenarios, seeds=args.seeds, grid=args.grid, workers=args.workers, progress=_progress)
+    rows, results = validate(scenarios, seeds=args.seeds, grid=args.grid, workers=args.workers, progress=_progress)
     table = format_rows(rows)
     print(table)
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        rows.to_csv(args.out / "validation.csv", index=False)
-        (args.out / "validation.md").write_text(table + "\n")
-    print(f"bonegrid: validated in {time.perf_counter() - start:.0f} s")
-    return 0
+        with staged_folder(args.out) as stage:
+            atomic_write(stage / "validation.csv", lambda tmp: rows.to_csv(tmp, index=False))
+            write_text(stage / "validation.md", table + "\n")
+    failed = sum(r.error is not None for r in results)
+    print(f"{args.prog}: validated in {time.perf_counter() - start:.0f} s"
+          + (f"; {failed} of {len(results)} runs FAILED (listed above)" if failed else ""))
+    return EXIT_FAILED_RUNS if failed else 0
 
 
 def _scenarios() -> int:

@@ -77,6 +77,11 @@ from bonegrid.parameters import ParameterError, ParameterSet, param
 MIN_SIDE = 16
 """Fewest voxels per side of a generated slice."""
 
+RELIABLE_SIDE = 40
+"""Smallest side, voxels, at which every generated slice holds bone: below it a spine slice may miss
+every trabecula (at 16 voxels 558 of seeds 1-1000 were empty, at 32 16 of them, at 36 3, at 40 none;
+hip slices, with their cortex, were never empty)."""
+
 SEED_JITTER = 0.8
 """Seed displacement from its lattice node, as a fraction of the pitch (uniform, each axis)."""
 

@@ -38,7 +38,7 @@ from bonegrid.constants import DEFAULT_GRID, GRID_LIMITS, SITES
 from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.effects import EffectParameters, cell_modifiers
 from bonegrid.fields import FieldParameters, FieldSolver
-from bonegrid.microarchitecture import MicroarchitectureParameters, generate
+from bonegrid.microarchitecture import RELIABLE_SIDE, MicroarchitectureParameters, generate
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
 from bonegrid.patient import check_patient
 from bonegrid.physiology import Physiology, PhysiologyParameters
@@ -225,6 +225,11 @@ class BoneModel(mesa.Model):
 
         if initial_bone is None:
             initial_bone = generate(site, shape, p.run.voxel_size_um, self.rng, p.microarchitecture)
+            if not initial_bone.any():
+                raise ParameterError(f"the generated {site} slice has no bone at grid {grid!r} (seed {seed}): use a "
+                                     f"grid of at least {RELIABLE_SIDE} voxels, or another seed")
+        elif not initial_bone.any():
+            raise ParameterError("initial_bone has no bone: expected a slice with some True (bone) voxels")
         bone = initial_bone
         self.tissue = Tissue(bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day,
                              reach_um=p.osteoclast.osteoclast_max_depth_um)

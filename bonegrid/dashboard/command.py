@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bonegrid.dashboard.server import DEFAULT_HOST, DEFAULT_PORT, serve
+from bonegrid.dashboard.server import DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_PORT, serve
 
 
 def add_command(subparsers) -> argparse.ArgumentParser:
@@ -21,12 +21,14 @@ def add_command(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--grid", type=int, default=None, choices=(128, 256, 512),
                         help="default slice size of new visitors, voxels per side (default 256)")
+    parser.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS, metavar="N",
+                        help=f"most visitors at once; the next is asked to come back later (default {DEFAULT_MAX_SESSIONS})")
     return parser
 
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the ``dashboard`` subcommand; return the exit status."""
-    return serve(args.host, args.port, grid=args.grid)
+    return serve(args.host, args.port, grid=args.grid, max_sessions=args.max_sessions)
 
 
 def main(argv: list[str] | None = None) -> int:

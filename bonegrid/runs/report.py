@@ -20,20 +20,19 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
-import pandas as pd
 
 from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, SITES
+from bonegrid.files import check_file, make_folder, write_text
 from bonegrid.parameters import ParameterError
 from bonegrid.readouts import dxa
 from bonegrid.readouts.differential import differential, findings_from_run
 from bonegrid.readouts.histomorphometry import Histomorphometry
 from bonegrid.readouts.panel import panel, panel_values
+from bonegrid.runs.results import read_results
 
 STYLE = """
 body { font-family: -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif; max-width: 1100px; margin: 24px auto;
@@ -57,17 +56,8 @@ class Run:
     """One site's results folder, loaded."""
 
     def __init__(self, folder: Path) -> None:
-        missing = [n for n in ("run.json", "timeseries.csv", "state.npz", "histomorphometry.json")
-                   if not (folder / n).is_file()]
-        if missing:
-            raise ParameterError(f"{folder}: not a complete results folder of `run.py run` (missing "
-                                 f"{', '.join(missing)})")
         self.folder = folder
-        self.meta = json.loads((folder / "run.json").read_text())
-        self.ts = pd.read_csv(folder / "timeseries.csv")
-        with np.load(folder / "state.npz") as state:
-            self.state = {k: state[k] for k in state.files}
-        self.histo = Histomorphometry(**json.loads((folder / "histomorphometry.json").read_text())["values"])
+        self.meta, self.ts, self.state, self.histo = read_results(folder)
 
     @property
     def site(self) -> str:
@@ -103,7 +93,7 @@ def load_runs(folder: Path) -> list[Run]:
         return [Run(folder)]
     runs = [Run(folder / site) for site in SITES if (folder / site / "run.json").is_file()]
     if not runs:
-        raise ParameterError(f"{folder}: no run.json here or in spine/ or hip/ (write one with `run.py run`)")
+        raise ParameterError(f"{folder}: no run.json here or in spine/ or hip/ (write one with `bonegrid run`)")
     return runs
 
 
@@ -114,8 +104,13 @@ def _png(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode()
 
 
+def _text(value: object) -> str:
+    """Return ``value`` as HTML text: everything read from files goes through here."""
+    return html.escape(str(value))
+
+
 def _img(data: str, alt: str) -> str:
-    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+    return f'<img alt="{_text(alt)}" src="data:image/png;base64,{data}">'
 
 
 def _file_img(path: Path, alt: str) -> str:
@@ -123,11 +118,11 @@ def _file_img(path: Path, alt: str) -> str:
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[object]], flags: Sequence[bool] | None = None) -> str:
-    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    head = "".join(f"<th>{_text(h)}</th>" for h in header)
     body = []
     for i, row in enumerate(rows):
         cls = ' class="flag"' if flags and flags[i] else ""
-        body.append("<tr>" + "".join(f"<td{cls if j == 1 else ''}>{html.escape(str(c))}</td>"
+        body.append("<tr>" + "".join(f"<td{cls if j == 1 else ''}>{_text(c)}</td>"
                                      for j, c in enumerate(row)) + "</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
@@ -161,12 +156,12 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
     scenario = main.meta.get("scenario")
     parts.append("<h1>Bone health report (bonegrid virtual patient)</h1>")
     observed_years = main.meta["days"] / DAYS_PER_YEAR
-    parts.append(f"<p>Patient: {main.meta['sex']}, {main.age_end:.0f} years. Observed for {observed_years:.1f} "
-                 f"years of simulated remodeling (seed {main.meta['seed']}, {main.meta['grid'][0]}² voxels of "
-                 f"{main.meta['voxel_size_um']:g} µm).</p>")
+    parts.append(f"<p>Patient: {_text(main.meta['sex'])}, {main.age_end:.0f} years. Observed for {observed_years:.1f} "
+                 f"years of simulated remodeling (seed {_text(main.meta['seed'])}, {_text(main.meta['grid'][0])}² "
+                 f"voxels of {main.meta['voxel_size_um']:g} µm).</p>")
     if scenario and not blind:
-        parts.append(f"<p class='note'>Scenario: <b>{html.escape(scenario['title'])}</b> — "
-                     f"{html.escape(scenario['description'])}</p>")
+        parts.append(f"<p class='note'>Scenario: <b>{_text(scenario['title'])}</b> — "
+                     f"{_text(scenario['description'])}</p>")
 
     parts.append("<h2>1. Bone densitometry (virtual DXA)</h2>")
     rows = [(s.site, f"{s.bmd_g_cm2:.3f}", f"{dxa.reported(s.t_score):+.1f}", f"{dxa.reported(s.z_score):+.1f}",
@@ -180,7 +175,7 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
     by_site = {s.site: s for s in scans}
     if "spine" in by_site and "hip" in by_site:
         two = dxa.two_site_report(by_site["spine"], by_site["hip"])
-        parts.append(f"<p><b>Two sites:</b> {html.escape(two.message)}</p>")
+        parts.append(f"<p><b>Two sites:</b> {_text(two.message)}</p>")
     parts.append("<div style='display:flex; gap:8px; flex-wrap:wrap'>"
                  + "".join(_img(bmd_figure(r), f"BMD over time at the {r.site}") for r in runs) + "</div>")
 
@@ -210,9 +205,9 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
     for cause in differential(findings):
         cls = "cause yes" if cause.supported else "cause"
         verdict = "supported" if cause.supported else "not supported"
-        reasons = "; ".join(html.escape(x) for x in cause.reasons)
-        warning = f"<div class='warning'>{html.escape(cause.warning)}</div>" if cause.warning else ""
-        parts.append(f"<div class='{cls}'><b>{html.escape(cause.label)}</b>: {verdict}. {reasons}{warning}</div>")
+        reasons = "; ".join(_text(x) for x in cause.reasons)
+        warning = f"<div class='warning'>{_text(cause.warning)}</div>" if cause.warning else ""
+        parts.append(f"<div class='{cls}'><b>{_text(cause.label)}</b>: {verdict}. {reasons}{warning}</div>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -220,9 +215,11 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
 def write_report(folder: Path, out: Path | None = None, artefacts: dxa.Artefacts | None = None,
                  blind: bool = False) -> Path:
     """Write the report of the results folder ``folder`` to ``out`` (default ``folder/report.html``)."""
-    runs = load_runs(Path(folder))
     out = Path(out) if out else Path(folder) / "report.html"
-    out.write_text(report_html(runs, artefacts, blind))
+    check_file(out, "--out")
+    runs = load_runs(Path(folder))
+    page = report_html(runs, artefacts, blind)
+    write_text(make_folder(out.parent) / out.name, page)
     return out
 
 

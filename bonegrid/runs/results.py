@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from bonegrid import __version__
+from bonegrid.constants import SEXES, SITES
+from bonegrid.files import atomic_write, read, staged_folder, write_json, write_text
+from bonegrid.parameters import ParameterError
 from bonegrid.readouts.balance import turnover_per_year, unit_statistics
-from bonegrid.readouts.histomorphometry import histomorphometry
+from bonegrid.readouts.histomorphometry import Histomorphometry, histomorphometry
 from bonegrid.readouts.panel import NORMAL_RANGES, format_panel, panel, panel_values
 from bonegrid.runs.plotting import slice_figure, snapshot, timeseries_figure
 
@@ -84,23 +91,29 @@ def write_results(model, days: int, out: Path, started: float | None = None, sce
     """Run ``model`` for ``days`` and write the results folder ``out``; return ``out``.
 
     Files: ``timeseries.csv`` (one row per record), ``slice.png`` (start and end with
-    cells), ``timeseries.png`` and ``summary.md``. The folder is written only after the
-    simulation succeeded.
+    cells), ``timeseries.png``, ``summary.md`` and the state a report needs
+    (:func:`write_state`). The folder is written only after the simulation succeeded, and
+    whole or not at all (:func:`bonegrid.files.staged_folder`).
+
+    Raises
+    ------
+    bonegrid.files.OutputError
+        If the folder cannot be written (full disk, read-only); nothing is left behind then.
     """
     started = time.perf_counter() if started is None else started
     start = snapshot(model)
     model.run(days)
     end = snapshot(model)
     ts = model.timeseries()
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    ts.to_csv(out / "timeseries.csv", index=False)
-    slice_figure(start, end, out / "slice.png")
     name = f"{scenario.title}: " if scenario is not None else ""
-    timeseries_figure(ts, out / "timeseries.png", title=f"{name}{model.site} slice, seed {model.seed}")
-    (out / "summary.md").write_text(summary_text(model, ts, time.perf_counter() - started, scenario))
-    write_state(model, start, out, scenario)
-    return out
+    with staged_folder(out) as stage:
+        atomic_write(stage / "timeseries.csv", lambda tmp: ts.to_csv(tmp, index=False))
+        atomic_write(stage / "slice.png", lambda tmp: slice_figure(start, end, tmp))
+        atomic_write(stage / "timeseries.png", lambda tmp: timeseries_figure(
+            ts, tmp, title=f"{name}{model.site} slice, seed {model.seed}"))
+        write_text(stage / "summary.md", summary_text(model, ts, time.perf_counter() - started, scenario))
+        write_state(model, start, stage, scenario)
+    return Path(out)
 
 
 def write_state(model, start: dict, out: Path, scenario=None) -> None:
@@ -114,9 +127,104 @@ def write_state(model, start: dict, out: Path, scenario=None) -> None:
                                                    "description": scenario.description,
                                                    "treatments": [dataclasses.asdict(x) for x in scenario.treatments]},
     }
-    (out / "run.json").write_text(json.dumps(meta, indent=2, default=str))
-    np.savez_compressed(out / "state.npz", start_matrix=start["matrix"], kind=t.kind, mineral=t.mineral.astype(np.float32),
-                        cavity=t.cavity > 0, osteocyte=model.osteocytes.state, tumour=model.tumour_mask())
+    write_json(out / "run.json", meta, indent=2)
+    atomic_write(out / "state.npz", lambda tmp: np.savez_compressed(
+        tmp, start_matrix=start["matrix"], kind=t.kind, mineral=t.mineral.astype(np.float32), cavity=t.cavity > 0,
+        osteocyte=model.osteocytes.state, tumour=model.tumour_mask()))
     h = histomorphometry(model)
-    (out / "histomorphometry.json").write_text(json.dumps(
+    write_text(out / "histomorphometry.json", json.dumps(
         {"values": dataclasses.asdict(h), "asbmr": h.as_dict(), "units": h.units()}, indent=2, default=float))
+
+
+STATE_ARRAYS = ("start_matrix", "kind", "mineral", "cavity", "osteocyte", "tumour")
+"""Arrays of ``state.npz``, each (ny, nx)."""
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _read_meta(path: Path) -> dict:
+    """Read ``run.json`` and check every field a report reads (types, sites, sexes)."""
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    grid = meta.get("grid") if isinstance(meta, Mapping) else None
+    drivers = meta.get("drivers_end") if isinstance(meta, Mapping) else None
+    scenario = meta.get("scenario") if isinstance(meta, Mapping) else None
+    ok = (isinstance(meta, Mapping) and meta.get("site") in SITES and meta.get("sex") in SEXES
+          and isinstance(meta.get("seed"), int) and isinstance(meta.get("days"), int) and meta["days"] >= 0
+          and isinstance(grid, list) and len(grid) == 2 and all(isinstance(g, int) and g > 0 for g in grid)
+          and _number(meta.get("voxel_size_um")) and meta["voxel_size_um"] > 0 and _number(meta.get("age_years_day0"))
+          and isinstance(drivers, Mapping) and _number(drivers.get("thyroid")) and _number(drivers.get("cytokines"))
+          and (scenario is None or isinstance(scenario, Mapping)
+               and all(isinstance(scenario.get(k), str) for k in ("name", "title", "description"))))
+    if not ok:
+        raise ValueError("a field is missing or of the wrong type (site, sex, seed, days, grid, voxel_size_um, "
+                         "age_years_day0, drivers_end, scenario)")
+    return dict(meta)
+
+
+def _read_timeseries(path: Path) -> pd.DataFrame:
+    """Read ``timeseries.csv``: every column of the schema, at least one day, no NaN."""
+    from bonegrid.timeseries import columns
+
+    ts = pd.read_csv(path)
+    missing = [c.name for c in columns() if c.name not in ts.columns]
+    if missing or ts.empty:
+        raise ValueError(f"{len(ts)} rows; columns missing: {', '.join(missing) or 'none'}")
+    numeric = ts.apply(pd.to_numeric, errors="coerce")
+    holes = numeric.isna()
+    if holes.any().any():
+        bad = [c for c in ts.columns if holes[c].any()]
+        first = int(holes.any(axis=1).to_numpy().argmax())
+        raise ValueError(f"NaN or text in {', '.join(bad[:4])}{' ...' if len(bad) > 4 else ''} on "
+                         f"{int(holes.any(axis=1).sum())} of {len(ts)} rows, from row {first + 1}; the report needs "
+                         "every value: run it again")
+    return numeric
+
+
+def _read_state(path: Path, shape: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Read ``state.npz``: every array of :data:`STATE_ARRAYS`, each of the run's grid ``shape``."""
+    with np.load(path) as state:
+        arrays = {k: state[k] for k in STATE_ARRAYS}
+    wrong = [k for k, a in arrays.items() if a.shape != shape]
+    if wrong:
+        raise ValueError(f"{', '.join(wrong)} not of the grid's shape {shape}")
+    return arrays
+
+
+def read_results(folder: Path) -> tuple[dict, pd.DataFrame, dict[str, np.ndarray], Histomorphometry]:
+    """Read and check what :func:`write_state` and :func:`write_results` wrote into ``folder``.
+
+    Returns
+    -------
+    meta : dict
+        ``run.json``.
+    ts : pandas.DataFrame
+        ``timeseries.csv``, one row per recorded day.
+    state : dict of str to (ny, nx) ndarray
+        ``state.npz`` (:data:`STATE_ARRAYS`).
+    histomorphometry : Histomorphometry
+        The indices of ``histomorphometry.json``.
+
+    Raises
+    ------
+    ParameterError
+        If a file is missing or damaged, naming it.
+    """
+    folder = Path(folder)
+    missing = [n for n in ("run.json", "timeseries.csv", "state.npz", "histomorphometry.json")
+               if not (folder / n).is_file()]
+    if missing:
+        raise ParameterError(f"{folder}: not a complete results folder of `bonegrid run` (missing "
+                             f"{', '.join(missing)})")
+    meta = read(folder / "run.json", _read_meta, "the run's description")
+    ts = read(folder / "timeseries.csv", _read_timeseries, "the run's time series")
+    arrays = read(folder / "state.npz", lambda path: _read_state(path, tuple(meta["grid"])), "the run's final slice")
+
+    def indices(path: Path) -> Histomorphometry:
+        values = json.loads(path.read_text(encoding="utf-8"))["values"]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values.values()):
+            raise ValueError("the values are not all numbers")
+        return Histomorphometry(**values)
+
+    return meta, ts, arrays, read(folder / "histomorphometry.json", indices, "the run's histomorphometry")

@@ -59,7 +59,7 @@ from typing import Any
 
 import bonegrid.overrides as override_names
 import bonegrid.tomlcheck as check
-from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, DEFAULT_GRID, SEXES, SITES
+from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, DEFAULT_GRID, MAX_YEARS, SEXES, SITES
 from bonegrid.drivers import DriverSchedule
 from bonegrid.model import BoneModel
 from bonegrid.parameters import ParameterError
@@ -182,8 +182,8 @@ def _builtin(name: str) -> Path:
     known = scenario_names(treated=True)
     close = difflib.get_close_matches(name, known, n=3)
     hint = f"did you mean {', '.join(close)}? " if close else ""
-    raise ParameterError(f"unknown scenario {name!r}: {hint}built-in ones are {', '.join(known)}; or give the path "
-                         "of a .toml file")
+    raise ParameterError(f"unknown scenario {name!r}: {hint}expected a built-in one ({', '.join(known)}; "
+                         "`bonegrid scenarios` describes them) or the path of a .toml file")
 
 
 def load_scenario(name_or_path: str | Path, *, _chain: tuple[Path, ...] = ()) -> Scenario:
@@ -260,8 +260,8 @@ def _validated(s: Scenario, where: str) -> Scenario:
         raise ParameterError(f"{where}: site={s.site!r} is not allowed: expected one of {', '.join(SITES)}")
     if s.sex not in SEXES:
         raise ParameterError(f"{where}: patient.sex={s.sex!r} is not allowed: expected one of {', '.join(SEXES)}")
-    if not 0.0 < s.years <= 100.0:
-        raise ParameterError(f"{where}: years={s.years!r} is out of range: allowed 0 < years <= 100")
+    if not 0.0 < s.years <= MAX_YEARS:
+        raise ParameterError(f"{where}: years={s.years!r} is out of range: allowed 0 < years <= {MAX_YEARS:g}")
     low, high = ADULT_AGE_RANGE_YEARS
     if not low <= s.age_years <= high:
         raise ParameterError(f"{where}: patient.age_years={s.age_years!r} is out of range: allowed {low:g} <= age "

@@ -21,7 +21,6 @@ It writes CSV tables and PNG figures to ``SWEEP_DIR/analysis/``. Indices come fr
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,8 +32,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from bonegrid.files import atomic_write, make_folder, read  # noqa: E402
 from bonegrid.parameters import ParameterError  # noqa: E402
 from bonegrid.sweep.spec import check_day  # noqa: E402
+from bonegrid.sweep.store import SweepStore  # noqa: E402
 from bonegrid.timeseries import columns  # noqa: E402
 
 CONFIDENCE = 0.95
@@ -83,9 +84,12 @@ class Sweep:
                   for f in self.factors]
         return {"num_vars": len(self.factors), "names": [f["name"] for f in self.factors], "bounds": bounds}
 
-    def table(self) -> Path:
-        """Return the table to read: ``results.parquet``, or the parts while the sweep is unfinished."""
-        return self.root / "results.parquet" if (self.root / "results.parquet").is_file() else self.root / "parts"
+    def tables(self) -> list[Path]:
+        """Return the files to read: ``results.parquet``, or the readable parts while the sweep is unfinished."""
+        store = SweepStore(self.root)
+        if store.results.is_file():
+            return [store.results]
+        return [store.part(run_id) for run_id in sorted(store.finished())] if store.parts.is_dir() else []
 
 
 def load_sweep(root: str | Path) -> Sweep:
@@ -99,8 +103,25 @@ def load_sweep(root: str | Path) -> Sweep:
     root = Path(root)
     if not (root / "manifest.json").is_file() or not (root / "design.csv").is_file():
         raise ParameterError(f"{str(root)!r} holds no sweep (manifest.json and design.csv are missing): give the "
-                             "output folder of `python run.py sweep`")
-    return Sweep(root, json.loads((root / "manifest.json").read_text()), pd.read_csv(root / "design.csv"))
+                             "output folder of `bonegrid sweep`")
+    manifest = SweepStore(root).read_manifest()
+    try:
+        resolved, runs = manifest["resolved"], manifest["design"]["runs"]
+        ok = {"design", "factors", "seed", "days", "outputs"} <= set(resolved) and {"outputs", "days"} <= set(
+            manifest["analysis"])
+    except (KeyError, TypeError):
+        ok = False
+    if not ok:
+        raise ParameterError(f"{root / 'manifest.json'}: cannot read the sweep's manifest, the file is damaged "
+                             "(fields missing)")
+
+    def design(path: Path) -> pd.DataFrame:
+        table = pd.read_csv(path)
+        if len(table) != runs or not {"run_id", "point"} <= set(table.columns):
+            raise ValueError(f"{len(table)} rows of {runs}, or run_id/point missing")
+        return table
+
+    return Sweep(root, manifest, read(root / "design.csv", design, "the sweep's design"))
 
 
 def point_responses(sweep: Sweep, outputs: Sequence[str], days: Sequence[int],
@@ -114,10 +135,16 @@ def point_responses(sweep: Sweep, outputs: Sequence[str], days: Sequence[int],
         minus that on ``change_from_day`` when given. Runs not finished are absent.
     """
     wanted = sorted({*days, *([] if change_from_day is None else [change_from_day])})
-    table = sweep.table()
-    if not table.exists() or (table.is_dir() and not any(table.glob("*.parquet"))):
+    tables = sweep.tables()
+    if not tables:
         raise ParameterError(f"{str(sweep.root)!r}: no run has finished yet: nothing to analyse")
-    frame = pd.read_parquet(table, columns=["run_id", "day", *outputs], filters=[("day", "in", wanted)])
+    import pyarrow.parquet as pq
+
+    source = tables[0] if len(tables) == 1 else [str(t) for t in tables]
+    columns_kept = ["run_id", "day", *outputs]
+    frame = read(tables[0] if len(tables) == 1 else sweep.root / "parts",
+                 lambda _: pq.read_table(source, columns=columns_kept, filters=[("day", "in", wanted)]).to_pandas(),
+                 "the sweep's table" if len(tables) == 1 else "the sweep's parts")
     wide = frame.set_index(["run_id", "day"])
     parts = []
     for day in days:
@@ -262,8 +289,6 @@ def analyze(root: str | Path, outputs: Sequence[str] | None = None, days: Sequen
     if base is not None:
         check_day(base, horizon, interval, str(root), "--change-from-day")
     long = point_responses(sweep, outputs, days, base)
-    folder = sweep.root / "analysis"
-    folder.mkdir(exist_ok=True)
     notes: list[str] = []
     suffix = "" if base is None else "_change"  # levels and changes of one sweep are kept side by side
     points = int(sweep.runs["point"].max()) + 1
@@ -285,18 +310,21 @@ def analyze(root: str | Path, outputs: Sequence[str] | None = None, days: Sequen
         indices = pd.concat(rows, ignore_index=True)
         indices = indices[["output", "day", "change_from_day", *[c for c in indices if c not in
                                                                   ("output", "day", "change_from_day")]]]
-        csv, png = folder / f"{sweep.method}{suffix}.csv", folder / f"{sweep.method}{suffix}.png"
-        indices.to_csv(csv, index=False)
-        (plot_sobol if sweep.method == "sobol" else plot_morris)(indices, png, sweep)
-        return Analysis([csv, png], notes)
+        plot = (plot_sobol if sweep.method == "sobol" else plot_morris)
+        return _write(sweep, f"{sweep.method}{suffix}", indices, lambda png: plot(indices, png, sweep), notes)
     design = sweep.runs.drop(columns=["run_id", "replicate", "seed"]).drop_duplicates("point")
     summary = long.merge(design, on="point")
     stats = long.groupby(["output", "day", "point"], as_index=False)["value"].agg(["mean", "std", "count"])
     stats = stats.merge(design, on="point")
     stats.insert(2, "change_from_day", base)
-    csv, png = folder / f"response{suffix}.csv", folder / f"response{suffix}.png"
-    stats.to_csv(csv, index=False)
-    plot_response(summary, png, sweep, base)
+    return _write(sweep, f"response{suffix}", stats, lambda png: plot_response(summary, png, sweep, base), notes)
+
+
+def _write(sweep: Sweep, stem: str, table: pd.DataFrame, plot, notes: list[str]) -> Analysis:
+    """Write ``table`` as ``analysis/STEM.csv`` and ``plot(path)`` as ``analysis/STEM.png``, each atomically."""
+    folder = make_folder(sweep.root / "analysis")
+    csv = atomic_write(folder / f"{stem}.csv", lambda tmp: table.to_csv(tmp, index=False))
+    png = atomic_write(folder / f"{stem}.png", plot)
     return Analysis([csv, png], notes)
 
 

@@ -180,6 +180,20 @@ class DaskBackend:
             self._cluster.close()
 
 
+def check_backend(backend: str | None, scheduler: str | None = None) -> None:
+    """Check, connecting to nothing, that ``backend`` and ``scheduler`` go together (see :func:`open_backend`).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown backend, or a scheduler with the process backend.
+    """
+    if backend not in (None, "process", "dask"):
+        raise ParameterError(f"--backend {backend!r} is not allowed: expected process or dask")
+    if backend == "process" and scheduler is not None:
+        raise ParameterError("--scheduler needs --backend dask (the process backend runs on this machine)")
+
+
 def open_backend(backend: str | None, workers: int, scheduler: str | None = None) -> ProcessBackend | DaskBackend:
     """Return the backend named ``backend``: ``process`` (the default) or ``dask`` (implied by a ``scheduler``).
 
@@ -188,13 +202,10 @@ def open_backend(backend: str | None, workers: int, scheduler: str | None = None
     ParameterError
         For an unknown backend, a scheduler with the process backend, or a scheduler that cannot be reached.
     """
-    if backend not in (None, "process", "dask"):
-        raise ParameterError(f"--backend {backend!r} is not allowed: expected process or dask")
-    if backend == "process" and scheduler is not None:
-        raise ParameterError("--scheduler needs --backend dask (the process backend runs on this machine)")
+    check_backend(backend, scheduler)
     if backend == "dask" or scheduler is not None:
         return DaskBackend(scheduler, workers)
     return ProcessBackend(workers)
 
 
-__all__ = ["NO_MALLOC_TRIM", "DaskBackend", "ProcessBackend", "open_backend"]
+__all__ = ["NO_MALLOC_TRIM", "DaskBackend", "ProcessBackend", "check_backend", "open_backend"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from bonegrid.parameters import ParameterError
 
 EXIT_FAILED_RUNS = 1
 EXIT_INTERRUPTED = 130
+EXTRA_MODULES = ("SALib", "pyarrow", "tqdm")
+"""Modules of the ``sweep`` extra every sweep needs (Dask is loaded only by ``--backend dask``)."""
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -58,6 +61,8 @@ def run_command(args: argparse.Namespace) -> int:
     ParameterError
         For bad input (the spec, the options, the sweep folder).
     """
+    require_extra(("dask", "distributed") if args.command == "sweep" and (args.backend == "dask" or args.scheduler)
+                  else ())
     if args.command == "sweep":
         return _sweep(args)
     if args.command == "analyze":
@@ -65,13 +70,31 @@ def run_command(args: argparse.Namespace) -> int:
     raise ParameterError(f"unknown command {args.command!r}: expected sweep or analyze")
 
 
+def require_extra(more: tuple[str, ...] = ()) -> None:
+    """Check that the ``sweep`` extra is installed (:data:`EXTRA_MODULES` and ``more``).
+
+    Raises
+    ------
+    ParameterError
+        Naming the missing module and the extra to install.
+    """
+    for name in (*EXTRA_MODULES, *more):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            raise ParameterError(f"the sweep extra is not installed (no module {name}): pip install 'bonegrid[sweep]', "
+                                 "or from a checkout pip install -e '.[sweep]'") from None
+
+
 def _sweep(args: argparse.Namespace) -> int:
+    from bonegrid.sweep.backends import check_backend
     from bonegrid.sweep.design import parse_shard
     from bonegrid.sweep.runner import plan, run_sweep
     from bonegrid.sweep.spec import load_spec
 
     if args.workers is not None and args.workers < 1:
         raise ParameterError(f"--workers={args.workers} is not allowed: expected at least 1")
+    check_backend(args.backend, args.scheduler)
     spec = load_spec(args.spec)
     shard = parse_shard(args.shard) if args.shard is not None else None
     if args.dry_run:
@@ -129,4 +152,4 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["add_commands", "run_command"]
+__all__ = ["add_commands", "require_extra", "run_command"]

@@ -21,8 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bonegrid.files import OutputError, check_folder
 from bonegrid.runs.ensemble import default_workers
-from bonegrid.sweep.backends import open_backend
+from bonegrid.sweep.backends import check_backend, open_backend
 from bonegrid.sweep.design import design_runs, in_shard
 from bonegrid.sweep.spec import SweepSpec
 from bonegrid.sweep.store import SweepStore, now_utc
@@ -131,37 +132,52 @@ def run_sweep(spec: SweepSpec, *, backend: str | None = None, workers: int | Non
     Raises
     ------
     ParameterError
-        If the output folder holds another sweep (or this one, without ``resume``), or the
-        backend cannot be opened.
+        If the output folder holds another sweep (or this one, without ``resume``), cannot
+        be written, or the backend cannot be opened; nothing is written then.
+    bonegrid.files.OutputError
+        If a file cannot be written midway (a full disk): the runs written so far are kept
+        and the manifest says so (when it can still be written); ``--resume`` continues.
     """
     started = time.perf_counter()
+    check_backend(backend, scheduler)
     runs = design_runs(spec)
     store = SweepStore(spec.output)
-    store.prepare(spec, runs, resume=resume, joining=shard is not None)
-    finished = store.finished()
+    store.check(spec, resume=resume, joining=shard is not None)
+    check_folder(store.root, "the spec's output")
+    finished = store.finished() if store.parts.is_dir() else set()
     mine = runs[in_shard(runs["run_id"].to_numpy(), shard)]
     todo = [run for run in mine.to_dict(orient="records") if run["run_id"] not in finished]
     report = SweepReport(output=store.root, total=len(mine), skipped=len(mine) - len(todo))
-    if todo:
-        runner = open_backend(backend, workers or default_workers(), scheduler)
-        report.backend = runner.describe()
-        if progress is not None:
-            progress(None, report)
-        try:
-            _execute(runner, spec, todo, store, report, progress)
-        except KeyboardInterrupt:
-            report.interrupted = True
-        finally:
+    runner = open_backend(backend, workers or default_workers(), scheduler) if todo else None
+    stopped = None
+    try:
+        store.prepare(spec, runs, resume=resume, joining=shard is not None)
+        if runner is not None:
+            report.backend = runner.describe()
+            if progress is not None:
+                progress(None, report)
+            try:
+                _execute(runner, spec, todo, store, report, progress)
+            except KeyboardInterrupt:
+                report.interrupted = True
+            except OutputError as err:
+                report.interrupted, stopped = True, err
+    finally:
+        if runner is not None:
             runner.close(cancel=report.interrupted)
     report.seconds = time.perf_counter() - started
     if shard is None:
         manifest = store.write_manifest(spec, runs, {
             "finished": now_utc(), "backend": report.backend,
             "seconds": round(report.seconds, 2), "done": report.done, "failed": len(report.failed),
-            "workers_lost": report.workers_lost, "interrupted": report.interrupted})
+            "workers_lost": report.workers_lost, "interrupted": report.interrupted,
+            "stopped": None if stopped is None else stopped.strerror})
         report.sweep_status = manifest["status"]
-        if manifest["status"]["pending"] == 0:
+        if stopped is None and manifest["status"]["pending"] == 0:
             report.results = store.consolidate()
+    if stopped is not None:
+        raise OutputError(stopped.errno, f"{stopped.strerror}; {report.done} run(s) written now are kept: continue "
+                                         "with --resume")
     return report
 
 

@@ -5,7 +5,8 @@ not accept are rejected with a message naming the file, the key and what is allo
 
     scenario = "healthy"          # built-in scenario name, or a scenario file (path relative to this file)
     grid = 128                    # voxels per side (default 256)
-    years = 2.0                   # horizon after burn-in; or days = 730 (default: the scenario's duration)
+    years = 2.0                   # horizon after burn-in, at most 100; or days = 730, at most 36525
+                                  # (default: the scenario's duration)
     replicates = 2                # runs per design point, each with its own seed (default 1)
     seed = 1                      # root seed: every run's seed is derived from it (default 1)
     common_seeds = false          # true: replicate r of every point gets the same seed (common random numbers)
@@ -41,7 +42,8 @@ not accept are rejected with a message naming the file, the key and what is allo
     days = [730]                  # days to analyse (default: the last day)
     change_from_day = 0           # analyse the change since this day instead of the level
 
-Each swept or fixed value is checked by :meth:`bonegrid.scenarios.Scenario.with_overrides`,
+A sweep makes at most :data:`MAX_RUNS` runs (design points times replicates), checked
+before the design is built. Each swept or fixed value is checked by :meth:`bonegrid.scenarios.Scenario.with_overrides`,
 as the scenario loader would check it. ``years`` cannot be overridden (the horizon is the
 spec's ``days``/``years``), nor can ``grid`` or ``seed`` be swept.
 """
@@ -61,7 +63,7 @@ import numpy as np
 import pandas as pd
 
 import bonegrid.tomlcheck as check
-from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, GRID_LIMITS
+from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, GRID_LIMITS, MAX_YEARS
 from bonegrid.overrides import value_type
 from bonegrid.parameters import ParameterError
 from bonegrid.scenarios import Scenario, load_scenario
@@ -72,6 +74,13 @@ TOP_KEYS = ("scenario", "grid", "days", "years", "replicates", "seed", "common_s
             "fixed", "parameters", "design", "outputs", "analysis")
 DESIGN_KEYS = {"factorial": (), "table": ("file", "points"), "latin": ("samples",),
                "sobol": ("samples", "second_order"), "morris": ("trajectories", "levels")}
+MAX_RUNS = 100_000
+"""Most runs (design points x replicates) one sweep may make. The coordinator holds the design
+in memory and checks every point before the first run (about 1 ms a point: two minutes at
+the limit), and ``manifest.json`` lists every run (about 30 MB at the limit); more runs belong
+in several sweeps."""
+MAX_DAYS = round(MAX_YEARS * DAYS_PER_YEAR)
+"""Longest horizon of a sweep, days after burn-in (:data:`bonegrid.constants.MAX_YEARS`)."""
 NOT_OVERRIDABLE = {"years": "the horizon is the spec's top-level days or years",
                    "grid": "set grid at the top level of the spec (it cannot be swept)",
                    "seed": "runs get their seeds from the top-level root seed"}
@@ -215,11 +224,15 @@ def load_spec(path: str | Path) -> SweepSpec:
     path = Path(path)
     if not path.is_file():
         raise ParameterError(f"sweep spec {str(path)!r} does not exist: give the path of a .toml file")
-    text = path.read_text()
     try:
+        text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+    except UnicodeDecodeError as err:
+        raise ParameterError(f"{path}: not a text file in UTF-8 (byte {err.start}): give a TOML sweep spec") from None
+    except tomllib.TOMLDecodeError as err:
         raise ParameterError(f"{path}: not valid TOML: {err}") from None
+    except OSError as err:
+        raise ParameterError(f"{path}: cannot read the sweep spec: {err.strerror}") from None
     return parse_spec(data, path, text)
 
 
@@ -258,26 +271,51 @@ def parse_spec(data: Mapping[str, Any], path: Path | str | None = None, text: st
     if "days" in data and "years" in data:
         raise ParameterError(f"{where}: give days or years (the horizon), not both")
     if "days" in data:
-        days = check.integer(data["days"], where, "days", low=1)
+        days = check.integer(data["days"], where, "days", low=1, high=MAX_DAYS)
     elif "years" in data:
         years = check.number(data["years"], where, "years")
-        if not 0.0 < years <= 100.0:
-            raise ParameterError(f"{where}: years={years!r} is out of range: allowed 0 < years <= 100")
+        if not 0.0 < years <= MAX_YEARS:
+            raise ParameterError(f"{where}: years={years!r} is out of range: allowed 0 < years <= {MAX_YEARS:g}")
         days = round(years * DAYS_PER_YEAR)
     else:
         days = scenario.days
     grid = check.integer(data.get("grid", DEFAULT_GRID), where, "grid", low=GRID_LIMITS[0], high=GRID_LIMITS[1])
+    replicates = check.integer(data.get("replicates", 1), where, "replicates", low=1, high=MAX_RUNS)
+    points = design_size(design, factors)
+    if points * replicates > MAX_RUNS:
+        raise ParameterError(f"{where}: the {design.method} design makes {points} points x {replicates} replicate(s) = "
+                             f"{points * replicates} runs: allowed at most {MAX_RUNS} runs per sweep (fewer levels, "
+                             "samples or replicates, or several sweeps)")
     outputs = _outputs(check.table(data.get("outputs", {}), where, "outputs"), where)
     stem = Path(path).stem if path is not None else "sweep"
     return SweepSpec(
         name=stem, scenario_ref=ref, scenario=scenario, fixed=fixed, factors=factors, design=design,
-        grid=grid, days=days, replicates=check.integer(data.get("replicates", 1), where, "replicates", low=1),
+        grid=grid, days=days, replicates=replicates,
         seed=check.integer(data.get("seed", 1), where, "seed", low=0),
         common_seeds=check.boolean(data.get("common_seeds", False), where, "common_seeds"),
         retries=check.integer(data.get("retries", 2), where, "retries", low=0, high=100), outputs=outputs,
         analysis=_analysis(check.table(data.get("analysis", {}), where, "analysis"), outputs, days, where),
         output=Path(check.string(data.get("output", str(Path("results") / "sweeps" / stem)), where, "output")),
         text=text, path=Path(path) if path is not None else None)
+
+
+def design_size(design: DesignSpec, factors: Sequence[Factor]) -> int:
+    """Return the number of points ``design`` makes of ``factors``, without making them.
+
+    Factorial: the product of the level counts; table: its rows; Latin: ``samples``; Sobol:
+    ``N (k + 2)``, or ``N (2k + 2)`` with second-order indices; Morris: ``r (k + 1)``, for
+    ``k`` factors.
+    """
+    k = len(factors)
+    if design.method == "factorial":
+        return math.prod(f.num if f.values is None else len(f.values) for f in factors)
+    if design.method == "table":
+        return len(design.points)
+    if design.method == "latin":
+        return design.samples
+    if design.method == "sobol":
+        return design.samples * (2 * k + 2 if design.second_order else k + 2)
+    return design.trajectories * (k + 1)
 
 
 def timeseries_columns() -> tuple[str, ...]:
@@ -371,7 +409,7 @@ def _factor(name: str, entry: Any, method: str, scenario: Scenario, where: str) 
         if "num" not in entry:
             raise ParameterError(f"{where}: {key}: a factorial design needs levels: add num = N (evenly spaced "
                                  "from low to high) or give values = [...]")
-        num = check.integer(entry["num"], where, f"{key}.num", low=2)
+        num = check.integer(entry["num"], where, f"{key}.num", low=2, high=MAX_RUNS)
     elif "num" in entry:
         raise ParameterError(f"{where}: {key}.num is only for design.method='factorial' ({method} samples the range)")
     factor = Factor(name, kind, low=low, high=high, num=num, log=log)
@@ -396,11 +434,12 @@ def _design(table: Mapping[str, Any], where: str, here: Path) -> DesignSpec:
     if method == "morris" and "trajectories" not in table:
         raise ParameterError(f"{where}: design.trajectories is missing: method='morris' needs the number of "
                              "trajectories (10-20 is usual for screening)")
-    samples = check.integer(table["samples"], where, "design.samples", low=1) if "samples" in table else None
+    samples = (check.integer(table["samples"], where, "design.samples", low=1, high=MAX_RUNS)
+               if "samples" in table else None)
     if method == "sobol" and samples & (samples - 1):
         raise ParameterError(f"{where}: design.samples={samples} is not allowed: Sobol sequences need a power of 2 "
                              f"(e.g. {1 << samples.bit_length()})")
-    trajectories = (check.integer(table["trajectories"], where, "design.trajectories", low=2)
+    trajectories = (check.integer(table["trajectories"], where, "design.trajectories", low=2, high=MAX_RUNS)
                     if "trajectories" in table else None)
     levels = check.integer(table.get("levels", 4), where, "design.levels", low=2, high=100)
     if levels % 2:
@@ -480,5 +519,5 @@ def _analysis(table: Mapping[str, Any], outputs: OutputSpec, days: int, where: s
     return AnalysisSpec(outputs=names, days=picked, change_from_day=base)
 
 
-__all__ = ["AnalysisSpec", "DesignSpec", "Factor", "OutputSpec", "SweepSpec", "check_day", "check_overrides", "coerce",
-           "load_spec", "parse_spec", "timeseries_columns"]
+__all__ = ["MAX_DAYS", "MAX_RUNS", "AnalysisSpec", "DesignSpec", "Factor", "OutputSpec", "SweepSpec", "check_day",
+           "check_overrides", "coerce", "design_size", "load_spec", "parse_spec", "timeseries_columns"]

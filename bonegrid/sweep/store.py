@@ -11,10 +11,12 @@ Layout::
       results.parquet             all parts in run order: the tidy table (written when no run is pending)
       manifest.json               spec, versions, design, invocations and the status of every run
 
-Every file is written to a temporary name and renamed into place, so a run is either
-complete on disk or absent: an interrupted sweep loses only the runs in progress, and
-shards writing into one folder never see each other's half-written files. A run counts as
-finished when its part exists; ``--resume`` runs everything else (failed runs included).
+Every file is written to a temporary name and renamed into place
+(:func:`bonegrid.files.atomic_write`), so a run is either complete on disk or absent: an
+interrupted sweep loses only the runs in progress, and shards writing into one folder never
+see each other's half-written files. A run counts as finished when its part exists and can
+be read (a damaged part -- truncated, overwritten -- counts as not done, and the run's next
+part replaces it); ``--resume`` runs everything else (failed runs included).
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ import json
 import math
 import os
 import platform
+import shutil
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 import bonegrid
+from bonegrid.files import OutputError, atomic_write, make_folder, read, write_json, write_text
 from bonegrid.parameters import ParameterError
 from bonegrid.sweep.spec import SweepSpec
 from bonegrid.sweep.worker import RunResult
@@ -45,20 +49,6 @@ ROW_GROUP_ROWS = 65536
 def now_utc() -> str:
     """Return the time now, UTC, ISO 8601 to the second."""
     return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write ``path`` through ``write(tmp)`` and a rename, so readers see all of it or nothing."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _write_json(path: Path, data: Any) -> None:
-    _atomic(path, lambda tmp: tmp.write_text(json.dumps(data, indent=1, default=str)))
 
 
 def _savez(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
@@ -121,31 +111,56 @@ class SweepStore:
         ParameterError
             If the folder holds another sweep, something else, or (without ``resume``) this sweep.
         """
+        self.check(spec, resume=resume, joining=joining)
         if self.manifest.exists():
-            self._check(spec, resume or joining)
             return
-        if self.root.exists() and any(self.root.iterdir()) and not joining:
-            raise ParameterError(f"output folder {str(self.root)!r} is not empty and holds no sweep: choose another "
-                                 "output in the spec")
-        if resume and not joining:
-            raise ParameterError(f"--resume: {str(self.root)!r} holds no sweep to resume; run without --resume to "
-                                 "start it")
-        for folder in (self.parts, self.runs, self.snapshots):
-            folder.mkdir(parents=True, exist_ok=True)
-        _atomic(self.root / "spec.toml", lambda tmp: tmp.write_text(spec.text))
-        _atomic(self.design, lambda tmp: runs.to_csv(tmp, index=False))
-        manifest = self._manifest(spec, runs, statuses={}, invocations=[])
+        fresh = not self.root.exists()
         tmp = self.root / f".manifest.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(manifest, indent=1, default=str))
         try:
+            for folder in (self.parts, self.runs, self.snapshots):
+                make_folder(folder)
+            write_text(self.root / "spec.toml", spec.text)
+            atomic_write(self.design, lambda tmp: runs.to_csv(tmp, index=False))
+            write_json(tmp, self._manifest(spec, runs, statuses={}, invocations=[]))
             os.link(tmp, self.manifest)  # create only if absent: concurrent shards start one sweep
         except FileExistsError:
             self._check(spec, True)
+        except OutputError:
+            if fresh and not self.manifest.exists():  # a folder this call began: leave nothing behind
+                shutil.rmtree(self.root, ignore_errors=True)
+            raise
         finally:
-            tmp.unlink()
+            tmp.unlink(missing_ok=True)
+
+    def check(self, spec: SweepSpec, *, resume: bool, joining: bool) -> None:
+        """Check, writing nothing, that :meth:`prepare` would accept the folder (see there)."""
+        if self.manifest.exists():
+            self._check(spec, resume or joining)
+        elif self.root.exists() and any(self.root.iterdir()) and not joining:
+            raise ParameterError(f"output folder {str(self.root)!r} is not empty and holds no sweep: choose another "
+                                 "output in the spec")
+        elif resume and not joining:
+            raise ParameterError(f"--resume: {str(self.root)!r} holds no sweep to resume; run without --resume to "
+                                 "start it")
+
+    def read_manifest(self) -> dict:
+        """Return ``manifest.json``.
+
+        Raises
+        ------
+        ParameterError
+            If it is damaged.
+        """
+        def load(path: Path) -> dict:
+            manifest = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(manifest, dict) or not isinstance(manifest.get("fingerprint"), str):
+                raise ValueError("no fingerprint")
+            return manifest
+
+        return read(self.manifest, load, "the sweep's manifest")
 
     def _check(self, spec: SweepSpec, resume: bool) -> None:
-        found = json.loads(self.manifest.read_text()).get("fingerprint")
+        found = self.read_manifest()["fingerprint"]
         if found != spec.fingerprint():
             raise ParameterError(f"output folder {str(self.root)!r} holds a different sweep (its spec.toml differs in "
                                  "scenario, parameters, design, seeds, horizon or outputs): choose another output")
@@ -155,8 +170,22 @@ class SweepStore:
 
     # ------------------------------------------------------------------ runs
     def finished(self) -> set[int]:
-        """Return the ids of the runs whose part is on disk."""
-        return {int(p.stem.removeprefix("run-")) for p in self.parts.glob("run-*.parquet")}
+        """Return the ids of the runs whose part is on disk and readable (its Parquet footer, with rows).
+
+        A truncated or overwritten part is not readable, so its run counts as not done and
+        ``--resume`` does it again.
+        """
+        import pyarrow.parquet as pq
+
+        done = set()
+        for path in sorted(self.parts.glob("run-*.parquet")):
+            try:
+                readable = pq.ParquetFile(path).metadata.num_rows > 0
+            except (OSError, ValueError):  # pyarrow's ArrowInvalid is a ValueError
+                readable = False
+            if readable:
+                done.add(int(path.stem.removeprefix("run-")))
+        return done
 
     def record(self, run: Mapping[str, Any], result: RunResult, workers_lost: int) -> None:
         """Write what run ``run`` (a row of the runs table) produced: snapshot, part, then status.
@@ -173,7 +202,7 @@ class SweepStore:
         name = self._name(run["run_id"])
         if result.error is None:
             if result.snapshot is not None:
-                _atomic(self.snapshots / f"{name}.npz", lambda tmp: _savez(tmp, result.snapshot))
+                atomic_write(self.snapshots / f"{name}.npz", lambda tmp: _savez(tmp, result.snapshot))
             table = result.table.copy()
             for i, (key, value) in enumerate(run.items()):
                 table.insert(i, key, value)
@@ -181,20 +210,29 @@ class SweepStore:
             import pyarrow.parquet as pq
 
             arrow = pa.Table.from_pandas(table, preserve_index=False)
-            _atomic(self.part(run["run_id"]), lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
+            atomic_write(self.part(run["run_id"]), lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
         seconds = None if math.isnan(result.seconds) else round(result.seconds, 3)  # NaN: the worker was lost
         status = {**run, "status": "failed" if result.error else "done", "seconds": seconds,
                   "worker": result.worker, "workers_lost": workers_lost, "finished": now_utc(), "error": result.error,
                   "traceback": result.traceback}
-        _write_json(self.runs / f"{name}.json", status)
+        write_json(self.runs / f"{name}.json", status)
 
     def statuses(self) -> dict[int, dict]:
-        """Return the recorded status of each finished or failed run (parts without a status count as done)."""
+        """Return the status of each finished or failed run: done if its part is readable, else as recorded.
+
+        A status file that cannot be read is ignored (the run is then pending, unless its part is there).
+        """
+        done = self.finished()
         out = {}
         for path in self.runs.glob("run-*.json"):
-            entry = json.loads(path.read_text())
-            out[entry["run_id"]] = entry
-        for run_id in self.finished():
+            try:
+                entry = json.loads(path.read_text(encoding="utf-8"))
+                run_id = int(entry["run_id"])
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+            if entry.get("status") == "failed" or run_id in done:
+                out[run_id] = entry
+        for run_id in done:
             if out.get(run_id, {}).get("status") != "done":
                 out[run_id] = {"run_id": run_id, "status": "done"}
         return out
@@ -202,10 +240,10 @@ class SweepStore:
     # ------------------------------------------------------------------ summary files
     def write_manifest(self, spec: SweepSpec, runs: pd.DataFrame, invocation: Mapping[str, Any]) -> dict:
         """Rewrite ``manifest.json`` with the status of every run and this ``invocation`` appended; return it."""
-        old = json.loads(self.manifest.read_text())
+        old = self.read_manifest()
         manifest = self._manifest(spec, runs, self.statuses(), [*old.get("invocations", []), dict(invocation)])
         manifest["created"] = old.get("created", manifest["created"])
-        _write_json(self.manifest, manifest)
+        write_json(self.manifest, manifest)
         return manifest
 
     def _manifest(self, spec: SweepSpec, runs: pd.DataFrame, statuses: Mapping[int, dict],
@@ -234,7 +272,7 @@ class SweepStore:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        parts = sorted(self.parts.glob("run-*.parquet"))
+        parts = [self.part(run_id) for run_id in sorted(self.finished())]
         if not parts:
             return None
         schema = pq.read_schema(parts[0])
@@ -250,7 +288,7 @@ class SweepStore:
                 if pending:
                     writer.write_table(pa.concat_tables(pending))
 
-        _atomic(self.results, write)
+        atomic_write(self.results, write)
         return self.results
 
 
