@@ -25,8 +25,8 @@ from solara import widgets  # noqa: E402
 import bonegrid.dashboard  # noqa: E402
 from bonegrid.dashboard import add_command, run_command  # noqa: E402
 from bonegrid.dashboard.charts import bmd_chart, bone_volume_chart, calcium_chart, markers_chart  # noqa: E402
-from bonegrid.dashboard.clinic import DXACard, LabsCard  # noqa: E402
-from bonegrid.dashboard.controls import CausesCard, RunCard, TreatmentsCard  # noqa: E402
+from bonegrid.dashboard.clinic import LAB_DECIMALS, DXACard, LabsCard, clinical  # noqa: E402
+from bonegrid.dashboard.controls import CausesCard, RunCard, SetupCard, TreatmentsCard  # noqa: E402
 from bonegrid.dashboard.knobs import LIVE_KNOBS, OPG_SOURCES, RANKL_SOURCES, RESTART_KNOBS, rate_overrides  # noqa: E402
 from bonegrid.dashboard.mystery import MysteryCard  # noqa: E402
 from bonegrid.dashboard.server import check_offline_assets  # noqa: E402
@@ -35,6 +35,7 @@ from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, render_rgb, scale_f
 from bonegrid.drivers import Drivers  # noqa: E402
 from bonegrid.model import ModelParameters  # noqa: E402
 from bonegrid.readouts import dxa  # noqa: E402
+from bonegrid.readouts.differential import Cause  # noqa: E402
 from bonegrid.readouts.panel import NORMAL_RANGES, Result  # noqa: E402
 from bonegrid.readouts.panel import Test as LabTest  # noqa: E402
 from bonegrid.scenarios import load_scenario, scenario_names  # noqa: E402
@@ -58,6 +59,21 @@ def _texts(rc) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- knobs
+def test_every_driver_a_scenario_uses_has_a_live_knob_over_its_declared_range():
+    used = {name for n in scenario_names(treated=True) for name in load_scenario(n).drivers}
+    assert {"thyroid", "cytokines", "gut_absorption"} <= used <= {k.key for k in LIVE_KNOBS}
+    for knob in LIVE_KNOBS:
+        field = Drivers.__dataclass_fields__[knob.key]
+        assert knob.live and (knob.low, knob.high) == (field.metadata["low"], field.metadata["high"])
+
+
+def test_setup_card_renders_its_text_without_raw_markdown():
+    setup = Setup(**SMALL)
+    _, rc = solara.render(SetupCard(setup, solara.reactive(setup), lambda: None, False), handle_error=False)
+    text = _texts(rc)
+    assert "<strong>Restart with these settings</strong>" in text and "*Restart" not in text
+
+
 def test_live_knobs_are_drivers_and_restart_knobs_are_parameters():
     assert {k.key for k in LIVE_KNOBS} <= set(Drivers.names())
     params = {f.name for g in ModelParameters.groups().values() for f in dataclasses.fields(g)}
@@ -223,7 +239,24 @@ def test_labs_card_flags_out_of_range_values(session):
     pth = LabTest("pth_pmol_per_l", "PTH", "rises when calcium falls")
     _, rc = solara.render(LabsCard(dataclasses.replace(frame, labs=[Result(pth, 12.0)])), handle_error=False)
     text = _texts(rc)
-    assert ">H</td>" in text and "12" in text
+    assert ">H</td>" in text and ">12.0</td>" in text
+
+
+@pytest.mark.parametrize(("value", "decimals", "shown"), [
+    (2.88e-73, 2, "< 0.01"), (0.4617, 2, "0.46"), (55.2, 0, "55"), (0.4, 0, "< 1"), (0.0, 2, "0.00"), (2.449, 2, "2.45")])
+def test_clinical_precision(value, decimals, shown):
+    assert clinical(value, decimals) == shown
+
+
+def test_every_lab_has_a_clinical_precision_and_markers_print_as_a_laboratory_does(session):
+    assert set(LAB_DECIMALS) == set(NORMAL_RANGES)
+    frame = session.frame()
+    ctx, p1np = (LabTest(k, n, "") for k, n in (("ctx_ng_per_ml", "CTX"), ("p1np_ug_per_l", "P1NP")))
+    _, rc = solara.render(LabsCard(dataclasses.replace(frame, labs=[Result(ctx, 2.88e-73), Result(p1np, 55.23)])),
+                          handle_error=False)
+    text = _texts(rc)
+    assert ">&lt; 0.01</td>" in text
+    assert ">55</td>" in text and "e-73" not in text
 
 
 def test_treatment_switch_calls_back_with_its_name(session):
@@ -253,13 +286,23 @@ def test_run_card_steps_and_plays(session):
     assert f"Day {session.model.day}" in _texts(rc)
 
 
-def test_mystery_card_judges_a_guess_and_reveals_the_answer(session):
+def test_mystery_card_judges_a_guess_and_reveals_the_answer_only_on_reveal(session, monkeypatch):
+    import bonegrid.dashboard.mystery as mystery
+
+    def two_supported(_session, suspected):
+        causes = [Cause("healthy", "Healthy", True, ("in range",)), Cause("glucocorticoid", "GC", True, ("low Z",))]
+        return causes[0], causes
+
+    monkeypatch.setattr(mystery, "judge", two_supported)
     _, rc = solara.render(MysteryCard(session, session.model.day), handle_error=False)
     rc.find(v.Btn, children=["Check my diagnosis"]).widget.click()
     verdicts = rc.find(v.Alert).widgets
     assert verdicts and any("findings" in str(w.children) for w in verdicts)
+    before = _texts(rc) + str([w.children for w in rc.find(v.Alert).widgets])
+    assert "also fit" not in before and "Glucocorticoid" not in before  # nothing gives the answer away
     rc.find(v.Btn, children=["Reveal the answer"]).widget.click()
     assert any("Glucocorticoid excess" in str(w.children) for w in rc.find(v.Alert).widgets)
+    assert "The findings also fit: Healthy adult" in _texts(rc)
 
 
 # --------------------------------------------------------------------------------------- command line

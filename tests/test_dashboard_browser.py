@@ -244,6 +244,9 @@ def test_mystery_mode_hides_the_cause_and_judges_a_guess(server, browser, artifa
     page.locator(".bg-check").click()
     page.wait_for_selector(".bg-verdict")
     assert "findings" in page.locator(".bg-verdict").inner_text()
+    assert "also fit" not in page.locator(".bg-mystery").inner_text()  # before Reveal, nothing names a cause
+    for chart in ("bmd", "bv", "markers", "calcium"):  # the findings stay on show
+        assert page.locator(f".bg-chart-{chart} canvas").count() >= 1, chart
     page.locator(".bg-reveal").click()
     page.wait_for_selector(".bg-truth")
     _shot(page, artifacts, "04_mystery")

@@ -55,3 +55,13 @@ def test_report_of_a_folder_that_is_not_a_run_is_one_line_exit_2(tmp_path, capsy
     assert main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("bonegrid: error:") and "run.json" in err and "\n" not in err
+
+
+def test_histomorphometry_table_names_its_site_ranges_meanings_and_units(both_sites):
+    assert main(["report", str(both_sites)]) == 0
+    page = (both_sites / "report.html").read_text()
+    section = page[page.index("<h2>3."):page.index("<h2>4.")]
+    assert "(spine slice, end of the run)" in section
+    assert "<td>O.Th</td>" in section and "<td>µm</td><td>5–15</td>" in section
+    assert "<td>mm²</td>" in section and "mean osteoid seam width" in section
+    assert ">um<" not in section and "mm^2" not in section

@@ -25,6 +25,13 @@ numpy image, and the page is plain Solara with the play loop of Mesa's ``ModelCo
 (a threaded ``solara.lab.use_task``).
 """
 
+import warnings
+
 from bonegrid.dashboard.command import add_command, run_command
+
+# Solara warns on every page load served over plain http to a host other than "localhost" (here 127.0.0.1) that a
+# cross-site (samesite=none) session cookie needs https, then uses samesite=lax: the right cookie for a page that is
+# not embedded in another site's iframe, so the 15-line warning per visitor says nothing to act on.
+warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
 __all__ = ["add_command", "run_command"]

@@ -18,7 +18,15 @@ import solara.lab
 import bonegrid.dashboard.explanations as explanations
 from bonegrid.constants import DEFAULT_GRID
 from bonegrid.dashboard.clinic import Charts, DXACard, LabsCard
-from bonegrid.dashboard.controls import CausesCard, RunCard, ScenarioCard, SetupCard, TreatmentsCard, short_title
+from bonegrid.dashboard.controls import (
+    CausesCard,
+    RunCard,
+    ScenarioCard,
+    SetupCard,
+    TreatmentsCard,
+    scenario,
+    short_title,
+)
 from bonegrid.dashboard.mystery import MysteryCard
 from bonegrid.dashboard.server import GRID_ENV
 from bonegrid.dashboard.session import Frame, Session, Setup, mystery_setup
@@ -136,9 +144,7 @@ def Page():
         solara.Error(f"This bone could not be built: {building.exception}. Change the settings and restart.")
         return
     if busy:
-        with solara.Column(align="center", style={"margin-top": "80px"}):
-            solara.SpinnerSolara()
-            solara.Text("Building the bone: one year of remodeling is simulated first…", classes=["bg-building"])
+        Building(setup.value)
         return
     MainArea(frame, session.value, overlay.value, choose_overlay)
 
@@ -162,5 +168,19 @@ def MainArea(frame: solara.Reactive[Frame], session: Session, overlay: str, on_o
     with solara.Columns([1, 1]):
         DXACard(current)
         LabsCard(current)
-    if not mystery:
-        Charts(current)
+    Charts(current)
+
+
+@solara.component
+def Building(setup: Setup):
+    """Render what a visitor sees while a bone is built: a progress note and what is coming (or the case number)."""
+    with solara.Column(style={"max-width": "720px", "margin": "40px auto"}):
+        with solara.Row(style={"align-items": "center"}):
+            solara.SpinnerSolara(size="40px")
+            prose(explanations.BUILDING, size=15, classes=["bg-building"])
+        if setup.mystery:
+            prose(explanations.MYSTERY)
+        else:
+            chosen = scenario(setup.scenario)
+            prose(f"**{chosen.title}.** {chosen.description}")
+            prose(explanations.SLICE)

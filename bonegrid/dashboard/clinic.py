@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 from collections.abc import Callable
 
 import solara
@@ -15,6 +16,23 @@ from bonegrid.dashboard.text import prose
 from bonegrid.readouts import dxa
 
 CATEGORY_COLOUR = {dxa.NORMAL: "#2e7d32", dxa.OSTEOPENIA: "#ef6c00", dxa.OSTEOPOROSIS: "#c62828"}
+LAB_DECIMALS = {"serum_calcium_mmol_per_l": 2, "serum_phosphate_mmol_per_l": 2, "pth_pmol_per_l": 1,
+                "vitamin_d_25oh_nmol_per_l": 0, "ctx_ng_per_ml": 2, "p1np_ug_per_l": 0, "free_t4_pmol_per_l": 0,
+                "crp_mg_per_l": 1, "m_protein_g_per_l": 1}
+"""Decimals a laboratory reports each test with, by test key (:data:`bonegrid.readouts.panel.NORMAL_RANGES`)."""
+
+
+def clinical(value: float, decimals: int) -> str:
+    """Return a laboratory value as a laboratory prints it: ``decimals`` places, and ``< 0.01`` for what rounds to 0.
+
+    Examples
+    --------
+    >>> clinical(0.4617, 2), clinical(55.2, 0), clinical(2.88e-73, 2), clinical(0.0, 1)
+    ('0.46', '55', '< 0.01', '0.0')
+    """
+    if 0 < abs(value) < 0.5 * 10.0 ** -decimals:
+        return f"< {10.0 ** -decimals:.{decimals}f}"
+    return f"{value:.{decimals}f}"
 CHART_STYLE = {"style": "height: 240px; width: 100%;"}
 
 
@@ -46,10 +64,11 @@ def LabsCard(frame: Frame):
     """Render the blood panel with normal ranges and H/L flags."""
     rows = []
     for r in frame.labs:
+        value = html.escape(clinical(r.value, LAB_DECIMALS[r.test.key]))
         flagged = bool(r.flag)
         style = "color:#c62828;font-weight:bold" if flagged else ""
         rows.append(f'<tr title="{r.test.meaning}"><td style="padding:1px 8px 1px 0">{r.test.name}</td>'
-                    f'<td style="text-align:right;{style}">{r.value:.3g}</td><td style="padding-left:4px">{r.test.unit}'
+                    f'<td style="text-align:right;{style}">{value}</td><td style="padding-left:4px">{r.test.unit}'
                     f'</td><td style="padding-left:10px;color:#666">{r.range_text}</td>'
                     f'<td class="bg-flag" style="padding-left:8px;{style}">{r.flag}</td>'
                     f'<td style="padding-left:10px;color:#666;font-size:11px">{r.test.meaning}</td></tr>')
@@ -98,4 +117,4 @@ def Charts(frame: Frame):
         ChartCard(functools.partial(calcium_chart, s), explanations.CALCIUM, "calcium")
 
 
-__all__ = ["Charts", "DXACard", "LabsCard"]
+__all__ = ["LAB_DECIMALS", "Charts", "DXACard", "LabsCard", "clinical"]

@@ -75,11 +75,11 @@ def SetupCard(setup: Setup, pending: solara.Reactive[Setup], on_apply: Callable[
                            lambda v: edit(age_years=float(v)), "sets the DXA references (T- and Z-score)")
             solara.ToggleButtonsSingle(value=patient.site, values=list(SITES),
                                        on_value=lambda v: edit(site=v), dense=True)
-        with solara.Row():
-            solara.InputInt("Seed", value=pending.value.seed, on_value=lambda v: edit(seed=max(int(v or 0), 0)),
-                            dense=True, classes=["bg-seed"])
+        with solara.Row(style={"margin-top": "12px"}):
+            solara.InputInt("Seed", value=pending.value.seed,
+                            on_value=lambda v: edit(seed=max(int(v or 0), 0)), classes=["bg-seed"])
             solara.Select("Grid (voxels per side)", values=list(GRIDS), value=pending.value.grid,
-                          on_value=lambda v: edit(grid=int(v)), dense=True)
+                          on_value=lambda v: edit(grid=int(v)))
         solara.Switch(label="Run a healthy twin beside it", value=pending.value.twin, on_value=lambda v: edit(twin=v))
         if not mystery:
             for group, knobs in _groups(RESTART_KNOBS).items():
@@ -88,7 +88,7 @@ def SetupCard(setup: Setup, pending: solara.Reactive[Setup], on_apply: Callable[
                     value = rates.get(knob.key, knob.scenario_value(scenario(pending.value.scenario)))
                     LabelledSlider(f"{knob.label} ({knob.unit})", value, knob.low, knob.high, knob.step,
                                    functools.partial(set_rate, knob.key), knob.help)
-            note(explanations.RATES, size=12, colour="#444")
+            prose(explanations.RATES, size=12)
         changed = pending.value != setup
         solara.Button("Restart with these settings", color="primary" if changed else None, disabled=not changed,
                       on_click=on_apply, classes=["bg-apply"])
@@ -109,7 +109,7 @@ def RunCard(frame: solara.Reactive[Frame | None], playing: solara.Reactive[bool]
                           classes=["bg-step"])
             solara.Button("Reset", icon_name="mdi-restore", on_click=on_reset, disabled=busy, classes=["bg-reset"])
         LabelledSlider("Speed: days per picture", days_per_frame.value, 1, 60, 1,
-                       lambda v: days_per_frame.set(int(v)), "the render interval: on large grids, draw less often")
+                       lambda v: days_per_frame.set(int(v)), "more days between pictures: faster on large grids")
         LabelledSlider("Pause between pictures (ms)", pause_ms.value, 0, 1000, 50, lambda v: pause_ms.set(int(v)),
                        "slow the film down")
         if frame.value is not None:

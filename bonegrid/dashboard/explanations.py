@@ -1,7 +1,13 @@
 """What each panel means, in the words of the biology (Markdown shown beside the panels)."""
 
-START = ("Pick a cause on the left and press Play: the patient's bone remodels beside a healthy twin's. "
-         "Change a cause or start a treatment while it runs, and read the DXA and the blood panel below.")
+START = ("Pick a cause in the side panel (the ☰ button at the top opens it) and press Play: the patient's bone "
+         "remodels beside a healthy twin's. Change a cause or start a treatment while it runs, and read the DXA and "
+         "the blood panel below.")
+
+BUILDING = """\
+**Building the bone.** A year of healthy remodeling is simulated first, so that the pits, seams and
+cells of a living bone are there from the first picture (a few seconds on the default grid).
+"""
 
 SLICE = """\
 **What you see.** A 2.56 mm square of spongy bone, stained as a histologist would (Goldner).
@@ -69,11 +75,11 @@ support it, and why.
 
 SETUP = "These build a new bone: a year of remodeling is simulated first (a few seconds)."
 
-RATES = "Rates are fixed when a bone is built: press *Restart with these settings* to apply them."
+RATES = "Rates are fixed when a bone is built: press **Restart with these settings** to apply them."
 
 LIVE = "These act from the next simulated day."
 
 TREATMENTS = "A treatment starts on today's simulated day; stop it to see what happens when it ends."
 
-__all__ = ["BMD", "BMD_CHART", "BONE_VOLUME", "CALCIUM", "LABS", "LIVE", "MARKERS", "MYSTERY", "RATES", "SETUP", "SLICE",
-           "START", "SWITCH", "TREATMENTS", "TWIN"]
+__all__ = ["BMD", "BMD_CHART", "BONE_VOLUME", "BUILDING", "CALCIUM", "LABS", "LIVE", "MARKERS", "MYSTERY", "RATES",
+           "SETUP", "SLICE", "START", "SWITCH", "TREATMENTS", "TWIN"]

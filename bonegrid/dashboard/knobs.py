@@ -18,6 +18,7 @@ import dataclasses
 from collections.abc import Mapping
 
 import bonegrid.overrides as override_names
+from bonegrid.drivers import Drivers
 from bonegrid.scenarios import Scenario
 
 RANKL_SOURCES = ("rankl_osteocyte_pM_per_day", "rankl_apoptotic_osteocyte_pM_per_day", "rankl_surface_pM_per_day")
@@ -76,17 +77,29 @@ class Knob:
         return float(override_names.default(self.key))
 
 
+def live_knob(key: str, label: str, unit: str, step: float, group: str, help: str) -> Knob:
+    """Return the live knob of driver ``key``, spanning the driver's declared range (:class:`bonegrid.drivers.Drivers`)."""
+    meta = Drivers.__dataclass_fields__[key].metadata
+    return Knob(key, label, unit, meta["low"], meta["high"], step, group, help)
+
+
 LIVE_KNOBS: tuple[Knob, ...] = (
-    Knob("glucocorticoid", "Glucocorticoid dose", "mg/day prednisolone", 0.0, 40.0, 2.5, "Hormones and drugs",
-         "kills osteoblasts and osteocytes, raises RANKL, blocks calcium uptake in the gut"),
-    Knob("estrogen", "Estrogen", "x premenopausal", 0.0, 1.5, 0.05, "Hormones and drugs",
-         "estrogen keeps RANKL down and shortens osteoclast life; menopause takes it away"),
-    Knob("vitamin_d_supply", "Vitamin D supply", "x sufficient", 0.0, 3.0, 0.1, "Diet",
-         "vitamin D lets the gut absorb calcium and lets osteoid mineralise"),
-    Knob("dietary_calcium_mg_per_day", "Calcium intake", "mg/day", 0.0, 2500.0, 50.0, "Diet",
-         "too little calcium raises PTH, which raises RANKL to take calcium from bone"),
+    live_knob("glucocorticoid", "Glucocorticoid dose", "mg/day prednisolone", 2.5, "Hormones and drugs",
+              "kills osteoblasts and osteocytes, raises RANKL, blocks calcium uptake in the gut"),
+    live_knob("estrogen", "Estrogen", "x premenopausal", 0.05, "Hormones and drugs",
+              "estrogen keeps RANKL down and shortens osteoclast life; menopause takes it away"),
+    live_knob("thyroid", "Thyroid hormone", "x normal", 0.1, "Hormones and drugs",
+              "too much thyroid hormone speeds every bone cell up: more pits dug than refilled"),
+    live_knob("cytokines", "Inflammatory cytokines", "0 = none", 0.25, "Disease",
+              "TNF, IL-1 and IL-6 from inflamed tissue raise RANKL and hold osteoblasts back"),
+    live_knob("gut_absorption", "Gut absorption", "x healthy gut", 0.05, "Diet",
+              "a damaged gut (celiac disease) absorbs less calcium and vitamin D"),
+    live_knob("vitamin_d_supply", "Vitamin D supply", "x sufficient", 0.1, "Diet",
+              "vitamin D lets the gut absorb calcium and lets osteoid mineralise"),
+    live_knob("dietary_calcium_mg_per_day", "Calcium intake", "mg/day", 50.0, "Diet",
+              "too little calcium raises PTH, which raises RANKL to take calcium from bone"),
 )
-"""Drivers the visitor can change mid-run."""
+"""Drivers the visitor can change mid-run: every systemic cause a built-in scenario uses."""
 
 RESTART_KNOBS: tuple[Knob, ...] = (
     Knob("rankl_production", "RANKL production", "x normal", 0.25, 4.0, 0.25, "The RANKL/OPG switch",
@@ -125,4 +138,4 @@ def rate_overrides(values: Mapping[str, float], scenario: Scenario) -> dict[str,
     return out
 
 
-__all__ = ["LIVE_KNOBS", "OPG_SOURCES", "RANKL_SOURCES", "RESTART_KNOBS", "Knob", "rate_overrides"]
+__all__ = ["LIVE_KNOBS", "OPG_SOURCES", "RANKL_SOURCES", "RESTART_KNOBS", "Knob", "live_knob", "rate_overrides"]

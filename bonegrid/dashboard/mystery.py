@@ -12,7 +12,7 @@ import solara
 import bonegrid.dashboard.explanations as explanations
 from bonegrid.dashboard.controls import scenario, short_title
 from bonegrid.dashboard.session import Session
-from bonegrid.dashboard.text import prose
+from bonegrid.dashboard.text import note, prose
 from bonegrid.readouts.differential import Cause, differential, findings_from_model
 from bonegrid.scenarios import scenario_names
 
@@ -60,13 +60,15 @@ def MysteryCard(session: Session, day: int):
             prose("\n".join(f"- {r}" for r in cause.reasons))
             if cause.warning:
                 solara.Error(cause.warning)
-            others = [short_title(c.name) for c in causes if c.supported and c.name != cause.name]
-            if others:
-                solara.Text("The findings also fit: " + ", ".join(others), style={"font-size": "13px"})
         if revealed.value:
             truth = scenario(session.setup.scenario)
             solara.Info(f"It was: {truth.title}.", classes=["bg-truth"])
             prose(truth.description)
+            if verdict.value is not None:  # only now: before the answer, the list would give it away
+                _, causes = verdict.value
+                others = [short_title(c.name) for c in causes if c.supported and c.name != truth.name]
+                if others:
+                    note("The findings also fit: " + ", ".join(others), size=13, colour="#222")
 
 
 __all__ = ["MysteryCard", "judge"]

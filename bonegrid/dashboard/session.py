@@ -121,7 +121,7 @@ class Frame:
     counts : dict of str to int
         Cells of each kind in the slice.
     overlay : str
-        Overlay drawn on ``image``.
+        Overlay drawn on ``image`` and ``twin_image``.
     treatments : tuple of Treatment
         Treatments switched on in this session.
     """
@@ -228,7 +228,7 @@ class Session:
         return min(self.model.age_years + max(self.model.day, 0) / DAYS_PER_YEAR, ADULT_AGE_RANGE_YEARS[1])
 
     def frame(self, overlay: str = "none") -> Frame:
-        """Snapshot of the patient (and twin) now, with the slice drawn under ``overlay``."""
+        """Snapshot of the patient (and twin) now, with both slices drawn under ``overlay``."""
         with self.lock:
             m = self.model
             ts = m.timeseries()
@@ -237,7 +237,7 @@ class Session:
             return Frame(
                 day=int(m.day), age_years=self.age_now(), start_age_years=m.age_years,
                 image=png_bytes(render_rgb(m, overlay, positions)),
-                twin_image=png_bytes(render_rgb(self.twin)) if self.twin is not None else None,
+                twin_image=png_bytes(render_rgb(self.twin, overlay)) if self.twin is not None else None,
                 series=thinned(ts), twin_series=thinned(self.twin.timeseries()) if self.twin is not None else None,
                 scan=dxa.dxa(m, self.age_now(), m.sex), labs=labs, drivers=m.drivers,
                 counts={name: len(p) for name, p in positions.items()}, overlay=overlay,

@@ -94,7 +94,7 @@ OVERLAYS: dict[str, Overlay] = {o.key: o for o in (
             meaning="The switch: red where RANKL outweighs OPG (bone will be eaten), blue where OPG wins."),
     Overlay("tgfb", "TGF-β", low=0.01, high=10.0, cmap="inferno",
             meaning="TGF-β freed from the bone the osteoclasts dissolve: it calls osteoblasts to refill the pit."),
-    Overlay("wnt_antagonist", "Wnt antagonists (sclerostin, DKK1)", low=0.03, high=10.0, cmap="cividis",
+    Overlay("wnt_antagonist", "Wnt antagonists (sclerostin, DKK1)", low=0.03, high=10.0, cmap="bone",
             meaning="Sclerostin from osteocytes and DKK1 from myeloma cells: they hold osteoblasts back."),
 )}
 """Overlays by key, in menu order."""

@@ -9,7 +9,7 @@ import solara
 import bonegrid.dashboard.explanations as explanations
 from bonegrid.dashboard.session import Frame
 from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, TISSUE_LEGEND, glyph_icon, gradient_css
-from bonegrid.dashboard.text import prose
+from bonegrid.dashboard.text import note, prose
 
 
 def _tick(value: float) -> str:
@@ -57,11 +57,13 @@ def _counts(frame: Frame) -> str:
 @solara.component
 def SliceCard(frame: Frame, overlay: str, on_overlay: Callable[[str], None], title: str):
     """Render the patient's slice with the overlay menu, colour bar, legend and the explanation of what is seen."""
-    with solara.Card(title, subtitle=f"day {frame.day} · {_counts(frame)}", classes=["bg-slice-card"]):
+    with solara.Card(title, subtitle=f"day {frame.day}", classes=["bg-slice-card"]):
         solara.Image(frame.image, width="100%", classes=["bg-slice"])
+        note(_counts(frame), size=12, colour="#444")
         by_label = {o.label: key for key, o in OVERLAYS.items()}
-        solara.Select("Signal overlay", values=list(by_label), value=OVERLAYS[overlay].label,
-                      on_value=lambda label: on_overlay(by_label[label]), dense=True, classes=["bg-overlay-select"])
+        solara.Select("Signal overlay (drawn on both slices)", values=list(by_label), value=OVERLAYS[overlay].label,
+                      on_value=lambda label: on_overlay(by_label[label]), dense=True, classes=["bg-overlay-select"],
+                      style={"margin-top": "14px"})
         if overlay != "none":
             ColourBar(overlay)
         Legend()
@@ -75,7 +77,8 @@ def TwinCard(frame: Frame):
     """Render the healthy twin's slice, with what it is for."""
     if frame.twin_image is None:
         return
-    with solara.Card("Healthy twin", subtitle="same bone, age and sex, no cause", classes=["bg-twin-card"]):
+    with solara.Card("Healthy twin", subtitle=f"day {frame.day}: same bone, age and sex, no cause",
+                     classes=["bg-twin-card"]):
         solara.Image(frame.twin_image, width="100%", classes=["bg-twin"])
         prose(explanations.TWIN)
 

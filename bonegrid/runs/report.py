@@ -18,6 +18,7 @@ written by ``python run.py run`` -- one site, or ``spine/`` and ``hip/`` from ``
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import io
 from collections.abc import Sequence
@@ -50,6 +51,31 @@ td.flag { color: #b71c1c; font-weight: bold; }
 img { max-width: 100%; border: 1px solid #ddd; }
 div > img { max-width: 49%; }
 """
+
+
+HISTOMORPHOMETRY_REFERENCE: dict[str, tuple[float, float]] = {
+    "BV/TV": (15.0, 30.0), "Tb.Th": (100.0, 150.0), "Tb.Sp": (400.0, 900.0), "Tb.N": (1.2, 2.2),
+    "OV/BV": (0.5, 3.0), "O.Th": (5.0, 15.0), "OS/BS": (10.0, 25.0), "ES/BS": (2.0, 6.0), "Oc.S/BS": (0.0, 1.0),
+    "Ob.S/BS": (1.0, 8.0),
+}
+"""Approximate ranges of healthy adult trabecular bone (iliac crest biopsies), in the units of
+:meth:`~bonegrid.readouts.histomorphometry.Histomorphometry.units`; indices without one are model readouts."""
+HISTOMORPHOMETRY_NOTE = ("Healthy adult ranges are approximate values for trabecular bone from iliac crest "
+                         "biopsies (2D, no stereological correction); indices without a range are model readouts "
+                         "with no clinical reference.")
+UNIT_TEXT = {"um": "µm", "mm^2": "mm²", "1/mm^2": "1/mm²", "1": ""}
+"""How the report writes a unit of :meth:`Histomorphometry.units` (the rest are written as they are)."""
+
+
+def histomorphometry_rows(histo: Histomorphometry) -> list[tuple[str, str, str, str, str]]:
+    """Rows of the report's histomorphometry table: ASBMR name, value, unit, healthy adult range, meaning."""
+    rows = []
+    for f in dataclasses.fields(Histomorphometry):
+        name, unit = f.metadata["asbmr"], UNIT_TEXT.get(f.metadata["unit"], f.metadata["unit"])
+        low_high = HISTOMORPHOMETRY_REFERENCE.get(name)
+        reference = f"{low_high[0]:g}–{low_high[1]:g}" if low_high else "—"
+        rows.append((name, f"{getattr(histo, f.name):.3g}", unit, reference, f.metadata["doc"]))
+    return rows
 
 
 class Run:
@@ -186,10 +212,10 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
                         [(r.test.name, f"{r.value:.3g}", r.test.unit, r.range_text, r.flag, r.test.meaning)
                          for r in results], [bool(r.flag) for r in results]))
 
-    parts.append("<h2>3. Histomorphometry and strength (end of the run)</h2>")
-    units = Histomorphometry.units()
-    values = main.histo.as_dict()
-    parts.append(_table(("index (ASBMR)", "value", "unit"), [(k, f"{v:.3g}", units[k]) for k, v in values.items()]))
+    parts.append(f"<h2>3. Histomorphometry and strength ({main.site} slice, end of the run)</h2>")
+    parts.append(_table(("index (ASBMR)", "value", "unit", "healthy adult", "what it measures"),
+                        histomorphometry_rows(main.histo)))
+    parts.append(f"<p class='note'>{html.escape(HISTOMORPHOMETRY_NOTE)}</p>")
     stiff, bmd = findings["stiffness_change_pct"], findings["bmd_change_pct"]
     verdict = "bone weaker than its density says" if stiff < 2 * bmd < 0 else "strength in step with density"
     parts.append(f"<p>Stiffness of the slice (micro-FE compression) {stiff:+.0f}% since day 0, against BMD "
@@ -223,4 +249,5 @@ def write_report(folder: Path, out: Path | None = None, artefacts: dxa.Artefacts
     return out
 
 
-__all__ = ["Run", "load_runs", "report_html", "write_report"]
+__all__ = ["HISTOMORPHOMETRY_REFERENCE", "Run", "histomorphometry_rows", "load_runs", "report_html",
+           "write_report"]

@@ -3,8 +3,9 @@
 Runs every built-in scenario for the same number of years with the same seed and grid,
 in parallel processes, and writes to ``results/tour/``:
 
-- ``tour.png``: the final slice of each scenario side by side (healthy first), with the
-  BMD trajectories (virtual DXA) and the turnover markers of the last year;
+- ``tour.png``: the final slice of each scenario side by side (healthy first) with the bone
+  lost (cyan) and gained (indigo) since day 0 and a zoom on the most changed square, the BMD
+  trajectories (virtual DXA) and the turnover markers of the last year against their normal ranges;
 - ``summary.md``: one row per scenario (DXA BMD change, T- and Z-score, BV/TV change, turnover,
   markers, blood, osteoid, osteocytes, M-protein), then each scenario's plain-language description;
 - ``timeseries.csv``: all time series in long format (a ``scenario`` column).
@@ -17,19 +18,20 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.patches import Rectangle
 
 from bonegrid import __version__
 from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID
 from bonegrid.readouts.balance import turnover_per_year
+from bonegrid.readouts.panel import NORMAL_RANGES
 from bonegrid.runs.ensemble import JobResult, run_jobs
-from bonegrid.runs.plotting import draw_slice, legend_handles, mark_lost
+from bonegrid.runs.plotting import draw_slice, legend_handles, mark_changes, most_changed_window
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
 
 TOUR_CELLS = ("osteoclast", "tumour")
-COLOURS = ["#2e7d32", "#c2185b", "#7b1fa2", "#ef6c00", "#0277bd", "#6d4c41", "#f9a825", "#455a64", "#d32f2f",
-           "#00897b", "#5e35b1", "#9e9d24"]
 
 
 def tour_scenarios(years: float, names: Sequence[str] | None = None) -> list[Scenario]:
@@ -66,69 +68,105 @@ def summary_rows(results: Sequence[JobResult], scenarios: Sequence[Scenario], n_
     return pd.DataFrame(rows)
 
 
-def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], path: Path) -> None:
-    """Write the final slices side by side and the bone-mineral and CTX trajectories."""
-    n = len(scenarios)
-    cols = 4 if n > 9 else 3
-    rows = -(-n // cols)
-    fig = plt.figure(figsize=(4.0 * cols + 7.5, 4.1 * max(rows, 2)), constrained_layout=True)
-    grid = fig.add_gridspec(max(rows, 2), cols + 2)
-    for k, (s, r) in enumerate(zip(scenarios, results, strict=True)):
-        ax = fig.add_subplot(grid[k // cols, k % cols])
-        if r.error:
-            ax.text(0.5, 0.5, f"{s.name}\nfailed:\n{r.error[:80]}", ha="center", va="center", wrap=True)
-            ax.axis("off")
-            continue
-        ts = r.timeseries
-        last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
-        bv = 100 * (last["bv_tv"].mean() / ts["bv_tv"].iloc[0] - 1)
-        bmd = 100 * (last["bmd"].mean() / ts["bmd"].iloc[0] - 1)
-        draw_slice(ax, mark_lost(r.end_snapshot, r.start_snapshot), cells=TOUR_CELLS, fontsize=9,
-                   title=f"{s.title}\nin {s.years:g} y: BV/TV {bv:+.1f}%, BMD {bmd:+.1f}%")
-        ax.set_xlabel("")
-        ax.set_ylabel("")
+def scenario_colours(n: int) -> list[tuple[float, float, float, float]]:
+    """Return ``n`` distinct line colours: matplotlib's ``tab10`` up to 10, evenly spaced hues beyond."""
+    if n <= 10:
+        return [matplotlib.colormaps["tab10"](k) for k in range(n)]
+    return [matplotlib.colormaps["hsv"](k / n) for k in range(n)]
+
+
+def _change_pct(ts: pd.DataFrame, name: str) -> float:
+    """Change of column ``name`` from day 0 to the mean of the last 90 days, %."""
+    last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
+    return 100 * (last[name].mean() / ts[name].iloc[0] - 1)
+
+
+def _scenario_panels(fig, cell, scenario: Scenario, result: JobResult, colour, zoom_voxels: int) -> None:
+    """Draw one scenario: the final slice with what changed, a frame on the most changed square and its zoom."""
+    slice_ax, zoom_ax = (fig.add_subplot(c) for c in cell.subgridspec(1, 2, wspace=0.02))
+    if result.error:
+        slice_ax.text(0.5, 0.5, f"{scenario.name}\nfailed:\n{result.error[:80]}", ha="center", va="center",
+                      wrap=True)
+        slice_ax.axis("off")
+        zoom_ax.axis("off")
+        return
+    snap = mark_changes(result.end_snapshot, result.start_snapshot)
+    y0, x0 = most_changed_window(snap["changed"], zoom_voxels)
+    draw_slice(slice_ax, snap, cells=TOUR_CELLS, title="")
+    slice_ax.set_title(f"{scenario.title.split(' (')[0]}\nin {scenario.years:g} y: BV/TV "
+                       f"{_change_pct(result.timeseries, 'bv_tv'):+.1f}%, BMD "
+                       f"{_change_pct(result.timeseries, 'bmd'):+.1f}%", fontsize=10, loc="left")
+    mm = snap["voxel_size_um"] / 1000.0
+    slice_ax.add_patch(Rectangle((x0 * mm, y0 * mm), zoom_voxels * mm, zoom_voxels * mm, fill=False,
+                                 edgecolor="black", lw=1.2))
+    draw_slice(zoom_ax, snap, cells=TOUR_CELLS, title="", window=(y0, x0, zoom_voxels))
+    zoom_ax.set_xlabel(f"mm (zoom: the most changed {zoom_voxels * mm:.2g} mm square)")
+    zoom_ax.set_ylabel("")
+    for ax in (slice_ax, zoom_ax):
         for spine in ax.spines.values():
-            spine.set_edgecolor(COLOURS[k % len(COLOURS)])
+            spine.set_edgecolor(colour)
             spine.set_linewidth(3)
-    half = max(rows, 2) // 2
-    trajectories = fig.add_subplot(grid[:half, cols:])
-    markers = fig.add_subplot(grid[half:, cols:])
-    names, ctx, p1np, colours = [], [], [], []
+
+
+def _marker_bars(ax, names: list[str], values: list[float], colours: list, test: str, label: str) -> None:
+    """Horizontal bars of one turnover marker with its normal range (:data:`NORMAL_RANGES`) shaded on its own axis."""
+    normal = NORMAL_RANGES[test]
+    ax.barh(range(len(names)), values, color=colours, height=0.6)
+    ax.axvspan(normal.low, normal.high, color="grey", alpha=0.18, zorder=0)
+    ax.set_xlim(0, max(max(values, default=0.0), normal.high) * 1.15)
+    ax.set_xlabel(f"{label}, {normal.unit}\n(grey: normal {normal.low:g}-{normal.high:g})")
+    ax.grid(alpha=0.3, axis="x")
+
+
+def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], path: Path) -> None:
+    """Write the final slices (with what changed and a zoom), the BMD trajectories and the turnover markers.
+
+    Each scenario has its own colour (:func:`scenario_colours`): the frame of its slices, its BMD line
+    and its marker bars. Legends sit outside the plots.
+    """
+    n = len(scenarios)
+    cols = 3
+    rows = max(-(-n // cols), 2)
+    grid_side = results[0].end_snapshot["rgb"].shape[0] if results and not results[0].error else 256
+    zoom_voxels = max(grid_side // 4, 8)
+    fig = plt.figure(figsize=(6.4 * cols + 8.0, 3.7 * rows + 1.2), constrained_layout=True)
+    grid = fig.add_gridspec(rows, cols + 1, width_ratios=[1] * cols + [1.25])
+    colours = scenario_colours(n)
+    for k, (s, r) in enumerate(zip(scenarios, results, strict=True)):
+        _scenario_panels(fig, grid[k // cols, k % cols], s, r, colours[k], zoom_voxels)
+    right = grid[:, cols].subgridspec(2, 2, height_ratios=[1.1, 1], hspace=0.05)
+    trajectories = fig.add_subplot(right[0, :])
+    ctx_ax = fig.add_subplot(right[1, 0])
+    p1np_ax = fig.add_subplot(right[1, 1], sharey=ctx_ax)
+    names, ctx, p1np, bar_colours = [], [], [], []
     for k, (s, r) in enumerate(zip(scenarios, results, strict=True)):
         if r.error:
             continue
         ts = r.timeseries
-        years = ts["day"] / DAYS_PER_YEAR
-        colour = COLOURS[k % len(COLOURS)]
-        trajectories.plot(years, 100 * (ts["bmd"] / ts["bmd"].iloc[0] - 1), color=colour, lw=1.5, label=s.title)
-        last_year = ts[ts["day"] > ts["day"].iloc[-1] - 365]
+        trajectories.plot(ts["day"] / DAYS_PER_YEAR, 100 * (ts["bmd"] / ts["bmd"].iloc[0] - 1), color=colours[k],
+                          lw=1.5, label=s.title.split(" (")[0])
+        last_year = ts[ts["day"] > ts["day"].iloc[-1] - DAYS_PER_YEAR]
         names.append(s.name.replace("_", " "))
         ctx.append(last_year["ctx"].mean())
         p1np.append(last_year["p1np"].mean())
-        colours.append(colour)
+        bar_colours.append(colours[k])
     trajectories.axhline(0, color="black", lw=0.6)
-    trajectories.set_title("BMD by virtual DXA at the slice's site, % change from day 0", fontsize=10)
-    trajectories.set_xlabel("years")
+    trajectories.set_title("BMD by virtual DXA at the slice's site", fontsize=10)
+    trajectories.set_xlabel("years since day 0")
+    trajectories.set_ylabel("change from day 0, %")
     trajectories.grid(alpha=0.3)
-    trajectories.legend(fontsize=8, frameon=False, loc="lower left")
-    y = range(len(names))
-    markers.barh([v - 0.2 for v in y], ctx, height=0.4, color=colours, label="CTX, ng/mL (resorption)")
-    twin = markers.twiny()
-    twin.barh([v + 0.2 for v in y], p1np, height=0.4, color=colours, alpha=0.45, hatch="//",
-              label="P1NP, ug/L (formation)")
-    markers.axvspan(0.1, 0.6, color="grey", alpha=0.15)
-    markers.set_yticks(list(y), names, fontsize=9)
-    markers.invert_yaxis()
-    markers.set_xlabel("CTX, ng/mL (solid bars; grey: normal 0.1-0.6)")
-    twin.set_xlabel("P1NP, ug/L (hatched bars; normal 15-75)")
-    markers.set_xlim(0, max(max(ctx, default=1.0) * 1.15, 0.7))
-    twin.set_xlim(0, max(max(p1np, default=1.0) * 1.15, 80.0))
-    markers.set_title("turnover markers, mean of the last year", fontsize=10, pad=28)
-    markers.grid(alpha=0.3, axis="x")
-    fig.legend(handles=legend_handles(TOUR_CELLS, lost=True), loc="outside lower center", ncol=7, frameon=False,
+    trajectories.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _marker_bars(ctx_ax, names, ctx, bar_colours, "ctx_ng_per_ml", "CTX (resorption)")
+    _marker_bars(p1np_ax, names, p1np, bar_colours, "p1np_ug_per_l", "P1NP (formation)")
+    ctx_ax.set_yticks(range(len(names)), names, fontsize=9)
+    ctx_ax.invert_yaxis()
+    p1np_ax.tick_params(labelleft=False)
+    ctx_ax.set_title("turnover markers, mean of the last year", fontsize=10, loc="left")
+    fig.legend(handles=legend_handles(TOUR_CELLS, changes=True), loc="outside lower center", ncol=8, frameon=False,
                fontsize=10)
-    fig.suptitle("bonegrid tour: the same healthy slice under each cause of bone loss (final slices)", fontsize=13)
-    fig.savefig(path, dpi=90)
+    fig.suptitle("bonegrid tour: the same healthy slice under each cause (final slices; black frame: the zoomed "
+                 "square)", fontsize=13)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
 
 
@@ -169,4 +207,4 @@ def run_tour(out: Path, years: float = 3.0, grid: int = DEFAULT_GRID, seed: int 
     return rows
 
 
-__all__ = ["run_tour", "summary_rows", "tour_figure", "tour_scenarios"]
+__all__ = ["run_tour", "scenario_colours", "summary_rows", "tour_figure", "tour_scenarios"]
