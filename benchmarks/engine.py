@@ -25,7 +25,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = "1"
 
 PARTS = ("physiology", "fields", "recruitment", "osteoclasts", "osteoblasts", "osteocytes", "tissue",
-         "data collection")
+         "observers", "records")
 
 
 def _instrument(model) -> dict[str, float]:
@@ -54,7 +54,8 @@ def _instrument(model) -> dict[str, float]:
     Osteoblast.step = timed("osteoblasts", Osteoblast.step)
     model.osteocytes.step = timed("osteocytes", model.osteocytes.step)
     model.tissue.mineralise = timed("tissue", model.tissue.mineralise)
-    model.datacollector.collect = timed("data collection", model.datacollector.collect)
+    model.recorder.observe = timed("observers", model.recorder.observe)
+    model.recorder.collect = timed("records", model.recorder.collect)
     return acc
 
 
