@@ -81,6 +81,7 @@ def configure_environment(host: str, port: int, grid: int | None = None,
     os.environ.update({
         "SOLARA_APP": APP, "SERVER_NAME": host, "SERVER_PORT": str(port), "SOLARA_MODE": "production",
         "SOLARA_ASSETS_PROXY": "true", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+        "SOLARA_THEME_SHOW_BANNER": "false",
         "SOLARA_KERNEL_CULL_TIMEOUT": CULL_TIMEOUT, MAX_SESSIONS_ENV: str(max_sessions),
     })
     if grid is not None:

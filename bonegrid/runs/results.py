@@ -108,7 +108,8 @@ def write_results(model, days: int, out: Path, started: float | None = None, sce
     name = f"{scenario.title}: " if scenario is not None else ""
     with staged_folder(out) as stage:
         atomic_write(stage / "timeseries.csv", lambda tmp: ts.to_csv(tmp, index=False))
-        atomic_write(stage / "slice.png", lambda tmp: slice_figure(start, end, tmp))
+        atomic_write(stage / "slice.png", lambda tmp: slice_figure(
+            start, end, tmp, title=scenario.title if scenario is not None else ""))
         atomic_write(stage / "timeseries.png", lambda tmp: timeseries_figure(
             ts, tmp, title=f"{name}{model.site} slice, seed {model.seed}"))
         write_text(stage / "summary.md", summary_text(model, ts, time.perf_counter() - started, scenario))
