@@ -56,6 +56,24 @@ class Drivers(ParameterSet):
                                 source="definition (0 = none)")
 
 
+def _check_levels(name: str, values: np.ndarray) -> None:
+    """Check every breakpoint level of driver ``name`` against its declared range, at numpy speed.
+
+    Raises
+    ------
+    ParameterError
+        For the first value out of range or not finite, with the message :class:`Drivers` gives.
+    """
+    meta = Drivers.__dataclass_fields__[name].metadata
+    bad = ~np.isfinite(values)
+    if meta["low"] is not None:
+        bad |= values < meta["low"]
+    if meta["high"] is not None:
+        bad |= values > meta["high"]
+    if bad.any():
+        Drivers(**{name: float(values[np.argmax(bad)])})
+
+
 class DriverSchedule:
     """Piecewise-linear time courses of drivers.
 
@@ -79,12 +97,11 @@ class DriverSchedule:
         for name, points in (courses or {}).items():
             if name not in known:
                 raise ParameterError(f"unknown driver {name!r}: allowed {', '.join(known)}")
-            days = np.array([float(d) for d, _ in points])
-            values = np.array([float(v) for _, v in points])
+            pairs = np.asarray(points, dtype=float).reshape(-1, 2)
+            days, values = pairs[:, 0].copy(), pairs[:, 1].copy()
             if days.size == 0 or np.any(np.diff(days) < 0):
                 raise ParameterError(f"driver {name!r}: breakpoints must be non-empty and sorted by day")
-            for v in values:  # validate every breakpoint value against the driver's range
-                Drivers(**{name: float(v)})
+            _check_levels(name, values)
             self._courses[name] = (days, values)
         self._last: tuple[tuple[float, ...], Drivers] = ((), Drivers())
 

@@ -57,6 +57,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 import bonegrid.overrides as override_names
 import bonegrid.tomlcheck as check
 from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, DEFAULT_GRID, MAX_YEARS, SEXES, SITES
@@ -316,13 +318,23 @@ def _course(course: Any, where: str, key: str) -> tuple[tuple[float, float], ...
     times, values = course[unit], course["values"]
     if not isinstance(times, list) or not isinstance(values, list) or len(times) != len(values) or not times:
         raise ParameterError(f"{where}: {key}: {unit} and values must be non-empty arrays of equal length")
-    scale = 1.0 if unit == "days" else DAYS_PER_YEAR
-    points = tuple((check.number(t, where, f"{key}.{unit}") * scale, check.number(v, where, f"{key}.values"))
-                   for t, v in zip(times, values, strict=True))
-    ts = [t for t, _ in points]
-    if ts[0] < 0 or any(b < a for a, b in zip(ts, ts[1:], strict=False)):
-        raise ParameterError(f"{where}: {key}.{unit}={times!r} is not allowed: times must be >= 0 and non-decreasing")
-    return points
+    days = _numbers(times, where, f"{key}.{unit}") * (1.0 if unit == "days" else DAYS_PER_YEAR)
+    levels = _numbers(values, where, f"{key}.values")
+    if days[0] < 0 or np.any(np.diff(days) < 0):
+        shown = times if len(times) <= 8 else [*times[:4], "...", *times[-2:]]
+        raise ParameterError(f"{where}: {key}.{unit}={shown!r} is not allowed: times must be >= 0 and non-decreasing")
+    return tuple(zip(days.tolist(), levels.tolist(), strict=True))
+
+
+def _numbers(items: list, where: str, key: str) -> np.ndarray:
+    """Return a TOML array of finite numbers as a float array (a course may hold millions of breakpoints)."""
+    if not all(type(x) in (int, float) for x in items):
+        for x in items:
+            check.number(x, where, key)   # raises, naming the first bad entry
+    array = np.asarray(items, dtype=float)
+    if not np.isfinite(array).all():
+        check.number(items[int(np.argmin(np.isfinite(array)))], where, key)
+    return array
 
 
 def _treatment(entry: Any, where: str, i: int) -> Treatment:
