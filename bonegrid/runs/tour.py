@@ -25,6 +25,7 @@ from matplotlib.patches import Rectangle
 
 from bonegrid import __version__
 from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID
+from bonegrid.files import atomic_write, staged_folder, write_text
 from bonegrid.readouts.balance import turnover_per_year
 from bonegrid.readouts.panel import NORMAL_RANGES
 from bonegrid.runs.ensemble import JobResult, run_jobs
@@ -192,18 +193,18 @@ def run_tour(out: Path, years: float = 3.0, grid: int = DEFAULT_GRID, seed: int 
     started = time.perf_counter()
     scenarios = tour_scenarios(years, names)
     results = run_jobs([(s, seed) for s in scenarios], grid=grid, workers=workers, snapshots=True, progress=progress)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     n_voxels = grid * grid
     rows = summary_rows(results, scenarios, n_voxels)
-    tour_figure(results, scenarios, out / "tour.png")
     frames = [r.timeseries.assign(scenario=r.scenario) for r in results if not r.error]
-    if frames:
-        pd.concat(frames, ignore_index=True).to_csv(out / "timeseries.csv", index=False)
     header = (f"# bonegrid tour\n\nbonegrid {__version__}; every scenario on the same {grid}x{grid} slice "
               f"(seed {seed}), {years:g} simulated years after a healthy burn-in; wall time "
               f"{time.perf_counter() - started:.0f} s. Values are means of the last 90 days.")
-    (out / "summary.md").write_text(format_summary(rows, scenarios, header))
+    with staged_folder(Path(out)) as stage:   # whole or not at all
+        atomic_write(stage / "tour.png", lambda tmp: tour_figure(results, scenarios, tmp))
+        if frames:
+            atomic_write(stage / "timeseries.csv",
+                         lambda tmp: pd.concat(frames, ignore_index=True).to_csv(tmp, index=False))
+        write_text(stage / "summary.md", format_summary(rows, scenarios, header))
     return rows
 
 
