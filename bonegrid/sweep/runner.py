@@ -18,6 +18,7 @@ import math
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,9 @@ class SweepReport:
     failed : list of (int, str)
         ``(run_id, error)`` of the runs that failed now.
     workers_lost : int
-        Times a worker died under a run (each such run was resubmitted or, past the retries, failed).
+        Workers that died (a local worker that dies breaks its pool once, however many runs were in it).
+    resubmitted : int
+        Runs resubmitted with the same seed because their worker (or its pool) was lost.
     interrupted : bool
         Stopped by Ctrl-C; ``--resume`` continues.
     seconds : float
@@ -69,6 +72,7 @@ class SweepReport:
     done: int = 0
     failed: list[tuple[int, str]] = dataclasses.field(default_factory=list)
     workers_lost: int = 0
+    resubmitted: int = 0
     interrupted: bool = False
     seconds: float = 0.0
     backend: str = ""
@@ -87,7 +91,8 @@ class SweepReport:
         lines = [f"sweep {self.output}: {self.done} done, {len(self.failed)} failed, {self.pending} pending, "
                  f"{self.skipped} finished before; {self.seconds:.1f} s{rate}" + (f" on {self.backend}" if ran else "")]
         if self.workers_lost:
-            lines.append(f"  {self.workers_lost} time(s) a worker was lost under a run (resubmitted, same seed)")
+            lines.append(f"  {self.workers_lost} worker(s) lost; {self.resubmitted} run(s) they held resubmitted "
+                         "with the same seed")
         for run_id, error in self.failed[:FAILED_SHOWN]:
             lines.append(f"  failed run {run_id}: {error}")
         if len(self.failed) > FAILED_SHOWN:
@@ -170,7 +175,7 @@ def run_sweep(spec: SweepSpec, *, backend: str | None = None, workers: int | Non
         manifest = store.write_manifest(spec, runs, {
             "finished": now_utc(), "backend": report.backend,
             "seconds": round(report.seconds, 2), "done": report.done, "failed": len(report.failed),
-            "workers_lost": report.workers_lost, "interrupted": report.interrupted,
+            "workers_lost": report.workers_lost, "resubmitted": report.resubmitted, "interrupted": report.interrupted,
             "stopped": None if stopped is None else stopped.strerror})
         report.sweep_status = manifest["status"]
         if stopped is None and manifest["status"]["pending"] == 0:
@@ -193,6 +198,7 @@ def _execute(runner, spec: SweepSpec, todo: list[dict], store: SweepStore, repor
     """Keep the backend busy with ``todo``, write each result, resubmit runs whose worker was lost."""
     queue = collections.deque((run, 0) for run in todo)
     inflight: dict[cf.Future, tuple[dict, int, int]] = {}
+    broken: set[int] = set()   # pool generations whose loss is counted
     while queue or inflight:
         while queue and len(inflight) < 2 * runner.capacity():
             run, lost = queue.popleft()
@@ -204,11 +210,15 @@ def _execute(runner, spec: SweepSpec, todo: list[dict], store: SweepStore, repor
             try:
                 result = future.result()
             except Exception as err:  # noqa: BLE001 - the worker, not the model, failed: resubmit or record
-                report.workers_lost += 1
+                # a dead local worker breaks its pool once and fails every run in it: count the worker once
+                if not isinstance(err, BrokenProcessPool) or generation not in broken:
+                    report.workers_lost += 1
+                    broken.add(generation)
                 if generation == runner.generation:
                     runner.recover(err)
                 lost += 1
                 if lost <= spec.retries:
+                    report.resubmitted += 1
                     queue.appendleft((run, lost))
                     continue
                 detail = traceback.format_exception_only(err)[-1].strip()
