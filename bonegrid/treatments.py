@@ -116,7 +116,7 @@ TREATMENTS: dict[str, tuple[str, Callable[[Drivers, float, float, float, float, 
             "dietary_calcium_mg_per_day": d.dietary_calcium_mg_per_day + dose * p.calcium_supplement_mg_per_day,
             "vitamin_d_supply": max(d.vitamin_d_supply, dose * p.vitamin_d_repletion_supply)}),
     "bisphosphonate": (
-        "oral bisphosphonate (alendronate 70 mg/week at dose 1)",
+        "oral bisphosphonate (alendronate 70 mg once a week)",
         lambda d, day, start, stop, dose, p: {"bisphosphonate": d.bisphosphonate + dose}),
     "denosumab": (
         "denosumab 60 mg every 6 months (anti-RANKL antibody)",
