@@ -76,7 +76,7 @@ class FieldParameters(ParameterSet):
         20.0, unit="µm", low=0.1, high=1000.0, symbol="H",
         doc="target spacing of the mesh the fields are solved on (coarsened from the voxel grid)",
         source="modelling choice: ≥ 7 mesh cells per RANKL screening length (140 µm); "
-        "coarsening to 20 µm makes the solve ~4× cheaper (DESIGN.md §3)")
+        "coarsening to 20 µm makes the solve ~4× cheaper")
     rankl_diffusivity_um2_per_day: float = param(
         2.0e5, unit="µm²/day", low=0.0, high=1.0e8, symbol="D_{RANKL}",
         doc="effective diffusivity of RANKL",

@@ -140,11 +140,11 @@ class MicroarchitectureParameters(ParameterSet):
         doc="pitch of the seed lattice whose Voronoi walls are the trabeculae (one marrow space per seed "
             "before struts are removed); sets Tb.N and Tb.Sp",
         source="calibrated: BV/TV ~0.28 (0.27-0.30 over seeds), Tb.Sp ~550 um at 256 x 256 x 10 um "
-               "(reference.md: vertebral Tb.Sp 600-900 um)")
+               "(micro-CT of lumbar vertebrae: Tb.Sp 600-900 um, approx.)")
     trabecular_thickness_um: float = param(
         120.0, unit="um", low=20.0, high=1000.0, symbol="Tb.Th_0",
         doc="mean strut width before junction rounding (the measured mean local thickness is ~25 % larger)",
-        source="calibrated: mean local thickness ~150 um (reference.md: Tb.Th 100-150 um)")
+        source="calibrated: mean local thickness ~150 um (micro-CT of lumbar vertebrae: Tb.Th 100-150 um, approx.)")
     thickness_variation: float = param(
         0.25, unit="1", low=0.0, high=0.5, symbol="CV_{Th}",
         doc="coefficient of variation of strut thickness between struts (log-normal)",
@@ -158,7 +158,7 @@ class MicroarchitectureParameters(ParameterSet):
     cortex_thickness_um: float = param(
         800.0, unit="um", low=50.0, high=5000.0, symbol="Ct.Th",
         doc="hip only: thickness of the cortical shell along the bottom edge (at most 45 % of the slice height)",
-        source="reference.md: femoral-neck cortex 0.5-1.5 mm")
+        source="micro-CT of the femoral neck: cortex 0.5-1.5 mm thick (approx.)")
     cortical_porosity: float = param(
         0.06, unit="1", low=0.0, high=0.3, symbol="Ct.Po",
         doc="hip only: area fraction of the cortex taken by Haversian canals",

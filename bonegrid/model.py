@@ -55,7 +55,7 @@ class RunParameters(ParameterSet):
 
     voxel_size_um: float = param(
         10.0, unit="um", low=2.0, high=50.0, symbol="h",
-        doc="voxel edge", source="DESIGN.md: resorption pits 40-60 um deep, trabeculae 100-200 um thick")
+        doc="voxel edge", source="resorption pits 40-60 um deep (Eriksen 1994), trabeculae 100-200 um thick (Parfitt 1983)")
     burn_in_days: int = param(
         365, unit="day", low=0, high=36500, symbol="T_{burn}",
         doc="days simulated before day 0 so that remodeling space, osteoid and fields are at steady state",

@@ -48,7 +48,7 @@ class TissueParameters(ParameterSet):
     mineralisation_lag_days: float = param(
         10.0, unit="day", low=0.0, high=200.0, symbol="\\tau_{Mlt}",
         doc="age of osteoid before mineralisation can start (healthy supply)",
-        source="Eriksen 1994; reference.md: lag ~8 days, normal 8-15")
+        source="Eriksen 1994: mineralisation lag ~8 days, normal 8-15")
     primary_mineralisation_per_day: float = param(
         0.25, unit="1/day", low=0.0, high=5.0, symbol="k_p",
         doc="rate constant of primary mineralisation (to ~70% within ~1-2 weeks)",

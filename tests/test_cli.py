@@ -121,3 +121,10 @@ burn_in_days = { value = 20, reason = "fast test" }
     assert "1 of 2 signatures inside their band" in text
     rows = pd.read_csv(tmp_path / "validation.csv")
     assert list(rows["seeds"]) == [2, 2]
+
+
+def test_parameter_sources_cite_sources_not_files_outside_the_package(capsys):
+    assert main(["params"]) == 0
+    text = capsys.readouterr().out
+    for outside in ("reference.md", "DESIGN.md", "docs/model.md"):
+        assert outside not in text, outside

@@ -46,7 +46,7 @@ class OsteoblastParameters(ParameterSet):
     osteoblast_apposition_um_per_day: float = param(
         0.55, unit="um/day", low=0.0, high=10.0, symbol="MAR",
         doc="matrix apposition rate of one osteoblast",
-        source="reference.md: mineral apposition rate ~0.5-1.2 um/day")
+        source="Eriksen 1994: mineral apposition rate ~0.5-1.2 um/day")
     osteoblast_burial_probability: float = param(
         0.04, unit="1 per voxel laid", low=0.0, high=1.0, symbol="p_{bur}",
         doc="chance an osteoblast is embedded in the voxel it has just laid (becomes an osteocyte)",

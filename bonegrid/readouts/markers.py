@@ -29,10 +29,10 @@ class MarkerParameters(ParameterSet):
         source="Parfitt (trabecular turnover ~25%/year)")
     ctx_reference_ng_per_ml: float = param(
         0.3, unit="ng/mL", low=0.0, high=10.0, symbol="CTX_{ref}",
-        doc="serum CTX at the reference turnover", source="reference.md (normal ~0.1-0.6 ng/mL)")
+        doc="serum CTX at the reference turnover", source="adult laboratory reference range ~0.1-0.6 ng/mL (approx.)")
     p1np_reference_ug_per_l: float = param(
         45.0, unit="ug/L", low=0.0, high=1000.0, symbol="P1NP_{ref}",
-        doc="serum P1NP at the reference turnover", source="reference.md (normal ~15-75 ug/L)")
+        doc="serum P1NP at the reference turnover", source="adult laboratory reference range ~15-75 ug/L (approx.)")
     marker_smoothing_days: float = param(
         7.0, unit="day", low=1.0, high=365.0, symbol="\\tau_M",
         doc="time constant over which markers integrate daily activity", source="modelling choice")

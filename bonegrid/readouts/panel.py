@@ -60,7 +60,7 @@ class NormalRange:
         return f"> {self.low:g}" if self.low is not None else ("none" if self.high == 0.0 else f"< {self.high:g}")
 
 
-_REFERENCE = "reference.md, adult clinical ranges"
+_REFERENCE = "adult clinical laboratory reference range"
 NORMAL_RANGES: Mapping[str, NormalRange] = types.MappingProxyType({
     "serum_calcium_mmol_per_l": NormalRange(2.15, 2.55, "mmol/L", _REFERENCE),
     "serum_phosphate_mmol_per_l": NormalRange(0.8, 1.5, "mmol/L", _REFERENCE),

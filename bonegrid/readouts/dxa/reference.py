@@ -69,7 +69,7 @@ class ReferenceCurve:
 _SPINE_SOURCE = ("NHANES 2005-2008 lumbar spine (Looker et al. 2012), bands 21-30 .. 71-80 as tabulated by "
                  "Varatharajan et al. 2026 Front Endocrinol 17:1748490 Table 3; 80+ approx.")
 _HIP_SOURCE = ("NHANES III femoral neck, non-Hispanic white (Looker et al. 1998 Osteoporos Int 8:468); "
-               "women 20-29 as in reference.md, other values approx.; young-adult SD at all ages")
+               "women 20-29 as in Looker 1998, other values approx.; young-adult SD at all ages")
 _SPINE_AGES = (26.0, 36.0, 46.0, 56.0, 66.0, 76.0, 85.0)      # centres of 21-30, ..., 71-80, 80+
 _HIP_AGES = (25.0, 35.0, 45.0, 55.0, 65.0, 75.0, 85.0)        # centres of 20-29, ..., 70-79, 80+
 
