@@ -92,7 +92,9 @@ def _scenario_panels(fig, cell, scenario: Scenario, result: JobResult, colour, z
         zoom_ax.axis("off")
         return
     snap = mark_changes(result.end_snapshot, result.start_snapshot)
-    y0, x0 = most_changed_window(snap["changed"], zoom_voxels)
+    changed = snap["changed"].any()
+    # nothing lost or gained (a short run): zoom on the square with the most bone instead of an empty corner
+    y0, x0 = most_changed_window(snap["changed"] if changed else snap["matrix"], zoom_voxels)
     draw_slice(slice_ax, snap, cells=TOUR_CELLS, title="")
     slice_ax.set_title(f"{scenario.title.split(' (')[0]}\nin {scenario.years:g} y: BV/TV "
                        f"{_change_pct(result.timeseries, 'bv_tv'):+.1f}%, BMD "
@@ -101,7 +103,8 @@ def _scenario_panels(fig, cell, scenario: Scenario, result: JobResult, colour, z
     slice_ax.add_patch(Rectangle((x0 * mm, y0 * mm), zoom_voxels * mm, zoom_voxels * mm, fill=False,
                                  edgecolor="black", lw=1.2))
     draw_slice(zoom_ax, snap, cells=TOUR_CELLS, title="", window=(y0, x0, zoom_voxels))
-    zoom_ax.set_xlabel(f"mm (zoom: the most changed {zoom_voxels * mm:.2g} mm square)")
+    zoom_ax.set_xlabel(f"mm (zoom: the most changed {zoom_voxels * mm:.2g} mm square)" if changed else
+                       f"mm (no bone lost or gained; zoom: the densest {zoom_voxels * mm:.2g} mm square)")
     zoom_ax.set_ylabel("")
     for ax in (slice_ax, zoom_ax):
         for spine in ax.spines.values():
