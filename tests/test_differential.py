@@ -40,20 +40,28 @@ def test_healthy_findings_point_to_no_secondary_cause():
     assert supported(NORMAL) == {"healthy"}
 
 
-def test_low_vitamin_d_with_high_pth_points_to_malabsorption():
-    found = supported({**NORMAL, "vitamin_d_25oh_nmol_per_l": 25.0, "pth_pmol_per_l": 9.5})
+def test_low_vitamin_d_with_calcium_stress_or_inflammation_points_to_malabsorption():
+    low_d = {**NORMAL, "vitamin_d_25oh_nmol_per_l": 30.0}
+    found = supported({**low_d, "pth_pmol_per_l": 9.5})                      # secondary hyperparathyroidism
     assert "celiac" in found and "healthy" not in found
-    assert "celiac" not in supported({**NORMAL, "vitamin_d_25oh_nmol_per_l": 25.0})  # no secondary HPT
+    assert "celiac" in supported({**low_d, "serum_phosphate_mmol_per_l": 0.75})   # low phosphate
+    assert "celiac" in supported({**low_d, "serum_calcium_mmol_per_l": 2.2})      # calcium at the bottom of range
+    assert "celiac" in supported({**low_d, "crp_mg_per_l": 6.0})                  # gut inflammation
+    assert "celiac" not in supported(low_d)                                       # low vitamin D alone
+    assert "celiac" not in supported({**NORMAL, "pth_pmol_per_l": 9.5})            # high PTH with vitamin D replete
 
 
-def test_high_turnover_with_high_free_t4_points_to_hyperthyroidism():
-    assert "hyperthyroid" in supported({**NORMAL, "free_t4_pmol_per_l": 45.0, "ctx_ng_per_ml": 0.9})
-    assert "hyperthyroid" not in supported({**NORMAL, "free_t4_pmol_per_l": 45.0})
+def test_high_free_t4_points_to_hyperthyroidism_with_turnover_beside_it():
+    causes = {c.name: c for c in differential({**NORMAL, "free_t4_pmol_per_l": 45.0})}
+    assert causes["hyperthyroid"].supported and "not high turnover" in " ".join(causes["hyperthyroid"].reasons)
+    assert "hyperthyroid" not in supported({**NORMAL, "free_t4_pmol_per_l": 20.0})
 
 
-def test_m_protein_with_a_focal_lesion_points_to_myeloma():
-    assert "myeloma" in supported({**NORMAL, "m_protein_g_per_l": 5.0, "focal_lesion": True})
-    assert "myeloma" not in supported({**NORMAL, "m_protein_g_per_l": 5.0})
+def test_an_m_protein_points_to_myeloma_and_a_focal_lesion_is_named():
+    lesion = next(c for c in differential({**NORMAL, "m_protein_g_per_l": 5.0, "focal_lesion": True}) if c.name == "myeloma")
+    assert lesion.supported and "a focal lytic lesion" in lesion.reasons
+    assert "myeloma" in supported({**NORMAL, "m_protein_g_per_l": 5.0})
+    assert "myeloma" not in supported({**NORMAL, "focal_lesion": True})
 
 
 def test_wide_osteoid_seams_point_to_osteomalacia_with_a_warning():
@@ -71,11 +79,29 @@ def test_dying_osteocytes_with_falling_bmd_point_to_glucocorticoid():
     assert "glucocorticoid" not in supported({**gc, "bmd_change_pct": 0.5})
 
 
+def test_rapid_loss_with_clear_labs_raises_the_question_of_glucocorticoids():
+    rapid = {**NORMAL, "bmd_change_pct": -8.0, "observed_years": 1.0}
+    assert "glucocorticoid" in supported(rapid)
+    assert "glucocorticoid" not in supported({**rapid, "observed_years": 2.0})             # -4 %/year
+    assert "glucocorticoid" not in supported({**rapid, "vitamin_d_25oh_nmol_per_l": 20.0})  # a laboratory cause
+
+
+def test_osteomalacia_needs_wide_seams_with_raised_osteoid_or_severe_deficiency():
+    assert "osteomalacia" not in supported({**NORMAL, "o_th_um": 16.0})            # a wide seam in healthy osteoid
+    assert "osteomalacia" in supported({**NORMAL, "o_th_um": 16.0, "ov_bv_pct": 3.0})
+    severe = {**NORMAL, "vitamin_d_25oh_nmol_per_l": 5.0}
+    assert "osteomalacia" in supported({**severe, "serum_phosphate_mmol_per_l": 0.85})
+    assert "osteomalacia" not in supported(severe)
+
+
 def test_high_turnover_in_an_older_woman_with_clear_labs_points_to_estrogen_loss():
     found = supported({**NORMAL, "age_years": 55.0, "ctx_ng_per_ml": 0.8})
     assert {"postmenopausal", "aromatase_inhibitor"} <= found
     assert "postmenopausal" not in supported({**NORMAL, "age_years": 55.0, "ctx_ng_per_ml": 0.8, "sex": "male"})
     assert "inflammation" in supported({**NORMAL, "crp_mg_per_l": 30.0, "ctx_ng_per_ml": 0.8})
+    losing = {**NORMAL, "age_years": 52.0, "bmd_change_pct": -3.0}             # loss beyond DXA's LSC, markers normal
+    assert {"postmenopausal", "aromatase_inhibitor"} <= supported(losing)
+    assert "postmenopausal" not in supported({**losing, "bmd_change_pct": -2.0})  # within the precision of DXA
 
 
 def test_rules_never_read_the_scenario_name():
@@ -100,7 +126,7 @@ ALL_CAUSES = {"celiac", "osteomalacia", "hyperthyroid", "myeloma", "glucocortico
 
 @pytest.mark.parametrize(("key", "companion", "not_shown"), [
     # PTH missing: high PTH is not shown, so low vitamin D alone does not point to malabsorption
-    ("pth_pmol_per_l", {"vitamin_d_25oh_nmol_per_l": 25.0}, "celiac"),
+    ("pth_pmol_per_l", {"vitamin_d_25oh_nmol_per_l": 30.0}, "celiac"),
     # Z-score missing: a low Z-score is not shown, so it cannot count against "healthy"
     ("z_score", {}, None),
 ])

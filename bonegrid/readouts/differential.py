@@ -4,20 +4,27 @@ Rules read readouts only (the blood panel, DXA, histomorphometry, the slice's st
 the picture of bone lost), never the scenario's name, so the same rules work in the mystery
 mode of the dashboard and on any run. Each rule states the clinical reasoning it encodes:
 
-- malabsorption (celiac): low 25(OH)D with PTH above range (secondary hyperparathyroidism);
-- osteomalacia: wide osteoid seams or high osteoid volume (or severe vitamin D deficiency with
-  low phosphate) -- and a warning against antiresorptives until vitamin D and calcium are repleted;
-- hyperthyroidism: free T4 above range with high turnover markers;
-- multiple myeloma: an M-protein with a focal lytic lesion;
-- glucocorticoid excess: dying osteocytes with falling BMD (the stiffness lost against the
-  BMD lost is reported beside it: bone weaker than its density says supports it further);
+- malabsorption (celiac): low 25(OH)D with a sign of calcium stress (PTH above range, phosphate
+  below range, calcium in the lowest part of its range) or of gut inflammation (CRP above range):
+  the work-up screens for celiac disease (tissue transglutaminase antibodies);
+- osteomalacia: wide osteoid seams with raised osteoid volume, or severe vitamin D deficiency
+  (< 25 nmol/L) with phosphate low or low-normal or PTH above range -- and a warning against
+  antiresorptives until vitamin D and calcium are repleted;
+- hyperthyroidism: free T4 above range (turnover markers reported beside it);
+- multiple myeloma: any M-protein in a patient with bone loss (a focal lytic lesion is reported
+  beside it; the marrow examination decides);
+- glucocorticoid excess: dying osteocytes with falling BMD, or BMD falling faster than 5%/year with
+  clear labs (rapid loss prompts the question about steroid use); the stiffness lost against the
+  BMD lost is reported beside it;
 - chronic inflammation: CRP above range with high resorption;
-- estrogen deficiency (menopause or aromatase inhibitor): high turnover in a woman of 45 or
-  more with no laboratory cause (the history tells menopause from an aromatase inhibitor);
+- estrogen deficiency (menopause or aromatase inhibitor): high turnover, or BMD lost beyond the
+  least significant change of DXA, in a woman of 45 or more with no laboratory cause (the history
+  tells menopause from an aromatase inhibitor);
 - healthy: nothing out of range and BMD within the expected range for age.
 
-Thresholds are clinical ranges (``reference.md``) except the osteocyte and stiffness ones,
-which are relative to the healthy adult model (stated where used).
+Thresholds are clinical ranges (:data:`bonegrid.readouts.panel.NORMAL_RANGES`) and histomorphometric
+criteria, except the osteocyte one, which is relative to the healthy adult model (stated where used).
+Laboratory values are means of the last 90 days: one panel, as a clinic draws it.
 """
 
 from __future__ import annotations
@@ -36,6 +43,19 @@ from bonegrid.tissue import MARROW
 
 VIABLE_OSTEOCYTES_LOW_PCT = 62.0
 """Viable lacunae below this are a sign of osteocyte death (the healthy model holds ~64-69%)."""
+LOW_NORMAL_CALCIUM = 2.25
+"""Total serum calcium (mmol/L) in the lowest part of the normal range (2.15-2.55): a sign of calcium stress."""
+LOW_NORMAL_PHOSPHATE = 0.9
+"""Serum phosphate (mmol/L) in the lowest part of the normal range (0.8-1.5)."""
+SEVERE_VITAMIN_D_DEFICIENCY = 25.0
+"""25(OH)D (nmol/L) below which osteomalacia becomes likely (severe deficiency; Holick 2007)."""
+SEAM_WIDTH_UM, SEAM_VOLUME_PCT = 15.0, 2.0
+"""Osteomalacia on histomorphometry: osteoid seams wider than this (µm) with osteoid volume above this (% of
+bone), or osteoid volume above 5% alone (criteria after Parfitt; the healthy model holds ~0.6%)."""
+LEAST_SIGNIFICANT_CHANGE_PCT = 2.5
+"""BMD change (%) that two spine DXA scans can tell from precision error (about 2.77 x a 1% precision; ISCD)."""
+RAPID_LOSS_PCT_PER_YEAR = 5.0
+"""BMD loss faster than this (%/year) with clear labs raises the question of glucocorticoid use."""
 FOCAL_WINDOW_UM = 300.0
 """Radius of the window in which a focal lesion is looked for, µm."""
 
@@ -92,6 +112,7 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
         f("m_protein_g_per_l")
     ov, oth, viable = f("ov_bv_pct"), f("o_th_um"), f("viable_osteocytes_pct")
     z, stiff, bmd = f("z_score"), f("stiffness_change_pct"), f("bmd_change_pct")
+    rate = bmd / max(f("observed_years"), 0.25)
     age, female = f("age_years"), findings.get("sex") == "female"
     focal = bool(findings.get("focal_lesion", False))
     r = NORMAL_RANGES
@@ -100,36 +121,45 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     high_turnover = r["ctx_ng_per_ml"].flag(ctx) == "H" or r["p1np_ug_per_l"].flag(p1np) == "H"
     causes = []
 
+    phosphate_low = r["serum_phosphate_mmol_per_l"].flag(pi) == "L"
+    stress = pth_high or phosphate_low or ca < LOW_NORMAL_CALCIUM
+    malabsorption = d25_low and (stress or crp_high)
     reasons = [f"25(OH)D {d25:.0f} nmol/L ({'low' if d25_low else 'sufficient'}, normal "
                f"{r['vitamin_d_25oh_nmol_per_l'].text})",
-               f"PTH {pth:.1f} pmol/L ({'above' if pth_high else 'within'} {r['pth_pmol_per_l'].text})",
-               f"calcium {ca:.2f} mmol/L"]
-    causes.append(Cause("celiac", "malabsorption (e.g. celiac disease)", d25_low and pth_high,
-                        tuple(reasons + ["low vitamin D with high PTH is secondary hyperparathyroidism: look for "
-                                         "malabsorption (tissue transglutaminase antibodies)"] if d25_low and pth_high
-                                        else reasons)))
+               f"PTH {pth:.1f} pmol/L ({'above' if pth_high else 'within'} {r['pth_pmol_per_l'].text}), calcium "
+               f"{ca:.2f} mmol/L, phosphate {pi:.2f} mmol/L ({'calcium stress' if stress else 'no calcium stress'})",
+               f"CRP {crp:.0f} mg/L ({'raised: gut inflammation?' if crp_high else 'normal'})"]
+    if malabsorption:
+        reasons.append("low vitamin D with calcium stress or inflammation: screen for malabsorption (celiac disease: "
+                       "tissue transglutaminase antibodies)")
+    causes.append(Cause("celiac", "malabsorption (e.g. celiac disease)", malabsorption, tuple(reasons)))
 
-    seams = oth > 15.0 or ov > 5.0
-    deficient = d25 < 25.0 and pi < 0.8
+    seams = (oth > SEAM_WIDTH_UM and ov > SEAM_VOLUME_PCT) or ov > 5.0
+    deficient = d25 < SEVERE_VITAMIN_D_DEFICIENCY and (pi < LOW_NORMAL_PHOSPHATE or pth_high)
     causes.append(Cause(
         "osteomalacia", "osteomalacia", seams or deficient,
-        (f"osteoid seams {oth:.1f} um (osteomalacia > ~15), osteoid volume {ov:.1f}% of bone",
-         f"25(OH)D {d25:.0f} nmol/L, phosphate {pi:.2f} mmol/L"),
+        (f"osteoid seams {oth:.1f} um, osteoid volume {ov:.1f}% of bone (osteomalacia: > {SEAM_WIDTH_UM:g} um "
+         f"with > {SEAM_VOLUME_PCT:g}%)",
+         f"25(OH)D {d25:.0f} nmol/L ({'severely deficient' if d25 < SEVERE_VITAMIN_D_DEFICIENCY else 'not severe'}), "
+         f"phosphate {pi:.2f} mmol/L"),
         warning=("Do not start an antiresorptive (bisphosphonate, denosumab) until vitamin D and calcium are "
                  "repleted: resorption is what keeps serum calcium up.") if seams or deficient else ""))
 
-    causes.append(Cause("hyperthyroid", "hyperthyroidism", t4_high and high_turnover,
+    causes.append(Cause("hyperthyroid", "hyperthyroidism", t4_high,
                         (f"free T4 {t4:.0f} pmol/L (normal {r['free_t4_pmol_per_l'].text})",
                          f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L ({'high' if high_turnover else 'not high'} turnover)")))
 
-    causes.append(Cause("myeloma", "multiple myeloma", mprot > 0.0 and focal,
-                        (f"M-protein {mprot:.1f} g/L ({'present' if mprot > 0 else 'absent'})",
-                         "a focal lytic lesion" if focal else "no focal lesion")))
+    causes.append(Cause("myeloma", "multiple myeloma", mprot > 0.0,
+                        (f"M-protein {mprot:.1f} g/L ({'present: refer for marrow examination' if mprot > 0 else 'absent'})",
+                         "a focal lytic lesion" if focal else "no focal lesion (yet)")))
 
     weaker = not math.isnan(stiff) and not math.isnan(bmd) and bmd < 0 and stiff < 2.0 * bmd
     dying = viable < VIABLE_OSTEOCYTES_LOW_PCT
-    causes.append(Cause("glucocorticoid", "glucocorticoid excess", dying and bmd < -2.0,
+    labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0)
+    rapid = rate < -RAPID_LOSS_PCT_PER_YEAR and labs_clear
+    causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and bmd < -2.0) or rapid,
                         (f"viable osteocytes {viable:.0f}% of lacunae (healthy model ~64-69%)",
+                         f"BMD {rate:+.1f}%/year ({'rapid loss with clear labs' if rapid else 'not rapid'})",
                          f"stiffness {stiff:+.0f}% against BMD {bmd:+.1f}% "
                          f"({'weaker than its density says' if weaker else 'in step with density'})",
                          "ask about glucocorticoid use (including inhaled and intra-articular)")))
@@ -137,16 +167,18 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     causes.append(Cause("inflammation", "chronic inflammation", crp_high and ctx > 0.45,
                         (f"CRP {crp:.0f} mg/L (normal {r['crp_mg_per_l'].text})", f"CTX {ctx:.2f} ng/mL")))
 
-    labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0)
-    estrogen = female and age >= 45.0 and high_turnover and labs_clear
+    losing = bmd <= -LEAST_SIGNIFICANT_CHANGE_PCT
+    estrogen = female and age >= 45.0 and (high_turnover or losing) and labs_clear
     estrogen_reasons = (f"{'a woman' if female else 'not a woman'} of {age:.0f}",
-                        f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L", "no laboratory cause found" if labs_clear
+                        f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L ({'high' if high_turnover else 'not high'} "
+                        f"turnover); BMD {bmd:+.1f}% since the first scan", "no laboratory cause found" if labs_clear
                         else "a laboratory cause is present", "the history tells menopause from an aromatase inhibitor")
     causes.append(Cause("postmenopausal", "estrogen loss (menopause)", estrogen, estrogen_reasons))
     causes.append(Cause("aromatase_inhibitor", "estrogen loss (aromatase inhibitor)", estrogen, estrogen_reasons))
 
     against = [text for flag, text in ((not labs_clear, "a laboratory cause is present"),
                                        (high_turnover, "turnover markers high"), (seams, "wide osteoid seams"),
+                                       (losing, "BMD falling beyond the least significant change"),
                                        (focal, "a focal lesion"), (dying, "osteocytes dying"),
                                        (z <= -2.0, "BMD below the expected range for age")) if flag]
     causes.append(Cause("healthy", "no secondary cause", not against,
@@ -176,6 +208,7 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
         "z_score": float(last["z_score"].mean()),
         "t_score": float(last["t_score"].mean()),
         "bmd_change_pct": 100.0 * (float(last["bmd"].mean()) / float(ts["bmd"].iloc[0]) - 1.0),
+        "observed_years": float(ts["day"].iloc[-1] - ts["day"].iloc[0]) / DAYS_PER_YEAR,
         "stiffness_change_pct": 100.0 * (float(ts["stiffness"].iloc[-1]) - 1.0),
         "focal_lesion": bool(focal_lesion(start_matrix, end_matrix, voxel_size_um)
                          if start_matrix is not None and end_matrix is not None else False),
