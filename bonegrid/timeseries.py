@@ -209,7 +209,11 @@ def markdown_table(schema: Sequence[Column]) -> str:
 
 
 class Recorder:
-    """Collects the time series of a model with Mesa's DataCollector, one row per record.
+    """Collects the time series of a model, one row per record.
+
+    The state columns go through Mesa's DataCollector (its reporters read the model they are
+    given); each observer's sample is kept beside them. Nothing here holds a reference back to a
+    model, so a deep copy of a model (a run branched in two) records its own series.
 
     Parameters
     ----------
@@ -217,6 +221,11 @@ class Recorder:
         Getter ``model -> value`` of every name in :data:`STATE_COLUMNS`.
     observers : sequence of Observer
         Attached observers; each record asks each for :meth:`Observer.sample`.
+
+    Raises
+    ------
+    ParameterError
+        If two sources declare the same column.
     """
 
     def __init__(self, state: Mapping[str, Callable[[mesa.Model], float]], observers: Sequence[Observer]) -> None:
@@ -224,24 +233,23 @@ class Recorder:
         if missing:
             raise ValueError(f"no getter for state columns {missing}")
         self.observers = tuple(observers)
-        self._row: dict[str, float] = {}
-        reporters = {c.name: state[c.name] for c in STATE_COLUMNS}
+        names = [c.name for c in STATE_COLUMNS]
         for observer in self.observers:
             for c in observer.columns:
-                if c.name in reporters:
+                if c.name in names:
                     raise ParameterError(f"column {c.name!r} of {type(observer).__name__} is recorded already: "
                                          "each column comes from one place")
-                reporters[c.name] = self._sampled(c.name)
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
-
-    def _sampled(self, name: str) -> Callable[[mesa.Model], float]:
-        return lambda _model: self._row[name]
+                names.append(c.name)
+        self._observed = names[len(STATE_COLUMNS):]
+        self._samples: list[dict[str, float]] = []
+        self.datacollector = mesa.DataCollector(model_reporters={c.name: state[c.name] for c in STATE_COLUMNS})
 
     def collect(self, model: mesa.Model) -> None:
         """Record one row: the state now and every observer's sample."""
-        self._row = {}
+        row: dict[str, float] = {}
         for observer in self.observers:
-            self._row.update(observer.sample(model))
+            row.update(observer.sample(model))
+        self._samples.append(row)
         self.datacollector.collect(model)
 
     def observe(self, model: mesa.Model, day: int) -> None:
@@ -252,8 +260,10 @@ class Recorder:
                 observer.observe(model)
 
     def table(self) -> pd.DataFrame:
-        """Return the records as a pandas DataFrame, one row per record."""
-        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        """Return the records as a pandas DataFrame, one row per record (state columns, then observers')."""
+        state = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        observed = pd.DataFrame(self._samples, columns=self._observed, dtype=float)
+        return pd.concat([state, observed], axis=1)
 
 
 __all__ = ["SAMPLINGS", "STATE_COLUMNS", "Column", "Observer", "Recorder", "column", "columns", "default_observers",

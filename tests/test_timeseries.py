@@ -1,6 +1,9 @@
 """The time-series schema, the observer protocol and the recorder (bonegrid/timeseries.py)."""
 
+import copy
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from bonegrid.model import BoneModel
@@ -99,3 +102,14 @@ def test_column_lookup_names_what_exists():
         column("bmdd")
     with pytest.raises(ValueError, match="sampling"):
         Column("x", "1", "x", sampling="sometimes")
+
+
+def test_a_run_branched_by_deep_copy_records_its_own_series():
+    """A deep copy (a run branched in two, e.g. a treatment started or not) owns its recorder and observers."""
+    model = BoneModel(grid=48, seed=1, burn_in_days=30).run(10)
+    twin = copy.deepcopy(model)
+    model.run(20)
+    twin.run(20)
+    pd.testing.assert_frame_equal(model.timeseries(), twin.timeseries())   # same RNG state, same future
+    twin.run(5)
+    assert len(twin.timeseries()) == len(model.timeseries()) + 5
