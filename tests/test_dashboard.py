@@ -38,7 +38,7 @@ from bonegrid.readouts import dxa  # noqa: E402
 from bonegrid.readouts.differential import Cause  # noqa: E402
 from bonegrid.readouts.panel import NORMAL_RANGES, Result  # noqa: E402
 from bonegrid.readouts.panel import Test as LabTest  # noqa: E402
-from bonegrid.scenarios import load_scenario, scenario_names  # noqa: E402
+from bonegrid.scenarios import Scenario, load_scenario, scenario_names  # noqa: E402
 from bonegrid.secretion import SecretionParameters  # noqa: E402
 
 SMALL = dict(grid=64)
@@ -158,6 +158,24 @@ def test_sessions_are_independent():
     a.set_driver("estrogen", 0.0)
     assert b.model.day == 0 and b.model.schedule(10).estrogen == 1.0
     assert a.frame().image != b.frame().image
+
+
+def test_a_second_visitor_with_the_same_setup_gets_a_copy_of_day_zero_that_runs_alike(monkeypatch):
+    builds = []
+    build = Scenario.model
+    monkeypatch.setattr(Scenario, "model", lambda self, **kw: builds.append(self.name) or build(self, **kw))
+    setup = Setup(scenario="hyperthyroid", seed=7, grid=48)
+    first = Session(setup)
+    second = Session(setup)                                # from the day-0 cache: no new slice, no burn-in
+    assert builds == ["hyperthyroid", "healthy"]           # the patient and the twin, built once each
+    assert second.model is not first.model and second.twin is not first.twin
+    assert second.model.day == first.model.day == 0
+    first.step(15)
+    second.step(15)
+    pd.testing.assert_frame_equal(first.model.timeseries(), second.model.timeseries())
+    pd.testing.assert_frame_equal(first.twin.timeseries(), second.twin.timeseries())
+    second.step(3)
+    assert first.model.day == 15 and second.model.day == 18
 
 
 def test_thinned_keeps_ends_and_caps_points():

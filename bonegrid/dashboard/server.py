@@ -13,6 +13,7 @@ import errno
 import os
 import socket
 import sys
+import threading
 from pathlib import Path
 
 DEFAULT_HOST = "127.0.0.1"
@@ -117,6 +118,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, grid: int | Non
     import uvicorn
 
     solara.server.settings.main.mode = "production"
+    from bonegrid.dashboard.session import Session, Setup  # here for the same reason: `--help` stays light
+
+    # Build the first visitor's bone while the server starts, so the page opens on a picture.
+    threading.Thread(target=Session, args=(Setup(grid=grid) if grid else Setup(),), daemon=True).start()
     print(f"bonegrid dashboard: http://{host}:{port}  (Ctrl-C to stop)", flush=True)
     uvicorn.Server(uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning")).run()
     return 0

@@ -8,10 +8,12 @@ asks it to step and to draw a :class:`Frame`, an immutable snapshot that the com
 
 from __future__ import annotations
 
+import collections
+import copy
 import dataclasses
 import math
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, DEFAULT_GRI
 from bonegrid.dashboard.knobs import rate_overrides
 from bonegrid.dashboard.slice_image import cell_positions, png_bytes, render_rgb
 from bonegrid.drivers import Drivers
+from bonegrid.model import BoneModel
 from bonegrid.readouts import dxa
 from bonegrid.readouts.panel import Result, panel, panel_values
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
@@ -30,6 +33,11 @@ GRIDS = (128, 256, 512)
 """Slice sizes a visitor can choose."""
 OPEN_ENDED_YEARS = 100.0
 """The dashboard runs until the visitor stops; scenarios are opened this long so treatments can start any time."""
+DAY0_CACHE_SIZE = 8
+"""Day-0 bones kept per server process. Building one takes a new slice and a year of burn-in (2-6 s at
+256²); a visitor who comes back to a setup, or the next visitor with it, gets a copy in ~20 ms."""
+_day0: collections.OrderedDict[tuple, BoneModel] = collections.OrderedDict()
+_day0_lock = threading.Lock()
 MAX_POINTS = 400
 """Time-series points sent to a chart (evenly thinned beyond this)."""
 SERIES = tuple(column(name).name for name in (
@@ -148,6 +156,25 @@ def thinned(ts, columns: tuple[str, ...] = SERIES, max_points: int = MAX_POINTS)
     return {c: ts[c].to_numpy()[rows] for c in columns}
 
 
+def day0_model(key: tuple, build: Callable[[], BoneModel]) -> BoneModel:
+    """Return a model of its own at day 0 for ``key``: built by ``build`` the first time, copied after that.
+
+    A copy shares nothing with the cached model or other copies (it records its own series and draws
+    from its own copy of the random generator), so it continues exactly as a fresh build would.
+    """
+    with _day0_lock:
+        cached = _day0.get(key)
+        if cached is not None:
+            _day0.move_to_end(key)
+            return copy.deepcopy(cached)
+    model = build()
+    with _day0_lock:
+        _day0[key] = copy.deepcopy(model)
+        while len(_day0) > DAY0_CACHE_SIZE:
+            _day0.popitem(last=False)
+    return model
+
+
 class Session:
     """One visitor's patient (and healthy twin), built from a :class:`Setup`.
 
@@ -165,9 +192,12 @@ class Session:
         self.setup = setup
         self.scenario = setup.patient_scenario()
         self.rates = dict(setup.rates)
-        self.model = self.scenario.model(seed=setup.seed, grid=setup.grid,
-                                         **rate_overrides(self.rates, self.scenario))
-        self.twin = self.setup.twin_scenario().model(seed=setup.seed, grid=setup.grid) if setup.twin else None
+        patient = ("patient", setup.scenario, setup.site, setup.age_years, setup.seed, setup.grid, setup.rates)
+        self.model = day0_model(patient, lambda: self.scenario.model(
+            seed=setup.seed, grid=setup.grid, **rate_overrides(self.rates, self.scenario)))
+        twin = self.setup.twin_scenario()
+        self.twin = day0_model(("twin", twin.site, twin.age_years, twin.sex, setup.seed, setup.grid),
+                               lambda: twin.model(seed=setup.seed, grid=setup.grid)) if setup.twin else None
         self.start_matrix = self.model.tissue.kind != MARROW
         self.driver_levels: dict[str, float] = {}
         self.treatments: list[Treatment] = []
@@ -244,4 +274,4 @@ class Session:
                 treatments=tuple(self.treatments))
 
 
-__all__ = ["GRIDS", "Frame", "Session", "Setup", "mystery_setup", "thinned"]
+__all__ = ["DAY0_CACHE_SIZE", "GRIDS", "day0_model", "Frame", "Session", "Setup", "mystery_setup", "thinned"]
