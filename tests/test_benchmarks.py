@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -13,3 +15,10 @@ def test_engine_benchmark_prints_its_tables():
     assert "sim years/s" in out and "ms per simulated day, by part" in out
     for part in ("physiology", "fields", "observers", "records", "total (instr.)"):
         assert part in out, part
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+def test_dashboard_benchmark_times_a_visit():
+    out = subprocess.run([sys.executable, "benchmarks/dashboard.py", "--wait", "0", "--visits", "1"],
+                         cwd=ROOT, capture_output=True, text=True, check=True, timeout=300).stdout
+    assert "visit 1: first picture after" in out and "median" in out
