@@ -3,9 +3,10 @@
     python benchmarks/dashboard.py                 # server on 127.0.0.1, wait 10 s, then 3 visits
     python benchmarks/dashboard.py --wait 0 --visits 1
 
-Starts ``python -m bonegrid.dashboard`` on a free loopback port, waits ``--wait`` seconds (the server
-builds the first visitor's bone while it starts), then opens the page ``--visits`` times, one after
-another, and prints each time to the first picture (the ``.bg-slice`` image). Needs the dashboard and
+Starts ``python -m bonegrid.dashboard`` on a free loopback port, waits until it listens and then
+``--wait`` seconds more (the server builds the first visitor's bone while it starts), then opens the
+page ``--visits`` times, one after another, and prints each time to the first picture (the
+``.bg-slice`` image). Needs the dashboard and
 test extras (Solara, Playwright) and Debian's chromium at /usr/bin/chromium.
 """
 
@@ -28,6 +29,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_listening(port: int, timeout: float = 60.0) -> None:
+    """Wait until the server accepts connections on 127.0.0.1:``port``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wait", type=float, default=10.0, help="seconds between server start and first visit")
@@ -37,6 +51,7 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "bonegrid.dashboard", "--port", str(port)], cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
+        wait_listening(port)
         time.sleep(args.wait)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM,

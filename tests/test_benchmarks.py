@@ -17,7 +17,7 @@ def test_engine_benchmark_prints_its_tables():
         assert part in out, part
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="no Debian chromium (.ci/run installs it)")
 def test_dashboard_benchmark_times_a_visit():
     out = subprocess.run([sys.executable, "benchmarks/dashboard.py", "--wait", "0", "--visits", "1"],
                          cwd=ROOT, capture_output=True, text=True, check=True, timeout=300).stdout

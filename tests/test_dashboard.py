@@ -10,6 +10,8 @@ import math
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import ipyvuetify as v
@@ -30,10 +32,10 @@ from bonegrid.dashboard.controls import CausesCard, RunCard, SetupCard, Treatmen
 from bonegrid.dashboard.knobs import LIVE_KNOBS, OPG_SOURCES, RANKL_SOURCES, RESTART_KNOBS, rate_overrides  # noqa: E402
 from bonegrid.dashboard.mystery import MysteryCard  # noqa: E402
 from bonegrid.dashboard.server import check_offline_assets  # noqa: E402
-from bonegrid.dashboard.session import MAX_POINTS, Session, Setup, mystery_setup, thinned  # noqa: E402
+from bonegrid.dashboard.session import MAX_POINTS, Session, Setup, day0_model, mystery_setup, thinned  # noqa: E402
 from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, render_rgb, scale_for  # noqa: E402
 from bonegrid.drivers import Drivers  # noqa: E402
-from bonegrid.model import ModelParameters  # noqa: E402
+from bonegrid.model import BoneModel, ModelParameters  # noqa: E402
 from bonegrid.readouts import dxa  # noqa: E402
 from bonegrid.readouts.differential import Cause  # noqa: E402
 from bonegrid.readouts.panel import NORMAL_RANGES, Result  # noqa: E402
@@ -176,6 +178,24 @@ def test_a_second_visitor_with_the_same_setup_gets_a_copy_of_day_zero_that_runs_
     pd.testing.assert_frame_equal(first.twin.timeseries(), second.twin.timeseries())
     second.step(3)
     assert first.model.day == 15 and second.model.day == 18
+
+
+def test_a_bone_requested_while_it_is_being_built_is_built_once():
+    calls, started = [], threading.Event()
+
+    def slow_build():
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)
+        return BoneModel(grid=32, seed=3, burn_in_days=5)
+
+    key = ("test", time.monotonic())
+    first = threading.Thread(target=day0_model, args=(key, slow_build))
+    first.start()
+    started.wait()
+    second = day0_model(key, slow_build)          # arrives during the first build: waits, then copies
+    first.join()
+    assert calls == [1] and second.day == 0
 
 
 def test_thinned_keeps_ends_and_caps_points():

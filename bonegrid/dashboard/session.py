@@ -38,6 +38,7 @@ DAY0_CACHE_SIZE = 8
 256²); a visitor who comes back to a setup, or the next visitor with it, gets a copy in ~20 ms."""
 _day0: collections.OrderedDict[tuple, BoneModel] = collections.OrderedDict()
 _day0_lock = threading.Lock()
+_building: dict[tuple, threading.Event] = {}
 MAX_POINTS = 400
 """Time-series points sent to a chart (evenly thinned beyond this)."""
 SERIES = tuple(column(name).name for name in (
@@ -160,19 +161,30 @@ def day0_model(key: tuple, build: Callable[[], BoneModel]) -> BoneModel:
     """Return a model of its own at day 0 for ``key``: built by ``build`` the first time, copied after that.
 
     A copy shares nothing with the cached model or other copies (it records its own series and draws
-    from its own copy of the random generator), so it continues exactly as a fresh build would.
+    from its own copy of the random generator), so it continues exactly as a fresh build would. A
+    second request while the first is still building waits for it instead of building again.
     """
-    with _day0_lock:
-        cached = _day0.get(key)
-        if cached is not None:
-            _day0.move_to_end(key)
-            return copy.deepcopy(cached)
-    model = build()
-    with _day0_lock:
-        _day0[key] = copy.deepcopy(model)
-        while len(_day0) > DAY0_CACHE_SIZE:
-            _day0.popitem(last=False)
-    return model
+    while True:
+        with _day0_lock:
+            cached = _day0.get(key)
+            if cached is not None:
+                _day0.move_to_end(key)
+                return copy.deepcopy(cached)
+            underway = _building.get(key)
+            if underway is None:
+                _building[key] = threading.Event()
+                break
+        underway.wait()   # then take the copy (or, if that build failed, build here)
+    try:
+        model = build()
+        with _day0_lock:
+            _day0[key] = copy.deepcopy(model)
+            while len(_day0) > DAY0_CACHE_SIZE:
+                _day0.popitem(last=False)
+        return model
+    finally:
+        with _day0_lock:
+            _building.pop(key).set()
 
 
 class Session:
