@@ -126,9 +126,9 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     malabsorption = d25_low and (stress or crp_high)
     reasons = [f"25(OH)D {d25:.0f} nmol/L ({'low' if d25_low else 'sufficient'}, normal "
                f"{r['vitamin_d_25oh_nmol_per_l'].text})",
-               f"PTH {pth:.1f} pmol/L ({'above' if pth_high else 'within'} {r['pth_pmol_per_l'].text}), calcium "
-               f"{ca:.2f} mmol/L, phosphate {pi:.2f} mmol/L ({'calcium stress' if stress else 'no calcium stress'})",
-               f"CRP {crp:.0f} mg/L ({'raised: gut inflammation?' if crp_high else 'normal'})"]
+               f"PTH {pth:.2f} pmol/L ({'above' if pth_high else 'within'} {r['pth_pmol_per_l'].text}), calcium "
+               f"{ca:.2f} mmol/L, phosphate {pi:.3g} mmol/L ({'calcium stress' if stress else 'no calcium stress'})",
+               f"CRP {crp:.1f} mg/L ({'raised: gut inflammation?' if crp_high else 'normal'})"]
     if malabsorption:
         reasons.append("low vitamin D with calcium stress or inflammation: screen for malabsorption (celiac disease: "
                        "tissue transglutaminase antibodies)")
@@ -165,7 +165,7 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                          "ask about glucocorticoid use (including inhaled and intra-articular)")))
 
     causes.append(Cause("inflammation", "chronic inflammation", crp_high and ctx > 0.45,
-                        (f"CRP {crp:.0f} mg/L (normal {r['crp_mg_per_l'].text})", f"CTX {ctx:.2f} ng/mL")))
+                        (f"CRP {crp:.1f} mg/L (normal {r['crp_mg_per_l'].text})", f"CTX {ctx:.2f} ng/mL")))
 
     losing = bmd <= -LEAST_SIGNIFICANT_CHANGE_PCT
     estrogen = female and age >= 45.0 and (high_turnover or losing) and labs_clear

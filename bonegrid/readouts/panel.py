@@ -3,7 +3,7 @@
 Values come from the model's time series (physiology, turnover markers, the myeloma clone)
 and from two drivers read as laboratory tests: free T4 is the thyroid driver times the
 mid-normal free T4, and CRP rises with the inflammatory cytokine driver. Normal ranges are in
-one table, :data:`NORMAL_RANGES` (the adult ones of ``reference.md``; free T4 and CRP use common
+one table, :data:`NORMAL_RANGES` (adult clinical ranges; free T4 and CRP use common
 laboratory ranges, approx.), which the dashboard's charts read too.
 A readout: it reads state and never changes it.
 """

@@ -27,6 +27,7 @@ from bonegrid.readouts.balance import turnover_per_year, unit_statistics
 from bonegrid.readouts.histomorphometry import Histomorphometry, histomorphometry
 from bonegrid.readouts.panel import NORMAL_RANGES, format_panel, panel, panel_values
 from bonegrid.runs.plotting import slice_figure, snapshot, timeseries_figure
+from bonegrid.timeseries import columns
 
 
 def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:
@@ -166,8 +167,6 @@ def _read_meta(path: Path) -> dict:
 
 def _read_timeseries(path: Path) -> pd.DataFrame:
     """Read ``timeseries.csv``: every column of the schema, at least one day, no NaN."""
-    from bonegrid.timeseries import columns
-
     ts = pd.read_csv(path)
     missing = [c.name for c in columns() if c.name not in ts.columns]
     if missing or ts.empty:

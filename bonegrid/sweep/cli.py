@@ -87,6 +87,7 @@ def require_extra(more: tuple[str, ...] = ()) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    # Imported when the command runs: the CLI builds its parser from this module, and the sweep extra may be missing.
     from bonegrid.sweep.backends import check_backend
     from bonegrid.sweep.design import parse_shard
     from bonegrid.sweep.runner import plan, run_sweep
