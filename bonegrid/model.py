@@ -61,10 +61,14 @@ class RunParameters(ParameterSet):
         doc="days simulated before day 0 so that remodeling space, osteoid and fields are at steady state",
         source="modelling choice: > one remodeling cycle (~200 days) plus mineralisation")
     skeletal_flux_averaging_days: float = param(
-        30.0, unit="day", low=1.0, high=365.0, symbol="\\tau_{sk}",
+        120.0, unit="day", low=1.0, high=365.0, symbol="\\tau_{sk}",
         doc="the slice stands for a skeleton whose units run in all phases: its net mineral flux reaches "
-            "the blood averaged over this time (a conserved transit pool drained at 1/tau per day)",
-        source="modelling choice: a single 2.56 mm slice has a few osteoclasts; the skeleton has millions")
+            "the blood averaged over this time (a conserved transit pool drained at 1/tau per day), so that "
+            "one unit's resorption and its refill meet in the blood as the phases of a skeleton's many units do",
+        source="modelling choice: a 2.56 mm slice holds one or two resorbing units (celiac: 4-55 voxels a day, "
+               "1.5 mmol of skeletal calcium each); a time average over about a formation period (~120 days, "
+               "Eriksen 1994) stands for the phase average over the skeleton's units. Shorter windows let the "
+               "slice's units drive a 3-month PTH cycle")
     record_interval_days: int = param(
         1, unit="day", low=1, high=3650, symbol="\\Delta t_{rec}",
         doc="days between time-series records", source="modelling choice")

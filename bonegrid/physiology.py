@@ -127,36 +127,45 @@ class PhysiologyParameters(ParameterSet):
         180.0, unit="L/day", low=1.0, high=400.0, symbol="GFR",
         doc="glomerular filtration rate (125 mL/min)",
         source="adult normal")
-    calcium_ultrafilterable_fraction: float = param(
-        0.6, unit="1", low=0.1, high=1.0, symbol="f_{uf}",
-        doc="fraction of serum calcium that is filtered (ionised + complexed)",
-        source="~60% (ionised ~50%, complexed ~10%; Peacock 2010, doi:10.2215/CJN.04610709)")
-    calcium_fe_max: float = param(
-        0.06, unit="1", low=1e-4, high=1.0, symbol="FE_{max}",
-        doc="fractional calcium excretion without PTH (hypoparathyroid kidney)",
-        source="calibrated: hypercalciuria of hypoparathyroidism at normal serum Ca (approx.)")
-    calcium_fe_pth_half_pmol_per_l: float = param(
-        1.2, unit="pmol/L", low=1e-3, high=100.0, symbol="K_U",
-        doc="PTH halving fractional calcium excretion",
-        source="calibrated: urinary Ca ~5 mmol/day at healthy PTH")
-    calcium_fe_pth_exponent: float = param(
-        0.75, unit="1", low=0.1, high=4.0, symbol="\\gamma",
-        doc="Hill exponent of PTH-stimulated tubular calcium reabsorption",
-        source="calibrated: urinary Ca ~2.5 mmol/day at PTH ~8 pmol/L (vitamin D deficiency)")
-    calcium_fe_calcium_exponent: float = param(
-        3.0, unit="1", low=0.0, high=10.0, symbol="q",
-        doc="direct calciuric effect of serum calcium: fractional excretion scales as (Ca/Ca_n)^q",
-        source="CaSR in the thick ascending limb inhibits reabsorption independently of PTH "
-               "(Riccardi & Brown 2010, doi:10.1152/ajprenal.00381.2009); exponent calibrated")
-    glucocorticoid_urinary_increase: float = param(
-        0.3, unit="1", low=0.0, high=5.0, symbol="g_U",
-        doc="maximal fractional rise of urinary calcium under glucocorticoid (scaled by f_G, "
-            "see bonegrid.effects.glucocorticoid_effect)",
-        source="glucocorticoid hypercalciuria (Reid & Ibbertson 1987; approx.)")
-    thyroid_urinary_slope: float = param(
-        0.2, unit="1", low=0.0, high=5.0, symbol="t_U",
-        doc="fractional rise of urinary calcium per unit of thyroid excess above euthyroid",
-        source="mild hypercalciuria of thyrotoxicosis (Mosekilde 1990; approx.)")
+    calcium_threshold_min_mmol_per_l: float = param(
+        2.19, unit="mmol/L", low=0.5, high=4.0, symbol="T_0",
+        doc="renal calcium threshold without PTH: serum calcium above which filtered calcium escapes "
+            "tubular reabsorption (hypoparathyroid kidney)",
+        source="Nordin & Peacock 1969 (doi:10.1016/s0140-6736(69)90991-2): low TmCa of hypoparathyroidism; "
+               "calibrated: urinary Ca ~6 mmol/day at serum Ca 2.1 mmol/L without PTH (approx.)")
+    calcium_threshold_pth_span_mmol_per_l: float = param(
+        1.25, unit="mmol/L", low=0.0, high=5.0, symbol="T_{PTH}",
+        doc="rise of the renal calcium threshold at saturating PTH and calcitriol (distal tubular reabsorption)",
+        source="calibrated: urinary Ca 4.7 mmol/day at serum Ca 2.40 mmol/L and PTH 3.6 pmol/L; in vitamin D "
+               "deficiency (25(OH)D 15 nmol/L) PTH ~8 pmol/L with urinary Ca ~2.3 mmol/day; the threshold "
+               "(2.5 mmol/L in health) within the TmCa normal range 1.75-2.61 mmol/L of filtrate "
+               "(Need 1985, doi:10.1016/0009-8981(85)90258-x)")
+    calcium_threshold_calcitriol_half_pmol_per_l: float = param(
+        100.0, unit="pmol/L", low=1e-3, high=1000.0, symbol="K_{TD}",
+        doc="calcitriol giving half the PTH-dependent rise of the renal threshold (distal reabsorption "
+            "needs vitamin-D-induced TRPV5 and calbindin-D28k)",
+        source="Hoenderop 2005 (doi:10.1152/physrev.00003.2004): calcitriol induces the distal calcium "
+               "transport proteins; half-effect approx. (mid normal calcitriol)")
+    calcium_threshold_pth_half_pmol_per_l: float = param(
+        3.5, unit="pmol/L", low=1e-3, high=100.0, symbol="K_T",
+        doc="PTH giving half the PTH-dependent rise of the renal calcium threshold",
+        source="calibrated (approx.): mid normal PTH")
+    calcium_threshold_splay_mmol_per_l: float = param(
+        0.1, unit="mmol/L", low=1e-3, high=1.0, symbol="s_T",
+        doc="splay of the renal threshold (nephron heterogeneity): excretion per litre of filtrate is "
+            "s ln(1 + exp((Ca - T)/s)), rising one-for-one with serum calcium well above T",
+        source="Nordin & Peacock 1969: urinary Ca per litre of glomerular filtrate rises about one-for-one "
+               "with plasma Ca above the threshold; splay approx.")
+    glucocorticoid_threshold_fall_mmol_per_l: float = param(
+        0.06, unit="mmol/L", low=0.0, high=1.0, symbol="g_U",
+        doc="maximal fall of the renal calcium threshold under glucocorticoid (less tubular reabsorption; "
+            "scaled by f_G, see bonegrid.effects.glucocorticoid_effect)",
+        source="glucocorticoid hypercalciuria from reduced tubular reabsorption (Reid & Ibbertson 1987); "
+               "size approx.: urinary Ca ~+40% at high dose and unchanged serum Ca")
+    thyroid_threshold_fall_mmol_per_l: float = param(
+        0.03, unit="mmol/L", low=0.0, high=1.0, symbol="t_U",
+        doc="fall of the renal calcium threshold per unit of thyroid excess above euthyroid",
+        source="mild hypercalciuria of thyrotoxicosis (Mosekilde 1990); size approx.")
     phosphate_fe_min: float = param(
         0.03, unit="1", low=0.0, high=1.0, symbol="FE^P_{min}",
         doc="fractional phosphate excretion without PTH",
@@ -313,9 +322,13 @@ class Physiology:
     - Gut calcium, net (mmol/day): absorption minus endogenous faecal loss,
       :math:`A_{Ca} = \frac{I_{Ca}}{40.08} A_{gut}\,(1-g_A f_G)\,
       (a_p + a_a\frac{D}{D+K_{gut}})`, :math:`E = E_n\,Ca/Ca_n`.
-    - Kidney calcium (mmol/day): filtered load × fractional excretion,
-      :math:`U = GFR\,f_{uf}\,Ca\;\frac{FE_{max}(Ca/Ca_n)^q}{1+(PTH/K_U)^{\gamma}}\;
-      (1+g_U f_G)\,(1+t_U\max(T-1,0))`.
+    - Kidney calcium (mmol/day): the filtered calcium above a renal threshold escapes
+      reabsorption (Nordin & Peacock 1969); PTH raises the threshold where calcitriol has
+      induced the distal transport proteins, glucocorticoid and thyroid excess lower it,
+      :math:`U = GFR\;s_T\ln\!\left(1+e^{(Ca-T_{Ca})/s_T}\right)`,
+      :math:`T_{Ca} = T_0 + T_{PTH}\frac{PTH}{PTH+K_T}\frac{D}{D+K_{TD}} - g_U f_G
+      - t_U\max(T-1,0)` (T: thyroid driver). Well above the threshold every extra mmol/L of serum calcium adds GFR mmol/day
+      of urinary calcium, so the kidney, not bone, absorbs a calcium load within a day.
     - Exchangeable bone-surface pool (mmol): resorption fills it, mineralisation empties it,
       and it relaxes to an equilibrium set by serum calcium and PTH (PTH releases labile
       bone calcium; Peterson & Riggs 2010):
@@ -410,11 +423,11 @@ class Physiology:
         self._d_n = p.calcitriol_norm_pmol_per_l
         self._e_n = p.endogenous_faecal_calcium_mmol_per_day
         self._gfr = p.gfr_l_per_day
-        self._filt = p.gfr_l_per_day * p.calcium_ultrafilterable_fraction
-        self._fe_max = p.calcium_fe_max
-        self._fe_k = p.calcium_fe_pth_half_pmol_per_l
-        self._fe_g = p.calcium_fe_pth_exponent
-        self._fe_q = p.calcium_fe_calcium_exponent
+        self._t0 = p.calcium_threshold_min_mmol_per_l
+        self._t_span = p.calcium_threshold_pth_span_mmol_per_l
+        self._t_k = p.calcium_threshold_pth_half_pmol_per_l
+        self._t_kd = p.calcium_threshold_calcitriol_half_pmol_per_l
+        self._splay = p.calcium_threshold_splay_mmol_per_l
         self._fep_q = p.phosphate_fe_phosphate_exponent
         self._pth_min = p.pth_min_pmol_per_l
         self._pth_span = p.pth_max_pmol_per_l - p.pth_min_pmol_per_l
@@ -473,9 +486,14 @@ class Physiology:
         s = self.params.pth_calcitriol_suppression
         return (1.0 + s) / (1.0 + s * calcitriol / self._d_n)
 
-    def _renal_calcium_excretion(self, ca: float, pth: float, dpth: float, modifier: float
+    def _renal_calcium_excretion(self, ca: float, pth: float, dpth: float, calcitriol: float, fall: float
                                  ) -> tuple[float, float]:
-        """Urinary calcium U = GFR f_uf Ca FE(Ca, PTH) × modifier, and dU/dCa.
+        r"""Urinary calcium above the renal threshold, U = GFR Ca_E, and dU/dCa.
+
+        :math:`Ca_E = s_T \ln(1 + e^{(Ca - T)/s_T})` mmol per litre of filtrate, with the
+        threshold :math:`T = T_0 + T_{PTH} \frac{PTH}{PTH + K_T} \frac{D}{D + K_{TD}} - \Delta T` raised by
+        PTH where calcitriol has induced the distal transport proteins (Nordin & Peacock 1969;
+        Hoenderop 2005) and lowered by glucocorticoid and thyroid excess (:math:`\Delta T`).
 
         Parameters
         ----------
@@ -483,8 +501,10 @@ class Physiology:
             Serum calcium, mmol/L.
         pth, dpth : float
             PTH (pmol/L) and dPTH/dCa (pmol/L per mmol/L) at ``ca``.
-        modifier : float
-            Glucocorticoid and thyroid multiplier, 1.
+        calcitriol : float
+            Calcitriol, pmol/L.
+        fall : float
+            Fall of the threshold under glucocorticoid and thyroid excess, mmol/L.
 
         Returns
         -------
@@ -493,17 +513,21 @@ class Physiology:
         durinary_dca : float
             mmol/day per mmol/L.
         """
-        r = (pth / self._fe_k) ** self._fe_g
-        fe = self._fe_max * (ca / self._ca_n) ** self._fe_q / (1.0 + r)
-        dfe = fe * (self._fe_q / ca - self._fe_g * r / ((1.0 + r) * pth) * dpth)
-        k = self._filt * modifier
-        return k * ca * fe, k * (fe + ca * dfe)
+        span = self._t_span * calcitriol / (calcitriol + self._t_kd)
+        threshold = self._t0 + span * pth / (pth + self._t_k) - fall
+        dthreshold = span * self._t_k / (pth + self._t_k) ** 2 * dpth
+        z = (ca - threshold) / self._splay
+        if z > 30.0:
+            excreted, slope = ca - threshold, 1.0
+        else:
+            excreted, slope = self._splay * math.log1p(math.exp(z)), 1.0 / (1.0 + math.exp(-z))
+        return self._gfr * excreted, self._gfr * slope * (1.0 - dthreshold)
 
-    def _urinary_calcium_modifier(self, drivers: Drivers) -> float:
-        """Multiplier of urinary calcium from glucocorticoid and thyroid excess, 1."""
+    def _renal_threshold_fall(self, drivers: Drivers) -> float:
+        """Fall of the renal calcium threshold under glucocorticoid and thyroid excess, mmol/L."""
         p = self.params
-        gc = 1.0 + p.glucocorticoid_urinary_increase * glucocorticoid_effect(drivers.glucocorticoid, self._gc_half)
-        return gc * (1.0 + p.thyroid_urinary_slope * max(drivers.thyroid - 1.0, 0.0))
+        return (p.glucocorticoid_threshold_fall_mmol_per_l * glucocorticoid_effect(drivers.glucocorticoid, self._gc_half)
+                + p.thyroid_threshold_fall_mmol_per_l * max(drivers.thyroid - 1.0, 0.0))
 
     def _endogenous_faecal_calcium(self, ca: float) -> float:
         """Endogenous faecal calcium loss E = E_n Ca/Ca_n, mmol/day."""
@@ -566,7 +590,7 @@ class Physiology:
         decreases in D, so the root is unique.
         """
         d25 = self._vitamin_d_25oh_target(drivers)
-        modifier = self._urinary_calcium_modifier(drivers)
+        fall = self._renal_threshold_fall(drivers)
 
         def state(d: float) -> dict[str, float]:
             suppression = self._calcitriol_suppression_of_pth(d)
@@ -575,7 +599,7 @@ class Physiology:
             def balance(ca: float) -> float:
                 pth, dpth = self._pth_secretion(ca, suppression)
                 return gut - self._endogenous_faecal_calcium(ca) - self._renal_calcium_excretion(
-                    ca, pth, dpth, modifier)[0]
+                    ca, pth, dpth, d, fall)[0]
 
             if balance(_CA_LO) <= 0.0:  # no absorption at this calcitriol: calcium floor
                 ca = _CA_LO
@@ -589,7 +613,7 @@ class Physiology:
             return dict(
                 ca=ca, pth=pth, pi=pi, calcitriol=d, d25=d25,
                 x=self._exchangeable_equilibrium(ca, pth, dpth)[0],
-                urinary_ca=self._renal_calcium_excretion(ca, pth, dpth, modifier)[0],
+                urinary_ca=self._renal_calcium_excretion(ca, pth, dpth, d, fall)[0],
                 gut_ca=gut, endogenous_ca=self._endogenous_faecal_calcium(ca), urinary_p=gut_p,
                 target=self._calcitriol_target(pth, d25, pi))
 
@@ -709,8 +733,8 @@ class Physiology:
         d = self._calcitriol
         gut = self._gut_calcium_absorption(drivers, d)
         c_old = self._ca_ecf
-        fluxes = self._solve_calcium(c_old, supply, gut, self._calcitriol_suppression_of_pth(d),
-                                     self._urinary_calcium_modifier(drivers))
+        fluxes = self._solve_calcium(c_old, supply, gut, d,
+                                     self._renal_threshold_fall(drivers))
         self._ca_x = supply - fluxes.exchange
         self._ca_ecf = c_old + gut - fluxes.endogenous - fluxes.urinary + fluxes.exchange
         self._pth = fluxes.pth
@@ -723,8 +747,8 @@ class Physiology:
         self._mineralised_out += mineralised
         return fluxes.exchange
 
-    def _solve_calcium(self, c_old: float, supply: float, gut: float, suppression: float,
-                       modifier: float) -> _CalciumFluxes:
+    def _solve_calcium(self, c_old: float, supply: float, gut: float, calcitriol: float,
+                       fall: float) -> _CalciumFluxes:
         r"""Backward-Euler day for (C, X) with PTH quasi-steady at the new serum calcium.
 
         With the new pool eliminated, :math:`J_X = (X_s - X_{eq}(Ca))/(\tau_X + 1)` and
@@ -740,10 +764,10 @@ class Physiology:
             Exchangeable pool X_s after today's resorption and mineralisation, mmol.
         gut : float
             Gross intestinal calcium absorption A_Ca, mmol/day.
-        suppression : float
-            Calcitriol suppression factor of PTH, 1.
-        modifier : float
-            Glucocorticoid and thyroid multiplier of urinary calcium, 1.
+        calcitriol : float
+            Calcitriol, pmol/L (suppresses PTH, sets the renal threshold's PTH response).
+        fall : float
+            Fall of the renal calcium threshold under glucocorticoid and thyroid excess, mmol/L.
 
         Returns
         -------
@@ -751,13 +775,14 @@ class Physiology:
             PTH (pmol/L) and the endogenous faecal, urinary and exchange fluxes (mmol/day).
         """
         v = self._v
+        suppression = self._calcitriol_suppression_of_pth(calcitriol)
         k_ex = 1.0 / (self._ex_tau + 1.0)
         e_slope = self._e_n / self._ca_n
         ca = c_old / v if c_old > 0.0 else 1e-9
         lo, hi = 0.0, math.inf
         for _ in range(100):
             pth, dpth = self._pth_secretion(ca, suppression)
-            u, du = self._renal_calcium_excretion(ca, pth, dpth, modifier)
+            u, du = self._renal_calcium_excretion(ca, pth, dpth, calcitriol, fall)
             xeq, dxeq = self._exchangeable_equilibrium(ca, pth, dpth)
             endo = e_slope * ca
             f = v * ca - c_old - gut + endo + u - (supply - xeq) * k_ex

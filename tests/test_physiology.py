@@ -159,10 +159,31 @@ def test_low_dietary_calcium_raises_pth_and_calcitriol(healthy):
 # (6) hypercalcaemic load ----------------------------------------------------------------------
 def test_hypercalcaemic_load_suppresses_pth(healthy):
     ph = run(HEALTHY, 60, resorbed=40.0, mineralised=10.0)
-    assert ph.serum_calcium_mmol_per_l > healthy["ca"] + 0.2
-    assert ph.pth_pmol_per_l < 0.5 * healthy["pth"]
+    assert ph.serum_calcium_mmol_per_l > healthy["ca"] + 0.1
+    assert ph.pth_pmol_per_l < 0.6 * healthy["pth"]
     assert ph.calcitriol_pmol_per_l < healthy["calcitriol"]
     assert ph.urinary_calcium_mmol_per_day > 2.0 * healthy["urinary"]
+
+
+def test_kidney_excretes_a_bone_calcium_load_within_weeks(healthy):
+    # Nordin-Peacock threshold: a net 30 mmol/day skeletal release (3x healthy turnover) leaves the
+    # body in the urine once PTH has lowered the threshold; serum calcium rises by < 0.25 mmol/L
+    ph = run(HEALTHY, 60, resorbed=40.0, mineralised=10.0)
+    net_in = ph.gut_calcium_absorbed_mmol_per_day + 30.0
+    assert ph.urinary_calcium_mmol_per_day == pytest.approx(net_in, rel=0.05)
+    assert ph.serum_calcium_mmol_per_l < healthy["ca"] + 0.25
+
+
+def test_urinary_calcium_rises_one_for_one_with_filtered_calcium_above_threshold():
+    ph = Physiology(PhysiologyParameters(), HEALTHY)
+    p = ph.params
+    fall = 0.0
+    u1, slope = ph._renal_calcium_excretion(3.2, 1.0, 0.0, 100.0, fall)
+    u2, _ = ph._renal_calcium_excretion(3.3, 1.0, 0.0, 100.0, fall)
+    assert (u2 - u1) / 0.1 == pytest.approx(p.gfr_l_per_day, rel=0.01)
+    assert slope == pytest.approx(p.gfr_l_per_day, rel=0.01)
+    # far below the threshold almost nothing escapes reabsorption
+    assert ph._renal_calcium_excretion(1.6, 20.0, 0.0, 100.0, fall)[0] < 0.05
 
 
 def test_glucocorticoid_and_thyroid_effects(healthy):
