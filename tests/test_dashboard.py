@@ -28,8 +28,15 @@ import bonegrid.dashboard  # noqa: E402
 from bonegrid.dashboard import add_command, run_command  # noqa: E402
 from bonegrid.dashboard.charts import bmd_chart, bone_volume_chart, calcium_chart, markers_chart  # noqa: E402
 from bonegrid.dashboard.clinic import LAB_DECIMALS, DXACard, LabsCard, clinical  # noqa: E402
-from bonegrid.dashboard.controls import CausesCard, RunCard, SetupCard, TreatmentsCard  # noqa: E402
-from bonegrid.dashboard.knobs import LIVE_KNOBS, OPG_SOURCES, RANKL_SOURCES, RESTART_KNOBS, rate_overrides  # noqa: E402
+from bonegrid.dashboard.controls import CausesCard, RunCard, SetupCard, TreatmentsCard, myeloma_status  # noqa: E402
+from bonegrid.dashboard.knobs import (  # noqa: E402
+    LIVE_KNOBS,
+    MYELOMA_KNOB,
+    OPG_SOURCES,
+    RANKL_SOURCES,
+    RESTART_KNOBS,
+    rate_overrides,
+)
 from bonegrid.dashboard.mystery import MysteryCard  # noqa: E402
 from bonegrid.dashboard.server import check_offline_assets  # noqa: E402
 from bonegrid.dashboard.session import MAX_POINTS, Session, Setup, day0_model, mystery_setup, thinned  # noqa: E402
@@ -67,6 +74,13 @@ def test_every_driver_a_scenario_uses_has_a_live_knob_over_its_declared_range():
     for knob in LIVE_KNOBS:
         field = Drivers.__dataclass_fields__[knob.key]
         assert knob.live and (knob.low, knob.high) == (field.metadata["low"], field.metadata["high"])
+
+
+def test_the_myeloma_scenarios_seed_has_a_mid_run_knob_that_offers_its_size():
+    seeded = {n for n in scenario_names(treated=True) if load_scenario(n).model_parameters().get(MYELOMA_KNOB.key)}
+    assert seeded == {"myeloma"}
+    assert MYELOMA_KNOB.low <= MYELOMA_KNOB.scenario_value(load_scenario("myeloma")) == 30 <= MYELOMA_KNOB.high
+    assert "cells" in MYELOMA_KNOB.unit and "remission" in MYELOMA_KNOB.help
 
 
 def test_setup_card_renders_its_text_without_raw_markdown():
@@ -151,6 +165,29 @@ def test_frame_carries_picture_series_scan_and_labs(session):
     assert frame.scan.site == "spine" and frame.scan.sex == "male"
     assert {r.test.key for r in frame.labs} >= {"pth_pmol_per_l", "serum_calcium_mmol_per_l", "ctx_ng_per_ml"}
     assert frame.counts["osteocyte"] > 0
+
+
+def test_a_visitor_seeds_myeloma_mid_run_in_the_patient_only_and_removes_it():
+    s = Session(Setup(scenario="healthy", **SMALL))
+    s.step(10)
+    assert s.frame().counts["tumour"] == 0
+    s.seed_myeloma(30)
+    frame = s.frame()
+    assert frame.counts["tumour"] == 0 and frame.tumour_planned == 30      # from the next day, as a live cause
+    assert myeloma_status(frame) == "today no tumour; 30 seeded at the next step"
+    s.step(1)
+    assert len(s.model.myeloma) == 30 and s.frame().tumour_planned == 0 and len(s.twin.myeloma) == 0
+    s.step(200)
+    frame = s.frame()
+    assert frame.counts["tumour"] > 30                                     # the clone grows
+    assert next(r for r in frame.labs if r.test.key == "m_protein_g_per_l").value > 0.0
+    assert s.twin.timeseries()["n_tumour_cells"].max() == 0
+    s.remove_myeloma()
+    assert myeloma_status(s.frame()).endswith("all removed at the next step")
+    s.step(1)
+    assert len(s.model.myeloma) == 0 and s.frame().counts["tumour"] == 0
+    s.step(5)
+    assert len(s.model.myeloma) == 0
 
 
 def test_sessions_are_independent():
@@ -306,11 +343,23 @@ def test_treatment_switch_calls_back_with_its_name(session):
     assert calls == [("denosumab", True)]
 
 
-def test_causes_card_shows_todays_levels(session):
+def test_causes_card_shows_todays_levels_and_seeds_and_removes_myeloma(session):
     frame = solara.reactive(session.frame())
-    _, rc = solara.render(CausesCard(frame, solara.reactive({}), lambda k, x: None), handle_error=False)
-    assert len(rc.find(v.Slider).widgets) == len(LIVE_KNOBS)
-    assert f"today {session.model.drivers.glucocorticoid:g}" in _texts(rc)
+    calls = []
+    _, rc = solara.render(CausesCard(frame, solara.reactive({}), lambda k, x: None, lambda n: calls.append(("seed", n)),
+                                     lambda: calls.append(("remove",))), handle_error=False)
+    assert len(rc.find(v.Slider).widgets) == len(LIVE_KNOBS) + 1
+    text = _texts(rc)
+    assert f"today {session.model.drivers.glucocorticoid:g}" in text
+    assert "Myeloma: tumour cells to seed (cells): <b>30</b>" in text and "today no tumour" in text
+    assert rc.find(v.Btn, class_="bg-myeloma-remove").widget.disabled           # nothing to remove yet
+    rc.find(v.Btn, class_="bg-myeloma-seed").widget.click()
+    assert calls == [("seed", 30)]
+    frame.set(dataclasses.replace(frame.value, counts={**frame.value.counts, "tumour": 12}))
+    remove = rc.find(v.Btn, class_="bg-myeloma-remove").widget
+    assert not remove.disabled and "Add 30 cells" in _texts(rc) and "today 12 tumour cells" in _texts(rc)
+    remove.click()
+    assert calls[-1] == ("remove",)
 
 
 def test_run_card_steps_and_plays(session):

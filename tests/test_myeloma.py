@@ -1,10 +1,15 @@
-"""Myeloma cells: seeding, growth into free marrow only, what they secrete, M-protein."""
+"""Myeloma cells: seeding (the scenario's and mid-run), removal, growth into free marrow only, what they secrete,
+M-protein."""
+
+import copy
 
 import numpy as np
 import pytest
 from conftest import half_bone, quiet_model
+from scipy import ndimage
 
 from bonegrid.agents.myeloma import MyelomaCell
+from bonegrid.model import BoneModel
 from bonegrid.parameters import ParameterError
 from bonegrid.secretion import source_maps
 from bonegrid.tissue import MARROW
@@ -74,3 +79,58 @@ def test_m_protein_scales_with_the_tumour_share_of_marrow():
 def test_opg_sink_faster_than_opg_decay_is_refused():
     with pytest.raises(ParameterError, match="opg_decay_per_day"):
         quiet_model(half_bone(), myeloma_opg_degradation_per_day=1.0)
+
+
+def test_a_seed_planned_mid_run_is_carried_out_on_its_day_and_a_new_plan_replaces_an_old_one():
+    m = tumour_model(myeloma_seed_cells=0, myeloma_division_per_day=0.0)
+    m.run(5)
+    m.myeloma.seed_on(7, 3)
+    m.myeloma.seed_on(7, 4)            # replaces the plan: 4 cells, not 7
+    m.run(1)
+    assert len(m.myeloma) == 0 and m.myeloma.planned == (7.0, 4)
+    m.run(1)
+    ys, xs = m.myeloma.positions()
+    assert len(m.myeloma) == 4 and m.myeloma.planned is None
+    assert np.all(np.hypot(ys - 0.2 * 39, xs - 0.5 * 39) <= 1.5)   # nearest the seed point, as the scenario's seed
+    m.myeloma.seed_on(m.day, 6)        # a day already begun: the next step
+    m.run(1)
+    ys, xs = m.myeloma.positions()
+    assert len(m.myeloma) == 10 and m.tumour_mask().sum() == 10
+    assert np.all(np.hypot(ys - 0.2 * 39, xs - 0.5 * 39) <= 2.3)   # joined the clone at its rim
+    with pytest.raises(ValueError, match="tumour cells"):
+        m.myeloma.seed_on(m.day + 1, -1)
+
+
+def test_removal_takes_every_tumour_cell_and_any_planned_seed():
+    m = tumour_model(myeloma_division_per_day=0.3)
+    m.run(20)
+    assert len(m.myeloma) > 5
+    m.myeloma.seed_on(m.day + 1, 8)
+    m.myeloma.remove_on(m.day + 1)     # removal cancels the plan made before it
+    m.run(1)
+    assert len(m.myeloma) == 0 and not m.tumour_mask().any() and not m.agents_by_type.get(MyelomaCell)
+    assert m.myeloma.m_protein_g_per_l() == 0.0
+    m.run(5)
+    assert len(m.myeloma) == 0         # nothing left to grow back
+    m.myeloma.remove_on(m.day + 1)
+    m.myeloma.seed_on(m.day + 1, 3)    # a plan made after a removal is carried out after it
+    m.run(1)
+    assert len(m.myeloma) == 3
+
+
+def test_a_clone_seeded_mid_run_grows_and_digs_a_lesion_around_itself():
+    m = BoneModel(grid=64, seed=1, burn_in_days=100)   # healthy: no clone of its own
+    m.run(20)
+    untouched = copy.deepcopy(m)
+    start = m.tissue.kind != MARROW
+    m.myeloma.seed_on(m.day + 1, 30)
+    m.run(301)
+    untouched.run(301)
+    assert len(untouched.myeloma) == 0 and len(m.myeloma) > 60        # about 100 on this seed
+    near = ndimage.distance_transform_edt(~m.tumour_mask()) * m.tissue.voxel_size_um <= 200.0
+
+    def lost_near_pct(model):
+        return 100.0 * (1.0 - ((model.tissue.kind != MARROW) & near).sum() / (start & near).sum())
+
+    # measured: 19 % of the bone near the tumour lost, against 6 % of the same bone without it
+    assert lost_near_pct(m) > lost_near_pct(untouched) + 8.0

@@ -4,7 +4,10 @@ Each tumour cell is a Mesa agent with a voxel (identity and lineage matter), but
 clone's daily work is vectorised over all cells by :class:`MyelomaClone`, because a
 lesion holds thousands. The clone is seeded on ``myeloma_seed_day`` as
 ``myeloma_seed_cells`` cells in the marrow voxels nearest the seed point, and occupies the
-``tumour`` property layer (1 where a tumour cell sits).
+``tumour`` property layer (1 where a tumour cell sits). A run can also be given a clone, or more
+cells, on any later day (:meth:`MyelomaClone.seed_on`), or lose its tumour
+(:meth:`MyelomaClone.remove_on`, as in a complete remission): both act in the clone's daily step,
+as the scenario's seed does.
 
 Daily rule (step 4 of the day, after the bone cells):
 
@@ -97,6 +100,14 @@ class MyelomaClone:
     ----------
     model : BoneModel
     params : MyelomaParameters
+
+    Attributes
+    ----------
+    cells : list of MyelomaCell
+    planned : (float, int) or None
+        (day, cells): tumour cells still to be seeded on the first step on or after that model day.
+    removal_day : float or None
+        Model day on whose step (or the first after it) every tumour cell is removed.
     """
 
     def __init__(self, model, params: MyelomaParameters) -> None:
@@ -105,7 +116,9 @@ class MyelomaClone:
         self.layer = PropertyLayer("tumour", model.tissue.shape, default_value=0, dtype=np.int8)
         self.tumour = self.layer.data
         self.cells: list[MyelomaCell] = []
-        self.seeded = False
+        self.planned: tuple[float, int] | None = None
+        self.removal_day: float | None = None
+        self.seed_on(params.myeloma_seed_day, params.myeloma_seed_cells)
 
     def __len__(self) -> int:
         return len(self.cells)
@@ -115,28 +128,64 @@ class MyelomaClone:
         pos = np.array([c.pos for c in self.cells], dtype=np.intp).reshape(-1, 2)
         return pos[:, 0], pos[:, 1]
 
-    def seed(self) -> None:
-        """Seed ``myeloma_seed_cells`` cells in the free marrow voxels nearest the seed point."""
+    def seed_on(self, day: float, cells: int) -> None:
+        """Seed ``cells`` tumour cells on model day ``day`` (the first step on or after it).
+
+        The scenario's own clone is planned this way when the clone is made (``myeloma_seed_day``,
+        ``myeloma_seed_cells``). A plan not yet carried out is replaced by the new one. Seeding puts the
+        cells in the free marrow voxels nearest the seed point, so cells seeded into a living clone
+        join it at its rim.
+
+        Parameters
+        ----------
+        day : float
+            Model day, d (day 0 = end of burn-in).
+        cells : int
+            Tumour cells to seed; 0 cancels a plan.
+        """
+        if cells < 0:
+            raise ValueError(f"cells={cells!r} is not allowed: expected 0 or more tumour cells")
+        self.planned = (float(day), int(cells)) if cells else None
+
+    def remove_on(self, day: float) -> None:
+        """Remove every tumour cell on model day ``day`` (the first step on or after it), and any seed still planned.
+
+        What the cells did stays: the bone they had dissolved is not given back.
+        """
+        self.removal_day = float(day)
+        self.planned = None
+
+    def _seed(self, cells: int) -> None:
+        """Put ``cells`` cells in the free marrow voxels nearest the seed point (fewer if the marrow is full)."""
         p = self.params
-        marrow = (self.model.tissue.kind == MARROW) & (self.tumour == 0)
-        ys, xs = np.nonzero(marrow)
-        if ys.size == 0 or p.myeloma_seed_cells == 0:
-            return
+        ys, xs = np.nonzero((self.model.tissue.kind == MARROW) & (self.tumour == 0))
         ny, nx = self.tumour.shape
         d2 = (ys - p.myeloma_seed_y_fraction * (ny - 1)) ** 2 + (xs - p.myeloma_seed_x_fraction * (nx - 1)) ** 2
-        for i in np.argsort(d2, kind="stable")[: p.myeloma_seed_cells]:
+        for i in np.argsort(d2, kind="stable")[:cells]:
             self._add((int(ys[i]), int(xs[i])))
 
     def _add(self, pos: tuple[int, int]) -> None:
         self.tumour[pos] = 1
         self.cells.append(MyelomaCell(self.model, pos))
 
+    def _remove(self, gone: np.ndarray) -> None:
+        """Remove the cells where bool array ``gone`` (one entry per cell) is True."""
+        for i in np.flatnonzero(gone):
+            cell = self.cells[i]
+            self.tumour[cell.pos] = 0
+            cell.remove()
+        self.cells = [c for c, g in zip(self.cells, gone, strict=True) if not g]
+
     def step(self, day: float, rng: np.random.Generator) -> None:
-        """One day of death and division (see the module docstring)."""
+        """One day: a planned removal or seed, then death and division (see the module docstring)."""
         p = self.params
-        if not self.seeded and day >= p.myeloma_seed_day:
-            self.seeded = True
-            self.seed()
+        if self.removal_day is not None and day >= self.removal_day:
+            self.removal_day = None
+            self._remove(np.ones(len(self.cells), dtype=bool))
+        if self.planned is not None and day >= self.planned[0]:
+            cells = self.planned[1]
+            self.planned = None
+            self._seed(cells)
         if not self.cells:
             return
         ys, xs = self.positions()
@@ -144,10 +193,7 @@ class MyelomaClone:
         # death, or crushed out where osteoblasts have refilled the voxel with matrix
         gone = (rng.random(ys.size) < p.myeloma_death_per_day) | (kind[ys, xs] != MARROW)
         if gone.any():
-            for i in np.flatnonzero(gone):
-                tumour[ys[i], xs[i]] = 0
-                self.cells[i].remove()
-            self.cells = [c for c, g in zip(self.cells, gone, strict=True) if not g]
+            self._remove(gone)
             ys, xs = ys[~gone], xs[~gone]
         if not self.cells:
             return

@@ -102,6 +102,14 @@ def Page():
         session.value.set_driver(key, value)
         redraw()
 
+    def seed_myeloma(cells: int):
+        session.value.seed_myeloma(cells)
+        redraw()
+
+    def remove_myeloma():
+        session.value.remove_myeloma()
+        redraw()
+
     def toggle_treatment(name: str, on: bool):
         (session.value.start_treatment if on else session.value.stop_treatment)(name)
         redraw()
@@ -136,7 +144,7 @@ def Page():
         RunCard(frame, playing, advance, lambda: generation.set(generation.value + 1), days_per_frame, pause_ms, busy,
                 last_ms)
         if not busy and not mystery:
-            CausesCard(frame, levels, set_level)
+            CausesCard(frame, levels, set_level, seed_myeloma, remove_myeloma)
             TreatmentsCard(frame, toggle_treatment)
         SetupCard(setup.value, pending, apply_setup, mystery)
 

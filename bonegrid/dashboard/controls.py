@@ -10,7 +10,7 @@ import solara
 
 import bonegrid.dashboard.explanations as explanations
 from bonegrid.constants import DAYS_PER_YEAR, SITES
-from bonegrid.dashboard.knobs import LIVE_KNOBS, RESTART_KNOBS, Knob
+from bonegrid.dashboard.knobs import LIVE_KNOBS, MYELOMA_KNOB, RESTART_KNOBS, Knob
 from bonegrid.dashboard.session import GRIDS, Frame, Setup
 from bonegrid.dashboard.text import note, prose
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
@@ -120,8 +120,8 @@ def RunCard(frame: solara.Reactive[Frame | None], playing: solara.Reactive[bool]
 
 @solara.component
 def CausesCard(frame: solara.Reactive[Frame], levels: solara.Reactive[Mapping[str, float]],
-               on_level: Callable[[str, float], None]):
-    """Render the sliders of the live causes (drivers), grouped, each with today's level."""
+               on_level: Callable[[str, float], None], on_seed: Callable[[int], None], on_remove: Callable[[], None]):
+    """Render the sliders of the live causes (drivers), grouped, each with today's level, and the myeloma clone."""
     drivers = frame.value.drivers
     with solara.Card("Change a cause", subtitle=explanations.LIVE, classes=["bg-causes"]):
         for group, knobs in _groups(LIVE_KNOBS).items():
@@ -130,6 +130,34 @@ def CausesCard(frame: solara.Reactive[Frame], levels: solara.Reactive[Mapping[st
                 today = float(getattr(drivers, knob.key))
                 LabelledSlider(f"{knob.label} ({knob.unit})", levels.value.get(knob.key, today), knob.low, knob.high,
                                knob.step, functools.partial(on_level, knob.key), f"today {today:g} · {knob.help}")
+            if group == MYELOMA_KNOB.group:
+                MyelomaControl(frame.value, on_seed, on_remove)
+
+
+def myeloma_status(frame: Frame) -> str:
+    """Say what the patient's myeloma is now and what the next step will do to it."""
+    cells = frame.counts["tumour"]
+    now = f"today {cells} tumour cells" if cells else "today no tumour"
+    if frame.tumour_removal:
+        return f"{now}; all removed at the next step"
+    if frame.tumour_planned:
+        return f"{now}; {frame.tumour_planned} seeded at the next step"
+    return now
+
+
+@solara.component
+def MyelomaControl(frame: Frame, on_seed: Callable[[int], None], on_remove: Callable[[], None]):
+    """Render the myeloma clone: how many cells to seed, Seed and Remove, and what the patient has today."""
+    knob = MYELOMA_KNOB
+    cells = solara.use_reactive(int(knob.scenario_value(scenario("myeloma"))))
+    has_tumour = frame.counts["tumour"] > 0 or frame.tumour_planned > 0
+    LabelledSlider(f"Myeloma: {knob.label.lower()} ({knob.unit})", cells.value, knob.low, knob.high, knob.step,
+                   lambda v: cells.set(int(v)), f"{myeloma_status(frame)} · {knob.help}")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        solara.Button(f"Add {cells.value} cells" if has_tumour else f"Seed {cells.value} cells",
+                      on_click=lambda: on_seed(cells.value), dense=True, classes=["bg-myeloma-seed"])
+        solara.Button("Remove the tumour", on_click=on_remove, disabled=not has_tumour or frame.tumour_removal,
+                      dense=True, classes=["bg-myeloma-remove"])
 
 
 @solara.component
@@ -143,4 +171,5 @@ def TreatmentsCard(frame: solara.Reactive[Frame], on_toggle: Callable[[str, bool
                           classes=[f"bg-treat-{name}"])
 
 
-__all__ = ["CausesCard", "RunCard", "ScenarioCard", "SetupCard", "TreatmentsCard", "scenario", "short_title"]
+__all__ = ["CausesCard", "MyelomaControl", "RunCard", "ScenarioCard", "SetupCard", "TreatmentsCard", "myeloma_status",
+           "scenario", "short_title"]

@@ -8,6 +8,9 @@ Two kinds of knob, because the model has two kinds of cause:
 - *restart* knobs set a cell or signal rate (a model parameter). Parameters are fixed when a
   :class:`~bonegrid.model.BoneModel` is built, so these build a new bone (with its burn-in year).
 
+The one cause that is neither, a myeloma clone, has its own knob (:data:`MYELOMA_KNOB`): the
+number of tumour cells a visitor seeds into the running bone.
+
 A knob at its scenario value sends nothing, so the scenario's own time courses are kept until
 the visitor moves it.
 """
@@ -101,6 +104,14 @@ LIVE_KNOBS: tuple[Knob, ...] = (
 )
 """Drivers the visitor can change mid-run: every systemic cause a built-in scenario uses."""
 
+MYELOMA_KNOB = Knob(
+    "myeloma_seed_cells", "Tumour cells to seed", "cells", 10.0, 300.0, 10.0, "Disease",
+    "myeloma: malignant plasma cells placed in the marrow at the centre of the slice from the next day. They call "
+    "osteoclasts, block osteoblasts and grow where bone is dissolved, so a hole opens around them. Removing them "
+    "(as a complete remission would) stops the digging; the hole stays")
+"""How many myeloma cells a visitor seeds mid-run (:meth:`bonegrid.agents.myeloma.MyelomaClone.seed_on`): the
+scenario's own clone is this parameter, seeded when the run starts."""
+
 RESTART_KNOBS: tuple[Knob, ...] = (
     Knob("rankl_production", "RANKL production", "x normal", 0.25, 4.0, 0.25, "The RANKL/OPG switch",
          "RANKL from osteocytes and lining cells calls osteoclasts into being"),
@@ -138,4 +149,5 @@ def rate_overrides(values: Mapping[str, float], scenario: Scenario) -> dict[str,
     return out
 
 
-__all__ = ["LIVE_KNOBS", "OPG_SOURCES", "RANKL_SOURCES", "RESTART_KNOBS", "Knob", "live_knob", "rate_overrides"]
+__all__ = ["LIVE_KNOBS", "MYELOMA_KNOB", "OPG_SOURCES", "RANKL_SOURCES", "RESTART_KNOBS", "Knob", "live_knob",
+           "rate_overrides"]

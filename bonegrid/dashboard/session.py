@@ -133,6 +133,10 @@ class Frame:
         Overlay drawn on ``image`` and ``twin_image``.
     treatments : tuple of Treatment
         Treatments switched on in this session.
+    tumour_planned : int
+        Myeloma cells to be seeded at the next step (0: none planned).
+    tumour_removal : bool
+        Every myeloma cell will be removed at the next step.
     """
 
     day: int
@@ -148,6 +152,8 @@ class Frame:
     counts: Mapping[str, int]
     overlay: str
     treatments: tuple[Treatment, ...]
+    tumour_planned: int
+    tumour_removal: bool
 
 
 def thinned(ts, columns: tuple[str, ...] = SERIES, max_points: int = MAX_POINTS) -> dict[str, np.ndarray]:
@@ -247,6 +253,20 @@ class Session:
             self.treatments = kept
             self._reschedule()
 
+    def seed_myeloma(self, cells: int) -> None:
+        """Seed ``cells`` myeloma cells in the patient's marrow on the next day (added to a clone already there).
+
+        The clone's own seeding (:meth:`bonegrid.agents.myeloma.MyelomaClone.seed_on`) does it, at the
+        scenario's seed point, and the cells grow, secrete and die by the model's myeloma parameters.
+        """
+        with self.lock:
+            self.model.myeloma.seed_on(self.model.day + 1, cells)
+
+    def remove_myeloma(self) -> None:
+        """Remove every myeloma cell of the patient on the next day (as a complete remission would; lesions stay)."""
+        with self.lock:
+            self.model.myeloma.remove_on(self.model.day + 1)
+
     def _reschedule(self) -> None:
         """Rebuild the patient's drivers: the scenario, then the visitor's levels, then the treatments.
 
@@ -283,7 +303,9 @@ class Session:
                 series=thinned(ts), twin_series=thinned(self.twin.timeseries()) if self.twin is not None else None,
                 scan=dxa.dxa(m, self.age_now(), m.sex), labs=labs, drivers=m.drivers,
                 counts={name: len(p) for name, p in positions.items()}, overlay=overlay,
-                treatments=tuple(self.treatments))
+                treatments=tuple(self.treatments),
+                tumour_planned=m.myeloma.planned[1] if m.myeloma.planned is not None else 0,
+                tumour_removal=m.myeloma.removal_day is not None)
 
 
 __all__ = ["DAY0_CACHE_SIZE", "GRIDS", "day0_model", "Frame", "Session", "Setup", "mystery_setup", "thinned"]
