@@ -174,7 +174,7 @@ def test_a_visitor_seeds_myeloma_mid_run_in_the_patient_only_and_removes_it():
     s.seed_myeloma(30)
     frame = s.frame()
     assert frame.counts["tumour"] == 0 and frame.tumour_planned == 30      # from the next day, as a live cause
-    assert myeloma_status(frame) == "today no tumour; 30 seeded at the next step"
+    assert myeloma_status(frame) == "Today: no tumour. 30 cells are seeded at the next step."
     s.step(1)
     assert len(s.model.myeloma) == 30 and s.frame().tumour_planned == 0 and len(s.twin.myeloma) == 0
     s.step(200)
@@ -183,7 +183,7 @@ def test_a_visitor_seeds_myeloma_mid_run_in_the_patient_only_and_removes_it():
     assert next(r for r in frame.labs if r.test.key == "m_protein_g_per_l").value > 0.0
     assert s.twin.timeseries()["n_tumour_cells"].max() == 0
     s.remove_myeloma()
-    assert myeloma_status(s.frame()).endswith("all removed at the next step")
+    assert myeloma_status(s.frame()).endswith("The tumour is removed at the next step.")
     s.step(1)
     assert len(s.model.myeloma) == 0 and s.frame().counts["tumour"] == 0
     s.step(5)
@@ -351,13 +351,13 @@ def test_causes_card_shows_todays_levels_and_seeds_and_removes_myeloma(session):
     assert len(rc.find(v.Slider).widgets) == len(LIVE_KNOBS) + 1
     text = _texts(rc)
     assert f"today {session.model.drivers.glucocorticoid:g}" in text
-    assert "Myeloma: tumour cells to seed (cells): <b>30</b>" in text and "today no tumour" in text
+    assert "Myeloma tumour to seed (cells): <b>30</b>" in text and "Today: no tumour." in text
     assert rc.find(v.Btn, class_="bg-myeloma-remove").widget.disabled           # nothing to remove yet
     rc.find(v.Btn, class_="bg-myeloma-seed").widget.click()
     assert calls == [("seed", 30)]
     frame.set(dataclasses.replace(frame.value, counts={**frame.value.counts, "tumour": 12}))
     remove = rc.find(v.Btn, class_="bg-myeloma-remove").widget
-    assert not remove.disabled and "Add 30 cells" in _texts(rc) and "today 12 tumour cells" in _texts(rc)
+    assert not remove.disabled and "Add 30 cells" in _texts(rc) and "Today: 12 tumour cells." in _texts(rc)
     remove.click()
     assert calls[-1] == ("remove",)
 

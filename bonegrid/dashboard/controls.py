@@ -135,29 +135,30 @@ def CausesCard(frame: solara.Reactive[Frame], levels: solara.Reactive[Mapping[st
 
 
 def myeloma_status(frame: Frame) -> str:
-    """Say what the patient's myeloma is now and what the next step will do to it."""
+    """Say what myeloma the patient has today and what the next step will do to it."""
     cells = frame.counts["tumour"]
-    now = f"today {cells} tumour cells" if cells else "today no tumour"
+    now = f"Today: {cells} tumour cells." if cells else "Today: no tumour."
     if frame.tumour_removal:
-        return f"{now}; all removed at the next step"
+        return f"{now} The tumour is removed at the next step."
     if frame.tumour_planned:
-        return f"{now}; {frame.tumour_planned} seeded at the next step"
+        return f"{now} {frame.tumour_planned} cells are seeded at the next step."
     return now
 
 
 @solara.component
 def MyelomaControl(frame: Frame, on_seed: Callable[[int], None], on_remove: Callable[[], None]):
-    """Render the myeloma clone: how many cells to seed, Seed and Remove, and what the patient has today."""
+    """Render the myeloma clone: how many cells to seed, Seed (or Add) and Remove, and what the patient has today."""
     knob = MYELOMA_KNOB
     cells = solara.use_reactive(int(knob.scenario_value(scenario("myeloma"))))
     has_tumour = frame.counts["tumour"] > 0 or frame.tumour_planned > 0
-    LabelledSlider(f"Myeloma: {knob.label.lower()} ({knob.unit})", cells.value, knob.low, knob.high, knob.step,
-                   lambda v: cells.set(int(v)), f"{myeloma_status(frame)} · {knob.help}")
-    with solara.Row(style={"flex-wrap": "wrap"}):
+    LabelledSlider(f"{knob.label} ({knob.unit})", cells.value, knob.low, knob.high, knob.step,
+                   lambda v: cells.set(int(v)), knob.help)
+    with solara.Row(style={"flex-wrap": "wrap", "margin": "4px 0"}):
         solara.Button(f"Add {cells.value} cells" if has_tumour else f"Seed {cells.value} cells",
                       on_click=lambda: on_seed(cells.value), dense=True, classes=["bg-myeloma-seed"])
         solara.Button("Remove the tumour", on_click=on_remove, disabled=not has_tumour or frame.tumour_removal,
                       dense=True, classes=["bg-myeloma-remove"])
+    note(myeloma_status(frame), size=12, colour="#222")
 
 
 @solara.component

@@ -105,10 +105,10 @@ LIVE_KNOBS: tuple[Knob, ...] = (
 """Drivers the visitor can change mid-run: every systemic cause a built-in scenario uses."""
 
 MYELOMA_KNOB = Knob(
-    "myeloma_seed_cells", "Tumour cells to seed", "cells", 10.0, 300.0, 10.0, "Disease",
-    "myeloma: malignant plasma cells placed in the marrow at the centre of the slice from the next day. They call "
-    "osteoclasts, block osteoblasts and grow where bone is dissolved, so a hole opens around them. Removing them "
-    "(as a complete remission would) stops the digging; the hole stays")
+    "myeloma_seed_cells", "Myeloma tumour to seed", "cells", 10.0, 300.0, 10.0, "Disease",
+    "malignant plasma cells placed in the marrow at the centre of the slice. They make osteoclasts dig and keep "
+    "osteoblasts away, so a hole grows around them. Removing them (as a complete remission would) stops the "
+    "digging; the hole stays")
 """How many myeloma cells a visitor seeds mid-run (:meth:`bonegrid.agents.myeloma.MyelomaClone.seed_on`): the
 scenario's own clone is this parameter, seeded when the run starts."""
 

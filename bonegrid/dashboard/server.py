@@ -4,7 +4,8 @@ Solara's page loads its front-end (Vue, Vuetify, ECharts, RequireJS, fonts) from
 the ``solara-assets`` package is installed: then Solara's asset proxy serves them from that
 package's files (``<prefix>/share/solara/cdn``) and nothing is fetched from the internet. This
 module checks that they are there before it starts, switches off Solara's telemetry and update
-check, and runs the server in production mode.
+check, mends Solara's router widget (:mod:`~bonegrid.dashboard.router`), and runs the server in
+production mode.
 """
 
 from __future__ import annotations
@@ -118,7 +119,10 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, grid: int | Non
     import uvicorn
 
     solara.server.settings.main.mode = "production"
-    from bonegrid.dashboard.session import Session, Setup  # here for the same reason: `--help` stays light
+    from bonegrid.dashboard.router import mend_router  # here for the same reason: `--help` stays light
+    from bonegrid.dashboard.session import Session, Setup
+
+    mend_router()
 
     # Build the first visitor's bone while the server starts, so the page opens on a picture.
     threading.Thread(target=Session, args=(Setup(grid=grid) if grid else Setup(),), daemon=True).start()
