@@ -1,8 +1,9 @@
 """The dashboard in a real browser: headless Debian Chromium driven by Playwright.
 
 One server (``python -m bonegrid.dashboard`` on a free 127.0.0.1 port) is started for the module
-and its whole process group is stopped afterwards. Screenshots go to pytest's temporary directory
-(``<basetemp>/dashboard0/``; their paths are printed, run with ``-s`` to see them). The step +
+and its whole process group is stopped afterwards; its console goes to ``server.log`` beside the
+screenshots, in pytest's temporary directory (``<basetemp>/dashboard0/``; their paths are printed,
+run with ``-s`` to see them). A visit must leave no warning or error in either console. The step +
 redraw time is measured in the page itself: from the click on Step to the new slice image being
 loaded, median of 15 one-day steps at the default grid (256², patient and healthy twin), against
 300 ms; when other programs load the 2-core machine (1-minute load above 1.5 per core) the budget
@@ -11,6 +12,7 @@ is doubled and the test says so.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -64,14 +66,26 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def artifacts(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("dashboard")
+
+
+@pytest.fixture(scope="module")
+def server_log(artifacts) -> Path:
+    """The server's console (stdout and stderr, unbuffered)."""
+    return artifacts / "server.log"
+
+
+@pytest.fixture(scope="module")
+def server(server_log):
     port = _free_port()
     url = f"http://127.0.0.1:{port}/"
     # An unreachable CDN: if the server's asset proxy ever had to fetch a file (one missing from
     # solara-assets), the page would break here instead of silently going online.
-    env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/no-cdn/"}
+    env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/no-cdn/", "PYTHONUNBUFFERED": "1"}
+    log = server_log.open("w")
     proc = subprocess.Popen([sys.executable, "-m", "bonegrid.dashboard", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            stdout=log, stderr=subprocess.STDOUT, text=True, start_new_session=True,
                             cwd=Path(__file__).parents[1], env=env)
     try:
         deadline = time.monotonic() + 90
@@ -83,22 +97,18 @@ def server():
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"dashboard did not start: {proc.stdout.read() if proc.poll() is not None else ''}")
+                raise RuntimeError(f"dashboard did not start: {server_log.read_text()}")
             time.sleep(0.3)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        proc.stdout.close()
-
-
-@pytest.fixture(scope="module")
-def artifacts(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("dashboard")
+        with contextlib.suppress(ProcessLookupError):   # a server that failed to start has no group left
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -109,13 +119,17 @@ def browser():
         b.close()
 
 
-def _open(browser, url):
+def _open(browser, url, console: list[str] | None = None):
     """Open the page as a new visitor (own browser context, so own session).
 
     Returns the page and a list of problems: requests that left this machine and failed responses.
+    Warnings and errors in the browser's console, and uncaught page errors, go to ``console`` if given.
     """
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    if console is not None:
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("warning", "error") else None)
+        page.on("pageerror", lambda e: console.append(f"page error: {e}"))
     external = []
     page.on("request", lambda r: external.append(r.url)
             if not r.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else None)
@@ -251,3 +265,36 @@ def test_mystery_mode_hides_the_cause_and_judges_a_guess(server, browser, artifa
     page.wait_for_selector(".bg-truth")
     _shot(page, artifacts, "04_mystery")
     page.context.close()
+
+
+def test_a_visit_leaves_no_warning_in_the_browser_or_the_server_console(server, server_log, browser, artifacts):
+    console: list[str] = []
+    page, _ = _open(browser, server, console)
+    assert page.evaluate("() => typeof window.solara.router.push") == "function"   # the router is up
+    page.locator(".bg-causes .v-slider").first.click()                               # a live knob: glucocorticoid
+    page.wait_for_selector(".bg-causes :text('Glucocorticoid dose (mg/day prednisolone): ') b:not(:text-is('0'))")
+    page.locator("button.bg-myeloma-seed").click()                                  # myeloma, mid-run
+    page.wait_for_selector("text=30 cells are seeded at the next step")
+    page.locator("button.bg-step").click()
+    page.wait_for_selector(".bg-slice-card :text('myeloma cells')")
+    assert "Today: no tumour" not in page.locator(".bg-causes").inner_text()
+    assert page.locator("button.bg-myeloma-remove").is_enabled()
+    page.locator(".bg-causes").screenshot(path=artifacts / "05_causes_myeloma_seeded.png")
+    _shot(page, artifacts, "05_healthy_myeloma_seeded")
+    page.locator(".bg-scenario-select").click()                                      # switch scenario
+    page.locator(".v-menu__content .v-list-item", has_text="Untreated hyperthyroidism").click()
+    page.wait_for_selector("text=Patient: Untreated hyperthyroidism", timeout=90_000)
+    page.wait_for_selector(".bg-chart-bmd canvas", timeout=30_000)
+    page.locator(".bg-mystery-switch .v-input--selection-controls__ripple").click()   # mystery mode
+    page.wait_for_selector(".bg-mystery", timeout=90_000)
+    page.locator("button.bg-step").click()
+    page.locator(".bg-check").click()
+    page.wait_for_selector(".bg-verdict")
+    page.wait_for_timeout(500)
+    page.context.close()
+    # the whole log: Python shows a warning once per place in the code, so the first request (the
+    # fixture's, to see the server is up) would take a warning that every visitor causes
+    banner, *server_lines = [line for line in server_log.read_text().splitlines() if line.strip()]
+    assert banner.startswith("bonegrid dashboard: http://127.0.0.1:")
+    assert console == [], f"the browser console got: {console}"
+    assert server_lines == [], f"the server console got: {server_lines[:20]}"
