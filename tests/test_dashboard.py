@@ -38,6 +38,7 @@ from bonegrid.dashboard.knobs import (  # noqa: E402
     rate_overrides,
 )
 from bonegrid.dashboard.mystery import MysteryCard  # noqa: E402
+from bonegrid.dashboard.router import MISSPELT, SPELT, Router, mend_router, solara_template  # noqa: E402
 from bonegrid.dashboard.server import check_offline_assets  # noqa: E402
 from bonegrid.dashboard.session import MAX_POINTS, Session, Setup, day0_model, mystery_setup, thinned  # noqa: E402
 from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, render_rgb, scale_for  # noqa: E402
@@ -390,6 +391,19 @@ def test_mystery_card_judges_a_guess_and_reveals_the_answer_only_on_reveal(sessi
     rc.find(v.Btn, children=["Reveal the answer"]).widget.click()
     assert any("Glucocorticoid excess" in str(w.children) for w in rc.find(v.Alert).widgets)
     assert "The findings also fit: Healthy adult" in _texts(rc)
+
+
+def test_pages_get_solaras_router_with_its_component_exported_as_jupyter_vue_reads_it(monkeypatch):
+    from solara.autorouting import RoutingProvider
+
+    monkeypatch.setattr(solara, "Navigator", solara.Navigator)   # put back after the test
+    assert MISSPELT in solara_template(), "Solara's router template is spelt right now: bonegrid.dashboard.router can go"
+    assert mend_router()
+    _, rc = solara.render(RoutingProvider(children=[solara.Text("page")], routes=[solara.Route("/")]),
+                          handle_error=False)
+    template = rc.find(Router).widget.template
+    assert template[template.index("<script>") + len("<script>"):].lstrip().startswith(SPELT)
+    assert MISSPELT not in template and "<template>" in template
 
 
 # --------------------------------------------------------------------------------------- command line

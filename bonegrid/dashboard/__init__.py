@@ -9,8 +9,9 @@ plots), :mod:`~bonegrid.dashboard.explanations` (what each panel means),
 (:mod:`~bonegrid.dashboard.controls`, :mod:`~bonegrid.dashboard.slice_view`,
 :mod:`~bonegrid.dashboard.clinic`, :mod:`~bonegrid.dashboard.mystery`), the page
 (:mod:`~bonegrid.dashboard.app`), the gate that caps concurrent visitors
-(:mod:`~bonegrid.dashboard.gate`), the server (:mod:`~bonegrid.dashboard.server`) and the
-subcommand (:mod:`~bonegrid.dashboard.command`).
+(:mod:`~bonegrid.dashboard.gate`), the server (:mod:`~bonegrid.dashboard.server`), Solara's
+router mended (:mod:`~bonegrid.dashboard.router`) and the subcommand
+(:mod:`~bonegrid.dashboard.command`).
 
 This package face holds only what the CLI needs, :func:`add_command` and :func:`run_command`,
 and importing it loads neither Solara nor the page (``bonegrid --help`` stays light). The
