@@ -65,7 +65,10 @@ class Knob:
 
     @property
     def live(self) -> bool:
-        """True for a driver (acts from the next day), False for a rate (a new bone is built)."""
+        """True for a driver (held from the next day), False for a model parameter.
+
+        A restart knob's parameter builds a new bone; :data:`MYELOMA_KNOB`'s seeds cells into the running one.
+        """
         return self.key not in _MULTIPLIERS and override_names.kind(self.key) == "driver"
 
     def scenario_value(self, scenario: Scenario, day: float = 0.0) -> float:
