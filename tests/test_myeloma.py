@@ -126,11 +126,11 @@ def test_a_clone_seeded_mid_run_grows_and_digs_a_lesion_around_itself():
     m.myeloma.seed_on(m.day + 1, 30)
     m.run(301)
     untouched.run(301)
-    assert len(untouched.myeloma) == 0 and len(m.myeloma) > 60        # about 100 on this seed
+    assert len(untouched.myeloma) == 0 and len(m.myeloma) > 60        # 126 on this seed
     near = ndimage.distance_transform_edt(~m.tumour_mask()) * m.tissue.voxel_size_um <= 200.0
 
     def lost_near_pct(model):
         return 100.0 * (1.0 - ((model.tissue.kind != MARROW) & near).sum() / (start & near).sum())
 
-    # measured: 19 % of the bone near the tumour lost, against 6 % of the same bone without it
+    # measured: 19 % of the bone near the tumour lost, against 0.4 % of the same bone without it
     assert lost_near_pct(m) > lost_near_pct(untouched) + 8.0
