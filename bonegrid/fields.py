@@ -132,6 +132,16 @@ class FieldParameters(ParameterSet):
         doc="denosumab in bone-marrow interstitial fluid relative to serum (IgG tissue penetration)",
         source="modelling choice: interstitial IgG is ~10-30% of serum (approx.)")
 
+    denosumab_shielded_rankl_fraction: float = param(
+        0.1, unit="1", low=0.0, high=1.0, symbol="\\phi_D",
+        doc="share of RANKL presented to precursors in direct cell contact (osteocyte dendrites, "
+            "osteoblast-lineage cells under the remodeling canopy) that circulating denosumab does not "
+            "reach; locally secreted OPG does",
+        source="membrane RANKL of osteocytes and osteoblasts drives remodeling (Xiong 2011, "
+               "doi:10.1038/nm.2452); the remodeling compartment is canopied (Hauge 2001, "
+               "doi:10.1359/jbmr.2001.16.9.1575); calibrated: CTX -84 to -87% on denosumab "
+               "(FREEDOM, Cummings 2009, doi:10.1056/NEJMoa0809493: -86% at 1 month, -72% before each dose)")
+
     def diffusivity_um2_per_day(self, name: str) -> float:
         """Diffusivity :math:`D` of field ``name`` (µm²/day)."""
         return getattr(self, f"{_check_field(name)}_diffusivity_um2_per_day")
@@ -455,7 +465,8 @@ class FieldSolver:
         denosumab_nM : float
             Serum denosumab. The antibody, far in excess of RANKL, sequesters it as a second
             decoy; in the binding it acts as OPG of concentration
-            :math:`f_D D K_{A,D} / K_A` (uniform in the slice).
+            :math:`f_D D K_{A,D} / K_A` (uniform in the slice), on all RANKL but the share
+            :math:`\phi_D` presented in cell contacts it does not reach.
 
         Returns
         -------
@@ -484,10 +495,11 @@ class FieldSolver:
         conc = scipy.fft.idctn(spectrum, type=2, axes=(-2, -1), norm="ortho", workers=1, overwrite_x=True)
         rankl, opg, tgfb, wnt = np.maximum(conc, 0.0)  # the clip is also the copy out of ``work``
         p = self.params
-        decoy = opg
+        free = free_rankl(rankl, opg, p.opg_rankl_association_per_pM)
         if denosumab_nM > 0.0 and p.opg_rankl_association_per_pM > 0.0:
             decoy = opg + np.float32(1000.0 * denosumab_nM * p.denosumab_interstitial_fraction
                                      * p.denosumab_rankl_association_per_pM / p.opg_rankl_association_per_pM)
-        free = free_rankl(rankl, decoy, p.opg_rankl_association_per_pM)
+            shielded = np.float32(p.denosumab_shielded_rankl_fraction)
+            free = shielded * free + (1 - shielded) * free_rankl(rankl, decoy, p.opg_rankl_association_per_pM)
         return Fields(rankl=rankl, opg=opg, tgfb=tgfb, wnt_antagonist=wnt, free_rankl=free,
                       factor=self.factor)

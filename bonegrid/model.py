@@ -41,6 +41,7 @@ from bonegrid.fields import FieldParameters, FieldSolver
 from bonegrid.microarchitecture import RELIABLE_SIDE, MicroarchitectureParameters, generate
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
 from bonegrid.patient import check_patient
+from bonegrid.osteoclast_precursors import OsteoclastPrecursorPool
 from bonegrid.physiology import Physiology, PhysiologyParameters
 from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
 from bonegrid.remodeling_units import RemodelingUnits
@@ -238,6 +239,8 @@ class BoneModel(mesa.Model):
         self.tissue = Tissue(bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day,
                              reach_um=p.osteoclast.osteoclast_max_depth_um)
         self.units = RemodelingUnits()
+        self.osteoclast_precursors = OsteoclastPrecursorPool(p.recruitment.osteoclast_precursor_turnover_days,
+                                                             p.recruitment.osteoclast_precursor_fusion_share)
         self.myeloma = MyelomaClone(self, p.myeloma)
         self.osteocytes = OsteocyteNetwork(self, p.osteocyte)
         self._seed_osteocytes()

@@ -3,10 +3,12 @@
 Osteoclastogenesis: every marrow voxel on a mineralised-bone surface that no cell occupies
 may gain an osteoclast (precursors fusing) with daily probability
 
-    P_oc = nu_oc * M_oc * theta^n,    theta = R_free / (R_free + K_D (1 + N_oc / N_c))
+    P_oc = nu_oc * M_oc * P * theta^n,    theta = R_free / (R_free + K_D (1 + N_oc / N_c))
 
 (RANK occupancy of precursors by free RANKL; the steep power n makes a dying osteocyte's
-local signal start a unit while the background allows only occasional random remodeling).
+local signal start a unit while the background allows only occasional random remodeling; P is
+the marrow's precursor pool relative to the start, :mod:`bonegrid.osteoclast_precursors`, which
+fills while RANKL is blocked and drains into osteoclasts when it returns).
 Working osteoclasts also carry RANK and bind RANKL: ``N_oc`` osteoclasts within
 ``bmu_join_radius_um`` compete with the precursors there, so a team limits its own growth. A new
 osteoclast joins the unit of a working osteoclast within ``bmu_join_radius_um``, or of a
@@ -32,7 +34,7 @@ import numpy as np
 
 from bonegrid.agents.osteoblast import Osteoblast
 from bonegrid.agents.osteoclast import Osteoclast
-from bonegrid.fields import rank_occupancy
+from bonegrid.fields import free_rankl, rank_occupancy
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.tissue import Surfaces
 
@@ -53,6 +55,18 @@ class RecruitmentParameters(ParameterSet):
         1.0, unit="osteoclasts", low=1e-3, high=1e3, symbol="N_c",
         doc="working osteoclasts nearby that double the free RANKL precursors need (RANK sink)",
         source="modelling choice; Pivonka et al. 2008 (RANK binds RANKL)")
+    osteoclast_precursor_turnover_days: float = param(
+        60.0, unit="day", low=1.0, high=3650.0, symbol="\\tau_P",
+        doc="turnover time of the marrow's RANK-expressing precursor pool (replenishment, death, fusion)",
+        source="approx.: bone turnover rebounds over months after denosumab is stopped (Bone 2011, "
+               "doi:10.1210/jc.2010-1502); osteomorphs persist for weeks (McDonald 2021, "
+               "doi:10.1016/j.cell.2021.02.002)")
+    osteoclast_precursor_fusion_share: float = param(
+        0.67, unit="1", low=0.0, high=0.99, symbol="c",
+        doc="share of the precursor pool's outflow that is fusion into osteoclasts without the drug; with "
+            "fusion blocked the pool fills to 1/(1-c)",
+        source="approx.: CTX rises to about twice its pre-treatment level after denosumab is stopped "
+               "(Bone 2011; Cummings 2018, doi:10.1002/jbmr.3337)")
     bmu_join_radius_um: float = param(
         100.0, unit="um", low=0.0, high=1000.0, symbol="r_{BMU}",
         doc="a new osteoclast within this distance of a working one joins its unit",
@@ -92,9 +106,11 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
     ys, xs = np.divmod(sites, tissue.shape[1])
     kd = model.params.fields.rank_rankl_dissociation_pM
     free = model.fields.at("free_rankl", ys, xs)
-    rate = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity
+    signal = rank_occupancy(free, kd) ** params.osteoclastogenesis_hill
+    pool = model.osteoclast_precursors.step(_signal_left_by_drug(model, signal, ys, xs, kd, params))
+    rate = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * pool
     draw = model.rng.random(sites.size)
-    chosen = np.flatnonzero(draw < rate * rank_occupancy(free, kd) ** params.osteoclastogenesis_hill)
+    chosen = np.flatnonzero(draw < rate * signal)
     working = [(c.pos, c.unit) for c in model.osteoclasts]
     if working and chosen.size:
         pos = np.array([p for p, _ in working])
@@ -114,6 +130,27 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
         Osteoclast(model, (y, x), unit)
         working.append(((y, x), unit))
     return chosen.size
+
+
+def _signal_left_by_drug(model, signal: np.ndarray, ys: np.ndarray, xs: np.ndarray, kd: float,
+                         params: RecruitmentParameters) -> float:
+    """Share of the surfaces' osteoclastogenic signal that today's denosumab leaves, 0..1 (1 without it).
+
+    Parameters
+    ----------
+    signal : (k,) float ndarray
+        RANK occupancy to the power n at the free surface sites today, with the drug, 1.
+    ys, xs : (k,) int ndarray
+        The sites.
+    kd : float
+        RANK-RANKL dissociation constant, pM.
+    """
+    if model.drivers.denosumab_nM <= 0.0:
+        return 1.0
+    undrugged = free_rankl(model.fields.at("rankl", ys, xs), model.fields.at("opg", ys, xs),
+                           model.params.fields.opg_rankl_association_per_pM)
+    total = float((rank_occupancy(undrugged, kd) ** params.osteoclastogenesis_hill).sum())
+    return min(float(signal.sum()) / total, 1.0) if total > 0.0 else 1.0
 
 
 def _unit_to_join(model, y: int, x: int, working: list, params: RecruitmentParameters) -> int:

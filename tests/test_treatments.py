@@ -113,15 +113,43 @@ def test_bisphosphonate_driver_loads_the_surface_every_day():
     assert np.allclose(m.tissue.bisphosphonate[surface], 10 * m.params.tissue.bisphosphonate_uptake_per_day)
 
 
-def test_denosumab_sequesters_rankl():
-    solver = FieldSolver((64, 64), 10.0, FieldParameters())
+def test_denosumab_sequesters_the_rankl_it_reaches():
     rankl = np.zeros((64, 64))
     rankl[30:34, 30:34] = 1e4
     sources = {"rankl": rankl, "opg": np.full((64, 64), 50.0)}
+    params = FieldParameters()
+    solver = FieldSolver((64, 64), 10.0, params)
     free = solver.solve(sources).free_rankl.max()
     treated = solver.solve(sources, denosumab_nM=10.0).free_rankl.max()
-    assert treated < free / 100
+    # all but the RANKL presented in cell contact, which the antibody does not reach
+    assert treated == pytest.approx(params.denosumab_shielded_rankl_fraction * free, rel=0.02)
+    unshielded = FieldSolver((64, 64), 10.0, FieldParameters(denosumab_shielded_rankl_fraction=0.0))
+    assert unshielded.solve(sources, denosumab_nM=10.0).free_rankl.max() < free / 100
     assert solver.solve(sources, denosumab_nM=0.0).free_rankl.max() == free
+
+
+def test_osteoclasts_lose_their_survival_signal_under_denosumab():
+    alive = []
+    for dose in (0.0, 45.0):
+        m = quiet_model(half_bone(), osteoclast_tgfb_apoptosis_per_day=0.0, osteoclast_lifespan_days=200.0,
+                        osteoclast_lifespan_shape=100.0, drivers={"denosumab_nM": [(0, dose)]})
+        for x in range(4, 40, 4):
+            Osteoclast(m, (19, x), m.units.open(m.day))
+        m.run(10)
+        alive.append(len(m.osteoclasts))
+    assert alive[0] == 9
+    assert alive[1] <= 2  # hazard ~0.26/day: 9 x 0.05 expected survivors
+
+
+def test_precursors_pile_up_under_denosumab_and_drain_after_it():
+    m = quiet_model(half_bone(), drivers={"denosumab_nM": [(0, 45.0), (100, 0.0)]})
+    m.run(99)
+    assert m.osteoclast_precursors.signal_left < 0.2
+    filled = m.osteoclast_precursors.relative
+    assert filled > 1.5
+    m.run(200)
+    assert m.osteoclast_precursors.signal_left == 1.0
+    assert 1.0 < m.osteoclast_precursors.relative < 1.0 + 0.2 * (filled - 1.0)
 
 
 def test_teriparatide_is_anabolic_in_the_modifiers():

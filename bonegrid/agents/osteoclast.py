@@ -4,7 +4,10 @@ Rule (step 4 of the day), for each living osteoclast in random order:
 
 1. age by one day; die at the end of its lifespan (drawn at birth, gamma-distributed,
    mean ``osteoclast_lifespan_days`` x the estrogen effect) or by TGF-beta-induced
-   apoptosis with daily hazard ``h_T * T / (T + K_T)`` (T: local TGF-beta);
+   apoptosis with daily hazard ``h_T * T / (T + K_T)`` (T: local TGF-beta), or, when a drug
+   blocks RANKL, by losing RANKL's survival signal with daily hazard
+   ``1 - exp(-h_R (1 - a))`` (a: the share of the RANK signal the drug leaves,
+   :mod:`bonegrid.osteoclast_precursors`);
 2. turn up the free-RANKL gradient (towards the signalling osteocyte that called it);
    earn resorption credit at ``osteoclast_resorption_um2_per_day`` (scaled by thyroid
    activity); spend each whole voxel of credit on one adjacent mineralised voxel (never
@@ -55,6 +58,13 @@ class OsteoclastParameters(ParameterSet):
         0.1, unit="1/day", low=0.0, high=10.0, symbol="h_T",
         doc="maximal TGF-beta-induced osteoclast apoptosis hazard",
         source="Pivonka et al. 2008 (TGF-beta promotes osteoclast apoptosis)")
+    osteoclast_rankl_withdrawal_apoptosis_per_day: float = param(
+        0.3, unit="1/day", low=0.0, high=10.0, symbol="h_R",
+        doc="apoptosis hazard of a working osteoclast whose RANK signal a drug blocks completely "
+            "(RANKL is a survival factor of mature osteoclasts)",
+        source="Lacey 2000 (doi:10.1016/S0002-9440(10)64794-1: OPG/RANKL blockade induces osteoclast "
+               "apoptosis within days); Bekker 2004 (doi:10.1359/JBMR.040305: urinary NTx -80% within "
+               "days of one denosumab dose); hazard approx.")
     osteoclast_tgfb_half_pM: float = param(
         50.0, unit="pM", low=1e-6, high=1e6, symbol="K_T",
         doc="TGF-beta at half-maximal osteoclast apoptosis", source="modelling choice")
@@ -121,8 +131,11 @@ class Osteoclast(SurfaceCell):
         f = model.fields.factor
         tgfb = float(model.fields.tgfb[self.pos[0] // f, self.pos[1] // f])
         hazard = p.osteoclast_tgfb_apoptosis_per_day * tgfb / (tgfb + p.osteoclast_tgfb_half_pM)
+        left = model.osteoclast_precursors.signal_left
+        if left < 1.0:  # a drug blocks RANKL, the mature osteoclast's survival signal
+            hazard += (1.0 - hazard) * -math.expm1(-p.osteoclast_rankl_withdrawal_apoptosis_per_day * (1.0 - left))
         if self.grow_older() or model.rng.random() < hazard:
-            self.remove()  # apoptosis at the end of its life, or induced by TGF-beta
+            self.remove()  # apoptosis at the end of its life, induced by TGF-beta or by RANKL withdrawal
             return
         self._sense()
         self.credit += self._rate * model.modifiers.osteoclast_activity

@@ -1,0 +1,68 @@
+"""The marrow's pool of RANK-expressing osteoclast precursors (part of step 3 of the day).
+
+Osteoclasts form when committed precursors of the monocyte lineage, carrying RANK, meet RANKL
+on a bone surface and fuse. The precursors are a pool that the marrow replenishes and that
+empties two ways: precursors die or leave, and precursors fuse into osteoclasts. When a drug
+blocks RANKL (denosumab) fewer fuse, so the pool fills; when the block wears off, the enlarged
+pool meets RANKL at once and forms more osteoclasts than before treatment for as long as the
+excess lasts: the rebound of bone turnover after denosumab is stopped (Bone 2011; McDonald 2021:
+under RANKL inhibition osteoclasts fission into "osteomorphs" that persist and re-fuse).
+
+The pool is one number for the whole marrow, relative to its size without the drug
+(:math:`P = 1`), a well-mixed systemic compartment like the blood. Endogenous changes of RANKL
+(estrogen loss, PTH, cytokines) also raise precursor supply (Jilka 1992; D'Amelio 2008), and the
+model takes supply to follow such demand, so only the drug's block moves the pool. With
+:math:`a` the share of the surfaces' osteoclastogenic signal (RANK occupancy to the power n)
+left by the drug today (:math:`a = 1` without it):
+
+.. math::
+
+    \\frac{dP}{dt} = \\frac{1}{\\tau_P}\\,\\bigl(1 - (1 + c\\,(a - 1))\\,P\\bigr),
+
+where :math:`c` is the share of the pool's turnover that is fusion and :math:`\\tau_P` the
+pool's turnover time. Without the drug the pool stays at 1; with fusion blocked (:math:`a = 0`)
+it fills towards :math:`1/(1 - c)` with time constant :math:`\\tau_P/(1 - c)`. Each surface
+site's chance of osteoclastogenesis is multiplied by :math:`P`
+(:func:`bonegrid.recruitment.recruit_osteoclasts`). A day is the exact exponential update for
+the day's :math:`a`, stable for any :math:`\\tau_P`.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+class OsteoclastPrecursorPool:
+    """The marrow's RANK-expressing precursor pool, relative to its size without the drug.
+
+    Parameters
+    ----------
+    turnover_days : float
+        :math:`\\tau_P`, turnover time of the pool, days (> 0).
+    fusion_share : float
+        :math:`c`, share of the pool's outflow that is fusion into osteoclasts, 1 (0 <= c < 1).
+    """
+
+    def __init__(self, turnover_days: float, fusion_share: float) -> None:
+        self._rate = 1.0 / float(turnover_days)
+        self._share = float(fusion_share)
+        self.relative = 1.0
+        """Pool size relative to its size without the drug, 1."""
+        self.signal_left = 1.0
+        """Today's share of the osteoclastogenic signal that the drug leaves, 1 (osteoclasts read it as
+        their survival signal)."""
+
+    def step(self, signal_left: float) -> float:
+        """Advance one day; return the new relative pool size.
+
+        Parameters
+        ----------
+        signal_left : float
+            :math:`a`, the share of the osteoclastogenic signal that the drug leaves today, 0..1
+            (exactly 1 without the drug, which keeps a pool of 1 exactly 1).
+        """
+        self.signal_left = signal_left
+        loss = 1.0 + self._share * (signal_left - 1.0)  # outflow per unit pool, in units of 1/tau_P
+        target = 1.0 / loss
+        self.relative = target + (self.relative - target) * math.exp(-self._rate * loss)
+        return self.relative
