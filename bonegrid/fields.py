@@ -133,14 +133,15 @@ class FieldParameters(ParameterSet):
         source="modelling choice: interstitial IgG is ~10-30% of serum (approx.)")
 
     denosumab_shielded_rankl_fraction: float = param(
-        0.1, unit="1", low=0.0, high=1.0, symbol="\\phi_D",
+        0.12, unit="1", low=0.0, high=1.0, symbol="\\phi_D",
         doc="share of RANKL presented to precursors in direct cell contact (osteocyte dendrites, "
             "osteoblast-lineage cells under the remodeling canopy) that circulating denosumab does not "
             "reach; locally secreted OPG does",
         source="membrane RANKL of osteocytes and osteoblasts drives remodeling (Xiong 2011, "
                "doi:10.1038/nm.2452); the remodeling compartment is canopied (Hauge 2001, "
-               "doi:10.1359/jbmr.2001.16.9.1575); calibrated: CTX -84 to -87% on denosumab "
-               "(FREEDOM, Cummings 2009, doi:10.1056/NEJMoa0809493: -86% at 1 month, -72% before each dose)")
+               "doi:10.1359/jbmr.2001.16.9.1575); calibrated to CTX -85% on denosumab (FREEDOM, Cummings "
+               "2009, doi:10.1056/NEJMoa0809493: -86% at 1 month, -72% before each dose) by "
+               "the repository's examples/calibration/fit_denosumab.py (fit 0.123)")
 
     def diffusivity_um2_per_day(self, name: str) -> float:
         """Diffusivity :math:`D` of field ``name`` (µm²/day)."""

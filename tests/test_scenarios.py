@@ -169,3 +169,26 @@ def test_a_driver_override_starts_after_day_zero_not_during_burn_in():
     b = low.model(seed=2, grid=48, burn_in_days=60, observers=[]).run(60).timeseries()
     assert a.iloc[0].equals(b.iloc[0])                         # day 0: the same healthy steady state
     assert not a["n_osteoclasts"].equals(b["n_osteoclasts"])   # then estrogen loss acts
+
+
+def test_an_expectation_names_the_parameters_fitted_to_its_band(tmp_path):
+    path = tmp_path / "fit.toml"
+    path.write_text('name = "fit"\ntitle = "t"\ndescription = "d"\n[[expect]]\nmetric = "ctx_ng_per_ml"\n'
+                    'band = [0.0, 1.0]\nsource = "s"\nfitted = ["osteoclast_lifespan_days"]\n')
+    assert load_scenario(path).expect[0].fitted == ("osteoclast_lifespan_days",)
+    path.write_text(path.read_text().replace("osteoclast_lifespan_days", "estrogen"))
+    with pytest.raises(ParameterError, match="fitted: 'estrogen' is not allowed: expected a model parameter"):
+        load_scenario(path)
+
+
+def test_validate_marks_the_bands_used_for_calibration():
+    from bonegrid.runs.ensemble import JobResult
+    from bonegrid.runs.validate import format_rows, validation_rows
+    scenario = load_scenario("postmenopausal_denosumab")
+    fitted = [i for i, e in enumerate(scenario.expect) if e.fitted]
+    assert [scenario.expect[i].metric for i in fitted] == ["ctx_ng_per_ml"]
+    results = [JobResult(scenario.name, seed, metrics={i: 0.1 for i in range(len(scenario.expect))}) for seed in (1, 2)]
+    text = format_rows(validation_rows([scenario], results))
+    assert "yes (fitted: denosumab_shielded_rankl_fraction)" in text
+    assert "1 of the bands were used to calibrate a parameter" in text
+    assert load_scenario("healthy").expect[1].fitted  # turnover: the osteocyte apoptosis rate was fitted to it

@@ -41,6 +41,7 @@ rejected with a message naming the file and the key)::
     from_years = 0.0                     # optional window
     to_years = 2.0
     source = "SWAN (Sowers 2010)"
+    fitted = ["estrogen_rankl_gain"]     # optional: parameters calibrated to this band (validate marks it)
 
 Built-in scenarios live beside this module (diseases) and in ``treated/`` (a disease with a
 treatment, built on it with ``base``); :func:`load_scenario` takes a built-in name
@@ -81,6 +82,8 @@ class Expectation:
     source: str
     from_years: float = 0.0
     to_years: float | None = None
+    fitted: tuple[str, ...] = ()
+    """Parameters whose default was calibrated to this band: the band is no independent check."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -356,7 +359,8 @@ def _treatment(entry: Any, where: str, i: int) -> Treatment:
 def _expectation(entry: Any, where: str, i: int) -> Expectation:
     key = f"expect[{i}]"
     check.table(entry, where, key)
-    check.keys(entry, where, required=("metric", "band", "source"), allowed=("from_years", "to_years"), prefix=key + ".")
+    check.keys(entry, where, required=("metric", "band", "source"), allowed=("from_years", "to_years", "fitted"),
+               prefix=key + ".")
     band = entry["band"]
     if not isinstance(band, list) or len(band) != 2:
         raise ParameterError(f"{where}: {key}.band={band!r} is not allowed: expected [low, high]")
@@ -367,7 +371,19 @@ def _expectation(entry: Any, where: str, i: int) -> Expectation:
     return Expectation(metric=check.string(entry["metric"], where, f"{key}.metric"), band=(low, high),
                        source=check.string(entry["source"], where, f"{key}.source"),
                        from_years=check.number(entry.get("from_years", 0.0), where, f"{key}.from_years"),
-                       to_years=None if to is None else check.number(to, where, f"{key}.to_years"))
+                       to_years=None if to is None else check.number(to, where, f"{key}.to_years"),
+                       fitted=_fitted(entry.get("fitted", []), where, key))
+
+
+def _fitted(names: Any, where: str, key: str) -> tuple[str, ...]:
+    """Check an expectation's ``fitted`` list: names of model parameters calibrated to its band."""
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ParameterError(f"{where}: {key}.fitted={names!r} is not allowed: expected a list of parameter names")
+    for name in names:
+        if override_names.kind(name) != "model":
+            raise ParameterError(f"{where}: {key}.fitted: {name!r} is not allowed: expected a model parameter "
+                                 "(see `bonegrid params`)")
+    return tuple(names)
 
 
 def parse_treatment(text: str) -> Treatment:
