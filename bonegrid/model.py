@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import math
 from collections.abc import Callable, Mapping, Sequence
 
 import mesa
@@ -42,6 +43,7 @@ from bonegrid.microarchitecture import RELIABLE_SIDE, MicroarchitectureParameter
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
 from bonegrid.patient import check_patient
 from bonegrid.osteoclast_precursors import OsteoclastPrecursorPool
+from bonegrid.parameter_courses import ParameterCourses, is_course
 from bonegrid.physiology import Physiology, PhysiologyParameters
 from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
 from bonegrid.remodeling_units import RemodelingUnits
@@ -188,6 +190,8 @@ class BoneModel(mesa.Model):
     **params
         Overrides of any documented parameter by name (``bonegrid params`` lists them), e.g.
         ``osteoclast_lifespan_days=20``; parameters of the attached observers' classes too.
+        A model parameter may instead follow a course, ``((day, value), ...)`` as drivers do
+        (:mod:`bonegrid.parameter_courses`), e.g. ``osteoblast_lifespan_days=((365, 90), (380, 45))``.
         Unknown names or out-of-range values raise :class:`~bonegrid.parameters.ParameterError`.
 
     Examples
@@ -213,7 +217,13 @@ class BoneModel(mesa.Model):
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
             raise ParameterError(f"seed={seed!r} is not allowed: expected a non-negative int")
         observers, params = attach_observers(observers, params)
-        self.params = ModelParameters.from_overrides(params)
+        constant = {k: v for k, v in params.items() if not is_course(v)}
+        self.parameter_courses = ParameterCourses(
+            {k: v for k, v in params.items() if is_course(v)}, ModelParameters.groups(),
+            lambda values: ModelParameters.from_overrides({**constant, **values}))
+        self._constant_overrides = constant
+        self._course_values = self.parameter_courses.at(-math.inf)
+        self.params = ModelParameters.from_overrides({**constant, **self._course_values})
         self.age_years, self.sex = check_patient(age_years, sex)
         if self.params.myeloma.myeloma_opg_degradation_per_day > self.params.fields.opg_decay_per_day:
             raise ParameterError(
@@ -331,6 +341,8 @@ class BoneModel(mesa.Model):
     def step(self) -> None:
         """Advance one day (see the module docstring for the order)."""
         self.day += 1
+        if self.parameter_courses:
+            self._follow_parameter_courses()
         p = self.params
         # 1. physiology, from the bone fluxes so far (averaged as the skeleton's)
         self.drivers = self.schedule(self.day)
@@ -366,6 +378,18 @@ class BoneModel(mesa.Model):
         self.recorder.observe(self, self.day)
         if self.day > 0 and self.day % p.run.record_interval_days == 0:
             self.recorder.collect(self)
+
+    def _follow_parameter_courses(self) -> None:
+        """Take today's values of the parameters that follow a course, and hand each group to its owner."""
+        values = self.parameter_courses.at(self.day)
+        if values == self._course_values:
+            return
+        self._course_values = values
+        self.params = p = ModelParameters.from_overrides({**self._constant_overrides, **values})
+        self.tissue.params = p.tissue
+        self.osteocytes.params = p.osteocyte
+        self.myeloma.params = p.myeloma
+        self.physiology.retune(p.physiology)
 
     def run(self, days: int) -> BoneModel:
         """Simulate ``days`` more days; return the model."""

@@ -410,8 +410,42 @@ class Physiology:
             raise ParameterError(
                 f"glucocorticoid_half_effect_mg_per_day={glucocorticoid_half_effect_mg_per_day!r} is not allowed: "
                 "expected a finite number > 0 mg/day; pass EffectParameters.glucocorticoid_half_effect_mg_per_day")
-        self.params = params
         self._gc_half = g50
+        self.retune(params)
+
+        self._mineralisation_unmet = 0.0
+        healthy = self._steady_state(Drivers())
+        self._pth_healthy = healthy["pth"]
+        start = healthy if drivers == Drivers() else self._steady_state(drivers)
+        self._ca_ecf = start["ca"] * self._v
+        self._ca_x = start["x"]
+        self._p_ecf = start["pi"] * self._v
+        self._calcitriol = start["calcitriol"]
+        self._d25 = start["d25"]
+        self._caxp_mean = self._caxp_relative()
+        self._pth = start["pth"]
+        self._urinary_ca = start["urinary_ca"]
+        self._gut_ca = start["gut_ca"]
+        self._endogenous_ca = start["endogenous_ca"]
+        self._urinary_p = start["urinary_p"]
+        self._start_total = self._ca_ecf + self._ca_x
+        self._gut_in = 0.0
+        self._kidney_out = 0.0
+        self._resorbed_in = 0.0
+        self._mineralised_out = 0.0
+
+    def retune(self, params: PhysiologyParameters) -> None:
+        """Take new constants and keep the state (pools, hormones, ledger), for parameters that follow a course.
+
+        PTH stays relative to the healthy steady state of the constants the model started with,
+        so a course (e.g. a falling filtration rate) shows as a PTH rise, not as a new normal.
+
+        Parameters
+        ----------
+        params : PhysiologyParameters
+            The new constants.
+        """
+        self.params = params
         p = params
         self._v = p.ecf_volume_l
         self._x_norm = p.exchangeable_fraction * p.skeletal_calcium_mmol
@@ -435,28 +469,7 @@ class Physiology:
         self._pth_hill = p.pth_calcium_hill
         self._d25_decay = math.exp(-1.0 / p.vitamin_d_25oh_time_days)
         self._d_decay = math.exp(-1.0 / p.calcitriol_time_days)
-
-        self._mineralisation_unmet = 0.0
-        healthy = self._steady_state(Drivers())
-        self._pth_healthy = healthy["pth"]
-        start = healthy if drivers == Drivers() else self._steady_state(drivers)
-        self._ca_ecf = start["ca"] * self._v
-        self._ca_x = start["x"]
-        self._p_ecf = start["pi"] * self._v
-        self._calcitriol = start["calcitriol"]
-        self._d25 = start["d25"]
-        self._caxp_mean = self._caxp_relative()
         self._caxp_keep = math.exp(-1.0 / p.mineralisation_caxp_averaging_days)
-        self._pth = start["pth"]
-        self._urinary_ca = start["urinary_ca"]
-        self._gut_ca = start["gut_ca"]
-        self._endogenous_ca = start["endogenous_ca"]
-        self._urinary_p = start["urinary_p"]
-        self._start_total = self._ca_ecf + self._ca_x
-        self._gut_in = 0.0
-        self._kidney_out = 0.0
-        self._resorbed_in = 0.0
-        self._mineralised_out = 0.0
 
     # ------------------------------------------------------------------ biological terms
     def _pth_secretion(self, ca: float, suppression: float) -> tuple[float, float]:

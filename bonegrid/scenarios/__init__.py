@@ -24,6 +24,8 @@ rejected with a message naming the file and the key)::
 
     [parameters]                         # model, readout or treatment parameters, each with its reason
     osteoclast_lifespan_days = { value = 20.0, reason = "..." }
+    osteoblast_lifespan_days = { years = [1.0, 1.05, 4.0, 4.05], values = [90.0, 45.0, 45.0, 90.0], reason = "..." }
+                                         # a model parameter may follow a course, as drivers do
 
     [[treatments]]                       # any of bonegrid.treatments.TREATMENTS
     name = "bisphosphonate"
@@ -64,7 +66,8 @@ import bonegrid.overrides as override_names
 import bonegrid.tomlcheck as check
 from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, DEFAULT_GRID, MAX_YEARS, SEXES, SITES
 from bonegrid.drivers import DriverSchedule
-from bonegrid.model import BoneModel
+from bonegrid.model import BoneModel, ModelParameters
+from bonegrid.parameter_courses import ParameterCourses, is_course
 from bonegrid.parameters import ParameterError
 from bonegrid.readouts.signatures import METRICS
 from bonegrid.treatments import TREATMENTS, TreatedSchedule, Treatment, TreatmentParameters
@@ -243,8 +246,13 @@ def _parse(data: Mapping[str, Any], path: Path | str | None, chain: tuple[Path, 
     for name, entry in check.table(data.get("parameters", {}), where, "parameters").items():
         key = f"parameters.{name}"
         check.table(entry, where, key)
-        check.keys(entry, where, required=("value", "reason"), allowed=(), prefix=key + ".")
-        parameters[name] = (entry["value"], check.string(entry["reason"], where, key + ".reason"))
+        if "values" in entry:  # a course: the same piecewise form as a driver's
+            check.keys(entry, where, required=("values", "reason"), allowed=("days", "years"), prefix=key + ".")
+            value = _course({k: v for k, v in entry.items() if k != "reason"}, where, key)
+        else:
+            check.keys(entry, where, required=("value", "reason"), allowed=(), prefix=key + ".")
+            value = entry["value"]
+        parameters[name] = (value, check.string(entry["reason"], where, key + ".reason"))
     treatments = (base.treatments if base else ()) + tuple(
         _treatment(t, where, i) for i, t in enumerate(check.array(data.get("treatments", []), where, "treatments")))
     expect = tuple(_expectation(e, where, i) for i, e in enumerate(check.array(data.get("expect", []), where, "expect")))
@@ -278,7 +286,10 @@ def _validated(s: Scenario, where: str) -> Scenario:
             raise ParameterError(f"{', '.join([*parts['scenario'], *parts['driver']])} cannot be set under "
                                  "[parameters]: set the patient under [patient], years at the top, drivers under "
                                  "[drivers]")
-        override_names.check_values(values)
+        constant = {name: value for name, value in values.items() if not is_course(value)}
+        override_names.check_values(constant)
+        ParameterCourses({name: value for name, value in values.items() if is_course(value)},
+                         ModelParameters.groups(), lambda course: override_names.check_values({**constant, **course}))
         DriverSchedule(s.drivers)
     except ParameterError as err:
         raise ParameterError(f"{where}: {err}") from None
