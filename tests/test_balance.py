@@ -31,11 +31,6 @@ def test_each_seed_has_no_drift_over_years_2_to_10(report):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "known miss, issue 11 (balance): with numpy 2.5 / scipy 1.18 the 5-seed mean change is -0.72% "
-    "(seeds -0.81, -0.33, -0.10, -1.02, -1.35%): a systematic loss of ~0.09%/yr because ~10% of healthy "
-    "units end on an arrested reversal surface (pooled refill 0.994); a 90-day recruitment window gives "
-    "+0.48% but lifts the glucocorticoid refill out of its band. Remove this mark when the balance holds."))
 def test_ensemble_mean_change_is_within_half_a_percent(report):
     assert abs(report["ensemble_change"]) <= 0.005
 
