@@ -77,6 +77,13 @@ class EffectParameters(ParameterSet):
         0.6, unit="1", low=0.0, high=4.0, symbol="t_{L}",
         doc="osteoblast lifespan scales as T^-t (formation shortened more than resorption)",
         source="calibrated to the formation period: about halved at free T4 ~3x normal (Eriksen 1985)")
+    ascorbate_collagen_half: float = param(
+        0.25, unit="1", low=1e-3, high=10.0, symbol="K_C",
+        doc="plasma ascorbate (relative to replete) at which osteoblast collagen (osteoid) production is "
+            "half its replete rate: apposition x C (1 + K_C)/(C + K_C)",
+        source="ascorbate is the cofactor of prolyl hydroxylase: without it osteoblasts make little stable "
+               "collagen and osteoid formation fails while resorption goes on (Kipp 1996, "
+               "doi:10.1016/8756-3282(96)00188-2; Franceschi 1992); half-effect approx. (scurvy below ~0.2)")
     disuse_gain: float = param(
         2.0, unit="1", low=0.0, high=20.0, symbol="g_L",
         doc="osteocyte RANKL and sclerostin x (1 + g max(0, 1 - L)) for loading L",
@@ -181,6 +188,7 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
         osteoblast_lifespan=((1.0 - p.glucocorticoid_osteoblast_lifespan_loss * f_gc)
                              * t ** -p.thyroid_osteoblast_lifespan_exponent
                              * (1.0 + p.teriparatide_osteoblast_lifespan_gain * tpt)),
-        osteoblast_apposition=t ** p.thyroid_formation_exponent,
+        osteoblast_apposition=(t ** p.thyroid_formation_exponent * drivers.vitamin_c * (1.0 + p.ascorbate_collagen_half)
+                               / (drivers.vitamin_c + p.ascorbate_collagen_half)),
         osteoblast_overfill=min(1.0, p.teriparatide_overfill * tpt),
     )

@@ -115,6 +115,10 @@ TREATMENTS: dict[str, tuple[str, Callable[[Drivers, float, float, float, float, 
         lambda d, day, start, stop, dose, p: {
             "dietary_calcium_mg_per_day": d.dietary_calcium_mg_per_day + dose * p.calcium_supplement_mg_per_day,
             "vitamin_d_supply": max(d.vitamin_d_supply, dose * p.vitamin_d_repletion_supply)}),
+    "vitamin_c_repletion": (
+        "vitamin C repletion (ascorbic acid by mouth): plasma ascorbate back to replete within days",
+        lambda d, day, start, stop, dose, p: {
+            "vitamin_c": _towards(d.vitamin_c, 1.0, _ramp(day, start, p.withdrawal_taper_days))}),
     "bisphosphonate": (
         "oral bisphosphonate (alendronate 70 mg once a week)",
         lambda d, day, start, stop, dose, p: {"bisphosphonate": d.bisphosphonate + dose}),

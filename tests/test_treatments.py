@@ -51,7 +51,7 @@ def test_denosumab_kinetics_injections_every_six_months_and_washout_after_stop()
 
 
 SICK = {"glucocorticoid": [(0, 20.0)], "gut_absorption": [(0, 0.4)], "cytokines": [(0, 1.0)], "thyroid": [(0, 3.0)],
-        "estrogen": [(0, 0.1)], "vitamin_d_supply": [(0, 0.05)]}
+        "estrogen": [(0, 0.1)], "vitamin_d_supply": [(0, 0.05)], "vitamin_c": [(0, 0.05)]}
 
 
 def test_every_treatment_is_described_and_sets_the_drivers_it_should():
@@ -71,6 +71,7 @@ def test_every_treatment_is_described_and_sets_the_drivers_it_should():
         "denosumab": {"denosumab_nM": P.denosumab_peak_nM * (math.exp(-k * 200.0) + math.exp(-k * 18.0))},
         "teriparatide": {"teriparatide": 1.0},
         "exercise": {"mechanical_loading": 1.0 + P.exercise_loading_increment},
+        "vitamin_c_repletion": {"vitamin_c": 1.0},
     }
     assert set(expected) == set(TREATMENTS)
     untreated = dataclasses.asdict(DriverSchedule(SICK)(200))
@@ -170,3 +171,13 @@ def test_overfilling_osteoblasts_build_beyond_the_cement_line_only_under_teripar
         formed.append(m.units.units[unit].formed / m.units.units[unit].resorbed)
     assert formed[0] == pytest.approx(1.0) and formed[1] > 1.2
     assert math.isfinite(formed[1])
+
+
+def test_vitamin_c_sets_osteoblast_collagen_production():
+    p = EffectParameters()
+    k = p.ascorbate_collagen_half
+    assert cell_modifiers(Drivers(), 1.0, p).osteoblast_apposition == 1.0
+    scorbutic = cell_modifiers(Drivers(vitamin_c=0.05), 1.0, p)
+    assert scorbutic.osteoblast_apposition == pytest.approx(0.05 * (1 + k) / (0.05 + k))
+    # osteoclasts need no vitamin C: resorption goes on
+    assert scorbutic.rankl == 1.0 and scorbutic.osteoclast_activity == 1.0

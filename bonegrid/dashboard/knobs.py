@@ -102,6 +102,11 @@ LIVE_KNOBS: tuple[Knob, ...] = (
               "a damaged gut (celiac disease) absorbs less calcium and vitamin D"),
     live_knob("vitamin_d_supply", "Vitamin D supply", "x sufficient", 0.1, "Diet",
               "vitamin D lets the gut absorb calcium and lets osteoid mineralise"),
+    live_knob("mechanical_loading", "Mechanical loading", "x habitual", 0.1, "Disease",
+              "osteocytes sense load; bed rest or paralysis (below 1) makes them call for resorption and "
+              "hold formation back"),
+    live_knob("vitamin_c", "Vitamin C", "x replete", 0.05, "Diet",
+              "osteoblasts need vitamin C to make collagen: without it (scurvy) pits are dug but hardly refilled"),
     live_knob("dietary_calcium_mg_per_day", "Calcium intake", "mg/day", 50.0, "Diet",
               "too little calcium raises PTH, which raises RANKL to take calcium from bone"),
 )
