@@ -42,6 +42,9 @@ class Drivers(ParameterSet):
     vitamin_d_supply: float = param(1.0, unit="1 (relative)", low=0.0, high=10.0, symbol="V",
                                     doc="vitamin D supply from skin and diet",
                                     source="definition (1 = sufficient, 25(OH)D ~ 75 nmol/L)")
+    lithium_mmol_per_l: float = param(0.0, unit="mmol/L", low=0.0, high=2.0, symbol="Li",
+                                      doc="serum lithium (therapeutic range 0.6-1.0 mmol/L)",
+                                      source="definition (0 = none)")
     vitamin_c: float = param(1.0, unit="1 (relative)", low=0.0, high=3.0, symbol="C_{asc}",
                              doc="plasma ascorbate relative to a replete adult (scurvy below ~0.2)",
                              source="definition (1 = replete, ~50 umol/L; scurvy < 11 umol/L, Hodges 1971)")

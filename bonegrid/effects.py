@@ -84,6 +84,17 @@ class EffectParameters(ParameterSet):
         source="ascorbate is the cofactor of prolyl hydroxylase: without it osteoblasts make little stable "
                "collagen and osteoid formation fails while resorption goes on (Kipp 1996, "
                "doi:10.1016/8756-3282(96)00188-2; Franceschi 1992); half-effect approx. (scurvy below ~0.2)")
+    lithium_opg_gain: float = param(
+        0.3, unit="1/(mmol/L)", low=0.0, high=5.0, symbol="g_{Li,O}",
+        doc="OPG x (1 + g Li): lithium inhibits GSK-3b, so beta-catenin accumulates in osteoblast-lineage "
+            "cells and raises OPG",
+        source="Glass 2005 (doi:10.1016/j.devcel.2005.03.016: beta-catenin drives osteoblast OPG); "
+               "Clement-Lacroix 2005 (doi:10.1073/pnas.0505259102: lithium raises bone mass through Wnt); "
+               "strength approx.")
+    lithium_osteoblast_recruitment_gain: float = param(
+        0.3, unit="1/(mmol/L)", low=0.0, high=5.0, symbol="g_{Li,Ob}",
+        doc="osteoblast recruitment x (1 + g Li): Wnt signalling commits more precursors",
+        source="Clement-Lacroix 2005 (lithium: more osteoblasts, more formation in mice); strength approx.")
     disuse_gain: float = param(
         2.0, unit="1", low=0.0, high=20.0, symbol="g_L",
         doc="osteocyte RANKL and sclerostin x (1 + g max(0, 1 - L)) for loading L",
@@ -176,7 +187,7 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
                * (1.0 + p.glucocorticoid_rankl_gain * f_gc) * (1.0 + p.cytokine_rankl_gain * drivers.cytokines)
                * t ** p.thyroid_resorption_exponent),
         opg=(pth ** -p.pth_opg_exponent * (1.0 - p.estrogen_opg_gain * estrogen_loss)
-             * (1.0 - p.glucocorticoid_opg_loss * f_gc)),
+             * (1.0 - p.glucocorticoid_opg_loss * f_gc) * (1.0 + p.lithium_opg_gain * drivers.lithium_mmol_per_l)),
         sclerostin=(pth ** -p.pth_sclerostin_exponent * disuse * overload
                     * (1.0 - p.teriparatide_sclerostin_loss * tpt / (1.0 + tpt))),
         osteocyte_rankl=disuse,
@@ -184,7 +195,8 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
         osteoclast_activity=t ** p.thyroid_resorption_exponent,
         osteoclast_lifespan=(1.0 + p.estrogen_osteoclast_lifespan_gain * estrogen_loss),
         osteoblast_recruitment=((1.0 - p.glucocorticoid_osteoblast_recruitment_loss * f_gc)
-                                * (1.0 + p.teriparatide_osteoblast_recruitment_gain * tpt)),
+                                * (1.0 + p.teriparatide_osteoblast_recruitment_gain * tpt)
+                                * (1.0 + p.lithium_osteoblast_recruitment_gain * drivers.lithium_mmol_per_l)),
         osteoblast_lifespan=((1.0 - p.glucocorticoid_osteoblast_lifespan_loss * f_gc)
                              * t ** -p.thyroid_osteoblast_lifespan_exponent
                              * (1.0 + p.teriparatide_osteoblast_lifespan_gain * tpt)),

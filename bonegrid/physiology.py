@@ -206,6 +206,11 @@ class PhysiologyParameters(ParameterSet):
         20.0, unit="1", low=1.0, high=100.0, symbol="n",
         doc="steepness (Hill exponent) of the calcium-PTH inverse sigmoid",
         source="steep CaSR response (Brown 1983; Ramirez 1993), approx.")
+    lithium_pth_set_point_shift_per_mmol_per_l: float = param(
+        0.08, unit="1/(mmol/L)", low=0.0, high=0.5, symbol="s_{Li}",
+        doc="lithium raises the calcium set point of the parathyroids: K_Ca x (1 + s_Li Li)",
+        source="lithium blunts calcium-sensing receptor signalling: set point ~5-6% higher at therapeutic "
+               "levels (Haden 1997, doi:10.1210/jcem.82.9.4242); approx.")
     pth_calcitriol_suppression: float = param(
         0.3, unit="1", low=0.0, high=5.0, symbol="s_D",
         doc="calcitriol suppression of PTH synthesis: factor (1+s)/(1+s D/D_n)",
@@ -317,7 +322,7 @@ class Physiology:
     half-effect dose :math:`G_{50}` that also acts on bone cells):
 
     - PTH (pmol/L), steep inverse Hill in calcium, mildly suppressed by calcitriol
-      (Brown 1983):
+      (Brown 1983), with the set point raised by lithium, :math:`K_{Ca}(1 + s_{Li} Li)`:
       :math:`PTH = \frac{1+s_D}{1+s_D D/D_n}\,[PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
     - Gut calcium, net (mmol/day): absorption minus endogenous faecal loss,
       :math:`A_{Ca} = \frac{I_{Ca}}{40.08} A_{gut}\,(1-g_A f_G)\,
@@ -494,6 +499,12 @@ class Physiology:
         pth = suppression * (self._pth_min + self._pth_span * h)
         return pth, -suppression * self._pth_span * self._pth_hill * q * h * h / ca
 
+    def _set_pth_set_point(self, drivers: Drivers) -> None:
+        """Take the day's calcium set point K_Ca of the parathyroids (raised by lithium), mmol/L."""
+        p = self.params
+        self._pth_k = p.pth_calcium_half_mmol_per_l * (
+            1.0 + p.lithium_pth_set_point_shift_per_mmol_per_l * drivers.lithium_mmol_per_l)
+
     def _calcitriol_suppression_of_pth(self, calcitriol: float) -> float:
         """Factor (1+s_D)/(1+s_D D/D_n) by which calcitriol scales PTH secretion, 1."""
         s = self.params.pth_calcitriol_suppression
@@ -602,6 +613,7 @@ class Physiology:
         solves the balance A_Ca(D) = E(Ca) + U(Ca) and phosphate solves A_P(D) = U_P; D*(D)
         decreases in D, so the root is unique.
         """
+        self._set_pth_set_point(drivers)
         d25 = self._vitamin_d_25oh_target(drivers)
         fall = self._renal_threshold_fall(drivers)
 
@@ -678,6 +690,7 @@ class Physiology:
             If a flux is negative or not finite.
         """
         resorbed, mineralised = self._take_bone_fluxes(resorbed_ca_mmol, mineralised_ca_mmol)
+        self._set_pth_set_point(drivers)
         self._step_vitamin_d(drivers)
         exchange = self._step_calcium(drivers, resorbed, mineralised)
         self._step_phosphate(drivers, exchange)

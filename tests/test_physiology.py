@@ -317,3 +317,14 @@ def test_every_parameter_is_documented():
         assert meta["unit"] and meta["doc"] and meta["source"] and meta["symbol"], f.name
         assert meta["low"] is not None and meta["high"] is not None, f.name
         assert meta["low"] <= f.default <= meta["high"], f.name
+
+
+def test_lithium_raises_the_parathyroid_set_point_so_pth_and_calcium_both_rise(healthy):
+    # Haden 1997: the set point shifts up; in patients PTH rises ~40% with calcium a little higher
+    ph = Physiology(PhysiologyParameters(), Drivers(lithium_mmol_per_l=0.8))
+    assert 1.25 < ph.pth_pmol_per_l / healthy["pth"] < 1.6
+    assert 0.05 < ph.serum_calcium_mmol_per_l - healthy["ca"] < 0.15
+    # and the day's set point follows the driver: stopping lithium brings PTH back
+    for _ in range(60):
+        ph.step(HEALTHY, 10.0, 10.0)
+    assert ph.pth_pmol_per_l == pytest.approx(healthy["pth"], rel=0.02)

@@ -94,6 +94,9 @@ LIVE_KNOBS: tuple[Knob, ...] = (
               "kills osteoblasts and osteocytes, raises RANKL, blocks calcium uptake in the gut"),
     live_knob("estrogen", "Estrogen", "x premenopausal", 0.05, "Hormones and drugs",
               "estrogen keeps RANKL down and shortens osteoclast life; menopause takes it away"),
+    live_knob("lithium_mmol_per_l", "Lithium", "mmol/L in serum", 0.1, "Hormones and drugs",
+              "lithium raises the parathyroids' calcium set point (more PTH) and switches on Wnt (more OPG, "
+              "more osteoblasts): bone comes out about even"),
     live_knob("thyroid", "Thyroid hormone", "x normal", 0.1, "Hormones and drugs",
               "too much thyroid hormone speeds every bone cell up: more pits dug than refilled"),
     live_knob("cytokines", "Inflammatory cytokines", "0 = none", 0.25, "Disease",
