@@ -81,8 +81,8 @@ Solver
     and thin struts make the system ill-conditioned). The model's repeated readout
     (:class:`SliceTest`) meshes every element of a coarser grid, so it sets the grid up once
     and solves by conjugate gradients with a geometric multigrid preconditioner, warm-started
-    from its previous solve: 2x faster at 256², 5-10x at 1024², with memory linear in the
-    area (the direct solve's fill-in grows faster).
+    from its previous solve: 2x faster than the direct solve at 256², 8x at 1024², with memory
+    near linear in the area (the direct solve's fill-in grows faster).
 
 References
 ----------
@@ -160,11 +160,11 @@ class StrengthParameters(ParameterSet):
     stiffness_interval_days: int = param(
         180, unit="day", low=1, high=36500, symbol="\\Delta t_{FE}",
         doc="days between stiffness solves of the model's slice (day 0 is always solved)",
-        source="numerical choice: a 256² slice solve (:class:`SliceTest`) costs ~25 ms")
+        source="numerical choice: a 256² slice solve (:class:`SliceTest`) costs ~35 ms")
     slice_element_um: float = param(
         40.0, unit="um", low=1.0, high=200.0, symbol="h_{FE}",
         doc="element size of the model's slice test: mineral is block-averaged from voxels to elements",
-        source="numerical choice: ~4 elements across a 150 um trabecula; 64² elements solve in ~25 ms, within "
+        source="numerical choice: ~4 elements across a 150 um trabecula; 64² elements solve in ~35 ms, within "
                "~5% of the 20 um mesh on the healthy slices")
     out_of_plane_fill_fraction: float = param(
         1e-2, unit="1", low=1e-12, high=1e-2, symbol="f_{3D}",
@@ -307,9 +307,11 @@ class SliceTest:
     the warm start saves about a third of the iterations. The modulus is read from the strain
     energy, :math:`E_{app} = u^T K u / (\bar\varepsilon^2 W H)` (by Clapeyron equal to the plate
     reaction of the exact solution), which is accurate to the square of the solver's error: it
-    agrees with the direct solve to better than 1e-7 (:data:`SLICE_SOLVER_RTOL`). Cost, one core:
-    ~25 ms for a 256² slice (64² elements), ~0.15 s for 512², ~0.6 s and ~100 MB for 1024²;
-    the direct solve of :func:`apparent_stiffness` takes ~0.05 s, 0.5 s and 3.4 s with ~600 MB.
+    agrees with the direct solve to better than 1e-7 (:data:`SLICE_SOLVER_RTOL`). Measured on
+    healthy spine slices, one core (warm test / set-up once per grid / peak memory added): 256²
+    (64² elements) 34 ms / 58 ms / 11 MB, 512² 93 ms / 0.16 s / 44 MB, 1024² 0.41 s / 0.64 s /
+    181 MB; the direct solve of :func:`apparent_stiffness` takes 62 ms / 30 MB, 0.54 s / 142 MB
+    and 3.5 s / 664 MB.
 
     Parameters
     ----------
