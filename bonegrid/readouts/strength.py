@@ -81,7 +81,7 @@ Solver
     and thin struts make the system ill-conditioned). The model's repeated readout
     (:class:`SliceTest`) meshes every element of a coarser grid, so it sets the grid up once
     and solves by conjugate gradients with a geometric multigrid preconditioner, warm-started
-    from its previous solve: 2x faster than the direct solve at 256², 8x at 1024², with memory
+    from its previous solve: 1.8x faster than the direct solve at 256², 8x at 1024², with memory
     near linear in the area (the direct solve's fill-in grows faster).
 
 References
