@@ -304,7 +304,8 @@ class SliceTest:
     multigrid V-cycle (bilinear interpolation between grids of halved element counts, Galerkin
     coarse operators, damped Jacobi smoothing, a direct solve on the coarsest grid), starting
     from the displacement of the previous test: between two tests the slice changes little, so
-    the warm start saves about a third of the iterations. The modulus is read from the strain
+    the warm start saves iterations (measured 180 days apart: 15 instead of 18 at 256², 20 instead
+    of 35 at 1024²). The modulus is read from the strain
     energy, :math:`E_{app} = u^T K u / (\bar\varepsilon^2 W H)` (by Clapeyron equal to the plate
     reaction of the exact solution), which is accurate to the square of the solver's error: it
     agrees with the direct solve to better than 1e-7 (:data:`SLICE_SOLVER_RTOL`). Measured on
