@@ -21,10 +21,12 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import mesa
+import numpy as np
 import pandas as pd
 
 from bonegrid.parameters import ParameterError, ParameterSet
@@ -209,24 +211,39 @@ def markdown_table(schema: Sequence[Column]) -> str:
 
 
 class Recorder:
-    """Collects the time series of a model, one row per record.
+    """Collects the time series of a model into a preallocated table, one row per record.
 
-    The state columns go through Mesa's DataCollector (its reporters read the model they are
-    given); each observer's sample is kept beside them. Nothing here holds a reference back to a
-    model, so a deep copy of a model (a run branched in two) records its own series.
+    Each record writes one row of floats: the state columns (their getters read the model
+    they are given), then each observer's sample. The table grows by doubling, so a record
+    costs the getters, the samples and one row write, whatever the run's length. A column
+    keeps integer values as integers (``day``, counts) for as long as every recorded value
+    is an int; the first value of another type makes it a float column. Nothing here holds a
+    reference back to a model, so a deep copy of a model (a run branched in two) records its
+    own series.
 
     Parameters
     ----------
     state : mapping of str to callable
         Getter ``model -> value`` of every name in :data:`STATE_COLUMNS`.
     observers : sequence of Observer
-        Attached observers; each record asks each for :meth:`Observer.sample`.
+        Attached observers; each record asks each for :meth:`Observer.sample`. A name the
+        sample lacks, or a None, is recorded as NaN; names it adds beyond its columns are ignored.
 
     Raises
     ------
     ParameterError
         If two sources declare the same column.
+
+    Examples
+    --------
+    >>> from bonegrid.model import BoneModel
+    >>> model = BoneModel(grid=48, seed=1, burn_in_days=0, observers=[]).run(2)
+    >>> model.recorder.rows, model.recorder.column("day").tolist()
+    (3, [0, 1, 2])
     """
+
+    INITIAL_ROWS = 512
+    """Rows allocated before the first record (then doubled when full)."""
 
     def __init__(self, state: Mapping[str, Callable[[mesa.Model], float]], observers: Sequence[Observer]) -> None:
         missing = [c.name for c in STATE_COLUMNS if c.name not in state]
@@ -240,17 +257,35 @@ class Recorder:
                     raise ParameterError(f"column {c.name!r} of {type(observer).__name__} is recorded already: "
                                          "each column comes from one place")
                 names.append(c.name)
-        self._observed = names[len(STATE_COLUMNS):]
-        self._samples: list[dict[str, float]] = []
-        self.datacollector = mesa.DataCollector(model_reporters={c.name: state[c.name] for c in STATE_COLUMNS})
+        self.names: tuple[str, ...] = tuple(names)
+        """Column names in table order: the state columns, then each observer's."""
+        self._index = {name: j for j, name in enumerate(self.names)}
+        self._getters = tuple(state[c.name] for c in STATE_COLUMNS)
+        self._sampled = tuple((observer, tuple(c.name for c in observer.columns)) for observer in self.observers)
+        self._table = np.empty((self.INITIAL_ROWS, len(self.names)))
+        self._rows = 0
+        self._integer = list(range(len(STATE_COLUMNS)))    # state columns with only ints so far
+
+    @property
+    def rows(self) -> int:
+        """Records taken so far."""
+        return self._rows
 
     def collect(self, model: mesa.Model) -> None:
         """Record one row: the state now and every observer's sample."""
-        row: dict[str, float] = {}
-        for observer in self.observers:
-            row.update(observer.sample(model))
-        self._samples.append(row)
-        self.datacollector.collect(model)
+        values = [get(model) for get in self._getters]
+        if self._integer:
+            self._integer = [j for j in self._integer
+                             if isinstance(values[j], (int, np.integer)) and not isinstance(values[j], bool)]
+        for observer, names in self._sampled:
+            sample = observer.sample(model)
+            for name in names:
+                value = sample.get(name)
+                values.append(math.nan if value is None else value)
+        if self._rows == len(self._table):
+            self._table = np.concatenate([self._table, np.empty_like(self._table)])
+        self._table[self._rows] = values
+        self._rows += 1
 
     def observe(self, model: mesa.Model, day: int) -> None:
         """Let the observers that are due on ``day`` observe the model."""
@@ -259,11 +294,46 @@ class Recorder:
             if interval is not None and (day > 0 or observer.observes_burn_in) and day % interval == 0:
                 observer.observe(model)
 
+    def column(self, name: str, rows: np.ndarray | slice | None = None) -> np.ndarray:
+        """Return the recorded values of column ``name`` (a copy), optionally only ``rows`` of them.
+
+        Cheaper than :meth:`table` when a few columns or rows are wanted (e.g. a live chart).
+
+        Parameters
+        ----------
+        name : str
+            A name of :attr:`names`.
+        rows : int array or slice, optional
+            Record indices (0 = the first record); default: all.
+
+        Returns
+        -------
+        (n,) ndarray
+            int64 for a column of integers, else float64.
+
+        Raises
+        ------
+        ParameterError
+            If no column has that name.
+        """
+        if name not in self._index:
+            raise ParameterError(f"unknown time-series column {name!r}: expected one of {', '.join(self.names)}")
+        j = self._index[name]
+        values = self._table[:self._rows, j]
+        return (values if rows is None else values[rows]).astype(np.int64 if j in self._integer else np.float64)
+
+    def last(self) -> dict[str, float]:
+        """Return the latest record as ``{name: value}`` (integers as int)."""
+        if not self._rows:
+            return {}
+        row = self._table[self._rows - 1].tolist()
+        for j in self._integer:
+            row[j] = int(row[j])
+        return dict(zip(self.names, row, strict=True))
+
     def table(self) -> pd.DataFrame:
         """Return the records as a pandas DataFrame, one row per record (state columns, then observers')."""
-        state = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        observed = pd.DataFrame(self._samples, columns=self._observed, dtype=float)
-        return pd.concat([state, observed], axis=1)
+        return pd.DataFrame({name: self.column(name) for name in self.names}, copy=False)
 
 
 __all__ = ["SAMPLINGS", "STATE_COLUMNS", "Column", "Observer", "Recorder", "column", "columns", "default_observers",

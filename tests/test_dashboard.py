@@ -237,9 +237,10 @@ def test_a_bone_requested_while_it_is_being_built_is_built_once():
 
 
 def test_thinned_keeps_ends_and_caps_points():
-    ts = pd.DataFrame({"day": np.arange(1000), "bmd": np.linspace(1.0, 0.9, 1000)})
-    out = thinned(ts, ("day", "bmd"), max_points=400)
+    model = BoneModel(grid=32, seed=1, burn_in_days=0, observers=[]).run(999)
+    out = thinned(model.recorder, ("day", "bv_tv"), max_points=400)
     assert len(out["day"]) <= 400 and out["day"][0] == 0 and out["day"][-1] == 999
+    assert np.array_equal(out["bv_tv"], model.timeseries().set_index("day").loc[out["day"], "bv_tv"].to_numpy())
 
 
 # --------------------------------------------------------------------------------------- the picture

@@ -13,10 +13,10 @@ is doubled and the test says so.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -35,28 +35,13 @@ core of the two busy while they step, so more than this means other programs are
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)")
 sync_api = pytest.importorskip("playwright.sync_api")
+_spec = importlib.util.spec_from_file_location("dashboard_benchmark",
+                                               Path(__file__).parents[1] / "benchmarks" / "dashboard.py")
+bench = importlib.util.module_from_spec(_spec)   # the step timing is the benchmark's (benchmarks/dashboard.py)
+_spec.loader.exec_module(bench)
 
 # JavaScript helpers run in the page. The slice is an <img> (solara.Image), replaced by a new blob URL on each frame.
 FIND_IMG = "(sel) => { const el = document.querySelector(sel); return el.tagName === 'IMG' ? el : el.querySelector('img'); }"
-TIME_STEPS = """async (n) => {
-  const img = () => {
-    const el = document.querySelector('.bg-slice');
-    return el.tagName === 'IMG' ? el : el.querySelector('img');
-  };
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const before = img().src;
-    const t0 = performance.now();
-    document.querySelector('button.bg-step').click();
-    await new Promise((resolve) => {
-      const check = () => { const im = img(); if (im.src !== before && im.complete) resolve(); else setTimeout(check, 2); };
-      check();
-    });
-    times.push(performance.now() - t0);
-    await new Promise((r) => setTimeout(r, 30));
-  }
-  return times;
-}"""
 
 
 def _free_port() -> int:
@@ -170,26 +155,15 @@ def test_page_shows_every_panel_offline(server, browser, artifacts):
     page.context.close()
 
 
-def _timed_steps(page, n: int, days: int) -> float:
-    """Step ``n`` times; print and return the median step + redraw time in the browser, ms."""
-    times = page.evaluate(TIME_STEPS, n)
-    median = statistics.median(times)
-    print(f"step + redraw in the browser, {days} day(s) per step, 256² patient + twin: median {median:.0f} ms, "
-          f"min {min(times):.0f}, max {max(times):.0f} (n={n})")
-    return median
-
-
 def test_step_changes_slice_and_plots_within_budget(server, browser, artifacts):
     page, _ = _open(browser, server)
     src0 = _src(page)
     chart0 = page.locator(".bg-chart-bmd canvas").first.screenshot()
-    _timed_steps(page, 10, days=5)  # the default speed: 5 days per picture
+    bench.timed_steps(page, 10, days=5)  # the default speed: 5 days per picture
     assert _day(page) == 10 * 5
     assert _src(page) != src0
-    page.locator(".bg-run .v-slider").first.click()
-    page.keyboard.press("Home")  # 1 day per picture: one model step
-    page.wait_for_selector("button.bg-step:has-text('Step +1 d')")
-    median = _timed_steps(page, 15, days=1)
+    bench.one_day_per_picture(page)
+    median = bench.timed_steps(page, 15, days=1)
     load = os.getloadavg()[0] / (os.cpu_count() or 1)
     budget = STEP_BUDGET_MS if load <= OWN_LOAD_PER_CORE else 2 * STEP_BUDGET_MS
     print(f"load {load:.1f} per core: budget {budget:.0f} ms" + ("" if budget == STEP_BUDGET_MS else
@@ -231,7 +205,7 @@ def test_two_visitors_are_independent(server, browser):
     a, _ = _open(browser, server)
     b, _ = _open(browser, server)
     b_src = _src(b)
-    a.evaluate(TIME_STEPS, 3)
+    a.evaluate(bench.TIME_STEPS, 3)
     assert _day(a) == 15
     b.wait_for_timeout(500)
     assert _day(b) == 0 and _src(b) == b_src, "one visitor's step moved another's slice"

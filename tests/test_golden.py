@@ -22,6 +22,10 @@ from bonegrid.scenarios import load_scenario, scenario_names
 
 GOLDEN = Path(__file__).parent / "data" / "golden_128px_1y_seed1.npz"
 GRID, DAYS, SEED = 128, 365, 1
+RELATIVE_TOLERANCE = {"stiffness": 1e-7}
+"""Columns compared within a relative tolerance instead of bit for bit. The stiffness comes from an
+iterative solve stopped at a residual (``bonegrid.readouts.strength.SLICE_SOLVER_RTOL``: within ~1e-8
+of the exact modulus), so its last digits depend on the start and the rounding of the iteration."""
 
 
 def _record(name: str) -> dict[str, np.ndarray]:
@@ -49,8 +53,16 @@ def test_scenario_reproduces_its_golden_time_series(golden, name):
     old = {k: v for k, v in golden.items() if k.startswith(f"{name}::")}
     assert old, f"no golden run of {name}: regenerate with `python tests/test_golden.py`"
     assert sorted(new) == sorted(old)
-    moved = [k for k in old if not np.array_equal(old[k], new[k], equal_nan=True)]
+    moved = [k for k in old if not _same(k, old[k], new[k])]
     assert not moved, f"columns changed: {moved}"
+
+
+def _same(key: str, old: np.ndarray, new: np.ndarray) -> bool:
+    """Bit for bit, or within the column's :data:`RELATIVE_TOLERANCE`."""
+    rtol = RELATIVE_TOLERANCE.get(key.split("::")[1])
+    if rtol is None:
+        return np.array_equal(old, new, equal_nan=True)
+    return old.shape == new.shape and np.allclose(new, old, rtol=rtol, atol=0.0, equal_nan=True)
 
 
 def _regenerate() -> None:
@@ -65,7 +77,7 @@ def _regenerate() -> None:
         old = stored.get(key)
         if old is None or old.shape != new[key].shape:
             print(f"{key}: new")
-        elif not np.array_equal(old, new[key], equal_nan=True):
+        elif not _same(key, old, new[key]):
             scale = np.nanmax(np.abs(old)) or 1.0
             print(f"{key}: max |change| {np.nanmax(np.abs(new[key] - old)):.4g} (of max {scale:.4g}); "
                   f"last day {old[-1]:.6g} -> {new[key][-1]:.6g}")

@@ -7,9 +7,17 @@ from scipy.sparse.linalg import spsolve
 from skfem import Basis, BilinearForm, ElementQuad1, ElementVector, MeshQuad, asm
 from skfem.helpers import ddot, eye, sym_grad, trace
 
+import bonegrid.readouts.strength as strength
 from bonegrid.microarchitecture import MicroarchitectureParameters, generate
 from bonegrid.parameters import ParameterError
-from bonegrid.readouts.strength import Stiffness, StrengthParameters, apparent_stiffness, relative_stiffness
+from bonegrid.readouts.strength import (
+    SliceTest,
+    Stiffness,
+    StrengthParameters,
+    apparent_stiffness,
+    relative_stiffness,
+    slice_stiffness,
+)
 
 P = StrengthParameters()
 E0 = P.tissue_modulus_gpa * 1e3  # MPa
@@ -230,7 +238,6 @@ def test_bad_inputs_are_refused_with_a_reason():
 
 
 def test_slice_stiffness_coarsens_and_bridges_a_cut_strut_out_of_plane():
-    from bonegrid.readouts.strength import slice_stiffness
     column = np.zeros((64, 64))
     column[:, 24:40] = 1.0
     cut = column.copy()
@@ -242,3 +249,59 @@ def test_slice_stiffness_coarsens_and_bridges_a_cut_strut_out_of_plane():
     assert 0.0 < broken < 0.7 * intact                                # the out-of-plane fill bridges, softer
     # a solid slice reads E_0 whatever the element size
     assert slice_stiffness(np.ones((64, 64)), 10.0, p).apparent_modulus_mpa == pytest.approx(20000.0, rel=1e-9)
+
+
+# ----------------------------------------------------------------------------- the model's slice test
+def direct_slice_test(mineral, k=4, p=P):
+    """The slice test the slow, exact way: block-average, fill the voids out of plane, solve directly."""
+    ny, nx = (mineral.shape[0] // k) * k, (mineral.shape[1] // k) * k
+    blocks = mineral[:ny, :nx].reshape(ny // k, k, nx // k, k).mean(axis=(1, 3))
+    filled = StrengthParameters(mesh_marrow=True, marrow_modulus_fraction=p.out_of_plane_fill_fraction)
+    return apparent_stiffness(blocks, filled)
+
+
+@pytest.fixture(scope="module")
+def spine_slices():
+    """A non-square generated spine slice (53 x 101 elements: two multigrid levels) and a remodeled copy."""
+    bone = generate("spine", (212, 406), 10.0, np.random.default_rng(5), MicroarchitectureParameters())
+    mineral = np.where(bone, np.random.default_rng(6).uniform(0.5, 1.0, bone.shape), 0.0)
+    remodeled = mineral.copy()
+    remodeled[100:130, 50:90] = 0.0                         # a resorption cavity
+    remodeled[20:24, :] *= 0.5                              # a poorly mineralised band
+    return mineral, remodeled
+
+
+def test_slice_test_matches_the_direct_solve_cold_and_warm(spine_slices):
+    mineral, remodeled = spine_slices
+    test = SliceTest(10.0)
+    assert len(strength._GridTest.of(53, 101, P.poisson_ratio, P.plane_condition).interpolations) == 2
+    for m in (mineral, remodeled, mineral):
+        got, exact = test(m), direct_slice_test(m)
+        assert test.iterations > 1 and not test.direct
+        assert got.apparent_modulus_mpa == pytest.approx(exact.apparent_modulus_mpa, rel=1e-7)
+        assert got.tissue_strain_energy_density_kpa == pytest.approx(exact.tissue_strain_energy_density_kpa, rel=1e-7)
+        assert got.load_bearing_fraction == exact.load_bearing_fraction
+    assert slice_stiffness(remodeled, 10.0).apparent_modulus_mpa < slice_stiffness(mineral, 10.0).apparent_modulus_mpa
+
+
+def test_slice_test_starts_from_its_last_displacement(spine_slices):
+    mineral, remodeled = spine_slices
+    warm = SliceTest(10.0)
+    warm(mineral)
+    warm(remodeled)
+    cold = SliceTest(10.0)
+    cold(remodeled)
+    assert warm.iterations < cold.iterations
+    again = SliceTest(10.0)
+    again(remodeled)
+    again(remodeled)
+    assert again.iterations == 0 and not again.direct     # the same slice: solved already
+
+
+def test_slice_test_falls_back_to_the_direct_solve(spine_slices, monkeypatch):
+    mineral, _ = spine_slices
+    monkeypatch.setattr(strength, "SLICE_SOLVER_MAX_ITERATIONS", 1)
+    test = SliceTest(10.0)
+    got = test(mineral)
+    assert test.direct and test.iterations == 1
+    assert got.apparent_modulus_mpa == pytest.approx(direct_slice_test(mineral).apparent_modulus_mpa, rel=1e-12)

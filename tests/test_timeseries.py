@@ -1,6 +1,8 @@
 """The time-series schema, the observer protocol and the recorder (bonegrid/timeseries.py)."""
 
 import copy
+import math
+import types
 
 import numpy as np
 import pandas as pd
@@ -9,7 +11,7 @@ import pytest
 from bonegrid.model import BoneModel
 from bonegrid.parameters import ParameterError
 from bonegrid.readouts.observers import DXA, Markers, Stiffness
-from bonegrid.timeseries import STATE_COLUMNS, Column, Observer, column, columns, default_observers
+from bonegrid.timeseries import STATE_COLUMNS, Column, Observer, Recorder, column, columns, default_observers
 
 
 class DayLog(Observer):
@@ -113,3 +115,51 @@ def test_a_run_branched_by_deep_copy_records_its_own_series():
     pd.testing.assert_frame_equal(model.timeseries(), twin.timeseries())   # same RNG state, same future
     twin.run(5)
     assert len(twin.timeseries()) == len(model.timeseries()) + 5
+
+
+class Halves(Observer):
+    """Test observer: half the model's counter, a None, and a column its sample leaves out."""
+
+    columns = (Column("half", "1", "half the counter"), Column("nothing", "1", "None"),
+               Column("absent", "1", "left out"))
+
+    def sample(self, model):
+        return {"half": model.i / 2, "nothing": None, "extra": 1.0}
+
+
+def counting_recorder(observers=()):
+    """A recorder of a stand-in model whose every state column reads its counter ``i`` (``pth`` as a float)."""
+    state = {c.name: (lambda m: m.i) for c in STATE_COLUMNS}
+    state["pth"] = lambda m: float(m.i)
+    state["serum_ca"] = lambda m: m.i if m.i < 2 else m.i + 0.5     # ints, then a float
+    return Recorder(state, list(observers))
+
+
+def test_the_recorder_grows_its_table_and_keeps_integers_as_integers(monkeypatch):
+    monkeypatch.setattr(Recorder, "INITIAL_ROWS", 2)
+    recorder, model = counting_recorder([Halves()]), types.SimpleNamespace(i=0)
+    for i in range(5):
+        model.i = i
+        recorder.collect(model)
+    ts = recorder.table()
+    assert recorder.rows == 5 and list(ts.columns) == [c.name for c in STATE_COLUMNS] + ["half", "nothing", "absent"]
+    assert ts["day"].dtype == np.int64 and ts["day"].tolist() == [0, 1, 2, 3, 4]
+    assert ts["pth"].dtype == np.float64 and ts["half"].tolist() == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert ts["serum_ca"].dtype == np.float64 and ts["serum_ca"].tolist() == [0.0, 1.0, 2.5, 3.5, 4.5]
+    assert ts["nothing"].isna().all() and ts["absent"].isna().all()
+    assert recorder.column("n_osteoclasts", np.array([1, 4])).tolist() == [1, 4]
+    last = recorder.last()
+    assert last["day"] == 4 and isinstance(last["day"], int) and last["half"] == 2.0 and math.isnan(last["absent"])
+    ts.loc[0, "day"] = 99
+    recorder.column("day")[0] = 99
+    assert recorder.table()["day"].iloc[0] == 0                      # the records are copied out, never lent
+    with pytest.raises(ParameterError, match="unknown time-series column 'bmdd'"):
+        recorder.column("bmdd")
+
+
+def test_the_timeseries_of_a_model_equals_its_recorded_columns():
+    model = BoneModel(grid=32, seed=2, burn_in_days=5).run(8)
+    ts = model.timeseries()
+    for name in ts.columns:
+        assert np.array_equal(ts[name].to_numpy(), model.recorder.column(name), equal_nan=True), name
+    assert model.recorder.last() == {k: v for k, v in ts.iloc[-1].items()} | {"day": 8}

@@ -25,7 +25,7 @@ from bonegrid.model import BoneModel
 from bonegrid.readouts import dxa
 from bonegrid.readouts.panel import Result, panel, panel_values
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
-from bonegrid.timeseries import column
+from bonegrid.timeseries import Recorder, column
 from bonegrid.tissue import MARROW
 from bonegrid.treatments import Treatment
 
@@ -156,11 +156,15 @@ class Frame:
     tumour_removal: bool
 
 
-def thinned(ts, columns: tuple[str, ...] = SERIES, max_points: int = MAX_POINTS) -> dict[str, np.ndarray]:
-    """Columns of a time-series DataFrame, evenly thinned to at most ``max_points`` rows (last row kept)."""
-    n = len(ts)
+def thinned(recorder: Recorder, columns: tuple[str, ...] = SERIES, max_points: int = MAX_POINTS
+            ) -> dict[str, np.ndarray]:
+    """Columns of a model's records, evenly thinned to at most ``max_points`` rows (last row kept).
+
+    Read from the record table itself (no DataFrame), so a frame costs the same on day 10 and day 10,000.
+    """
+    n = recorder.rows
     rows = np.unique(np.linspace(0, n - 1, min(n, max_points)).round().astype(int)) if n else np.zeros(0, int)
-    return {c: ts[c].to_numpy()[rows] for c in columns}
+    return {c: recorder.column(c, rows) for c in columns}
 
 
 def day0_model(key: tuple, build: Callable[[], BoneModel]) -> BoneModel:
@@ -293,14 +297,13 @@ class Session:
         """Snapshot of the patient (and twin) now, with both slices drawn under ``overlay``."""
         with self.lock:
             m = self.model
-            ts = m.timeseries()
-            labs = panel(panel_values(ts.iloc[-1], m.drivers.thyroid, m.drivers.cytokines))
+            labs = panel(panel_values(m.recorder.last(), m.drivers.thyroid, m.drivers.cytokines))
             positions = cell_positions(m)
             return Frame(
                 day=int(m.day), age_years=self.age_now(), start_age_years=m.age_years,
                 image=png_bytes(render_rgb(m, overlay, positions)),
                 twin_image=png_bytes(render_rgb(self.twin, overlay)) if self.twin is not None else None,
-                series=thinned(ts), twin_series=thinned(self.twin.timeseries()) if self.twin is not None else None,
+                series=thinned(m.recorder), twin_series=thinned(self.twin.recorder) if self.twin is not None else None,
                 scan=dxa.dxa(m, self.age_now(), m.sex), labs=labs, drivers=m.drivers,
                 counts={name: len(p) for name, p in positions.items()}, overlay=overlay,
                 treatments=tuple(self.treatments),

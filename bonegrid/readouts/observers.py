@@ -18,7 +18,7 @@ from collections.abc import Mapping
 import bonegrid.readouts.dxa as dxa
 from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR
 from bonegrid.readouts.markers import MarkerParameters, TurnoverMarkers
-from bonegrid.readouts.strength import StrengthParameters, slice_stiffness
+from bonegrid.readouts.strength import SliceTest, StrengthParameters
 from bonegrid.timeseries import Column, Observer
 
 
@@ -77,9 +77,10 @@ class DXA(Observer, default=True):
 
 
 class Stiffness(Observer, default=True):
-    """Apparent stiffness of the slice by micro-FE (:func:`bonegrid.readouts.strength.slice_stiffness`), relative to day 0.
+    """Apparent stiffness of the slice by micro-FE (:class:`bonegrid.readouts.strength.SliceTest`), relative to day 0.
 
-    Solved at day 0 and every ``stiffness_interval_days``; records in between repeat the last solve.
+    Solved at day 0 and every ``stiffness_interval_days``, each solve starting from the last
+    one's displacement; records in between repeat the last solve.
     """
 
     columns = (
@@ -92,17 +93,19 @@ class Stiffness(Observer, default=True):
         """``stiffness_interval_days``."""
         return self.params.stiffness_interval_days
 
-    def _modulus_mpa(self, model) -> float:
-        return slice_stiffness(model.tissue.mineral, model.tissue.voxel_size_um, self.params).apparent_modulus_mpa
+    def attach(self, model) -> None:
+        """Set up the slice test at the model's voxel size."""
+        self.test = SliceTest(model.tissue.voxel_size_um, self.params)
 
     def start(self, model) -> None:
         """Solve the day-0 slice: the reference."""
-        self.day0_mpa = self._modulus_mpa(model)
+        self.day0_mpa = self.test(model.tissue.mineral).apparent_modulus_mpa
         self.relative = 1.0
 
     def observe(self, model) -> None:
         """Solve the slice now; NaN if the day-0 slice carried no load."""
-        self.relative = self._modulus_mpa(model) / self.day0_mpa if self.day0_mpa > 0 else float("nan")
+        modulus = self.test(model.tissue.mineral).apparent_modulus_mpa
+        self.relative = modulus / self.day0_mpa if self.day0_mpa > 0 else float("nan")
 
     def sample(self, model) -> Mapping[str, float]:
         """Relative stiffness from the last solve."""
