@@ -40,10 +40,10 @@ from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.effects import EffectParameters, cell_modifiers
 from bonegrid.fields import FieldParameters, FieldSolver
 from bonegrid.microarchitecture import RELIABLE_SIDE, MicroarchitectureParameters, generate
-from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
-from bonegrid.patient import check_patient
 from bonegrid.osteoclast_precursors import OsteoclastPrecursorPool
 from bonegrid.parameter_courses import ParameterCourses, is_course
+from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
+from bonegrid.patient import check_patient
 from bonegrid.physiology import Physiology, PhysiologyParameters
 from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
 from bonegrid.remodeling_units import RemodelingUnits

@@ -1,4 +1,4 @@
-"""The marrow's pool of RANK-expressing osteoclast precursors (part of step 3 of the day).
+r"""The marrow's pool of RANK-expressing osteoclast precursors (part of step 3 of the day).
 
 Osteoclasts form when committed precursors of the monocyte lineage, carrying RANK, meet RANKL
 on a bone surface and fuse. The precursors are a pool that the marrow replenishes and that
@@ -17,14 +17,14 @@ left by the drug today (:math:`a = 1` without it):
 
 .. math::
 
-    \\frac{dP}{dt} = \\frac{1}{\\tau_P}\\,\\bigl(1 - (1 + c\\,(a - 1))\\,P\\bigr),
+    \frac{dP}{dt} = \frac{1}{\tau_P}\,\bigl(1 - (1 + c\,(a - 1))\,P\bigr),
 
-where :math:`c` is the share of the pool's turnover that is fusion and :math:`\\tau_P` the
+where :math:`c` is the share of the pool's turnover that is fusion and :math:`\tau_P` the
 pool's turnover time. Without the drug the pool stays at 1; with fusion blocked (:math:`a = 0`)
-it fills towards :math:`1/(1 - c)` with time constant :math:`\\tau_P/(1 - c)`. Each surface
+it fills towards :math:`1/(1 - c)` with time constant :math:`\tau_P/(1 - c)`. Each surface
 site's chance of osteoclastogenesis is multiplied by :math:`P`
 (:func:`bonegrid.recruitment.recruit_osteoclasts`). A day is the exact exponential update for
-the day's :math:`a`, stable for any :math:`\\tau_P`.
+the day's :math:`a`, stable for any :math:`\tau_P`.
 """
 
 from __future__ import annotations
@@ -33,12 +33,12 @@ import math
 
 
 class OsteoclastPrecursorPool:
-    """The marrow's RANK-expressing precursor pool, relative to its size without the drug.
+    r"""The marrow's RANK-expressing precursor pool, relative to its size without the drug.
 
     Parameters
     ----------
     turnover_days : float
-        :math:`\\tau_P`, turnover time of the pool, days (> 0).
+        :math:`\tau_P`, turnover time of the pool, days (> 0).
     fusion_share : float
         :math:`c`, share of the pool's outflow that is fusion into osteoclasts, 1 (0 <= c < 1).
     """

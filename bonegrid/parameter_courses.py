@@ -27,7 +27,7 @@ FIXED_GROUPS = ("run", "microarchitecture", "fields")
 
 
 def is_course(value: Any) -> bool:
-    """True if ``value`` is a course: a non-empty sequence of (day, value) pairs (not a string)."""
+    """Return True if ``value`` is a course: a non-empty sequence of (day, value) pairs (not a string)."""
     return (isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0
             and all(isinstance(p, Sequence) and not isinstance(p, str) and len(p) == 2 for p in value))
 
