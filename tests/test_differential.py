@@ -121,7 +121,7 @@ def test_focal_lesion_detects_concentrated_not_diffuse_loss():
 
 
 ALL_CAUSES = {"celiac", "osteomalacia", "hyperthyroid", "myeloma", "glucocorticoid", "inflammation", "postmenopausal",
-              "aromatase_inhibitor", "healthy"}
+              "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "healthy"}
 
 
 @pytest.mark.parametrize(("key", "companion", "not_shown"), [
@@ -142,3 +142,14 @@ def test_missing_findings_count_as_not_shown(key, companion, not_shown):
     else:
         assert supported(findings) == {"healthy"}
         assert "healthy" not in supported({**findings, key: -2.5})
+
+
+@pytest.mark.parametrize(("history", "cause"), [
+    ({"mechanical_loading": 0.2}, "immobilisation"),
+    ({"vitamin_c_umol_per_l": 3.0}, "scurvy"),
+    ({"lithium_mmol_per_l": 0.8}, "lithium"),
+])
+def test_the_history_names_immobility_scurvy_and_lithium_and_rules_out_healthy(history, cause):
+    supported = {c.name for c in differential({**NORMAL, **history}) if c.supported}
+    assert cause in supported and "healthy" not in supported
+    assert cause not in {c.name for c in differential(NORMAL) if c.supported}

@@ -56,6 +56,15 @@ LEAST_SIGNIFICANT_CHANGE_PCT = 2.5
 """BMD change (%) that two spine DXA scans can tell from precision error (about 2.77 x a 1% precision; ISCD)."""
 RAPID_LOSS_PCT_PER_YEAR = 5.0
 """BMD loss faster than this (%/year) with clear labs raises the question of glucocorticoid use."""
+ESTROGEN_DEFICIENT = 0.5
+"""Estrogen relative to premenopausal below which the history reads as estrogen deficiency (menopause, or an
+aromatase inhibitor), 1."""
+IMMOBILE_LOADING = 0.6
+"""Habitual mechanical loading below which the history reads as immobilisation (bed rest, paralysis), 1."""
+REPLETE_VITAMIN_C_UMOL_PER_L = 50.0
+"""Plasma vitamin C of a replete adult, umol/L (Hodges 1971; the vitamin_c driver's 1)."""
+SCURVY_VITAMIN_C_UMOL_PER_L = 11.0
+"""Plasma vitamin C below which scurvy is likely, umol/L (Hodges 1971)."""
 FOCAL_WINDOW_UM = 300.0
 """Radius of the window in which a focal lesion is looked for, µm."""
 
@@ -168,15 +177,34 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                         (f"CRP {crp:.1f} mg/L (normal {r['crp_mg_per_l'].text})", f"CTX {ctx:.2f} ng/mL")))
 
     losing = bmd <= -LEAST_SIGNIFICANT_CHANGE_PCT
-    estrogen = female and age >= 45.0 and (high_turnover or losing) and labs_clear
-    estrogen_reasons = (f"{'a woman' if female else 'not a woman'} of {age:.0f}",
+    estrogen_deficient = f("estrogen") < ESTROGEN_DEFICIENT  # the history: menopause, or an aromatase inhibitor
+    estrogen = female and (estrogen_deficient or (age >= 45.0 and (high_turnover or losing))) and labs_clear
+    estrogen_reasons = (f"{'a woman' if female else 'not a woman'} of {age:.0f}"
+                        f"{' after menopause or on an aromatase inhibitor' if estrogen_deficient else ''}",
                         f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L ({'high' if high_turnover else 'not high'} "
                         f"turnover); BMD {bmd:+.1f}% since the first scan", "no laboratory cause found" if labs_clear
                         else "a laboratory cause is present", "the history tells menopause from an aromatase inhibitor")
     causes.append(Cause("postmenopausal", "estrogen loss (menopause)", estrogen, estrogen_reasons))
     causes.append(Cause("aromatase_inhibitor", "estrogen loss (aromatase inhibitor)", estrogen, estrogen_reasons))
 
+    loading, lithium, vitamin_c = f("mechanical_loading"), f("lithium_mmol_per_l"), f("vitamin_c_umol_per_l")
+    immobile = loading < IMMOBILE_LOADING
+    causes.append(Cause("immobilisation", "immobilisation (bed rest, paralysis)", immobile,
+                        (f"mechanical loading {loading:.1f} x habitual ({'immobile' if immobile else 'mobile'})",
+                         f"PTH {pth:.2f} pmol/L, CTX {ctx:.2f} ng/mL (disuse: resorption up, PTH suppressed)")))
+    scorbutic = vitamin_c < SCURVY_VITAMIN_C_UMOL_PER_L
+    causes.append(Cause("scurvy", "vitamin C deficiency (scurvy)", scorbutic,
+                        (f"plasma vitamin C {vitamin_c:.0f} umol/L (scurvy below {SCURVY_VITAMIN_C_UMOL_PER_L:g})",
+                         f"P1NP {p1np:.0f} ug/L, osteoid seams {oth:.1f} um (collagen formation fails)")))
+    on_lithium = lithium > 0.0
+    causes.append(Cause("lithium", "lithium therapy", on_lithium,
+                        (f"serum lithium {lithium:.1f} mmol/L", f"PTH {pth:.2f} pmol/L, calcium {ca:.2f} mmol/L "
+                         "(lithium raises the parathyroid set point; bone is usually spared)")))
+
     against = [text for flag, text in ((not labs_clear, "a laboratory cause is present"),
+                                       (immobile, "immobile"), (scorbutic, "vitamin C deficient"),
+                                       (estrogen_deficient, "estrogen deficient"),
+                                       (on_lithium, "on lithium"),
                                        (high_turnover, "turnover markers high"), (seams, "wide osteoid seams"),
                                        (losing, "BMD falling beyond the least significant change"),
                                        (focal, "a focal lesion"), (dying, "osteocytes dying"),
@@ -189,11 +217,15 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
 
 def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str, thyroid: float, cytokines: float,
                       start_matrix: np.ndarray | None = None, end_matrix: np.ndarray | None = None,
-                      voxel_size_um: float = 10.0) -> dict[str, object]:
+                      voxel_size_um: float = 10.0, mechanical_loading: float = 1.0, lithium_mmol_per_l: float = 0.0,
+                      vitamin_c: float = 1.0, estrogen: float = 1.0) -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
-    to the end; ``age_years`` is the patient's age at the end.
+    to the end; ``age_years`` is the patient's age at the end. The history and the drug levels a
+    clinician would know: ``mechanical_loading`` (1 = habitual; bed rest below), serum lithium
+    (mmol/L), plasma vitamin C (``vitamin_c`` relative to replete, reported as umol/L) and
+    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it).
     """
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
     values = panel_values(last.mean(numeric_only=True), thyroid, cytokines)
@@ -214,6 +246,10 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
                          if start_matrix is not None and end_matrix is not None else False),
         "age_years": age_years,
         "sex": sex,
+        "mechanical_loading": mechanical_loading,
+        "lithium_mmol_per_l": lithium_mmol_per_l,
+        "vitamin_c_umol_per_l": REPLETE_VITAMIN_C_UMOL_PER_L * vitamin_c,
+        "estrogen": estrogen,
     }
 
 
@@ -223,7 +259,9 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
         model.timeseries(), histomorphometry(model, direct=False),
         age_years=model.age_years + max(model.day, 0) / DAYS_PER_YEAR, sex=model.sex, thyroid=model.drivers.thyroid,
         cytokines=model.drivers.cytokines, start_matrix=start_matrix, end_matrix=model.tissue.kind != MARROW,
-        voxel_size_um=model.tissue.voxel_size_um)
+        voxel_size_um=model.tissue.voxel_size_um, mechanical_loading=model.drivers.mechanical_loading,
+        lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
+        estrogen=model.drivers.estrogen)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

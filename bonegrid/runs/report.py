@@ -107,7 +107,10 @@ class Run:
         return findings_from_run(self.ts, self.histo, age_years=self.age_end, sex=self.meta["sex"],
                                  thyroid=drivers["thyroid"], cytokines=drivers["cytokines"],
                                  start_matrix=self.state["start_matrix"], end_matrix=self.state["kind"] != 0,
-                                 voxel_size_um=self.meta["voxel_size_um"])
+                                 voxel_size_um=self.meta["voxel_size_um"],
+                                 mechanical_loading=drivers.get("mechanical_loading", 1.0),
+                                 lithium_mmol_per_l=drivers.get("lithium_mmol_per_l", 0.0),
+                                 vitamin_c=drivers.get("vitamin_c", 1.0), estrogen=drivers.get("estrogen", 1.0))
 
 
 def load_runs(folder: Path) -> list[Run]:
