@@ -249,8 +249,7 @@ class BoneModel(mesa.Model):
         self.tissue = Tissue(bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day,
                              reach_um=p.osteoclast.osteoclast_max_depth_um)
         self.units = RemodelingUnits()
-        self.osteoclast_precursors = OsteoclastPrecursorPool(p.recruitment.osteoclast_precursor_turnover_days,
-                                                             p.recruitment.osteoclast_precursor_fusion_share)
+        self.osteoclast_precursors = OsteoclastPrecursorPool()
         self.myeloma = MyelomaClone(self, p.myeloma)
         self.osteocytes = OsteocyteNetwork(self, p.osteocyte)
         self._seed_osteocytes()
@@ -389,7 +388,8 @@ class BoneModel(mesa.Model):
         self.tissue.params = p.tissue
         self.osteocytes.params = p.osteocyte
         self.myeloma.params = p.myeloma
-        self.physiology.retune(p.physiology)
+        self.physiology.retune(p.physiology,
+                               glucocorticoid_half_effect_mg_per_day=p.effects.glucocorticoid_half_effect_mg_per_day)
 
     def run(self, days: int) -> BoneModel:
         """Simulate ``days`` more days; return the model."""

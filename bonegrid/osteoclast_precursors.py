@@ -33,36 +33,34 @@ import math
 
 
 class OsteoclastPrecursorPool:
-    r"""The marrow's RANK-expressing precursor pool, relative to its size without the drug.
+    """The marrow's RANK-expressing precursor pool, relative to its size without the drug.
 
-    Parameters
-    ----------
-    turnover_days : float
-        :math:`\tau_P`, turnover time of the pool, days (> 0).
-    fusion_share : float
-        :math:`c`, share of the pool's outflow that is fusion into osteoclasts, 1 (0 <= c < 1).
+    The pool holds only its state; its constants come with each day (so a course of them,
+    :mod:`bonegrid.parameter_courses`, takes effect).
     """
 
-    def __init__(self, turnover_days: float, fusion_share: float) -> None:
-        self._rate = 1.0 / float(turnover_days)
-        self._share = float(fusion_share)
+    def __init__(self) -> None:
         self.relative = 1.0
         """Pool size relative to its size without the drug, 1."""
         self.signal_left = 1.0
         """Today's share of the osteoclastogenic signal that the drug leaves, 1 (osteoclasts read it as
         their survival signal)."""
 
-    def step(self, signal_left: float) -> float:
-        """Advance one day; return the new relative pool size.
+    def step(self, signal_left: float, turnover_days: float, fusion_share: float) -> float:
+        r"""Advance one day; return the new relative pool size.
 
         Parameters
         ----------
         signal_left : float
             :math:`a`, the share of the osteoclastogenic signal that the drug leaves today, 0..1
             (exactly 1 without the drug, which keeps a pool of 1 exactly 1).
+        turnover_days : float
+            :math:`\tau_P`, turnover time of the pool, days (> 0).
+        fusion_share : float
+            :math:`c`, share of the pool's outflow that is fusion into osteoclasts, 1 (0 <= c < 1).
         """
         self.signal_left = signal_left
-        loss = 1.0 + self._share * (signal_left - 1.0)  # outflow per unit pool, in units of 1/tau_P
+        loss = 1.0 + fusion_share * (signal_left - 1.0)  # outflow per unit pool, in units of 1/tau_P
         target = 1.0 / loss
-        self.relative = target + (self.relative - target) * math.exp(-self._rate * loss)
+        self.relative = target + (self.relative - target) * math.exp(-loss / turnover_days)
         return self.relative

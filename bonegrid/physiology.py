@@ -210,7 +210,8 @@ class PhysiologyParameters(ParameterSet):
         0.08, unit="1/(mmol/L)", low=0.0, high=0.5, symbol="s_{Li}",
         doc="lithium raises the calcium set point of the parathyroids: K_Ca x (1 + s_Li Li)",
         source="lithium blunts calcium-sensing receptor signalling: set point ~5-6% higher at therapeutic "
-               "levels (Haden 1997, doi:10.1210/jcem.82.9.4242); approx.")
+               "levels (Haden 1997, doi:10.1210/jcem.82.9.4242); chosen within that range so that PTH rises ~35% "
+               "at 0.8 mmol/L (Bendz 1996), so the lithium PTH band is marked fitted")
     pth_calcitriol_suppression: float = param(
         0.3, unit="1", low=0.0, high=5.0, symbol="s_D",
         doc="calcitriol suppression of PTH synthesis: factor (1+s)/(1+s D/D_n)",
@@ -410,13 +411,7 @@ class Physiology:
 
     def __init__(self, params: PhysiologyParameters, drivers: Drivers, *,
                  glucocorticoid_half_effect_mg_per_day: float = _GLUCOCORTICOID_HALF_EFFECT_DEFAULT) -> None:
-        g50 = float(glucocorticoid_half_effect_mg_per_day)
-        if not (math.isfinite(g50) and g50 > 0.0):
-            raise ParameterError(
-                f"glucocorticoid_half_effect_mg_per_day={glucocorticoid_half_effect_mg_per_day!r} is not allowed: "
-                "expected a finite number > 0 mg/day; pass EffectParameters.glucocorticoid_half_effect_mg_per_day")
-        self._gc_half = g50
-        self.retune(params)
+        self.retune(params, glucocorticoid_half_effect_mg_per_day=glucocorticoid_half_effect_mg_per_day)
 
         self._mineralisation_unmet = 0.0
         healthy = self._steady_state(Drivers())
@@ -439,7 +434,8 @@ class Physiology:
         self._resorbed_in = 0.0
         self._mineralised_out = 0.0
 
-    def retune(self, params: PhysiologyParameters) -> None:
+    def retune(self, params: PhysiologyParameters, *,
+               glucocorticoid_half_effect_mg_per_day: float = _GLUCOCORTICOID_HALF_EFFECT_DEFAULT) -> None:
         """Take new constants and keep the state (pools, hormones, ledger), for parameters that follow a course.
 
         PTH stays relative to the healthy steady state of the constants the model started with,
@@ -449,7 +445,20 @@ class Physiology:
         ----------
         params : PhysiologyParameters
             The new constants.
+        glucocorticoid_half_effect_mg_per_day : float
+            G_50 of glucocorticoid on gut and kidney, mg/day (see the class parameters).
+
+        Raises
+        ------
+        ParameterError
+            If ``glucocorticoid_half_effect_mg_per_day`` is not a finite number > 0.
         """
+        g50 = float(glucocorticoid_half_effect_mg_per_day)
+        if not (math.isfinite(g50) and g50 > 0.0):
+            raise ParameterError(
+                f"glucocorticoid_half_effect_mg_per_day={glucocorticoid_half_effect_mg_per_day!r} is not allowed: "
+                "expected a finite number > 0 mg/day; pass EffectParameters.glucocorticoid_half_effect_mg_per_day")
+        self._gc_half = g50
         self.params = params
         p = params
         self._v = p.ecf_volume_l

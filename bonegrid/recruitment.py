@@ -7,7 +7,7 @@ may gain an osteoclast (precursors fusing) with daily probability
 
 (RANK occupancy of precursors by free RANKL; the steep power n makes a dying osteocyte's
 local signal start a unit while the background allows only occasional random remodeling; P is
-the marrow's precursor pool relative to the start, :mod:`bonegrid.osteoclast_precursors`, which
+the marrow's precursor pool relative to its size without the drug, :mod:`bonegrid.osteoclast_precursors`, which
 fills while RANKL is blocked and drains into osteoclasts when it returns).
 Working osteoclasts also carry RANK and bind RANKL: ``N_oc`` osteoclasts within
 ``bmu_join_radius_um`` compete with the precursors there, so a team limits its own growth. A new
@@ -107,7 +107,9 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
     kd = model.params.fields.rank_rankl_dissociation_pM
     free = model.fields.at("free_rankl", ys, xs)
     signal = rank_occupancy(free, kd) ** params.osteoclastogenesis_hill
-    pool = model.osteoclast_precursors.step(_signal_left_by_drug(model, signal, ys, xs, kd, params))
+    pool = model.osteoclast_precursors.step(_signal_left_by_drug(model, signal, ys, xs, kd, params),
+                                            params.osteoclast_precursor_turnover_days,
+                                            params.osteoclast_precursor_fusion_share)
     rate = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * pool
     draw = model.rng.random(sites.size)
     chosen = np.flatnonzero(draw < rate * signal)

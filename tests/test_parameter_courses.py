@@ -86,3 +86,12 @@ def test_a_scenario_course_out_of_range_names_the_file_key_and_day():
         parse_scenario(tomllib.loads(bad))
     with pytest.raises(ParameterError, match="reason"):
         parse_scenario(tomllib.loads(SCENARIO.replace(', reason = "a cause that ramps up"', "")))
+
+
+def test_a_course_reaches_the_precursor_pool_and_the_physiology_glucocorticoid_half_effect():
+    m = BoneModel(grid=48, burn_in_days=0, observers=[], drivers={"denosumab_nM": [(0, 45.0)]},
+                  osteoclast_precursor_fusion_share=((0, 0.0), (1, 0.9)),
+                  glucocorticoid_half_effect_mg_per_day=((0, 7.5), (1, 30.0)))
+    m.run(60)
+    assert m.osteoclast_precursors.relative > 1.5  # with the starting share 0 it would stay exactly 1
+    assert m.physiology._gc_half == 30.0
