@@ -324,6 +324,10 @@ def _validate(args: argparse.Namespace) -> int:
     if args.out:
         check_folder(args.out, "--out")
     scenarios = [load_scenario(n) for n in (args.scenarios or scenario_names(treated=True))]
+    bare = [s.name for s in scenarios if not s.expect]
+    if bare:
+        raise ParameterError(f"scenario {', '.join(bare)} has no [[expect]] band to validate: add one "
+                             "(metric, band, source) or leave it out")
     start = time.perf_counter()
     print(f"{args.prog} validate: {len(scenarios)} scenarios x {args.seeds} seeds on a {args.grid}x{args.grid} slice",
           flush=True)

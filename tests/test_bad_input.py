@@ -326,6 +326,11 @@ def cli_in(folder: Path, monkeypatch, *argv) -> int:
 
 
 # ------------------------------------------------------------------------------------- exit status
+def test_validate_refuses_a_scenario_without_bands(tmp_path, monkeypatch, capsys):
+    (tmp_path / "bare.toml").write_text('base = "healthy"\nname = "bare"\ntitle = "b"\ndescription = "b"\n')
+    refused(tmp_path, monkeypatch, capsys, ["validate", "bare.toml", "--seeds", "1"], "bare", "[[expect]]")
+
+
 def test_validate_exits_1_and_counts_failed_runs(tmp_path, monkeypatch, capsys):
     from bonegrid.runs import validate as validate_module
     from bonegrid.runs.ensemble import JobResult
