@@ -35,7 +35,7 @@ from bonegrid.agents.myeloma import MyelomaClone, MyelomaParameters
 from bonegrid.agents.osteoblast import Osteoblast, OsteoblastParameters
 from bonegrid.agents.osteoclast import Osteoclast, OsteoclastParameters
 from bonegrid.agents.osteocyte import OsteocyteNetwork, OsteocyteParameters
-from bonegrid.constants import DEFAULT_GRID, GRID_LIMITS, SITES
+from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, GRID_LIMITS, SITES
 from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.effects import EffectParameters, cell_modifiers
 from bonegrid.fields import FieldParameters, FieldSolver
@@ -247,7 +247,8 @@ class BoneModel(mesa.Model):
             raise ParameterError("initial_bone has no bone: expected a slice with some True (bone) voxels")
         bone = initial_bone
         self.tissue = Tissue(bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day,
-                             reach_um=p.osteoclast.osteoclast_max_depth_um)
+                             reach_um=p.osteoclast.osteoclast_max_depth_um,
+                             patient_age_years=self.age_years + self.day / DAYS_PER_YEAR)
         self.units = RemodelingUnits()
         self.osteoclast_precursors = OsteoclastPrecursorPool()
         self.myeloma = MyelomaClone(self, p.myeloma)

