@@ -1,0 +1,80 @@
+"""Published time courses of the whole system, starting and stopping a drug (slow: 256² slices).
+
+These check shapes a clinician knows, not bands a parameter was fitted to:
+
+- **Alendronate on and off.** On the drug CTX falls by about half or more (FIT, Black 1996).
+  Bisphosphonate stays bound in bone, so when it is stopped turnover returns slowly: markers
+  stay below the pre-treatment level for years, with no rebound (FLEX, Black 2006), the
+  opposite of denosumab (``test_denosumab.py``).
+- **Teriparatide's anabolic window.** Daily PTH raises formation markers first and more: P1NP
+  rises within the first month, CTX later and less (Glover 2009; McClung 2005), so the
+  P1NP/CTX ratio rises in months 1-6.
+"""
+
+import pytest
+
+from bonegrid import load_scenario
+from bonegrid.treatments import Treatment
+
+pytestmark = pytest.mark.slow
+
+YEAR = 365
+
+
+SEEDS = (1, 2)
+"""A 2.56 mm slice holds a handful of osteoclasts: marker means are taken over two seeds."""
+
+
+def _mean(tables, column, start_years, end_years):
+    """Mean of ``column`` over days (start, end] of each table, averaged over the tables."""
+    return sum(t.loc[int(start_years * YEAR) + 1:int(end_years * YEAR), column].mean() for t in tables) / len(tables)
+
+
+def _tables(scenario, treatments, years):
+    tables = []
+    for seed in SEEDS:
+        model = load_scenario(scenario).with_treatments(treatments).model(seed=seed, grid=256)
+        model.run(int(years * YEAR))
+        tables.append(model.recorder.table().set_index("day"))
+    return tables
+
+
+@pytest.fixture(scope="module")
+def alendronate():
+    """Postmenopausal bone, alendronate from year 1 to year 4, then 2 years off."""
+    return _tables("postmenopausal", [Treatment("bisphosphonate", 1 * YEAR, 4 * YEAR)], 6.0)
+
+
+@pytest.fixture(scope="module")
+def teriparatide():
+    """Postmenopausal bone, daily teriparatide from year 1."""
+    return _tables("postmenopausal", [Treatment("teriparatide", 1 * YEAR)], 1.75)
+
+
+def test_alendronate_suppresses_resorption_and_its_offset_is_slow_without_rebound(alendronate):
+    before = _mean(alendronate, "ctx", 0.5, 1.0)
+    on = _mean(alendronate, "ctx", 2.0, 4.0)
+    first_year_off = _mean(alendronate, "ctx", 4.0, 5.0)
+    second_year_off = _mean(alendronate, "ctx", 5.0, 6.0)
+    assert on < 0.6 * before
+    assert first_year_off < 0.8 * before            # the bound drug still acts a year after the last dose
+    assert second_year_off < before                 # no rebound above pre-treatment
+    assert second_year_off > on                     # but turnover is coming back
+
+
+def test_teriparatide_raises_formation_markers_first_and_more(teriparatide):
+    before = {c: _mean(teriparatide, c, 0.75, 1.0) for c in ("p1np", "ctx")}
+    for start, end in ((1.0 + 1 / 12, 1.25), (1.25, 1.5)):    # months 1-3 and 3-6 of treatment
+        p1np = _mean(teriparatide, "p1np", start, end) / before["p1np"]
+        ctx = _mean(teriparatide, "ctx", start, end) / before["ctx"]
+        assert p1np > 1.5
+        assert p1np > ctx
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: in the model CTX rises ~1.6x in the first month of teriparatide "
+                   "(seeds 1-2) while published CTX barely moves in month 1 and rises from month 3 (Glover 2009); "
+                   "not yet diagnosed: serum PTH falls (3.1 -> 2.7 pmol/L) while the slice's osteoclasts rise "
+                   "(22 -> 28, seed 1) as recruited osteoblasts double")
+def test_teriparatide_resorption_markers_lag_the_first_month(teriparatide):
+    before = _mean(teriparatide, "ctx", 0.75, 1.0)
+    assert _mean(teriparatide, "ctx", 1.0, 1.0 + 1 / 12) < 1.3 * before
