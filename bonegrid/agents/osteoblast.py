@@ -61,11 +61,83 @@ class OsteoblastParameters(ParameterSet):
         source="modelling choice (osteoblasts move within their canopy)")
 
 
+class OsteoblastDays:
+    """The day counters of all active osteoblasts, as arrays: age, lifespan and osteoid progress.
+
+    Most days an osteoblast only grows a day older and adds the day's apposition to the
+    voxel it is filling (95% of its days); :meth:`advance` does that for the whole
+    population at once and says which cells have more to do today (die, or lay a voxel).
+    Each :class:`Osteoblast` holds a slot here; its ``age``, ``lifespan`` and ``progress``
+    read and write its slot. Slots of cells that left are reused.
+    """
+
+    def __init__(self) -> None:
+        self.age = np.zeros(0, dtype=np.int64)
+        self.lifespan = np.zeros(0)
+        self.progress = np.zeros(0)
+        self._free: list[int] = []
+
+    def enter(self) -> int:
+        """A slot for a new osteoblast (age 0, progress 0)."""
+        if not self._free:
+            n = self.age.size
+            grow = max(n, 64)
+            self.age = np.concatenate([self.age, np.zeros(grow, dtype=np.int64)])
+            self.lifespan = np.concatenate([self.lifespan, np.full(grow, np.inf)])
+            self.progress = np.concatenate([self.progress, np.zeros(grow)])
+            self._free = list(range(n + grow - 1, n - 1, -1))
+        slot = self._free.pop()
+        self.age[slot] = 0
+        self.progress[slot] = 0.0
+        return slot
+
+    def leave(self, slot: int) -> None:
+        """Free the slot of an osteoblast that left."""
+        self.lifespan[slot] = np.inf
+        self._free.append(slot)
+
+    def advance(self, slots: np.ndarray, apposition_um: float, voxel_size_um: float) -> np.ndarray:
+        """Age the osteoblasts in ``slots`` by a day and add a day's progress; return who has more to do.
+
+        Parameters
+        ----------
+        slots : (n,) int ndarray
+            Slots of the osteoblasts living today (each once).
+        apposition_um : float
+            Today's apposition of one osteoblast, µm.
+        voxel_size_um : float
+            Voxel edge, µm.
+
+        Returns
+        -------
+        (n,) bool ndarray
+            True where the cell's lifespan is spent or a whole voxel of osteoid is due: its
+            :meth:`Osteoblast.work` must run today.
+        """
+        self.age[slots] += 1
+        self.progress[slots] += apposition_um * (1.0 / voxel_size_um)
+        return (self.age[slots] >= self.lifespan[slots]) | (self.progress[slots] >= 1.0)
+
+
+def _slot_attribute(name: str, doc: str) -> property:
+    """A property of an :class:`Osteoblast` kept in its slot of the model's :class:`OsteoblastDays` array ``name``."""
+
+    def get(self):
+        return getattr(self.model.osteoblast_days, name)[self.slot]
+
+    def set_(self, value) -> None:
+        getattr(self.model.osteoblast_days, name)[self.slot] = value
+
+    return property(get, set_, doc=doc)
+
+
 class Osteoblast(SurfaceCell):
     """An osteoid-forming osteoblast in cavity voxel ``pos``.
 
     Lifespan, voxel and unit are those of a :class:`~bonegrid.agents.surface_cell.SurfaceCell`;
-    moving onto another unit's cavity, it works for that unit from then on.
+    moving onto another unit's cavity, it works for that unit from then on. Its day counters
+    (age, lifespan, progress) live in the model's :class:`OsteoblastDays`, so that the day's
+    ageing and apposition run as array operations over the population.
 
     Parameters
     ----------
@@ -76,27 +148,40 @@ class Osteoblast(SurfaceCell):
         Id of the remodeling unit whose cavity it refills.
     """
 
+    age = _slot_attribute("age", "Days lived.")
+    lifespan = _slot_attribute("lifespan", "Days it will live (drawn at birth).")
+    progress = _slot_attribute("progress", "Osteoid laid towards the next voxel, in voxels.")
+
     def __init__(self, model, pos: tuple[int, int], unit: int) -> None:
         p = model.params.osteoblast
+        self.model = model
+        self.slot = model.osteoblast_days.enter()
         super().__init__(model, pos, unit, lifespan_days=p.osteoblast_lifespan_days,
                          lifespan_shape=p.osteoblast_lifespan_shape,
                          lifespan_modifier=model.modifiers.osteoblast_lifespan)
-        self.progress = 0.0
         self.overfilling = False
         vox = model.tissue.voxel_size_um
-        self._per_voxel = 1.0 / vox
         self._radius = max(1, round(p.osteoblast_search_radius_um / vox))
 
     def _count_in_unit(self, record: RemodelingUnit, change: int) -> None:
         record.osteoblasts += change
 
     def step(self) -> None:
-        """Live one day: maybe die, else lay osteoid and move on or retire."""
+        """Live one day: grow older and add the day's osteoid, then :meth:`work`.
+
+        The model does the first half for all osteoblasts at once (:meth:`OsteoblastDays.advance`)
+        and calls :meth:`work` for those that have more to do.
+        """
         model = self.model
-        if self.grow_older():
+        model.osteoblast_days.advance(np.array([self.slot]), model.apposition_um_today, model.tissue.voxel_size_um)
+        self.work()
+
+    def work(self) -> None:
+        """The rest of the day, once aged and progressed: maybe die, else lay osteoid and move on or retire."""
+        model = self.model
+        if self.age >= self.lifespan:
             self._end("apoptosis")
             return
-        self.progress += model.apposition_um_today * self._per_voxel
         if self.progress < 1.0:
             return
         p = model.params.osteoblast
@@ -173,6 +258,11 @@ class Osteoblast(SurfaceCell):
         unit = int(self.model.tissue.cavity[pos])
         if unit and unit != self.unit:
             self.join(unit)
+
+    def remove(self) -> None:
+        """Leave the surface and free the slot of the day counters."""
+        super().remove()
+        self.model.osteoblast_days.leave(self.slot)
 
     def _retirement_fate(self) -> str:
         return "lining" if self.model.rng.random() < self.model.params.osteoblast.osteoblast_lining_fraction else "apoptosis"
