@@ -360,7 +360,7 @@ class BoneModel(mesa.Model):
         self.fields = self.solver.solve(self._sources(surfaces), self.drivers.denosumab_nM)
         # 3. recruitment (the tissue has not changed since the surfaces were taken)
         recruit_osteoclasts(self, p.recruitment, surfaces)
-        recruit_osteoblasts(self, p.recruitment)
+        recruit_osteoblasts(self, p.recruitment, surfaces)
         # 4. cells act
         self.resorbed_today = self.formed_today = 0
         self._cells_act()

@@ -263,25 +263,6 @@ class Tissue:
         return ((y > 0 and kind[y - 1, x] != MARROW) or (y < ny - 1 and kind[y + 1, x] != MARROW)
                 or (x > 0 and kind[y, x - 1] != MARROW) or (x < nx - 1 and kind[y, x + 1] != MARROW))
 
-    def matrix_adjacent_at(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-        """Whether each voxel (ys[i], xs[i]) has a 4-neighbour of osteoid or bone (vectorised).
-
-        Parameters
-        ----------
-        ys, xs : (n,) int ndarray
-
-        Returns
-        -------
-        (n,) bool ndarray
-        """
-        ny, nx = self.shape
-        out = np.zeros(ys.size, dtype=bool)
-        for dy, dx in NEIGHBOURS_4:
-            v, u = ys + dy, xs + dx
-            inside = (v >= 0) & (v < ny) & (u >= 0) & (u < nx)
-            out[inside] |= self.kind[v[inside], u[inside]] != MARROW
-        return out
-
     def surfaces(self) -> Surfaces:
         """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment)."""
         marrow = self.kind == MARROW
@@ -375,8 +356,8 @@ class Tissue:
         """
         p = self.params
         if self.n_osteoid:
-            ready = (self.kind == OSTEOID) & (day - self.formed_day >= p.mineralisation_lag_days)
-            idx = np.flatnonzero(ready)
+            osteoid = np.flatnonzero(self.kind == OSTEOID)
+            idx = osteoid[day - self.formed_day.flat[osteoid] >= p.mineralisation_lag_days]
             if idx.size:
                 onset = idx[self.rng.random(idx.size) < supply]
                 self.kind.flat[onset] = BONE
