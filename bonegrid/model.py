@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 
@@ -304,8 +305,9 @@ class BoneModel(mesa.Model):
 
     def osteoblast_positions(self) -> tuple[np.ndarray, np.ndarray]:
         """(ys, xs) int arrays of active osteoblast voxels."""
-        pos = np.array([ob.pos for ob in self.osteoblasts], dtype=np.intp).reshape(-1, 2)
-        return pos[:, 0], pos[:, 1]
+        cells = self.osteoblasts
+        pos = np.fromiter(itertools.chain.from_iterable(ob.pos for ob in cells), dtype=np.intp, count=2 * len(cells))
+        return pos[0::2], pos[1::2]
 
     # --------------------------------------------------------------- actions
     def resorb(self, osteoclast: Osteoclast, y: int, x: int, depth: int) -> float:
