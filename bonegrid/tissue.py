@@ -130,6 +130,21 @@ def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray
     return -scale * np.log1p(-u * -np.expm1(-upper / scale))
 
 
+def resorption_depth_in(kind: list[list[int]], cavity_depth: list[list[int]], i: int, j: int) -> int:
+    """:meth:`Tissue.resorption_depth` of window voxel (i, j), from windows of ``kind`` and ``cavity_depth``.
+
+    The windows (:meth:`Tissue.around`) end where the slice ends. Returns voxels below the
+    pre-existing surface: one more than the shallowest marrow 4-neighbour's cavity depth.
+    """
+    best = 1 << 14
+    h, w = len(kind), len(kind[0])
+    for di, dj in NEIGHBOURS_4:
+        a, b = i + di, j + dj
+        if 0 <= a < h and 0 <= b < w and kind[a][b] == MARROW and cavity_depth[a][b] < best:
+            best = cavity_depth[a][b]
+    return best + 1
+
+
 @dataclasses.dataclass(frozen=True)
 class Surfaces:
     """Marrow and surface masks of one moment, each (ny, nx) bool.
@@ -331,14 +346,25 @@ class Tissue:
         One more than the shallowest marrow 4-neighbour's cavity depth (0 for marrow that is not
         a cavity); a large number if it has no marrow neighbour.
         """
-        kind, depth = self.kind, self.cavity_depth
-        ny, nx = self.shape
-        best = 1 << 14
-        for dy, dx in NEIGHBOURS_4:
-            v, u = y + dy, x + dx
-            if 0 <= v < ny and 0 <= u < nx and kind[v, u] == MARROW and depth[v, u] < best:
-                best = int(depth[v, u])
-        return best + 1
+        y0, x0, rows = self.around(y, x, 1, self.kind, self.cavity_depth)
+        return resorption_depth_in(*rows, y - y0, x - x0)
+
+    def around(self, y: int, x: int, reach: int, *layers: np.ndarray) -> tuple[int, int, list[list[list]]]:
+        """The ``layers`` within ``reach`` voxels of (y, x), as nested lists, clipped to the slice.
+
+        For scalar neighbour searches of a cell (one list look-up instead of a numpy index per
+        voxel): window indices ``(v - y0, u - x0)`` are in range exactly where ``(v, u)`` is in
+        the slice, for ``|v - y|, |u - x| <= reach``.
+
+        Returns
+        -------
+        y0, x0 : int
+            Slice coordinates of the window's first row and column.
+        rows : list
+            One nested list (rows of values) per layer.
+        """
+        y0, x0 = max(y - reach, 0), max(x - reach, 0)
+        return y0, x0, [layer[y0:y + reach + 1, x0:x + reach + 1].tolist() for layer in layers]
 
     # ---------------------------------------------------------- mineralisation
     def mineralise(self, day: float, supply: float, max_mineral: float) -> float:
