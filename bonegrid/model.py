@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 
@@ -305,9 +304,7 @@ class BoneModel(mesa.Model):
 
     def osteoblast_positions(self) -> tuple[np.ndarray, np.ndarray]:
         """(ys, xs) int arrays of active osteoblast voxels."""
-        cells = self.osteoblasts
-        pos = np.fromiter(itertools.chain.from_iterable(ob.pos for ob in cells), dtype=np.intp, count=2 * len(cells))
-        return pos[0::2], pos[1::2]
+        return self.osteoblast_days.positions()
 
     # --------------------------------------------------------------- actions
     def resorb(self, osteoclast: Osteoclast, y: int, x: int, depth: int) -> float:
@@ -392,7 +389,7 @@ class BoneModel(mesa.Model):
         cells = osteoclasts + osteoblasts
         order = self.rng.permutation(len(cells))
         if osteoblasts:
-            slots = np.fromiter((ob.slot for ob in osteoblasts), dtype=np.intp, count=len(osteoblasts))
+            slots = np.array([ob.slot for ob in osteoblasts], dtype=np.intp)
             due = self.osteoblast_days.advance(slots, self.apposition_um_today, self.tissue.voxel_size_um)
             acts = np.concatenate([np.ones(len(osteoclasts), dtype=bool), due])
             order = order[acts[order]]

@@ -130,6 +130,12 @@ def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray
     return -scale * np.log1p(-u * -np.expm1(-upper / scale))
 
 
+def matrix_adjacent_in(kind: list[list[int]], i: int, j: int) -> bool:
+    """:meth:`Tissue.is_matrix_adjacent` of window voxel (i, j), from a window of ``kind`` (:meth:`Tissue.around`)."""
+    h, w = len(kind), len(kind[0])
+    return any(0 <= i + di < h and 0 <= j + dj < w and kind[i + di][j + dj] != MARROW for di, dj in NEIGHBOURS_4)
+
+
 def resorption_depth_in(kind: list[list[int]], cavity_depth: list[list[int]], i: int, j: int) -> int:
     """:meth:`Tissue.resorption_depth` of window voxel (i, j), from windows of ``kind`` and ``cavity_depth``.
 
@@ -273,10 +279,8 @@ class Tissue:
 
     def is_matrix_adjacent(self, y: int, x: int) -> bool:
         """Whether voxel (y, x) has a 4-neighbour of osteoid or bone."""
-        kind = self.kind
-        ny, nx = self.shape
-        return ((y > 0 and kind[y - 1, x] != MARROW) or (y < ny - 1 and kind[y + 1, x] != MARROW)
-                or (x > 0 and kind[y, x - 1] != MARROW) or (x < nx - 1 and kind[y, x + 1] != MARROW))
+        y0, x0, (kind,) = self.around(y, x, 1, self.kind)
+        return matrix_adjacent_in(kind, y - y0, x - x0)
 
     def surfaces(self) -> Surfaces:
         """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment)."""
@@ -350,7 +354,7 @@ class Tissue:
         return resorption_depth_in(*rows, y - y0, x - x0)
 
     def around(self, y: int, x: int, reach: int, *layers: np.ndarray) -> tuple[int, int, list[list[list]]]:
-        """The ``layers`` within ``reach`` voxels of (y, x), as nested lists, clipped to the slice.
+        """Return the ``layers`` within ``reach`` voxels of (y, x) as nested lists, clipped to the slice.
 
         For scalar neighbour searches of a cell (one list look-up instead of a numpy index per
         voxel): window indices ``(v - y0, u - x0)`` are in range exactly where ``(v, u)`` is in
