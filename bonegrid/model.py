@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from bonegrid.agents.myeloma import MyelomaClone, MyelomaParameters
-from bonegrid.agents.osteoblast import Osteoblast, OsteoblastParameters
+from bonegrid.agents.osteoblast import Osteoblast, OsteoblastDays, OsteoblastParameters
 from bonegrid.agents.osteoclast import Osteoclast, OsteoclastParameters
 from bonegrid.agents.osteocyte import OsteocyteNetwork, OsteocyteParameters
 from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, GRID_LIMITS, SITES
@@ -251,6 +251,7 @@ class BoneModel(mesa.Model):
                              patient_age_years=self.age_years + self.day / DAYS_PER_YEAR)
         self.units = RemodelingUnits()
         self.osteoclast_precursors = OsteoclastPrecursorPool()
+        self.osteoblast_days = OsteoblastDays()
         self.myeloma = MyelomaClone(self, p.myeloma)
         self.osteocytes = OsteocyteNetwork(self, p.osteocyte)
         self._seed_osteocytes()
@@ -303,8 +304,7 @@ class BoneModel(mesa.Model):
 
     def osteoblast_positions(self) -> tuple[np.ndarray, np.ndarray]:
         """(ys, xs) int arrays of active osteoblast voxels."""
-        pos = np.array([ob.pos for ob in self.osteoblasts], dtype=np.intp).reshape(-1, 2)
-        return pos[:, 0], pos[:, 1]
+        return self.osteoblast_days.positions()
 
     # --------------------------------------------------------------- actions
     def resorb(self, osteoclast: Osteoclast, y: int, x: int, depth: int) -> float:
@@ -359,12 +359,10 @@ class BoneModel(mesa.Model):
         self.fields = self.solver.solve(self._sources(surfaces), self.drivers.denosumab_nM)
         # 3. recruitment (the tissue has not changed since the surfaces were taken)
         recruit_osteoclasts(self, p.recruitment, surfaces)
-        recruit_osteoblasts(self, p.recruitment)
+        recruit_osteoblasts(self, p.recruitment, surfaces)
         # 4. cells act
         self.resorbed_today = self.formed_today = 0
-        cells = [*self.osteoclasts, *self.osteoblasts]
-        for i in self.rng.permutation(len(cells)):
-            cells[i].step()
+        self._cells_act()
         self.osteocytes.step(self.day, self.modifiers.osteocyte_apoptosis, self.rng)
         self.myeloma.step(self.day, self.rng)
         # 5. tissue
@@ -378,6 +376,29 @@ class BoneModel(mesa.Model):
         self.recorder.observe(self, self.day)
         if self.day > 0 and self.day % p.run.record_interval_days == 0:
             self.recorder.collect(self)
+
+    def _cells_act(self) -> None:
+        """Step 4: osteoclasts and osteoblasts act in one random order.
+
+        The osteoblasts' ageing and apposition run first for all at once (no cell's step reads
+        another's counters); in the random order only the osteoblasts with more to do today
+        (:meth:`Osteoblast.work`) act, so the order, and the draws, of all that touches shared
+        state are those of stepping every cell in turn.
+        """
+        osteoclasts, osteoblasts = list(self.osteoclasts), list(self.osteoblasts)
+        cells = osteoclasts + osteoblasts
+        order = self.rng.permutation(len(cells))
+        if osteoblasts:
+            slots = np.array([ob.slot for ob in osteoblasts], dtype=np.intp)
+            due = self.osteoblast_days.advance(slots, self.apposition_um_today, self.tissue.voxel_size_um)
+            acts = np.concatenate([np.ones(len(osteoclasts), dtype=bool), due])
+            order = order[acts[order]]
+        n_oc = len(osteoclasts)
+        for i in order.tolist():
+            if i < n_oc:
+                cells[i].step()
+            else:
+                cells[i].work()
 
     def _follow_parameter_courses(self) -> None:
         """Take today's values of the parameters that follow a course, and hand each group to its owner."""

@@ -183,23 +183,21 @@ def _unit_to_join(model, y: int, x: int, working: list, params: RecruitmentParam
     return unit
 
 
-def recruit_osteoblasts(model, params: RecruitmentParameters) -> int:
-    """Settle new osteoblasts on reversal surfaces of cavities; return how many settled."""
+def recruit_osteoblasts(model, params: RecruitmentParameters, surfaces: Surfaces | None = None) -> int:
+    """Settle new osteoblasts on reversal surfaces of cavities; return how many settled.
+
+    ``surfaces`` are today's masks if the tissue has not changed since they were taken (default: taken now).
+    """
     tissue = model.tissue
-    cav = np.flatnonzero(tissue.cavity.ravel())
-    if cav.size == 0:
-        return 0
+    if surfaces is None:
+        surfaces = tissue.surfaces()
+    # free cavity voxels touching matrix (cavities are marrow: on the matrix surface), in flat-index order
+    cav = np.flatnonzero(surfaces.matrix_surface & (tissue.cavity != 0) & (tissue.occupied == 0))
     since = model.day - tissue.eroded_day.flat[cav]
-    ok = ((since >= params.reversal_days) & (since <= params.reversal_days + params.osteoblast_recruitment_window_days)
-          & (tissue.occupied.flat[cav] == 0))
-    cav = cav[ok]
+    cav = cav[(since >= params.reversal_days) & (since <= params.reversal_days + params.osteoblast_recruitment_window_days)]
     if cav.size == 0:
         return 0
     ys, xs = np.divmod(cav, tissue.shape[1])
-    on_surface = tissue.matrix_adjacent_at(ys, xs)
-    ys, xs = ys[on_surface], xs[on_surface]
-    if ys.size == 0:
-        return 0
     tgfb = model.fields.at("tgfb", ys, xs)
     wnt = model.fields.at("wnt_antagonist", ys, xs)
     prob = (params.osteoblast_recruitment_per_day * model.modifiers.osteoblast_recruitment

@@ -84,8 +84,8 @@ def source_maps(model, mods: CellModifiers, params: SecretionParameters,
     viable = state == VIABLE
     rankl = surfaces.matrix_surface.astype(np.float32)
     rankl *= p.rankl_surface_pM_per_day
-    rankl[viable] = p.rankl_osteocyte_pM_per_day * mods.osteocyte_rankl
-    rankl[state == APOPTOTIC] = p.rankl_apoptotic_osteocyte_pM_per_day
+    np.copyto(rankl, p.rankl_osteocyte_pM_per_day * mods.osteocyte_rankl, where=viable)
+    np.copyto(rankl, p.rankl_apoptotic_osteocyte_pM_per_day, where=state == APOPTOTIC)
     rankl *= mods.rankl
 
     opg = surfaces.marrow.astype(np.float32)

@@ -130,6 +130,27 @@ def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray
     return -scale * np.log1p(-u * -np.expm1(-upper / scale))
 
 
+def matrix_adjacent_in(kind: list[list[int]], i: int, j: int) -> bool:
+    """:meth:`Tissue.is_matrix_adjacent` of window voxel (i, j), from a window of ``kind`` (:meth:`Tissue.around`)."""
+    h, w = len(kind), len(kind[0])
+    return any(0 <= i + di < h and 0 <= j + dj < w and kind[i + di][j + dj] != MARROW for di, dj in NEIGHBOURS_4)
+
+
+def resorption_depth_in(kind: list[list[int]], cavity_depth: list[list[int]], i: int, j: int) -> int:
+    """:meth:`Tissue.resorption_depth` of window voxel (i, j), from windows of ``kind`` and ``cavity_depth``.
+
+    The windows (:meth:`Tissue.around`) end where the slice ends. Returns voxels below the
+    pre-existing surface: one more than the shallowest marrow 4-neighbour's cavity depth.
+    """
+    best = 1 << 14
+    h, w = len(kind), len(kind[0])
+    for di, dj in NEIGHBOURS_4:
+        a, b = i + di, j + dj
+        if 0 <= a < h and 0 <= b < w and kind[a][b] == MARROW and cavity_depth[a][b] < best:
+            best = cavity_depth[a][b]
+    return best + 1
+
+
 @dataclasses.dataclass(frozen=True)
 class Surfaces:
     """Marrow and surface masks of one moment, each (ny, nx) bool.
@@ -258,29 +279,8 @@ class Tissue:
 
     def is_matrix_adjacent(self, y: int, x: int) -> bool:
         """Whether voxel (y, x) has a 4-neighbour of osteoid or bone."""
-        kind = self.kind
-        ny, nx = self.shape
-        return ((y > 0 and kind[y - 1, x] != MARROW) or (y < ny - 1 and kind[y + 1, x] != MARROW)
-                or (x > 0 and kind[y, x - 1] != MARROW) or (x < nx - 1 and kind[y, x + 1] != MARROW))
-
-    def matrix_adjacent_at(self, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-        """Whether each voxel (ys[i], xs[i]) has a 4-neighbour of osteoid or bone (vectorised).
-
-        Parameters
-        ----------
-        ys, xs : (n,) int ndarray
-
-        Returns
-        -------
-        (n,) bool ndarray
-        """
-        ny, nx = self.shape
-        out = np.zeros(ys.size, dtype=bool)
-        for dy, dx in NEIGHBOURS_4:
-            v, u = ys + dy, xs + dx
-            inside = (v >= 0) & (v < ny) & (u >= 0) & (u < nx)
-            out[inside] |= self.kind[v[inside], u[inside]] != MARROW
-        return out
+        y0, x0, (kind,) = self.around(y, x, 1, self.kind)
+        return matrix_adjacent_in(kind, y - y0, x - x0)
 
     def surfaces(self) -> Surfaces:
         """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment)."""
@@ -350,14 +350,25 @@ class Tissue:
         One more than the shallowest marrow 4-neighbour's cavity depth (0 for marrow that is not
         a cavity); a large number if it has no marrow neighbour.
         """
-        kind, depth = self.kind, self.cavity_depth
-        ny, nx = self.shape
-        best = 1 << 14
-        for dy, dx in NEIGHBOURS_4:
-            v, u = y + dy, x + dx
-            if 0 <= v < ny and 0 <= u < nx and kind[v, u] == MARROW and depth[v, u] < best:
-                best = int(depth[v, u])
-        return best + 1
+        y0, x0, rows = self.around(y, x, 1, self.kind, self.cavity_depth)
+        return resorption_depth_in(*rows, y - y0, x - x0)
+
+    def around(self, y: int, x: int, reach: int, *layers: np.ndarray) -> tuple[int, int, list[list[list]]]:
+        """Return the ``layers`` within ``reach`` voxels of (y, x) as nested lists, clipped to the slice.
+
+        For scalar neighbour searches of a cell (one list look-up instead of a numpy index per
+        voxel): window indices ``(v - y0, u - x0)`` are in range exactly where ``(v, u)`` is in
+        the slice, for ``|v - y|, |u - x| <= reach``.
+
+        Returns
+        -------
+        y0, x0 : int
+            Slice coordinates of the window's first row and column.
+        rows : list
+            One nested list (rows of values) per layer.
+        """
+        y0, x0 = max(y - reach, 0), max(x - reach, 0)
+        return y0, x0, [layer[y0:y + reach + 1, x0:x + reach + 1].tolist() for layer in layers]
 
     # ---------------------------------------------------------- mineralisation
     def mineralise(self, day: float, supply: float, max_mineral: float) -> float:
@@ -375,8 +386,8 @@ class Tissue:
         """
         p = self.params
         if self.n_osteoid:
-            ready = (self.kind == OSTEOID) & (day - self.formed_day >= p.mineralisation_lag_days)
-            idx = np.flatnonzero(ready)
+            osteoid = np.flatnonzero(self.kind == OSTEOID)
+            idx = osteoid[day - self.formed_day.flat[osteoid] >= p.mineralisation_lag_days]
             if idx.size:
                 onset = idx[self.rng.random(idx.size) < supply]
                 self.kind.flat[onset] = BONE

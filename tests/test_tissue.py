@@ -34,12 +34,13 @@ def test_mineralisation_never_takes_more_than_supplied():
     assert t.mineral.sum() == pytest.approx(0.5 * (t.kind == BONE).sum() + 3.0)
 
 
-def test_matrix_adjacency_vectorised_matches_scalar():
+def test_matrix_surface_mask_matches_the_scalar_adjacency_on_marrow():
     t = Tissue(half_bone(12, 6), 10.0, TissueParameters(), np.random.default_rng(0))
     x = int(np.flatnonzero(t.kind[6] == BONE)[0])
     t.resorb(6, x, 1, 1, 0.0, 0.0)
     ys, xs = np.mgrid[0:12, 0:12]
-    fast = t.matrix_adjacent_at(ys.ravel(), xs.ravel())
-    slow = [t.is_matrix_adjacent(int(y), int(x)) for y, x in zip(ys.ravel(), xs.ravel(), strict=True)]
-    assert fast.tolist() == slow
-    assert (fast.reshape(12, 12) == touches(t.kind != MARROW)).all()
+    slow = np.array([t.is_matrix_adjacent(int(y), int(x)) for y, x in zip(ys.ravel(), xs.ravel(), strict=True)])
+    marrow = t.kind == MARROW
+    assert (t.surfaces().matrix_surface == (slow.reshape(12, 12) & marrow)).all()
+    assert t.surfaces().matrix_surface[6, x]                     # the resorbed voxel: marrow beside matrix
+    assert (slow.reshape(12, 12) == touches(t.kind != MARROW)).all()

@@ -30,7 +30,7 @@ import numpy as np
 from bonegrid.agents.surface_cell import SurfaceCell
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.remodeling_units import RemodelingUnit
-from bonegrid.tissue import MARROW, NEIGHBOURS_4, touches
+from bonegrid.tissue import MARROW, NEIGHBOURS_4, matrix_adjacent_in, touches
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,11 +61,97 @@ class OsteoblastParameters(ParameterSet):
         source="modelling choice (osteoblasts move within their canopy)")
 
 
+class OsteoblastDays:
+    """The day counters and voxels of all active osteoblasts, as arrays.
+
+    Most days an osteoblast only grows a day older and adds the day's apposition to the
+    voxel it is filling (95% of its days); :meth:`advance` does that for the whole
+    population at once and says which cells have more to do today (die, or lay a voxel).
+    Each :class:`Osteoblast` holds a slot here; its ``age`` (days), ``lifespan`` (days) and
+    ``progress`` (voxels of osteoid) read and write its slot, and its moves update ``y``, ``x``
+    (:meth:`positions`). Slots of cells that left are reused.
+    """
+
+    ARRAYS = {"age": (0, np.int64), "lifespan": (np.inf, np.float64), "progress": (0.0, np.float64),
+              "y": (0, np.intp), "x": (0, np.intp), "alive": (False, bool)}
+
+    def __init__(self) -> None:
+        for name, (default, dtype) in self.ARRAYS.items():
+            setattr(self, name, np.full(0, default, dtype=dtype))
+        self._free: list[int] = []
+
+    def enter(self, pos: tuple[int, int]) -> int:
+        """Give a new osteoblast at voxel ``pos`` a slot (age 0, progress 0); return the slot."""
+        if not self._free:
+            n = self.age.size
+            grow = max(n, 64)
+            for name, (default, dtype) in self.ARRAYS.items():
+                setattr(self, name, np.concatenate([getattr(self, name), np.full(grow, default, dtype=dtype)]))
+            self._free = list(range(n + grow - 1, n - 1, -1))
+        slot = self._free.pop()
+        self.age[slot] = 0
+        self.progress[slot] = 0.0
+        self.alive[slot] = True
+        self.moved(slot, pos)
+        return slot
+
+    def moved(self, slot: int, pos: tuple[int, int]) -> None:
+        """Record that the osteoblast in ``slot`` now sits in voxel ``pos``."""
+        self.y[slot], self.x[slot] = pos
+
+    def leave(self, slot: int) -> None:
+        """Free the slot of an osteoblast that left."""
+        self.lifespan[slot] = np.inf
+        self.alive[slot] = False
+        self._free.append(slot)
+
+    def positions(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ys, xs) int arrays of the active osteoblasts' voxels (in slot order)."""
+        alive = self.alive
+        return self.y[alive], self.x[alive]
+
+    def advance(self, slots: np.ndarray, apposition_um: float, voxel_size_um: float) -> np.ndarray:
+        """Age the osteoblasts in ``slots`` by a day and add a day's progress; return who has more to do.
+
+        Parameters
+        ----------
+        slots : (n,) int ndarray
+            Slots of the osteoblasts living today (each once).
+        apposition_um : float
+            Today's apposition of one osteoblast, µm.
+        voxel_size_um : float
+            Voxel edge, µm.
+
+        Returns
+        -------
+        (n,) bool ndarray
+            True where the cell's lifespan is spent or a whole voxel of osteoid is due: its
+            :meth:`Osteoblast.work` must run today.
+        """
+        self.age[slots] += 1
+        self.progress[slots] += apposition_um * (1.0 / voxel_size_um)
+        return (self.age[slots] >= self.lifespan[slots]) | (self.progress[slots] >= 1.0)
+
+
+def _slot_attribute(name: str, doc: str) -> property:
+    """Make a property of an :class:`Osteoblast` kept in its slot of the model's :class:`OsteoblastDays` array ``name``."""
+
+    def get(self):
+        return getattr(self.model.osteoblast_days, name)[self.slot]
+
+    def set_(self, value) -> None:
+        getattr(self.model.osteoblast_days, name)[self.slot] = value
+
+    return property(get, set_, doc=doc)
+
+
 class Osteoblast(SurfaceCell):
     """An osteoid-forming osteoblast in cavity voxel ``pos``.
 
     Lifespan, voxel and unit are those of a :class:`~bonegrid.agents.surface_cell.SurfaceCell`;
-    moving onto another unit's cavity, it works for that unit from then on.
+    moving onto another unit's cavity, it works for that unit from then on. Its day counters
+    (age, lifespan, progress) live in the model's :class:`OsteoblastDays`, so that the day's
+    ageing and apposition run as array operations over the population.
 
     Parameters
     ----------
@@ -76,27 +162,40 @@ class Osteoblast(SurfaceCell):
         Id of the remodeling unit whose cavity it refills.
     """
 
+    age = _slot_attribute("age", "Days lived.")
+    lifespan = _slot_attribute("lifespan", "Days it will live (drawn at birth).")
+    progress = _slot_attribute("progress", "Osteoid laid towards the next voxel, in voxels.")
+
     def __init__(self, model, pos: tuple[int, int], unit: int) -> None:
         p = model.params.osteoblast
+        self.model = model
+        self.slot = model.osteoblast_days.enter(pos)
         super().__init__(model, pos, unit, lifespan_days=p.osteoblast_lifespan_days,
                          lifespan_shape=p.osteoblast_lifespan_shape,
                          lifespan_modifier=model.modifiers.osteoblast_lifespan)
-        self.progress = 0.0
         self.overfilling = False
         vox = model.tissue.voxel_size_um
-        self._per_voxel = 1.0 / vox
         self._radius = max(1, round(p.osteoblast_search_radius_um / vox))
 
     def _count_in_unit(self, record: RemodelingUnit, change: int) -> None:
         record.osteoblasts += change
 
     def step(self) -> None:
-        """Live one day: maybe die, else lay osteoid and move on or retire."""
+        """Live one day: grow older and add the day's osteoid, then :meth:`work`.
+
+        The model does the first half for all osteoblasts at once (:meth:`OsteoblastDays.advance`)
+        and calls :meth:`work` for those that have more to do.
+        """
         model = self.model
-        if self.grow_older():
+        model.osteoblast_days.advance(np.array([self.slot]), model.apposition_um_today, model.tissue.voxel_size_um)
+        self.work()
+
+    def work(self) -> None:
+        """Do the rest of the day, once aged and progressed: maybe die, else lay osteoid and move on or retire."""
+        model = self.model
+        if self.age >= self.lifespan:
             self._end("apoptosis")
             return
-        self.progress += model.apposition_um_today * self._per_voxel
         if self.progress < 1.0:
             return
         p = model.params.osteoblast
@@ -140,12 +239,13 @@ class Osteoblast(SurfaceCell):
         model = self.model
         tissue = model.tissue
         y, x = self.pos
-        cavity, occupied = tissue.cavity, tissue.occupied
+        y0, x0, (kind, cavity, occupied) = tissue.around(y, x, 2, tissue.kind, tissue.cavity, tissue.occupied)
+        h, w = len(kind), len(kind[0])
         for dy, dx in NEIGHBOURS_4:  # the common case: the next voxel of the cavity is next door
-            v, u = y + dy, x + dx
-            if (tissue.in_grid(v, u) and cavity[v, u] and not occupied[v, u]
-                    and tissue.is_matrix_adjacent(v, u)):
-                self.move_to((v, u))
+            i, j = y + dy - y0, x + dx - x0
+            if (0 <= i < h and 0 <= j < w and cavity[i][j] and not occupied[i][j]
+                    and matrix_adjacent_in(kind, i, j)):
+                self.move_to((y + dy, x + dx))
                 return True
         r = self._radius
         ny, nx = tissue.shape
@@ -170,9 +270,15 @@ class Osteoblast(SurfaceCell):
     def move_to(self, pos: tuple[int, int]) -> None:
         """Step to free voxel ``pos``; on another unit's cavity, work for that unit from now on."""
         super().move_to(pos)
+        self.model.osteoblast_days.moved(self.slot, pos)
         unit = int(self.model.tissue.cavity[pos])
         if unit and unit != self.unit:
             self.join(unit)
+
+    def remove(self) -> None:
+        """Leave the surface and free the slot of the day counters."""
+        super().remove()
+        self.model.osteoblast_days.leave(self.slot)
 
     def _retirement_fate(self) -> str:
         return "lining" if self.model.rng.random() < self.model.params.osteoblast.osteoblast_lining_fraction else "apoptosis"

@@ -29,7 +29,7 @@ import math
 from bonegrid.agents.surface_cell import SurfaceCell
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.remodeling_units import RemodelingUnit
-from bonegrid.tissue import BONE, MARROW, NEIGHBOURS_4, NEIGHBOURS_8
+from bonegrid.tissue import BONE, MARROW, NEIGHBOURS_4, NEIGHBOURS_8, resorption_depth_in
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,17 +186,19 @@ class Osteoclast(SurfaceCell):
         tissue = self.model.tissue
         weight = self.model.params.osteoclast.osteoclast_heading_weight
         y, x = self.pos
+        y0, x0, (kind, depths) = tissue.around(y, x, 2, tissue.kind, tissue.cavity_depth)
+        h, w = len(kind), len(kind[0])
         best, best_score = None, -math.inf
         for dy, dx in NEIGHBOURS_4:
-            v, u = y + dy, x + dx
-            if not tissue.in_grid(v, u) or tissue.kind[v, u] != BONE:
+            i, j = y + dy - y0, x + dx - x0
+            if not (0 <= i < h and 0 <= j < w) or kind[i][j] != BONE:
                 continue
-            depth = tissue.resorption_depth(v, u)
+            depth = resorption_depth_in(kind, depths, i, j)
             if depth > self._max_depth:
                 continue
             score = depth + weight * (dy * self.heading[0] + dx * self.heading[1])
             if score > best_score:
-                best, best_score = (v, u, depth), score
+                best, best_score = (y + dy, x + dx, depth), score
         return best
 
     def _crawl(self) -> bool:
@@ -209,22 +211,22 @@ class Osteoclast(SurfaceCell):
         model = self.model
         p = model.params.osteoclast
         tissue = model.tissue
-        kind, occupied = tissue.kind, tissue.occupied
-        ny, nx = tissue.shape
         y, x = self.pos
+        y0, x0, (kind, occupied) = tissue.around(y, x, 2, tissue.kind, tissue.occupied)
+        h, w = len(kind), len(kind[0])
         best, best_score = None, -math.inf
         noise = model.rng.random(len(NEIGHBOURS_8))
         for k, (dy, dx) in enumerate(NEIGHBOURS_8):
-            v, u = y + dy, x + dx
-            if not (0 <= v < ny and 0 <= u < nx) or kind[v, u] != MARROW or occupied[v, u]:
+            i, j = y + dy - y0, x + dx - x0
+            if not (0 <= i < h and 0 <= j < w) or kind[i][j] != MARROW or occupied[i][j]:
                 continue
             touching_bone = False
             touching_matrix = False
             for ey, ex in NEIGHBOURS_4:
-                a, b = v + ey, u + ex
-                if 0 <= a < ny and 0 <= b < nx and kind[a, b] != MARROW:
+                a, b = i + ey, j + ex
+                if 0 <= a < h and 0 <= b < w and kind[a][b] != MARROW:
                     touching_matrix = True
-                    if kind[a, b] == BONE:
+                    if kind[a][b] == BONE:
                         touching_bone = True
                         break
             if not touching_matrix:
@@ -233,7 +235,7 @@ class Osteoclast(SurfaceCell):
                      + (dy * self.heading[0] + dx * self.heading[1]) / math.hypot(dy, dx)
                      + p.osteoclast_crawl_noise * noise[k])
             if score > best_score:
-                best, best_score = (v, u), score
+                best, best_score = (y + dy, x + dx), score
         if best is None:
             return False
         v, u = best
