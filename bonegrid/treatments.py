@@ -68,7 +68,7 @@ class TreatmentParameters(ParameterSet):
     denosumab_interval_days: float = param(
         182.0, unit="day", low=7.0, high=730.0, symbol="\\Delta t_D",
         doc="interval between denosumab injections", source="Prolia label (every 6 months)")
-    calcitriol_ug_per_day: float = param(
+    calcitriol_dose_ug_per_day: float = param(
         0.5, unit="ug/day", low=0.0, high=5.0, symbol="D_{rx,0}",
         doc="oral calcitriol at dose 1",
         source="usual dose in CKD 0.25-0.5 ug/day, more for severe secondary hyperparathyroidism (KDIGO 2009)")
@@ -144,7 +144,7 @@ TREATMENTS: dict[str, tuple[str, Callable[[Drivers, float, float, float, float, 
     "calcitriol": (
         "calcitriol (active vitamin D) by mouth, 0.5 ug/day",
         lambda d, day, start, stop, dose, p: {
-            "calcitriol_ug_per_day": d.calcitriol_ug_per_day + dose * p.calcitriol_ug_per_day}),
+            "calcitriol_ug_per_day": d.calcitriol_ug_per_day + dose * p.calcitriol_dose_ug_per_day}),
     "parathyroidectomy": (
         "removal of the parathyroid adenoma: the glands' calcium set point is normal again",
         lambda d, day, start, stop, dose, p: {"parathyroid_set_point": 1.0}),
