@@ -3,8 +3,8 @@
 A small daily compartment model of whole-body mineral homeostasis. The bone slice stands for
 the whole skeleton: each day the model hands :class:`Physiology` the calcium released by
 resorption and taken up by mineralisation, already scaled to the skeleton (mmol/day), and reads
-back the blood panel (serum calcium, phosphate, PTH, calcitriol, 25(OH)D), the PTH signal that
-drives RANKL/OPG (:attr:`Physiology.pth_relative`) and the Ca × P supply that limits
+back the blood panel (serum calcium, phosphate, PTH, calcitriol, 25(OH)D, FGF23), the PTH signal
+that drives RANKL/OPG as the skeleton sees it (:attr:`Physiology.pth_skeletal_relative`) and the Ca × P supply that limits
 mineralisation (:attr:`Physiology.mineralisation_supply`). The equations, with units and
 sources, are in the docstring of :class:`Physiology`; parameters are in
 :class:`PhysiologyParameters`.
@@ -31,7 +31,7 @@ _GLUCOCORTICOID_HALF_EFFECT_DEFAULT = EffectParameters().glucocorticoid_half_eff
 HEALTHY_EGFR_ML_PER_MIN = Drivers().egfr_ml_per_min
 """eGFR of healthy kidneys (the driver's default), at which the filtration rate is ``gfr_l_per_day``, mL/min/1.73 m²."""
 
-_CA_LO, _CA_HI = 1e-3, 20.0
+_CA_LO, _CA_HI = 1e-3, 20.0  # mmol/L: bracket of the steady-state serum calcium search
 
 
 @dataclasses.dataclass(frozen=True)
@@ -363,7 +363,8 @@ def fgf23_ru_per_ml(egfr_ml_per_min: float, params: PhysiologyParameters) -> flo
     >>> round(fgf23_ru_per_ml(60.0, PhysiologyParameters()))
     100
     """
-    return params.fgf23_normal_ru_per_ml * (egfr_ml_per_min / HEALTHY_EGFR_ML_PER_MIN) ** -params.fgf23_nephron_exponent  # mmol/L: bracket of the steady-state serum calcium search
+    kidney = egfr_ml_per_min / HEALTHY_EGFR_ML_PER_MIN
+    return params.fgf23_normal_ru_per_ml * kidney ** -params.fgf23_nephron_exponent
 
 
 class _CalciumFluxes(NamedTuple):
@@ -388,16 +389,22 @@ class Physiology:
     quasi-steady (secretion and clearance take minutes). One call of :meth:`step` is one day
     (:math:`\Delta t = 1` day). Drivers: dietary calcium :math:`I_{Ca}` (mg/day), gut
     absorption :math:`A_{gut}`, vitamin D supply :math:`V_D`, glucocorticoid :math:`G`
-    (mg/day), thyroid :math:`T`. Bone fluxes: resorbed :math:`R` and mineralised :math:`M`
-    calcium (mmol/day, whole skeleton).
+    (mg/day), thyroid :math:`T`, lithium :math:`Li` (mmol/L), parathyroid set point :math:`s_{PT}`,
+    eGFR (mL/min/1.73 m²), oral calcitriol :math:`D_{rx}` (µg/day). Bone fluxes: resorbed
+    :math:`R` and mineralised :math:`M` calcium (mmol/day, whole skeleton).
 
     Equations (symbols as in :class:`PhysiologyParameters`; the glucocorticoid effect
     :math:`f_G = G/(G+G_{50})` is :func:`bonegrid.effects.glucocorticoid_effect`, with the one
     half-effect dose :math:`G_{50}` that also acts on bone cells):
 
     - PTH (pmol/L), steep inverse Hill in calcium, mildly suppressed by calcitriol
-      (Brown 1983), with the set point raised by lithium, :math:`K_{Ca}(1 + s_{Li} Li)`:
-      :math:`PTH = \frac{1+s_D}{1+s_D D/D_n}\,[PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
+      (Brown 1983) and stimulated by hyperphosphataemia (yesterday's phosphate), with the set
+      point raised by lithium and by an adenoma, :math:`K_{Ca}(1 + s_{Li} Li)\,s_{PT}`:
+      :math:`PTH = \frac{1+s_D}{1+s_D D/D_n}\,(1 + s_P\max(Pi - Pi_{PT}, 0))\,
+      [PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
+    - Kidney function :math:`k = eGFR/eGFR_n` (driver; 1 in health): filtration
+      :math:`GFR = GFR_n k` in both urinary terms; FGF23 :math:`F = F_n k^{-k_F}` (RU/mL);
+      the bone cells see :math:`PTH/PTH_{healthy}\cdot k^{k_R}` (uraemic resistance).
     - Gut calcium, net (mmol/day): absorption minus endogenous faecal loss,
       :math:`A_{Ca} = \frac{I_{Ca}}{40.08} A_{gut}\,(1-g_A f_G)\,
       (a_p + a_a\frac{D}{D+K_{gut}})`, :math:`E = E_n\,Ca/Ca_n`.
@@ -419,12 +426,13 @@ class Physiology:
       :math:`dP/dt = A_P - U_P + J_X/r_{Ca:P}`, with
       :math:`A_P = I_P A_{gut}(b_p + b_a\frac{D}{D+K_{gut}})`,
       :math:`U_P = GFR\,Pi\,[FE^P_{min} + (FE^P_{max}-FE^P_{min})\frac{PTH}{PTH+K_{UP}}]
-      (Pi/Pi_n)^{q_P}` (PTH is phosphaturic; the renal threshold makes excretion rise
-      steeply with phosphate).
+      (F/F_n)^{e_P}(Pi/Pi_n)^{q_P}` (PTH and FGF23 are phosphaturic; the renal threshold makes
+      excretion rise steeply with phosphate).
     - 25(OH)D (nmol/L): :math:`dD_{25}/dt = (D25_n V_D A_{gut} - D_{25})/\tau_{25}`.
     - Calcitriol (pmol/L): :math:`dD/dt = (D^* - D)/\tau_D`,
-      :math:`D^* = D_{max}\frac{PTH^m}{PTH^m+K_{DP}^m}\frac{D_{25}}{D_{25}+K_m}
-      \frac{K_{DPi}^2}{K_{DPi}^2+Pi^2}`.
+      :math:`D^* = D_{max} k^{k_D} (F/F_n)^{-e_D}\frac{PTH^m}{PTH^m+K_{DP}^m}\frac{D_{25}}{D_{25}+K_m}
+      \frac{K_{DPi}^2}{K_{DPi}^2+Pi^2} + c_{rx} D_{rx}` (renal mass, FGF23 repression, oral
+      calcitriol :math:`D_{rx}` µg/day).
     - Mineralisation supply (1): :math:`\sigma = x^{h_M}/(x^{h_M}+K_M^{h_M})`,
       :math:`x = Ca\,Pi/(CaP)_n`.
 
@@ -598,7 +606,8 @@ class Physiology:
         self._gfr = p.gfr_l_per_day * kidney
         self._fgf23_relative = fgf23
         self._fgf23_phosphaturia = fgf23 ** p.fgf23_phosphaturia_exponent
-        self._d_max = p.calcitriol_max_pmol_per_l * kidney ** p.calcitriol_nephron_exponent * fgf23 ** -p.fgf23_calcitriol_exponent
+        self._d_max = (p.calcitriol_max_pmol_per_l * kidney ** p.calcitriol_nephron_exponent
+                       * fgf23 ** -p.fgf23_calcitriol_exponent)
         self._skeletal_response = kidney ** p.skeletal_pth_resistance_exponent
         self._calcitriol_rx = p.calcitriol_exogenous_pmol_per_l_per_ug * drivers.calcitriol_ug_per_day
 

@@ -50,7 +50,8 @@ def test_denosumab_kinetics_injections_every_six_months_and_washout_after_stop()
     assert s(3000).denosumab_nM < 1e-6
 
 
-SICK = {"parathyroid_set_point": [(0, 1.2)], "glucocorticoid": [(0, 20.0)], "gut_absorption": [(0, 0.4)], "cytokines": [(0, 1.0)], "thyroid": [(0, 3.0)],
+SICK = {"parathyroid_set_point": [(0, 1.2)],
+        "glucocorticoid": [(0, 20.0)], "gut_absorption": [(0, 0.4)], "cytokines": [(0, 1.0)], "thyroid": [(0, 3.0)],
         "estrogen": [(0, 0.1)], "vitamin_d_supply": [(0, 0.05)], "vitamin_c": [(0, 0.05)]}
 
 
