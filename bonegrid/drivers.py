@@ -60,6 +60,18 @@ class Drivers(ParameterSet):
     teriparatide: float = param(0.0, unit="1 (relative dose)", low=0.0, high=5.0, symbol="P_{int}",
                                 doc="intermittent PTH(1-34) injections (1 = 20 ug/day)",
                                 source="definition (0 = none)")
+    egfr_ml_per_min: float = param(125.0, unit="mL/min/1.73 m²", low=5.0, high=150.0, symbol="eGFR",
+                                   doc="kidney function (glomerular filtration rate); chronic kidney disease below 60",
+                                   source="definition (125 = healthy young adult, the physiology's GFR of 180 L/day; "
+                                          "CKD stages by KDIGO 2012)")
+    parathyroid_set_point: float = param(1.0, unit="1 (relative)", low=0.8, high=1.5, symbol="s_{PT}",
+                                         doc="calcium set point of the parathyroid glands relative to normal; a "
+                                             "parathyroid adenoma raises it (primary hyperparathyroidism)",
+                                         source="definition (1 = normal glands); adenoma set point shifted right "
+                                                "(Brown 1983, doi:10.1210/jcem-56-3-572)")
+    calcitriol_ug_per_day: float = param(0.0, unit="ug/day", low=0.0, high=5.0, symbol="D_{rx}",
+                                         doc="oral calcitriol (active vitamin D), e.g. 0.25-1 ug/day in kidney disease",
+                                         source="definition (0 = none)")
 
 
 def _check_levels(name: str, values: np.ndarray) -> None:

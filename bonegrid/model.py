@@ -260,7 +260,7 @@ class BoneModel(mesa.Model):
         self.physiology = Physiology(
             p.physiology, self.drivers,
             glucocorticoid_half_effect_mg_per_day=p.effects.glucocorticoid_half_effect_mg_per_day)
-        self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_relative, p.effects)
+        self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_skeletal_relative, p.effects)
         self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
         self.ca_mmol_per_mineral = p.physiology.skeletal_calcium_mmol / self.tissue.mineral_mass()
         self.osteoblast_fates: collections.Counter[str] = collections.Counter()
@@ -350,7 +350,7 @@ class BoneModel(mesa.Model):
         self._transit_mineral -= net
         flux = net * self.ca_mmol_per_mineral
         self.physiology.step(self.drivers, max(flux, 0.0), max(-flux, 0.0))
-        self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_relative, p.effects)
+        self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_skeletal_relative, p.effects)
         self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
         # 2. fields
         surfaces = self.tissue.surfaces()

@@ -3,8 +3,8 @@
 A small daily compartment model of whole-body mineral homeostasis. The bone slice stands for
 the whole skeleton: each day the model hands :class:`Physiology` the calcium released by
 resorption and taken up by mineralisation, already scaled to the skeleton (mmol/day), and reads
-back the blood panel (serum calcium, phosphate, PTH, calcitriol, 25(OH)D), the PTH signal that
-drives RANKL/OPG (:attr:`Physiology.pth_relative`) and the Ca × P supply that limits
+back the blood panel (serum calcium, phosphate, PTH, calcitriol, 25(OH)D, FGF23), the PTH signal
+that drives RANKL/OPG as the skeleton sees it (:attr:`Physiology.pth_skeletal_relative`) and the Ca × P supply that limits
 mineralisation (:attr:`Physiology.mineralisation_supply`). The equations, with units and
 sources, are in the docstring of :class:`Physiology`; parameters are in
 :class:`PhysiologyParameters`.
@@ -27,6 +27,9 @@ CALCIUM_MG_PER_MMOL = 40.08
 
 _GLUCOCORTICOID_HALF_EFFECT_DEFAULT = EffectParameters().glucocorticoid_half_effect_mg_per_day
 """Default G_50 of :class:`Physiology`: that of :class:`~bonegrid.effects.EffectParameters`, mg/day."""
+
+HEALTHY_EGFR_ML_PER_MIN = Drivers().egfr_ml_per_min
+"""eGFR of healthy kidneys (the driver's default), at which the filtration rate is ``gfr_l_per_day``, mL/min/1.73 m²."""
 
 _CA_LO, _CA_HI = 1e-3, 20.0  # mmol/L: bracket of the steady-state serum calcium search
 
@@ -252,6 +255,56 @@ class PhysiologyParameters(ParameterSet):
         doc="time constant of calcitriol (hydroxylase induction; plasma half-life is hours)",
         source="Jones 2008 (approx.)")
 
+    # --- chronic kidney disease (CKD-MBD) ------------------------------------------------------
+    fgf23_normal_ru_per_ml: float = param(
+        60.0, unit="RU/mL", low=1.0, high=1000.0, symbol="F_n",
+        doc="C-terminal FGF23 with healthy kidneys (eGFR 125 mL/min/1.73 m²)",
+        source="healthy adults ~50-70 RU/mL; > 100 RU/mL counted high (Isakova 2011, doi:10.1038/ki.2011.47; approx.)")
+    fgf23_nephron_exponent: float = param(
+        0.7, unit="1", low=0.0, high=5.0, symbol="k_F",
+        doc="FGF23 = F_n (eGFR_n/eGFR)^k_F: osteocytes raise FGF23 as the phosphate load per remaining "
+            "nephron grows (same intake, fewer nephrons)",
+        source="Isakova 2011 (doi:10.1038/ki.2011.47): FGF23 rises steadily as eGFR falls from CKD stage 2, "
+               "earlier than PTH or phosphate; median above 100 RU/mL below eGFR ~60; exponent approx.")
+    fgf23_phosphaturia_exponent: float = param(
+        0.4, unit="1", low=0.0, high=3.0, symbol="e_P",
+        doc="FGF23 lowers tubular phosphate reabsorption (NaPi-2a/2c): fractional excretion x (F/F_n)^e_P",
+        source="FGF23 is phosphaturic through FGFR1-klotho (Shimada 2004, doi:10.1359/JBMR.0301264); "
+               "fractional phosphate excretion rises as nephrons are lost (Slatopolsky 1968); strength approx.")
+    fgf23_calcitriol_exponent: float = param(
+        0.5, unit="1", low=0.0, high=3.0, symbol="e_D",
+        doc="FGF23 represses renal 1-alpha-hydroxylase (CYP27B1): calcitriol production x (F/F_n)^-e_D",
+        source="Shimada 2004 (doi:10.1359/JBMR.0301264); calcitriol falls early in CKD with FGF23 "
+               "(Gutierrez 2005, doi:10.1681/ASN.2005010052); strength approx.")
+    calcitriol_nephron_exponent: float = param(
+        0.5, unit="1", low=0.0, high=3.0, symbol="k_D",
+        doc="1-alpha-hydroxylase sits in the proximal tubule, so its capacity falls with the nephrons left: "
+            "D_max x (eGFR/eGFR_n)^k_D",
+        source="loss of renal mass lowers calcitriol production in CKD (Levin 2007, doi:10.1038/sj.ki.5002009: "
+               "calcitriol falls from eGFR < 60); exponent approx.")
+    phosphate_pth_threshold_mmol_per_l: float = param(
+        1.5, unit="mmol/L", low=0.5, high=5.0, symbol="Pi_{PT}",
+        doc="serum phosphate above which phosphate itself stimulates PTH secretion (upper normal)",
+        source="upper end of the normal range 0.8-1.5 mmol/L; the parathyroid response to phosphate is "
+               "seen in hyperphosphataemia (Almaden 1996, doi:10.1002/jbmr.5650110803)")
+    phosphate_pth_gain_per_mmol_per_l: float = param(
+        1.0, unit="1/(mmol/L)", low=0.0, high=10.0, symbol="s_P",
+        doc="PTH secretion x (1 + s_P max(Pi - Pi_PT, 0)): high phosphate stimulates the parathyroids "
+            "independently of calcium and calcitriol",
+        source="Almaden 1996 (doi:10.1002/jbmr.5650110803); Slatopolsky 1996 (doi:10.1172/JCI118984); "
+               "strength approx.")
+    skeletal_pth_resistance_exponent: float = param(
+        0.3, unit="1", low=0.0, high=3.0, symbol="k_R",
+        doc="skeletal resistance to PTH in uraemia (PTH1R down-regulation): the bone sees PTH x "
+            "(eGFR/eGFR_n)^k_R",
+        source="PTH receptor down-regulation in uraemia (Urena 1994, doi:10.1210/endo.134.3.8119177; Picton 2000); "
+               "PTH 2-9x the upper normal limit needed for normal turnover on dialysis (KDIGO 2009); "
+               "exponent approx. (about half the healthy response at eGFR 15)")
+    calcitriol_exogenous_pmol_per_l_per_ug: float = param(
+        47.0, unit="pmol/L per ug/day", low=0.0, high=500.0, symbol="c_{rx}",
+        doc="serum calcitriol added per ug/day of oral calcitriol (dose x bioavailability / clearance)",
+        source="2400 pmol/ug, ~70% absorbed, metabolic clearance ~25 mL/min (36 L/day) (Gray 1978; approx.)")
+
     # --- mineralisation -------------------------------------------------------------------
     caxp_reference_mmol2_per_l2: float = param(
         2.64, unit="mmol²/L²", low=0.1, high=20.0, symbol="(CaP)_n",
@@ -293,6 +346,27 @@ class PhysiologyParameters(ParameterSet):
                 f"(got {self.gut_p_passive_fraction!r} + {self.gut_p_active_fraction!r})")
 
 
+def fgf23_ru_per_ml(egfr_ml_per_min: float, params: PhysiologyParameters) -> float:
+    """C-terminal FGF23 F = F_n (eGFR_n/eGFR)^k_F for a kidney function, RU/mL.
+
+    Osteocytes raise FGF23 as the phosphate each remaining nephron must excrete grows
+    (:class:`PhysiologyParameters`: ``fgf23_normal_ru_per_ml``, ``fgf23_nephron_exponent``).
+
+    Parameters
+    ----------
+    egfr_ml_per_min : float
+        eGFR, mL/min/1.73 m² (> 0).
+    params : PhysiologyParameters
+
+    Examples
+    --------
+    >>> round(fgf23_ru_per_ml(60.0, PhysiologyParameters()))
+    100
+    """
+    kidney = egfr_ml_per_min / HEALTHY_EGFR_ML_PER_MIN
+    return params.fgf23_normal_ru_per_ml * kidney ** -params.fgf23_nephron_exponent
+
+
 class _CalciumFluxes(NamedTuple):
     """Fluxes of one calcium day, evaluated at the accepted serum calcium."""
 
@@ -315,16 +389,22 @@ class Physiology:
     quasi-steady (secretion and clearance take minutes). One call of :meth:`step` is one day
     (:math:`\Delta t = 1` day). Drivers: dietary calcium :math:`I_{Ca}` (mg/day), gut
     absorption :math:`A_{gut}`, vitamin D supply :math:`V_D`, glucocorticoid :math:`G`
-    (mg/day), thyroid :math:`T`. Bone fluxes: resorbed :math:`R` and mineralised :math:`M`
-    calcium (mmol/day, whole skeleton).
+    (mg/day), thyroid :math:`T`, lithium :math:`Li` (mmol/L), parathyroid set point :math:`s_{PT}`,
+    eGFR (mL/min/1.73 m²), oral calcitriol :math:`D_{rx}` (µg/day). Bone fluxes: resorbed
+    :math:`R` and mineralised :math:`M` calcium (mmol/day, whole skeleton).
 
     Equations (symbols as in :class:`PhysiologyParameters`; the glucocorticoid effect
     :math:`f_G = G/(G+G_{50})` is :func:`bonegrid.effects.glucocorticoid_effect`, with the one
     half-effect dose :math:`G_{50}` that also acts on bone cells):
 
     - PTH (pmol/L), steep inverse Hill in calcium, mildly suppressed by calcitriol
-      (Brown 1983), with the set point raised by lithium, :math:`K_{Ca}(1 + s_{Li} Li)`:
-      :math:`PTH = \frac{1+s_D}{1+s_D D/D_n}\,[PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
+      (Brown 1983) and stimulated by hyperphosphataemia (yesterday's phosphate), with the set
+      point raised by lithium and by an adenoma, :math:`K_{Ca}(1 + s_{Li} Li)\,s_{PT}`:
+      :math:`PTH = \frac{1+s_D}{1+s_D D/D_n}\,(1 + s_P\max(Pi - Pi_{PT}, 0))\,
+      [PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
+    - Kidney function :math:`k = eGFR/eGFR_n` (driver; 1 in health): filtration
+      :math:`GFR = GFR_n k` in both urinary terms; FGF23 :math:`F = F_n k^{-k_F}` (RU/mL);
+      the bone cells see :math:`PTH/PTH_{healthy}\cdot k^{k_R}` (uraemic resistance).
     - Gut calcium, net (mmol/day): absorption minus endogenous faecal loss,
       :math:`A_{Ca} = \frac{I_{Ca}}{40.08} A_{gut}\,(1-g_A f_G)\,
       (a_p + a_a\frac{D}{D+K_{gut}})`, :math:`E = E_n\,Ca/Ca_n`.
@@ -346,12 +426,13 @@ class Physiology:
       :math:`dP/dt = A_P - U_P + J_X/r_{Ca:P}`, with
       :math:`A_P = I_P A_{gut}(b_p + b_a\frac{D}{D+K_{gut}})`,
       :math:`U_P = GFR\,Pi\,[FE^P_{min} + (FE^P_{max}-FE^P_{min})\frac{PTH}{PTH+K_{UP}}]
-      (Pi/Pi_n)^{q_P}` (PTH is phosphaturic; the renal threshold makes excretion rise
-      steeply with phosphate).
+      (F/F_n)^{e_P}(Pi/Pi_n)^{q_P}` (PTH and FGF23 are phosphaturic; the renal threshold makes
+      excretion rise steeply with phosphate).
     - 25(OH)D (nmol/L): :math:`dD_{25}/dt = (D25_n V_D A_{gut} - D_{25})/\tau_{25}`.
     - Calcitriol (pmol/L): :math:`dD/dt = (D^* - D)/\tau_D`,
-      :math:`D^* = D_{max}\frac{PTH^m}{PTH^m+K_{DP}^m}\frac{D_{25}}{D_{25}+K_m}
-      \frac{K_{DPi}^2}{K_{DPi}^2+Pi^2}`.
+      :math:`D^* = D_{max} k^{k_D} (F/F_n)^{-e_D}\frac{PTH^m}{PTH^m+K_{DP}^m}\frac{D_{25}}{D_{25}+K_m}
+      \frac{K_{DPi}^2}{K_{DPi}^2+Pi^2} + c_{rx} D_{rx}` (renal mass, FGF23 repression, oral
+      calcitriol :math:`D_{rx}` µg/day).
     - Mineralisation supply (1): :math:`\sigma = x^{h_M}/(x^{h_M}+K_M^{h_M})`,
       :math:`x = Ca\,Pi/(CaP)_n`.
 
@@ -424,6 +505,7 @@ class Physiology:
         self._d25 = start["d25"]
         self._caxp_mean = self._caxp_relative()
         self._pth = start["pth"]
+        self._pth_stimulation = start["pth_stimulation"]
         self._urinary_ca = start["urinary_ca"]
         self._gut_ca = start["gut_ca"]
         self._endogenous_ca = start["endogenous_ca"]
@@ -470,7 +552,6 @@ class Physiology:
         self._pth_n = p.pth_norm_pmol_per_l
         self._d_n = p.calcitriol_norm_pmol_per_l
         self._e_n = p.endogenous_faecal_calcium_mmol_per_day
-        self._gfr = p.gfr_l_per_day
         self._t0 = p.calcium_threshold_min_mmol_per_l
         self._t_span = p.calcium_threshold_pth_span_mmol_per_l
         self._t_k = p.calcium_threshold_pth_half_pmol_per_l
@@ -508,11 +589,38 @@ class Physiology:
         pth = suppression * (self._pth_min + self._pth_span * h)
         return pth, -suppression * self._pth_span * self._pth_hill * q * h * h / ca
 
-    def _set_pth_set_point(self, drivers: Drivers) -> None:
-        """Take the day's calcium set point K_Ca of the parathyroids (raised by lithium), mmol/L."""
+    def _set_day_drivers(self, drivers: Drivers) -> None:
+        """Take the day's parathyroid set point and kidney function.
+
+        The calcium set point K_Ca of the parathyroids is raised by lithium and by an adenoma
+        (``parathyroid_set_point``), mmol/L. Kidney function k = eGFR/eGFR_n sets the filtration
+        rate GFR_n k, FGF23 F = F_n k^-k_F (RU/mL), its phosphaturia (F/F_n)^e_P, the capacity of
+        1-alpha-hydroxylase D_max k^k_D (F/F_n)^-e_D (pmol/L), the skeleton's response to PTH k^k_R,
+        and oral calcitriol adds c_rx D_rx to serum calcitriol (pmol/L).
+        """
         p = self.params
         self._pth_k = p.pth_calcium_half_mmol_per_l * (
-            1.0 + p.lithium_pth_set_point_shift_per_mmol_per_l * drivers.lithium_mmol_per_l)
+            1.0 + p.lithium_pth_set_point_shift_per_mmol_per_l * drivers.lithium_mmol_per_l) * drivers.parathyroid_set_point
+        kidney = drivers.egfr_ml_per_min / HEALTHY_EGFR_ML_PER_MIN
+        fgf23 = fgf23_ru_per_ml(drivers.egfr_ml_per_min, p) / p.fgf23_normal_ru_per_ml
+        self._gfr = p.gfr_l_per_day * kidney
+        self._fgf23_relative = fgf23
+        self._fgf23_phosphaturia = fgf23 ** p.fgf23_phosphaturia_exponent
+        self._d_max = (p.calcitriol_max_pmol_per_l * kidney ** p.calcitriol_nephron_exponent
+                       * fgf23 ** -p.fgf23_calcitriol_exponent)
+        self._skeletal_response = kidney ** p.skeletal_pth_resistance_exponent
+        self._calcitriol_rx = p.calcitriol_exogenous_pmol_per_l_per_ug * drivers.calcitriol_ug_per_day
+
+    def _phosphate_stimulation_of_pth(self, pi: float) -> float:
+        """Factor 1 + s_P max(Pi - Pi_PT, 0) by which hyperphosphataemia raises PTH secretion, 1.
+
+        Parameters
+        ----------
+        pi : float
+            Serum phosphate, mmol/L.
+        """
+        p = self.params
+        return 1.0 + p.phosphate_pth_gain_per_mmol_per_l * max(pi - p.phosphate_pth_threshold_mmol_per_l, 0.0)
 
     def _calcitriol_suppression_of_pth(self, calcitriol: float) -> float:
         """Factor (1+s_D)/(1+s_D D/D_n) by which calcitriol scales PTH secretion, 1."""
@@ -587,7 +695,7 @@ class Physiology:
         return p.dietary_phosphate_mmol_per_day * drivers.gut_absorption * fraction
 
     def _renal_phosphate_excretion(self, pi: float, pth: float) -> float:
-        """Urinary phosphate U_P = GFR Pi FE_P(PTH) (Pi/Pi_n)^q_P, mmol/day; PTH is phosphaturic.
+        """Urinary phosphate U_P = GFR Pi FE_P(PTH) (F/F_n)^e_P (Pi/Pi_n)^q_P, mmol/day; PTH and FGF23 are phosphaturic.
 
         Parameters
         ----------
@@ -599,20 +707,20 @@ class Physiology:
         p = self.params
         fe = p.phosphate_fe_min + (p.phosphate_fe_max - p.phosphate_fe_min) * pth / (
             pth + p.phosphate_fe_pth_half_pmol_per_l)
-        return self._gfr * pi * fe * (pi / p.phosphate_norm_mmol_per_l) ** self._fep_q
+        return self._gfr * pi * fe * self._fgf23_phosphaturia * (pi / p.phosphate_norm_mmol_per_l) ** self._fep_q
 
     def _vitamin_d_25oh_target(self, drivers: Drivers) -> float:
         """Steady 25(OH)D for the supply and gut absorption, nmol/L."""
         return self.params.vitamin_d_25oh_sufficient_nmol_per_l * drivers.vitamin_d_supply * drivers.gut_absorption
 
     def _calcitriol_target(self, pth: float, d25: float, pi: float) -> float:
-        """Quasi-steady calcitriol D* for PTH, 25(OH)D and phosphate, pmol/L."""
+        """Quasi-steady calcitriol D* for PTH, 25(OH)D and phosphate, plus oral calcitriol, pmol/L."""
         p = self.params
         pm = pth ** p.calcitriol_pth_hill
         stim = pm / (pm + p.calcitriol_pth_half_pmol_per_l ** p.calcitriol_pth_hill)
         substrate = d25 / (d25 + p.calcitriol_25oh_km_nmol_per_l)
         kp2 = p.calcitriol_phosphate_half_mmol_per_l ** 2
-        return p.calcitriol_max_pmol_per_l * stim * substrate * kp2 / (kp2 + pi * pi)
+        return self._d_max * stim * substrate * kp2 / (kp2 + pi * pi) + self._calcitriol_rx
 
     # ------------------------------------------------------------------ steady state
     def _steady_state(self, drivers: Drivers) -> dict[str, float]:
@@ -622,12 +730,12 @@ class Physiology:
         solves the balance A_Ca(D) = E(Ca) + U(Ca) and phosphate solves A_P(D) = U_P; D*(D)
         decreases in D, so the root is unique.
         """
-        self._set_pth_set_point(drivers)
+        self._set_day_drivers(drivers)
         d25 = self._vitamin_d_25oh_target(drivers)
         fall = self._renal_threshold_fall(drivers)
 
-        def state(d: float) -> dict[str, float]:
-            suppression = self._calcitriol_suppression_of_pth(d)
+        def state(d: float, stimulation: float) -> dict[str, float]:
+            suppression = self._calcitriol_suppression_of_pth(d) * stimulation
             gut = self._gut_calcium_absorption(drivers, d)
 
             def balance(ca: float) -> float:
@@ -651,12 +759,21 @@ class Physiology:
                 gut_ca=gut, endogenous_ca=self._endogenous_faecal_calcium(ca), urinary_p=gut_p,
                 target=self._calcitriol_target(pth, d25, pi))
 
-        d_max = self.params.calcitriol_max_pmol_per_l
-        if state(0.0)["target"] <= 0.0:
-            result = state(0.0)
-        else:
-            d = brentq(lambda d: state(d)["target"] - d, 0.0, d_max, xtol=1e-13, rtol=1e-15, maxiter=200)
-            result = state(d)
+        def solve(stimulation: float) -> dict[str, float]:
+            if state(0.0, stimulation)["target"] <= 0.0:
+                return state(0.0, stimulation)
+            d = brentq(lambda d: state(d, stimulation)["target"] - d, 0.0, self._d_max + self._calcitriol_rx,
+                       xtol=1e-13, rtol=1e-15, maxiter=200)
+            return state(d, stimulation)
+
+        stimulation = 1.0  # phosphate's stimulation of PTH: a fixed point in the steady phosphate
+        for _ in range(200):
+            result = solve(stimulation)
+            new = self._phosphate_stimulation_of_pth(result["pi"])
+            if abs(new - stimulation) <= 1e-12:
+                break
+            stimulation = new
+        result["pth_stimulation"] = stimulation
         if result["ca"] <= _CA_LO:
             raise ValueError(
                 "no positive steady state with balanced bone fluxes: no net calcium absorption "
@@ -699,10 +816,11 @@ class Physiology:
             If a flux is negative or not finite.
         """
         resorbed, mineralised = self._take_bone_fluxes(resorbed_ca_mmol, mineralised_ca_mmol)
-        self._set_pth_set_point(drivers)
+        self._set_day_drivers(drivers)
         self._step_vitamin_d(drivers)
         exchange = self._step_calcium(drivers, resorbed, mineralised)
         self._step_phosphate(drivers, exchange)
+        self._pth_stimulation = self._phosphate_stimulation_of_pth(self._p_ecf / self._v)
         self._step_caxp_mean()
         self._step_calcitriol()
 
@@ -810,7 +928,7 @@ class Physiology:
             PTH (pmol/L) and the endogenous faecal, urinary and exchange fluxes (mmol/day).
         """
         v = self._v
-        suppression = self._calcitriol_suppression_of_pth(calcitriol)
+        suppression = self._calcitriol_suppression_of_pth(calcitriol) * self._pth_stimulation
         k_ex = 1.0 / (self._ex_tau + 1.0)
         e_slope = self._e_n / self._ca_n
         ca = c_old / v if c_old > 0.0 else 1e-9
@@ -910,6 +1028,16 @@ class Physiology:
     def pth_relative(self) -> float:
         """PTH relative to the healthy steady state of these parameters, 1."""
         return self._pth / self._pth_healthy
+
+    @property
+    def pth_skeletal_relative(self) -> float:
+        """PTH as the skeleton sees it: :attr:`pth_relative` times the uraemic resistance (eGFR/eGFR_n)^k_R, 1."""
+        return self.pth_relative * self._skeletal_response
+
+    @property
+    def fgf23_ru_per_ml(self) -> float:
+        """C-terminal FGF23, RU/mL."""
+        return self.params.fgf23_normal_ru_per_ml * self._fgf23_relative
 
     @property
     def calcitriol_pmol_per_l(self) -> float:

@@ -15,7 +15,11 @@ rest (docs/model.md, "Treatments"):
 - ``denosumab``: 60 mg every 6 months; serum antibody follows one-compartment kinetics
   and sequesters RANKL like a high-affinity decoy (:mod:`bonegrid.fields`);
 - ``teriparatide``: daily PTH(1-34) injections, anabolic (:mod:`bonegrid.effects`);
-- ``exercise``: higher mechanical loading sensed by osteocytes.
+- ``exercise``: higher mechanical loading sensed by osteocytes;
+- ``calcitriol``: oral active vitamin D, which the failing kidney no longer makes
+  (:mod:`bonegrid.physiology`: it suppresses PTH and raises calcium absorption);
+- ``parathyroidectomy``: removing a parathyroid adenoma returns the glands' calcium set
+  point to normal at once.
 
 The ramp of a removed cause is linear over ``taper_days`` from the start. ``dose``
 scales the drug level, the supplement, or the loading increment.
@@ -64,6 +68,10 @@ class TreatmentParameters(ParameterSet):
     denosumab_interval_days: float = param(
         182.0, unit="day", low=7.0, high=730.0, symbol="\\Delta t_D",
         doc="interval between denosumab injections", source="Prolia label (every 6 months)")
+    calcitriol_dose_ug_per_day: float = param(
+        0.5, unit="ug/day", low=0.0, high=5.0, symbol="D_{rx,0}",
+        doc="oral calcitriol at dose 1",
+        source="usual dose in CKD 0.25-0.5 ug/day, more for severe secondary hyperparathyroidism (KDIGO 2009)")
 
 
 def _ramp(day: float, start: float, length: float) -> float:
@@ -133,6 +141,13 @@ TREATMENTS: dict[str, tuple[str, Callable[[Drivers, float, float, float, float, 
         "exercise programme (more mechanical loading)",
         lambda d, day, start, stop, dose, p: {
             "mechanical_loading": d.mechanical_loading + dose * p.exercise_loading_increment}),
+    "calcitriol": (
+        "calcitriol (active vitamin D) by mouth, 0.5 ug/day",
+        lambda d, day, start, stop, dose, p: {
+            "calcitriol_ug_per_day": d.calcitriol_ug_per_day + dose * p.calcitriol_dose_ug_per_day}),
+    "parathyroidectomy": (
+        "removal of the parathyroid adenoma: the glands' calcium set point is normal again",
+        lambda d, day, start, stop, dose, p: {"parathyroid_set_point": 1.0}),
 }
 """Name -> (plain-language description, rule rewriting the day's drivers)."""
 

@@ -11,7 +11,8 @@ NORMAL = {
     "vitamin_d_25oh_nmol_per_l": 75.0, "ctx_ng_per_ml": 0.3, "p1np_ug_per_l": 40.0, "free_t4_pmol_per_l": 16.0,
     "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "ov_bv_pct": 0.6, "o_th_um": 11.0, "viable_osteocytes_pct": 66.0,
     "z_score": -0.2, "t_score": -0.5, "bmd_change_pct": -0.5, "stiffness_change_pct": -1.0, "focal_lesion": False,
-    "age_years": 40.0, "sex": "female",
+    "age_years": 40.0, "sex": "female", "bone_alp_u_per_l": 18.0, "alp_u_per_l": 63.0, "creatinine_umol_per_l": 60.0,
+    "egfr_ml_per_min": 125.0, "fgf23_ru_per_ml": 60.0,
 }
 
 
@@ -121,7 +122,8 @@ def test_focal_lesion_detects_concentrated_not_diffuse_loss():
 
 
 ALL_CAUSES = {"celiac", "osteomalacia", "hyperthyroid", "myeloma", "glucocorticoid", "inflammation", "postmenopausal",
-              "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "healthy"}
+              "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "ckd", "primary_hyperparathyroidism",
+              "healthy"}
 
 
 @pytest.mark.parametrize(("key", "companion", "not_shown"), [
@@ -153,3 +155,28 @@ def test_the_history_names_immobility_scurvy_and_lithium_and_rules_out_healthy(h
     supported = {c.name for c in differential({**NORMAL, **history}) if c.supported}
     assert cause in supported and "healthy" not in supported
     assert cause not in {c.name for c in differential(NORMAL) if c.supported}
+
+
+def _ckd(**changes):
+    return {c.name: c for c in differential({**NORMAL, "egfr_ml_per_min": 20.0, "creatinine_umol_per_l": 280.0,
+                                             "fgf23_ru_per_ml": 220.0, **changes})}
+
+
+def test_kidney_disease_is_named_from_egfr_with_its_bone_pattern_and_the_denosumab_warning():
+    high = _ckd(pth_pmol_per_l=25.0, p1np_ug_per_l=90.0, bone_alp_u_per_l=45.0)
+    assert high["ckd"].supported and not high["healthy"].supported
+    assert not high["primary_hyperparathyroidism"].supported  # a high PTH in kidney disease is secondary
+    assert "osteitis fibrosa" in " ".join(high["ckd"].reasons) and "denosumab" in high["ckd"].warning
+    low = _ckd(pth_pmol_per_l=5.0, p1np_ug_per_l=12.0, bone_alp_u_per_l=8.0)
+    assert "adynamic" in " ".join(low["ckd"].reasons)
+    stage3 = _ckd(egfr_ml_per_min=45.0)
+    assert stage3["ckd"].supported and stage3["ckd"].warning == ""  # warning only below eGFR 30
+    assert "ckd" not in supported(NORMAL)
+
+
+def test_primary_hyperparathyroidism_needs_high_calcium_with_pth_not_suppressed():
+    assert "primary_hyperparathyroidism" in supported({**NORMAL, "serum_calcium_mmol_per_l": 2.7, "pth_pmol_per_l": 9.0})
+    assert "healthy" not in supported({**NORMAL, "serum_calcium_mmol_per_l": 2.7, "pth_pmol_per_l": 9.0})
+    # hypercalcaemia with suppressed PTH points elsewhere (e.g. malignancy)
+    assert "primary_hyperparathyroidism" not in supported({**NORMAL, "serum_calcium_mmol_per_l": 2.7,
+                                                           "pth_pmol_per_l": 1.0})

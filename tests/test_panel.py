@@ -6,7 +6,8 @@ import pytest
 
 from bonegrid.readouts.panel import NORMAL_RANGES, TESTS, NormalRange, Result
 
-UNIT_DENOMINATORS = {"l": "L", "ml": "mL"}
+UNIT_DENOMINATORS = {"l": "L", "ml": "mL", "min": "min/1.73 m²"}
+UNIT_AMOUNTS = {"u": "U", "ru": "RU", "ml": "mL"}  # enzyme and assay units; eGFR is mL/min per body surface
 
 
 def test_every_test_has_one_range_and_every_range_a_test():
@@ -17,6 +18,7 @@ def test_every_test_has_one_range_and_every_range_a_test():
 def test_units_agree_with_the_keys():
     for key, normal in NORMAL_RANGES.items():
         amount, per, volume = key.split("_")[-3:]
+        amount = UNIT_AMOUNTS.get(amount, amount)
         assert per == "per" and normal.unit == f"{amount}/{UNIT_DENOMINATORS[volume]}", key
         assert normal.source
 

@@ -328,3 +328,74 @@ def test_lithium_raises_the_parathyroid_set_point_so_pth_and_calcium_both_rise(h
     for _ in range(60):
         ph.step(HEALTHY, 10.0, 10.0)
     assert ph.pth_pmol_per_l == pytest.approx(healthy["pth"], rel=0.02)
+
+
+def steady(**drivers) -> Physiology:
+    return Physiology(PhysiologyParameters(), Drivers(**drivers))
+
+
+def test_fgf23_rises_before_pth_and_pth_before_phosphate_as_kidney_function_falls():
+    # Isakova 2011: in CKD, FGF23 is high (> 100 RU/mL) earlier than PTH (> 6.9) or phosphate (> 1.5)
+    egfrs = np.arange(125.0, 7.0, -1.0)
+    states = [steady(egfr_ml_per_min=e) for e in egfrs]
+    first = lambda high: egfrs[next(i for i, ph in enumerate(states) if high(ph))]  # noqa: E731
+    fgf23 = first(lambda ph: ph.fgf23_ru_per_ml > 100.0)
+    pth = first(lambda ph: ph.pth_pmol_per_l > 6.9)
+    phosphate = first(lambda ph: ph.serum_phosphate_mmol_per_l > 1.5)
+    assert fgf23 > pth > phosphate
+    assert 50.0 < fgf23 < 70.0 and phosphate < 25.0
+    calcitriol = [ph.calcitriol_pmol_per_l for ph in states]
+    assert np.all(np.diff(calcitriol) < 0) and calcitriol[-1] < 0.2 * calcitriol[0]  # 1-alpha-hydroxylase fails
+    urinary = [ph.urinary_calcium_mmol_per_day for ph in states]
+    assert urinary[-1] < 0.2 * urinary[0]  # the hypocalciuria of CKD
+
+
+def test_uraemic_bone_sees_less_of_the_pth_it_is_given():
+    healthy = steady()
+    assert healthy.pth_skeletal_relative == healthy.pth_relative == 1.0
+    ph = steady(egfr_ml_per_min=15.0)
+    assert ph.pth_skeletal_relative == pytest.approx(ph.pth_relative * (15.0 / 125.0) ** 0.3)
+    assert ph.pth_skeletal_relative < 0.6 * ph.pth_relative
+
+
+def test_hyperphosphataemia_stimulates_pth_only_above_the_normal_range():
+    p = PhysiologyParameters()
+    ph = steady(egfr_ml_per_min=10.0)
+    assert ph.serum_phosphate_mmol_per_l > p.phosphate_pth_threshold_mmol_per_l
+    without = Physiology(dataclasses.replace(p, phosphate_pth_gain_per_mmol_per_l=0.0), Drivers(egfr_ml_per_min=10.0))
+    assert ph.pth_pmol_per_l > 1.05 * without.pth_pmol_per_l
+    assert steady().pth_pmol_per_l == Physiology(dataclasses.replace(p, phosphate_pth_gain_per_mmol_per_l=0.0),
+                                                 HEALTHY).pth_pmol_per_l
+
+
+def test_oral_calcitriol_suppresses_pth_in_kidney_disease():
+    ckd = steady(egfr_ml_per_min=15.0)
+    treated = steady(egfr_ml_per_min=15.0, calcitriol_ug_per_day=1.0)
+    assert treated.calcitriol_pmol_per_l == pytest.approx(ckd.calcitriol_pmol_per_l + 47.0, rel=0.3)
+    assert treated.pth_pmol_per_l < 0.6 * ckd.pth_pmol_per_l
+    assert treated.serum_calcium_mmol_per_l > ckd.serum_calcium_mmol_per_l
+
+
+def test_failing_kidneys_cannot_defend_calcium_when_bone_stops_releasing_it():
+    # denosumab's warning in advanced CKD: with bone taking calcium up and giving none back, healthy kidneys
+    # raise calcitriol (more absorbed from the gut); failing kidneys cannot, and calcium falls further
+    drops, rises = {}, {}
+    for egfr in (125.0, 15.0):
+        ph = steady(egfr_ml_per_min=egfr)
+        ca0, d0 = ph.serum_calcium_mmol_per_l, ph.calcitriol_pmol_per_l
+        for _ in range(90):
+            ph.step(Drivers(egfr_ml_per_min=egfr), 0.0, 3.0)
+        drops[egfr] = ca0 - ph.serum_calcium_mmol_per_l
+        rises[egfr] = ph.calcitriol_pmol_per_l - d0
+    assert drops[15.0] > 1.5 * drops[125.0] > 0.0
+    assert rises[125.0] > 3.0 * rises[15.0]
+
+
+def test_a_parathyroid_adenoma_gives_hypercalcaemia_with_high_pth_and_hypercalciuria():
+    healthy = steady()
+    ph = steady(parathyroid_set_point=1.22)
+    assert 2.6 < ph.serum_calcium_mmol_per_l < 2.9 and ph.pth_pmol_per_l > 6.9
+    assert ph.urinary_calcium_mmol_per_day > 1.2 * healthy.urinary_calcium_mmol_per_day
+    for _ in range(60):  # parathyroidectomy: the set point is normal again
+        ph.step(HEALTHY, 10.0, 10.0)
+    assert ph.serum_calcium_mmol_per_l == pytest.approx(healthy.serum_calcium_mmol_per_l, abs=0.02)

@@ -50,7 +50,8 @@ def test_denosumab_kinetics_injections_every_six_months_and_washout_after_stop()
     assert s(3000).denosumab_nM < 1e-6
 
 
-SICK = {"glucocorticoid": [(0, 20.0)], "gut_absorption": [(0, 0.4)], "cytokines": [(0, 1.0)], "thyroid": [(0, 3.0)],
+SICK = {"parathyroid_set_point": [(0, 1.2)],
+        "glucocorticoid": [(0, 20.0)], "gut_absorption": [(0, 0.4)], "cytokines": [(0, 1.0)], "thyroid": [(0, 3.0)],
         "estrogen": [(0, 0.1)], "vitamin_d_supply": [(0, 0.05)], "vitamin_c": [(0, 0.05)]}
 
 
@@ -72,6 +73,8 @@ def test_every_treatment_is_described_and_sets_the_drivers_it_should():
         "teriparatide": {"teriparatide": 1.0},
         "exercise": {"mechanical_loading": 1.0 + P.exercise_loading_increment},
         "vitamin_c_repletion": {"vitamin_c": 1.0},
+        "calcitriol": {"calcitriol_ug_per_day": P.calcitriol_dose_ug_per_day},
+        "parathyroidectomy": {"parathyroid_set_point": 1.0},
     }
     assert set(expected) == set(TREATMENTS)
     untreated = dataclasses.asdict(DriverSchedule(SICK)(200))

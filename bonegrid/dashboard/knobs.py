@@ -97,6 +97,13 @@ LIVE_KNOBS: tuple[Knob, ...] = (
     live_knob("lithium_mmol_per_l", "Lithium", "mmol/L in serum", 0.1, "Hormones and drugs",
               "lithium raises the parathyroids' calcium set point (more PTH) and switches on Wnt (more OPG, "
               "more osteoblasts): bone comes out about even"),
+    live_knob("parathyroid_set_point", "Parathyroid adenoma", "x normal set point", 0.02, "Hormones and drugs",
+              "an adenoma defends a higher calcium: PTH stays high although calcium is high (primary "
+              "hyperparathyroidism)"),
+    live_knob("calcitriol_ug_per_day", "Calcitriol (active vitamin D)", "ug/day", 0.25, "Hormones and drugs",
+              "replaces the vitamin D the kidney no longer activates; too much holds PTH down and bone falls quiet"),
+    live_knob("egfr_ml_per_min", "Kidney function (eGFR)", "mL/min/1.73 m²", 5.0, "Disease",
+              "failing kidneys retain phosphate and make less calcitriol: FGF23, then PTH, then phosphate rise"),
     live_knob("thyroid", "Thyroid hormone", "x normal", 0.1, "Hormones and drugs",
               "too much thyroid hormone speeds every bone cell up: more pits dug than refilled"),
     live_knob("cytokines", "Inflammatory cytokines", "0 = none", 0.25, "Disease",

@@ -20,6 +20,13 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
 - estrogen deficiency (menopause or aromatase inhibitor): high turnover, or BMD lost beyond the
   least significant change of DXA, in a woman of 45 or more with no laboratory cause (the history
   tells menopause from an aromatase inhibitor);
+- chronic kidney disease (CKD-MBD): eGFR below 60 (creatinine raised); FGF23, phosphate and PTH
+  are reported beside it, with the likely bone pattern: high turnover (osteitis fibrosa) when PTH
+  is above twice its upper limit with a formation marker or bone ALP high, low turnover (adynamic
+  bone) when PTH is below twice its upper limit with formation markers low or low-normal -- and a
+  warning against denosumab below eGFR 30 (severe hypocalcaemia);
+- primary hyperparathyroidism: calcium above range with PTH not suppressed (above mid-normal) and
+  kidney function preserved (eGFR 60 or more; in kidney disease a high PTH is secondary);
 - healthy: nothing out of range and BMD within the expected range for age.
 
 Thresholds are clinical ranges (:data:`bonegrid.readouts.panel.NORMAL_RANGES`) and histomorphometric
@@ -37,6 +44,7 @@ import numpy as np
 from scipy import ndimage
 
 from bonegrid.constants import DAYS_PER_YEAR
+from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN
 from bonegrid.readouts.histomorphometry import histomorphometry
 from bonegrid.readouts.panel import NORMAL_RANGES, panel_values
 from bonegrid.tissue import MARROW
@@ -65,6 +73,15 @@ REPLETE_VITAMIN_C_UMOL_PER_L = 50.0
 """Plasma vitamin C of a replete adult, umol/L (Hodges 1971; the vitamin_c driver's 1)."""
 SCURVY_VITAMIN_C_UMOL_PER_L = 11.0
 """Plasma vitamin C below which scurvy is likely, umol/L (Hodges 1971)."""
+CKD_EGFR = 60.0
+"""eGFR (mL/min/1.73 m²) below which kidney function defines chronic kidney disease (KDIGO 2012)."""
+ADVANCED_CKD_EGFR = 30.0
+"""eGFR (mL/min/1.73 m²) below which denosumab carries a risk of severe hypocalcaemia (Prolia label warning)."""
+HIGH_TURNOVER_PTH_ULN, LOW_NORMAL_P1NP = 2.0, 30.0
+"""CKD bone pattern: PTH above this multiple of its upper limit points to high turnover, below it to low turnover
+(KDIGO 2009: extremes of PTH predict turnover); P1NP (ug/L) below this counts as low-normal formation."""
+MID_NORMAL_PTH = 4.25
+"""PTH (pmol/L) at the middle of the normal range 1.6-6.9: with hypercalcaemia, PTH above it is not suppressed."""
 FOCAL_WINDOW_UM = 300.0
 """Radius of the window in which a focal lesion is looked for, µm."""
 
@@ -164,7 +181,8 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
 
     weaker = not math.isnan(stiff) and not math.isnan(bmd) and bmd < 0 and stiff < 2.0 * bmd
     dying = viable < VIABLE_OSTEOCYTES_LOW_PCT
-    labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0)
+    labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0
+                      or f("egfr_ml_per_min") < CKD_EGFR or r["serum_calcium_mmol_per_l"].flag(ca) == "H")
     rapid = rate < -RAPID_LOSS_PCT_PER_YEAR and labs_clear
     causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and bmd < -2.0) or rapid,
                         (f"viable osteocytes {viable:.0f}% of lacunae (healthy model ~64-69%)",
@@ -201,6 +219,36 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                         (f"serum lithium {lithium:.1f} mmol/L", f"PTH {pth:.2f} pmol/L, calcium {ca:.2f} mmol/L "
                          "(lithium raises the parathyroid set point; bone is usually spared)")))
 
+    egfr, creatinine, fgf23 = f("egfr_ml_per_min"), f("creatinine_umol_per_l"), f("fgf23_ru_per_ml")
+    bone_alp = f("bone_alp_u_per_l")
+    pth_uln = r["pth_pmol_per_l"].high
+    kidney_disease = egfr < CKD_EGFR
+    formation_high = r["p1np_ug_per_l"].flag(p1np) == "H" or r["bone_alp_u_per_l"].flag(bone_alp) == "H"
+    if pth > HIGH_TURNOVER_PTH_ULN * pth_uln and (formation_high or high_turnover):
+        pattern = "PTH above twice its upper limit with formation high: high turnover likely (osteitis fibrosa)"
+    elif pth < HIGH_TURNOVER_PTH_ULN * pth_uln and p1np < LOW_NORMAL_P1NP:
+        pattern = "PTH below twice its upper limit with formation low: low turnover likely (adynamic bone)"
+    else:
+        pattern = "bone turnover not clear from PTH and markers (a bone biopsy decides)"
+    causes.append(Cause(
+        "ckd", "chronic kidney disease (CKD-MBD)", kidney_disease,
+        (f"eGFR {egfr:.0f} mL/min/1.73 m² ({'chronic kidney disease' if kidney_disease else 'normal'}), "
+         f"creatinine {creatinine:.0f} umol/L",
+         f"FGF23 {fgf23:.0f} RU/mL, phosphate {pi:.2f} mmol/L, PTH {pth:.1f} pmol/L, calcium {ca:.2f} mmol/L",
+         f"bone ALP {bone_alp:.0f} U/L, P1NP {p1np:.0f} ug/L: {pattern}"),
+        warning=("eGFR below 30: denosumab can cause severe hypocalcaemia (the kidney cannot make the calcitriol "
+                 "that would defend calcium); correct calcium and vitamin D first and monitor calcium closely.")
+        if egfr < ADVANCED_CKD_EGFR else ""))
+    ca_high = r["serum_calcium_mmol_per_l"].flag(ca) == "H"
+    primary = ca_high and pth > MID_NORMAL_PTH and not kidney_disease
+    causes.append(Cause("primary_hyperparathyroidism", "primary hyperparathyroidism", primary,
+                        (f"calcium {ca:.2f} mmol/L ({'above' if ca_high else 'within'} "
+                         f"{r['serum_calcium_mmol_per_l'].text})",
+                         f"PTH {pth:.1f} pmol/L ({'not suppressed' if pth > MID_NORMAL_PTH else 'low or mid-normal'}: "
+                         "hypercalcaemia from any other cause suppresses it)",
+                         f"eGFR {egfr:.0f} mL/min/1.73 m² "
+                         f"({'kidney disease: a high PTH may be secondary' if kidney_disease else 'preserved'})")))
+
     against = [text for flag, text in ((not labs_clear, "a laboratory cause is present"),
                                        (immobile, "immobile"), (scorbutic, "vitamin C deficient"),
                                        (estrogen_deficient, "estrogen deficient"),
@@ -218,17 +266,19 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
 def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str, thyroid: float, cytokines: float,
                       start_matrix: np.ndarray | None = None, end_matrix: np.ndarray | None = None,
                       voxel_size_um: float = 10.0, mechanical_loading: float = 1.0, lithium_mmol_per_l: float = 0.0,
-                      vitamin_c: float = 1.0, estrogen: float = 1.0) -> dict[str, object]:
+                      vitamin_c: float = 1.0, estrogen: float = 1.0,
+                      egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN) -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
     to the end; ``age_years`` is the patient's age at the end. The history and the drug levels a
     clinician would know: ``mechanical_loading`` (1 = habitual; bed rest below), serum lithium
     (mmol/L), plasma vitamin C (``vitamin_c`` relative to replete, reported as umol/L) and
-    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it).
+    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it); the
+    kidney function ``egfr_ml_per_min`` (mL/min/1.73 m²) gives eGFR, creatinine and FGF23 on the panel.
     """
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
-    values = panel_values(last.mean(numeric_only=True), thyroid, cytokines)
+    values = panel_values(last.mean(numeric_only=True), thyroid, cytokines, egfr_ml_per_min)
     h = final_histomorphometry
     lacunae = h.empty_lacunae_pct
     return {
@@ -261,7 +311,7 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
         cytokines=model.drivers.cytokines, start_matrix=start_matrix, end_matrix=model.tissue.kind != MARROW,
         voxel_size_um=model.tissue.voxel_size_um, mechanical_loading=model.drivers.mechanical_loading,
         lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
-        estrogen=model.drivers.estrogen)
+        estrogen=model.drivers.estrogen, egfr_ml_per_min=model.drivers.egfr_ml_per_min)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

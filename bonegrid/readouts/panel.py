@@ -1,8 +1,12 @@
 """The blood panel: laboratory values in clinical units beside their normal ranges, with flags.
 
 Values come from the model's time series (physiology, turnover markers, the myeloma clone)
-and from two drivers read as laboratory tests: free T4 is the thyroid driver times the
-mid-normal free T4, and CRP rises with the inflammatory cytokine driver. Normal ranges are in
+and from drivers read as laboratory tests: free T4 is the thyroid driver times the
+mid-normal free T4, CRP rises with the inflammatory cytokine driver, and the kidney-function
+driver (eGFR) gives eGFR, serum creatinine and FGF23 (:func:`bonegrid.physiology.fgf23_ru_per_ml`
+with the default physiology constants). Bone alkaline phosphatase is made by working
+osteoblasts, so it follows the formation rate as P1NP does; total alkaline phosphatase adds the
+liver's share. Normal ranges are in
 one table, :data:`NORMAL_RANGES` (adult clinical ranges; free T4 and CRP use common
 laboratory ranges, approx.), which the dashboard's charts read too.
 A readout: it reads state and never changes it.
@@ -15,12 +19,24 @@ import math
 import types
 from collections.abc import Mapping
 
+from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN, PhysiologyParameters, fgf23_ru_per_ml
+from bonegrid.readouts.markers import MarkerParameters
+
 FREE_T4_MID_PMOL_PER_L = 16.0
 """Mid-normal free T4 (euthyroid, driver thyroid = 1), pmol/L."""
 CRP_BASELINE_MG_PER_L = 1.0
 """CRP with no inflammation (cytokines = 0), mg/L."""
 CRP_PER_CYTOKINE_MG_PER_L = 15.0
 """CRP added per unit of the cytokine driver, mg/L (approx.: active RA runs 10-50 mg/L)."""
+CREATININE_HEALTHY_UMOL_PER_L = 60.0
+"""Serum creatinine at the healthy eGFR (125 mL/min/1.73 m²), umol/L (approx.)."""
+CREATININE_EGFR_EXPONENT = 1.209
+"""eGFR ~ creatinine^-1.209 above 80 umol/L (CKD-EPI 2009, Levey 2009, doi:10.7326/0003-4819-150-9-200905050-00006),
+so creatinine = healthy x (eGFR_n/eGFR)^(1/1.209)."""
+BONE_ALP_REFERENCE_U_PER_L = 20.0
+"""Bone alkaline phosphatase at the reference turnover (where P1NP is mid-normal), U/L (approx.)."""
+LIVER_ALP_U_PER_L = 45.0
+"""Alkaline phosphatase from the liver and other tissues, about half of the adult total, U/L (approx.)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +84,13 @@ NORMAL_RANGES: Mapping[str, NormalRange] = types.MappingProxyType({
     "vitamin_d_25oh_nmol_per_l": NormalRange(50.0, None, "nmol/L", f"{_REFERENCE} (> 50 sufficient)"),
     "ctx_ng_per_ml": NormalRange(0.1, 0.6, "ng/mL", f"{_REFERENCE} (approx.)"),
     "p1np_ug_per_l": NormalRange(15.0, 75.0, "ug/L", f"{_REFERENCE} (approx.)"),
+    "bone_alp_u_per_l": NormalRange(11.6, 42.7, "U/L", "adult bone ALP (Ostase) ranges, premenopausal women to men "
+                                                     "and postmenopausal women (approx.)"),
+    "alp_u_per_l": NormalRange(30.0, 130.0, "U/L", f"{_REFERENCE} (approx.)"),
+    "creatinine_umol_per_l": NormalRange(45.0, 110.0, "umol/L", f"{_REFERENCE} (approx.)"),
+    "egfr_ml_per_min": NormalRange(60.0, None, "mL/min/1.73 m²", "KDIGO 2012: below 60 is chronic kidney disease"),
+    "fgf23_ru_per_ml": NormalRange(None, 100.0, "RU/mL", "C-terminal FGF23; above 100 RU/mL high (Isakova 2011, "
+                                                       "doi:10.1038/ki.2011.47)"),
     "free_t4_pmol_per_l": NormalRange(12.0, 22.0, "pmol/L", "common laboratory range (approx.)"),
     "crp_mg_per_l": NormalRange(None, 5.0, "mg/L", "common laboratory cut-off (approx.)"),
     "m_protein_g_per_l": NormalRange(None, 0.0, "g/L", "none in health: any monoclonal protein is abnormal"),
@@ -107,6 +130,11 @@ TESTS: tuple[Test, ...] = (
     Test("vitamin_d_25oh_nmol_per_l", "25(OH)D", "vitamin D stores; < 50 insufficient"),
     Test("ctx_ng_per_ml", "CTX", "collagen fragments released by resorption"),
     Test("p1np_ug_per_l", "P1NP", "collagen propeptide released by formation"),
+    Test("bone_alp_u_per_l", "Bone ALP", "enzyme of working osteoblasts: high when formation is high"),
+    Test("alp_u_per_l", "ALP (total)", "bone ALP plus the liver's share"),
+    Test("creatinine_umol_per_l", "Creatinine", "cleared by the kidneys: rises as kidney function falls"),
+    Test("egfr_ml_per_min", "eGFR", "kidney function estimated from creatinine; < 60 chronic kidney disease"),
+    Test("fgf23_ru_per_ml", "FGF23", "phosphate hormone from osteocytes: the first to rise in kidney disease"),
     Test("free_t4_pmol_per_l", "Free T4", "thyroid hormone; high speeds every bone cell"),
     Test("crp_mg_per_l", "CRP", "inflammation"),
     Test("m_protein_g_per_l", "M-protein", "a monoclonal antibody made by a plasma-cell clone"),
@@ -132,8 +160,10 @@ class Result:
         return self.test.normal_range.text
 
 
-def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float) -> dict[str, float]:
-    """Lab values from one time-series row (or a mean of rows) and the day's thyroid and cytokine drivers."""
+def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float,
+                 egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN) -> dict[str, float]:
+    """Lab values from one time-series row (or a mean of rows) and the day's thyroid, cytokine and eGFR drivers."""
+    bone_alp = BONE_ALP_REFERENCE_U_PER_L * float(row["p1np"]) / MarkerParameters().p1np_reference_ug_per_l
     return {
         "serum_calcium_mmol_per_l": float(row["serum_ca"]),
         "serum_phosphate_mmol_per_l": float(row["serum_phosphate"]),
@@ -141,6 +171,12 @@ def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float) -> 
         "vitamin_d_25oh_nmol_per_l": float(row["vitamin_d_25oh"]),
         "ctx_ng_per_ml": float(row["ctx"]),
         "p1np_ug_per_l": float(row["p1np"]),
+        "bone_alp_u_per_l": bone_alp,
+        "alp_u_per_l": bone_alp + LIVER_ALP_U_PER_L,
+        "creatinine_umol_per_l": CREATININE_HEALTHY_UMOL_PER_L * (HEALTHY_EGFR_ML_PER_MIN / egfr_ml_per_min) ** (
+            1.0 / CREATININE_EGFR_EXPONENT),
+        "egfr_ml_per_min": egfr_ml_per_min,
+        "fgf23_ru_per_ml": fgf23_ru_per_ml(egfr_ml_per_min, PhysiologyParameters()),
         "free_t4_pmol_per_l": FREE_T4_MID_PMOL_PER_L * thyroid,
         "crp_mg_per_l": CRP_BASELINE_MG_PER_L + CRP_PER_CYTOKINE_MG_PER_L * cytokines,
         "m_protein_g_per_l": float(row["m_protein"]),

@@ -29,6 +29,7 @@ import matplotlib.pyplot as plt
 from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, SITES
 from bonegrid.files import check_file, make_folder, write_text
 from bonegrid.parameters import ParameterError
+from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN
 from bonegrid.readouts import dxa
 from bonegrid.readouts.differential import differential, findings_from_run
 from bonegrid.readouts.histomorphometry import Histomorphometry
@@ -110,7 +111,8 @@ class Run:
                                  voxel_size_um=self.meta["voxel_size_um"],
                                  mechanical_loading=drivers.get("mechanical_loading", 1.0),
                                  lithium_mmol_per_l=drivers.get("lithium_mmol_per_l", 0.0),
-                                 vitamin_c=drivers.get("vitamin_c", 1.0), estrogen=drivers.get("estrogen", 1.0))
+                                 vitamin_c=drivers.get("vitamin_c", 1.0), estrogen=drivers.get("estrogen", 1.0),
+                                 egfr_ml_per_min=drivers.get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN))
 
 
 def load_runs(folder: Path) -> list[Run]:
@@ -210,7 +212,8 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
 
     parts.append("<h2>2. Blood panel (mean of the last 90 days)</h2>")
     results = panel(panel_values(main.ts[main.ts["day"] > main.ts["day"].iloc[-1] - 90].mean(numeric_only=True),
-                                 main.meta["drivers_end"]["thyroid"], main.meta["drivers_end"]["cytokines"]))
+                                 main.meta["drivers_end"]["thyroid"], main.meta["drivers_end"]["cytokines"],
+                                 main.meta["drivers_end"].get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN)))
     parts.append(_table(("test", "result", "unit", "normal range", "flag", "what it reflects"),
                         [(r.test.name, f"{r.value:.3g}", r.test.unit, r.range_text, r.flag, r.test.meaning)
                          for r in results], [bool(r.flag) for r in results]))
