@@ -60,6 +60,13 @@ class Drivers(ParameterSet):
     teriparatide: float = param(0.0, unit="1 (relative dose)", low=0.0, high=5.0, symbol="P_{int}",
                                 doc="intermittent PTH(1-34) injections (1 = 20 ug/day)",
                                 source="definition (0 = none)")
+    alcohol_g_per_day: float = param(0.0, unit="g/day ethanol", low=0.0, high=400.0, symbol="A",
+                                     doc="habitual alcohol intake (one standard drink ~10-14 g; heavy drinking "
+                                         "> 60 g/day)",
+                                     source="definition (0 = none)")
+    cigarettes_per_day: float = param(0.0, unit="cigarettes/day", low=0.0, high=80.0, symbol="S",
+                                      doc="current smoking (20 cigarettes = one pack a day)",
+                                      source="definition (0 = never or former smoker)")
 
 
 def _check_levels(name: str, values: np.ndarray) -> None:

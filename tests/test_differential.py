@@ -121,7 +121,7 @@ def test_focal_lesion_detects_concentrated_not_diffuse_loss():
 
 
 ALL_CAUSES = {"celiac", "osteomalacia", "hyperthyroid", "myeloma", "glucocorticoid", "inflammation", "postmenopausal",
-              "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "healthy"}
+              "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "alcohol", "smoking", "healthy"}
 
 
 @pytest.mark.parametrize(("key", "companion", "not_shown"), [
@@ -148,8 +148,14 @@ def test_missing_findings_count_as_not_shown(key, companion, not_shown):
     ({"mechanical_loading": 0.2}, "immobilisation"),
     ({"vitamin_c_umol_per_l": 3.0}, "scurvy"),
     ({"lithium_mmol_per_l": 0.8}, "lithium"),
+    ({"alcohol_g_per_day": 100.0}, "alcohol"),
+    ({"cigarettes_per_day": 20.0}, "smoking"),
 ])
-def test_the_history_names_immobility_scurvy_and_lithium_and_rules_out_healthy(history, cause):
+def test_the_history_names_immobility_scurvy_lithium_alcohol_and_smoking_and_rules_out_healthy(history, cause):
     supported = {c.name for c in differential({**NORMAL, **history}) if c.supported}
     assert cause in supported and "healthy" not in supported
     assert cause not in {c.name for c in differential(NORMAL) if c.supported}
+
+
+def test_a_drink_a_day_is_not_heavy_drinking():
+    assert "alcohol" not in {c.name for c in differential({**NORMAL, "alcohol_g_per_day": 12.0}) if c.supported}

@@ -106,3 +106,22 @@ def test_teriparatide_terms_at_dose_one():
     assert m.sclerostin == pytest.approx(0.75)
     assert m.osteoblast_overfill == pytest.approx(0.5)
     assert cell_modifiers(Drivers(teriparatide=5.0), 1.0, P).osteoblast_overfill == 1.0  # capped at 1
+
+
+def test_heavy_drinking_poisons_osteoblasts_and_osteocytes_light_drinking_hardly():
+    p = EffectParameters()
+    heavy = cell_modifiers(Drivers(alcohol_g_per_day=150.0), 1.0, p)
+    f = 150.0**2 / (150.0**2 + p.alcohol_half_effect_g_per_day**2)
+    assert heavy.osteoblast_apposition == pytest.approx(1.0 - p.alcohol_osteoblast_apposition_loss * f)
+    assert 0.4 < heavy.osteoblast_apposition < 0.6  # Díez 1994: MAR about half
+    assert heavy.osteoblast_recruitment == pytest.approx(1.0 - p.alcohol_osteoblast_recruitment_loss * f)
+    assert heavy.osteocyte_apoptosis == pytest.approx(1.0 + p.alcohol_osteocyte_apoptosis_gain * f)
+    assert heavy.rankl == 1.0 and heavy.osteoclast_activity == 1.0  # no direct effect on osteoclasts
+    light = cell_modifiers(Drivers(alcohol_g_per_day=12.0), 1.0, p)  # one drink a day
+    assert light.osteoblast_apposition > 0.97
+
+
+def test_smoking_raises_rankl_per_pack():
+    p = EffectParameters()
+    assert cell_modifiers(Drivers(cigarettes_per_day=40.0), 1.0, p).rankl == pytest.approx(
+        1.0 + 2.0 * p.smoking_rankl_gain_per_pack)

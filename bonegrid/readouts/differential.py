@@ -20,6 +20,9 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
 - estrogen deficiency (menopause or aromatase inhibitor): high turnover, or BMD lost beyond the
   least significant change of DXA, in a woman of 45 or more with no laboratory cause (the history
   tells menopause from an aromatase inhibitor);
+- heavy drinking: the history (alcohol above ~3 units a day), with the formation marker, PTH and the
+  osteocytes reported beside it (alcohol poisons osteoblasts: formation low, PTH low-normal);
+- smoking: the history (a current smoker), with 25(OH)D and CTX reported beside it;
 - healthy: nothing out of range and BMD within the expected range for age.
 
 Thresholds are clinical ranges (:data:`bonegrid.readouts.panel.NORMAL_RANGES`) and histomorphometric
@@ -65,6 +68,9 @@ REPLETE_VITAMIN_C_UMOL_PER_L = 50.0
 """Plasma vitamin C of a replete adult, umol/L (Hodges 1971; the vitamin_c driver's 1)."""
 SCURVY_VITAMIN_C_UMOL_PER_L = 11.0
 """Plasma vitamin C below which scurvy is likely, umol/L (Hodges 1971)."""
+HEAVY_DRINKING_G_PER_DAY = 30.0
+"""Alcohol intake above which the history reads as a cause of bone loss, g/day (~3 units; fracture risk rises
+above 2-3 units a day, Kanis 2005)."""
 FOCAL_WINDOW_UM = 300.0
 """Radius of the window in which a focal lesion is looked for, µm."""
 
@@ -201,10 +207,23 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                         (f"serum lithium {lithium:.1f} mmol/L", f"PTH {pth:.2f} pmol/L, calcium {ca:.2f} mmol/L "
                          "(lithium raises the parathyroid set point; bone is usually spared)")))
 
+    alcohol, cigarettes = f("alcohol_g_per_day"), f("cigarettes_per_day")
+    drinking = alcohol > HEAVY_DRINKING_G_PER_DAY
+    causes.append(Cause("alcohol", "heavy drinking", drinking,
+                        (f"alcohol {alcohol:.0f} g/day (heavy above {HEAVY_DRINKING_G_PER_DAY:g})",
+                         f"P1NP {p1np:.0f} ug/L, PTH {pth:.2f} pmol/L, viable osteocytes {viable:.0f}% (alcohol "
+                         "poisons osteoblasts: formation low, PTH low-normal)",
+                         "ask about malnutrition, vitamin D and testosterone, which often come with it")))
+    smoker = cigarettes > 0.0
+    causes.append(Cause("smoking", "smoking", smoker,
+                        (f"{cigarettes:.0f} cigarettes/day", f"25(OH)D {d25:.0f} nmol/L, CTX {ctx:.2f} ng/mL "
+                         "(smoking lowers vitamin D and raises resorption; oral estrogen is cleared faster)")))
+
     against = [text for flag, text in ((not labs_clear, "a laboratory cause is present"),
                                        (immobile, "immobile"), (scorbutic, "vitamin C deficient"),
                                        (estrogen_deficient, "estrogen deficient"),
-                                       (on_lithium, "on lithium"),
+                                       (on_lithium, "on lithium"), (drinking, "drinks heavily"),
+                                       (smoker, "smokes"),
                                        (high_turnover, "turnover markers high"), (seams, "wide osteoid seams"),
                                        (losing, "BMD falling beyond the least significant change"),
                                        (focal, "a focal lesion"), (dying, "osteocytes dying"),
@@ -218,14 +237,16 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
 def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str, thyroid: float, cytokines: float,
                       start_matrix: np.ndarray | None = None, end_matrix: np.ndarray | None = None,
                       voxel_size_um: float = 10.0, mechanical_loading: float = 1.0, lithium_mmol_per_l: float = 0.0,
-                      vitamin_c: float = 1.0, estrogen: float = 1.0) -> dict[str, object]:
+                      vitamin_c: float = 1.0, estrogen: float = 1.0, alcohol_g_per_day: float = 0.0,
+                      cigarettes_per_day: float = 0.0) -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
     to the end; ``age_years`` is the patient's age at the end. The history and the drug levels a
     clinician would know: ``mechanical_loading`` (1 = habitual; bed rest below), serum lithium
     (mmol/L), plasma vitamin C (``vitamin_c`` relative to replete, reported as umol/L) and
-    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it).
+    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it), alcohol intake
+    (g/day) and cigarettes a day.
     """
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
     values = panel_values(last.mean(numeric_only=True), thyroid, cytokines)
@@ -250,6 +271,8 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
         "lithium_mmol_per_l": lithium_mmol_per_l,
         "vitamin_c_umol_per_l": REPLETE_VITAMIN_C_UMOL_PER_L * vitamin_c,
         "estrogen": estrogen,
+        "alcohol_g_per_day": alcohol_g_per_day,
+        "cigarettes_per_day": cigarettes_per_day,
     }
 
 
@@ -261,7 +284,8 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
         cytokines=model.drivers.cytokines, start_matrix=start_matrix, end_matrix=model.tissue.kind != MARROW,
         voxel_size_um=model.tissue.voxel_size_um, mechanical_loading=model.drivers.mechanical_loading,
         lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
-        estrogen=model.drivers.estrogen)
+        estrogen=model.drivers.estrogen, alcohol_g_per_day=model.drivers.alcohol_g_per_day,
+        cigarettes_per_day=model.drivers.cigarettes_per_day)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]
