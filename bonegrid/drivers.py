@@ -67,6 +67,10 @@ class Drivers(ParameterSet):
     cigarettes_per_day: float = param(0.0, unit="cigarettes/day", low=0.0, high=80.0, symbol="S",
                                       doc="current smoking (20 cigarettes = one pack a day)",
                                       source="definition (0 = never or former smoker)")
+    bilirubin_umol_per_l: float = param(10.0, unit="umol/L", low=0.0, high=600.0, symbol="B",
+                                        doc="total serum bilirubin (normal 3-21 umol/L; jaundice above ~50): "
+                                            "retained in cholestatic and end-stage liver disease",
+                                        source="definition (10 = healthy adult)")
 
 
 def _check_levels(name: str, values: np.ndarray) -> None:

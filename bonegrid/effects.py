@@ -142,6 +142,28 @@ class EffectParameters(ParameterSet):
         source="osteocyte apoptosis and empty lacunae in alcohol-fed rats (Maurel 2012, "
                "Alcohol Alcohol 47:413); strength approx., kept small: at 2 the extra targeted remodeling "
                "raised turnover ~60% and spine BMD fell 17% in 3 years while Díez 1994 found formation halved")
+    bilirubin_upper_normal_umol_per_l: float = param(
+        21.0, unit="umol/L", low=0.0, high=100.0, symbol="B_n",
+        doc="total bilirubin up to which bone cells feel nothing (the upper end of the normal range)",
+        source="adult clinical laboratory reference range (3-21 umol/L)")
+    bilirubin_half_effect_umol_per_l: float = param(
+        50.0, unit="umol/L", low=1.0, high=1000.0, symbol="K_B",
+        doc="bilirubin excess over B_n giving half the maximal effect on osteoblasts, "
+            "f_B = max(0, B - B_n) / (max(0, B - B_n) + K_B)",
+        source="unconjugated bilirubin lowers osteoblast viability and differentiation dose-dependently, "
+               "clearly at 50 uM (Ruiz-Gaspà 2011, doi:10.1002/hep.24605); plasma of jaundiced patients has 56% of "
+               "normal osteoblast mitogenic activity, restored by removing bilirubin (Janes 1995, "
+               "doi:10.1172/JCI117959); approx.")
+    bilirubin_osteoblast_recruitment_loss: float = param(
+        0.8, unit="1", low=0.0, high=1.0, symbol="g_{B,rec}",
+        doc="osteoblast recruitment x (1 - g f_B): retained bilirubin holds osteoblast proliferation and "
+            "differentiation back (RUNX2 down)",
+        source="Janes 1995 (osteoblast mitogenic activity of jaundiced plasma 56% of normal); Ruiz-Gaspà 2011 "
+               "(RUNX2 down-regulated); chosen so that recruitment is ~57% of normal at 80 umol/L")
+    bilirubin_osteoblast_lifespan_loss: float = param(
+        0.3, unit="1", low=0.0, high=1.0, symbol="g_{B,Ob}",
+        doc="osteoblast lifespan x (1 - g f_B): bilirubin lowers osteoblast viability",
+        source="Ruiz-Gaspà 2011 (dose-dependent loss of osteoblast viability); strength approx.")
     smoking_rankl_gain_per_pack: float = param(
         0.07, unit="1/(20 cigarettes/day)", low=0.0, high=5.0, symbol="g_{S,R}",
         doc="RANKL x (1 + g S/20) for S cigarettes/day: smoking raises resorption",
@@ -243,6 +265,8 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
     tpt = drivers.teriparatide
     f_alc = alcohol_effect(drivers.alcohol_g_per_day, p.alcohol_half_effect_g_per_day)
     packs = drivers.cigarettes_per_day / 20.0
+    bilirubin_excess = max(0.0, drivers.bilirubin_umol_per_l - p.bilirubin_upper_normal_umol_per_l)
+    f_bil = bilirubin_excess / (bilirubin_excess + p.bilirubin_half_effect_umol_per_l)
     return CellModifiers(
         rankl=(pth ** p.pth_rankl_exponent * (1.0 + p.estrogen_rankl_gain * estrogen_loss)
                * (1.0 + p.glucocorticoid_rankl_gain * f_gc) * (1.0 + p.cytokine_rankl_gain * drivers.cytokines)
@@ -259,10 +283,12 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
         osteoblast_recruitment=((1.0 - p.glucocorticoid_osteoblast_recruitment_loss * f_gc)
                                 * (1.0 + p.teriparatide_osteoblast_recruitment_gain * tpt)
                                 * (1.0 + p.lithium_osteoblast_recruitment_gain * drivers.lithium_mmol_per_l)
-                                * (1.0 - p.alcohol_osteoblast_recruitment_loss * f_alc)),
+                                * (1.0 - p.alcohol_osteoblast_recruitment_loss * f_alc)
+                                * (1.0 - p.bilirubin_osteoblast_recruitment_loss * f_bil)),
         osteoblast_lifespan=((1.0 - p.glucocorticoid_osteoblast_lifespan_loss * f_gc)
                              * t ** -p.thyroid_osteoblast_lifespan_exponent
-                             * (1.0 + p.teriparatide_osteoblast_lifespan_gain * tpt)),
+                             * (1.0 + p.teriparatide_osteoblast_lifespan_gain * tpt)
+                             * (1.0 - p.bilirubin_osteoblast_lifespan_loss * f_bil)),
         osteoblast_apposition=(t ** p.thyroid_formation_exponent * drivers.vitamin_c * (1.0 + p.ascorbate_collagen_half)
                                / (drivers.vitamin_c + p.ascorbate_collagen_half)
                                * (1.0 - p.alcohol_osteoblast_apposition_loss * f_alc)),

@@ -125,3 +125,14 @@ def test_smoking_raises_rankl_per_pack():
     p = EffectParameters()
     assert cell_modifiers(Drivers(cigarettes_per_day=40.0), 1.0, p).rankl == pytest.approx(
         1.0 + 2.0 * p.smoking_rankl_gain_per_pack)
+
+
+def test_bilirubin_holds_osteoblasts_back_only_above_the_normal_range():
+    p = EffectParameters()
+    assert cell_modifiers(Drivers(bilirubin_umol_per_l=20.0), 1.0, p) == CellModifiers()
+    excess = 80.0 - p.bilirubin_upper_normal_umol_per_l
+    f = excess / (excess + p.bilirubin_half_effect_umol_per_l)
+    jaundiced = cell_modifiers(Drivers(bilirubin_umol_per_l=80.0), 1.0, p)
+    assert jaundiced.osteoblast_recruitment == pytest.approx(1.0 - p.bilirubin_osteoblast_recruitment_loss * f)
+    assert jaundiced.osteoblast_lifespan == pytest.approx(1.0 - p.bilirubin_osteoblast_lifespan_loss * f)
+    assert jaundiced.rankl == 1.0 and jaundiced.osteoblast_apposition == 1.0

@@ -23,6 +23,8 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
 - heavy drinking: the history (alcohol above ~3 units a day), with the formation marker, PTH and the
   osteocytes reported beside it (alcohol poisons osteoblasts: formation low, PTH low-normal);
 - smoking: the history (a current smoker), with 25(OH)D and CTX reported beside it;
+- liver disease: total bilirubin above range (cholestasis or failing liver), with 25(OH)D and the
+  formation marker reported beside it;
 - healthy: nothing out of range and BMD within the expected range for age.
 
 Thresholds are clinical ranges (:data:`bonegrid.readouts.panel.NORMAL_RANGES`) and histomorphometric
@@ -133,6 +135,8 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     r = NORMAL_RANGES
     d25_low, pth_high = r["vitamin_d_25oh_nmol_per_l"].flag(d25) == "L", r["pth_pmol_per_l"].flag(pth) == "H"
     t4_high, crp_high = r["free_t4_pmol_per_l"].flag(t4) == "H", r["crp_mg_per_l"].flag(crp) == "H"
+    bilirubin = f("bilirubin_umol_per_l")
+    jaundiced = r["bilirubin_umol_per_l"].flag(bilirubin) == "H"
     high_turnover = r["ctx_ng_per_ml"].flag(ctx) == "H" or r["p1np_ug_per_l"].flag(p1np) == "H"
     causes = []
 
@@ -170,7 +174,7 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
 
     weaker = not math.isnan(stiff) and not math.isnan(bmd) and bmd < 0 and stiff < 2.0 * bmd
     dying = viable < VIABLE_OSTEOCYTES_LOW_PCT
-    labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0)
+    labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0 or jaundiced)
     rapid = rate < -RAPID_LOSS_PCT_PER_YEAR and labs_clear
     causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and bmd < -2.0) or rapid,
                         (f"viable osteocytes {viable:.0f}% of lacunae (healthy model ~64-69%)",
@@ -219,6 +223,12 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                         (f"{cigarettes:.0f} cigarettes/day", f"25(OH)D {d25:.0f} nmol/L, CTX {ctx:.2f} ng/mL "
                          "(smoking lowers vitamin D and raises resorption; oral estrogen is cleared faster)")))
 
+    causes.append(Cause("liver", "liver disease (cholestasis, cirrhosis)", jaundiced,
+                        (f"bilirubin {bilirubin:.0f} umol/L (normal {r['bilirubin_umol_per_l'].text})",
+                         f"25(OH)D {d25:.0f} nmol/L, P1NP {p1np:.0f} ug/L (bile acids and bilirubin hold osteoblasts "
+                         "back; vitamin D is poorly absorbed without bile)",
+                         "ask about hypogonadism (estrogen, testosterone), common in chronic liver disease")))
+
     against = [text for flag, text in ((not labs_clear, "a laboratory cause is present"),
                                        (immobile, "immobile"), (scorbutic, "vitamin C deficient"),
                                        (estrogen_deficient, "estrogen deficient"),
@@ -238,7 +248,7 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
                       start_matrix: np.ndarray | None = None, end_matrix: np.ndarray | None = None,
                       voxel_size_um: float = 10.0, mechanical_loading: float = 1.0, lithium_mmol_per_l: float = 0.0,
                       vitamin_c: float = 1.0, estrogen: float = 1.0, alcohol_g_per_day: float = 0.0,
-                      cigarettes_per_day: float = 0.0) -> dict[str, object]:
+                      cigarettes_per_day: float = 0.0, bilirubin_umol_per_l: float = 10.0) -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
@@ -246,10 +256,10 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
     clinician would know: ``mechanical_loading`` (1 = habitual; bed rest below), serum lithium
     (mmol/L), plasma vitamin C (``vitamin_c`` relative to replete, reported as umol/L) and
     ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it), alcohol intake
-    (g/day) and cigarettes a day.
+    (g/day) and cigarettes a day; ``bilirubin_umol_per_l`` is a laboratory value (the panel reports it).
     """
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
-    values = panel_values(last.mean(numeric_only=True), thyroid, cytokines)
+    values = panel_values(last.mean(numeric_only=True), thyroid, cytokines, bilirubin_umol_per_l=bilirubin_umol_per_l)
     h = final_histomorphometry
     lacunae = h.empty_lacunae_pct
     return {
@@ -285,7 +295,7 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
         voxel_size_um=model.tissue.voxel_size_um, mechanical_loading=model.drivers.mechanical_loading,
         lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
         estrogen=model.drivers.estrogen, alcohol_g_per_day=model.drivers.alcohol_g_per_day,
-        cigarettes_per_day=model.drivers.cigarettes_per_day)
+        cigarettes_per_day=model.drivers.cigarettes_per_day, bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

@@ -1,8 +1,9 @@
 """The blood panel: laboratory values in clinical units beside their normal ranges, with flags.
 
 Values come from the model's time series (physiology, turnover markers, the myeloma clone)
-and from two drivers read as laboratory tests: free T4 is the thyroid driver times the
-mid-normal free T4, and CRP rises with the inflammatory cytokine driver. Normal ranges are in
+and from three drivers read as laboratory tests: free T4 is the thyroid driver times the
+mid-normal free T4, CRP rises with the inflammatory cytokine driver, and total bilirubin is the
+bilirubin driver itself. Normal ranges are in
 one table, :data:`NORMAL_RANGES` (adult clinical ranges; free T4 and CRP use common
 laboratory ranges, approx.), which the dashboard's charts read too.
 A readout: it reads state and never changes it.
@@ -71,6 +72,7 @@ NORMAL_RANGES: Mapping[str, NormalRange] = types.MappingProxyType({
     "free_t4_pmol_per_l": NormalRange(12.0, 22.0, "pmol/L", "common laboratory range (approx.)"),
     "crp_mg_per_l": NormalRange(None, 5.0, "mg/L", "common laboratory cut-off (approx.)"),
     "m_protein_g_per_l": NormalRange(None, 0.0, "g/L", "none in health: any monoclonal protein is abnormal"),
+    "bilirubin_umol_per_l": NormalRange(3.0, 21.0, "umol/L", _REFERENCE),
 })
 """Normal range of every laboratory value bonegrid reports, by test key (read-only).
 
@@ -110,6 +112,7 @@ TESTS: tuple[Test, ...] = (
     Test("free_t4_pmol_per_l", "Free T4", "thyroid hormone; high speeds every bone cell"),
     Test("crp_mg_per_l", "CRP", "inflammation"),
     Test("m_protein_g_per_l", "M-protein", "a monoclonal antibody made by a plasma-cell clone"),
+    Test("bilirubin_umol_per_l", "Bilirubin (total)", "retained when bile cannot leave the liver; holds osteoblasts back"),
 )
 """The panel, in the order it is shown."""
 
@@ -132,8 +135,9 @@ class Result:
         return self.test.normal_range.text
 
 
-def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float) -> dict[str, float]:
-    """Lab values from one time-series row (or a mean of rows) and the day's thyroid and cytokine drivers."""
+def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float, *,
+                 bilirubin_umol_per_l: float) -> dict[str, float]:
+    """Lab values from one time-series row (or a mean of rows) and the day's thyroid, cytokine and bilirubin drivers."""
     return {
         "serum_calcium_mmol_per_l": float(row["serum_ca"]),
         "serum_phosphate_mmol_per_l": float(row["serum_phosphate"]),
@@ -144,6 +148,7 @@ def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float) -> 
         "free_t4_pmol_per_l": FREE_T4_MID_PMOL_PER_L * thyroid,
         "crp_mg_per_l": CRP_BASELINE_MG_PER_L + CRP_PER_CYTOKINE_MG_PER_L * cytokines,
         "m_protein_g_per_l": float(row["m_protein"]),
+        "bilirubin_umol_per_l": float(bilirubin_umol_per_l),
     }
 
 

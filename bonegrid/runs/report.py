@@ -112,7 +112,8 @@ class Run:
                                  lithium_mmol_per_l=drivers.get("lithium_mmol_per_l", 0.0),
                                  vitamin_c=drivers.get("vitamin_c", 1.0), estrogen=drivers.get("estrogen", 1.0),
                                  alcohol_g_per_day=drivers.get("alcohol_g_per_day", 0.0),
-                                 cigarettes_per_day=drivers.get("cigarettes_per_day", 0.0))
+                                 cigarettes_per_day=drivers.get("cigarettes_per_day", 0.0),
+                                 bilirubin_umol_per_l=drivers.get("bilirubin_umol_per_l", 10.0))
 
 
 def load_runs(folder: Path) -> list[Run]:
@@ -212,7 +213,8 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
 
     parts.append("<h2>2. Blood panel (mean of the last 90 days)</h2>")
     results = panel(panel_values(main.ts[main.ts["day"] > main.ts["day"].iloc[-1] - 90].mean(numeric_only=True),
-                                 main.meta["drivers_end"]["thyroid"], main.meta["drivers_end"]["cytokines"]))
+                                 main.meta["drivers_end"]["thyroid"], main.meta["drivers_end"]["cytokines"],
+                                 bilirubin_umol_per_l=main.meta["drivers_end"].get("bilirubin_umol_per_l", 10.0)))
     parts.append(_table(("test", "result", "unit", "normal range", "flag", "what it reflects"),
                         [(r.test.name, f"{r.value:.3g}", r.test.unit, r.range_text, r.flag, r.test.meaning)
                          for r in results], [bool(r.flag) for r in results]))
