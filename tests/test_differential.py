@@ -9,7 +9,8 @@ from bonegrid.readouts.panel import TESTS, format_panel, panel, panel_values
 NORMAL = {
     "serum_calcium_mmol_per_l": 2.4, "serum_phosphate_mmol_per_l": 1.1, "pth_pmol_per_l": 3.5,
     "vitamin_d_25oh_nmol_per_l": 75.0, "ctx_ng_per_ml": 0.3, "p1np_ug_per_l": 40.0, "free_t4_pmol_per_l": 16.0,
-    "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "bilirubin_umol_per_l": 10.0, "ov_bv_pct": 0.6, "o_th_um": 11.0, "viable_osteocytes_pct": 66.0,
+    "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "bilirubin_umol_per_l": 10.0, "ov_bv_pct": 0.6, "o_th_um": 11.0,
+    "viable_osteocytes_pct": 66.0,
     "z_score": -0.2, "t_score": -0.5, "bmd_change_pct": -0.5, "stiffness_change_pct": -1.0, "focal_lesion": False,
     "age_years": 40.0, "sex": "female",
 }
@@ -122,7 +123,8 @@ def test_focal_lesion_detects_concentrated_not_diffuse_loss():
 
 
 ALL_CAUSES = {"celiac", "osteomalacia", "hyperthyroid", "myeloma", "glucocorticoid", "inflammation", "postmenopausal",
-              "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "alcohol", "smoking", "liver", "healthy"}
+              "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "alcohol", "smoking", "cholestatic_liver",
+              "healthy"}
 
 
 @pytest.mark.parametrize(("key", "companion", "not_shown"), [
@@ -165,6 +167,6 @@ def test_a_drink_a_day_is_not_heavy_drinking():
 def test_bilirubin_above_range_points_to_liver_disease_and_is_a_laboratory_cause():
     jaundiced = {**NORMAL, "bilirubin_umol_per_l": 80.0, "age_years": 52.0, "bmd_change_pct": -3.0}
     found = supported(jaundiced)
-    assert "liver" in found and "healthy" not in found
+    assert "cholestatic_liver" in found and "healthy" not in found
     assert "postmenopausal" not in found  # bone loss with a laboratory cause is not put down to menopause alone
-    assert "liver" not in supported({**NORMAL, "bilirubin_umol_per_l": 18.0})
+    assert "cholestatic_liver" not in supported({**NORMAL, "bilirubin_umol_per_l": 18.0})

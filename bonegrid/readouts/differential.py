@@ -223,7 +223,7 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                         (f"{cigarettes:.0f} cigarettes/day", f"25(OH)D {d25:.0f} nmol/L, CTX {ctx:.2f} ng/mL "
                          "(smoking lowers vitamin D and raises resorption; oral estrogen is cleared faster)")))
 
-    causes.append(Cause("liver", "liver disease (cholestasis, cirrhosis)", jaundiced,
+    causes.append(Cause("cholestatic_liver", "liver disease (cholestasis, cirrhosis)", jaundiced,
                         (f"bilirubin {bilirubin:.0f} umol/L (normal {r['bilirubin_umol_per_l'].text})",
                          f"25(OH)D {d25:.0f} nmol/L, P1NP {p1np:.0f} ug/L (bile acids and bilirubin hold osteoblasts "
                          "back; vitamin D is poorly absorbed without bile)",
