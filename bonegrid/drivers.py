@@ -72,6 +72,17 @@ class Drivers(ParameterSet):
     calcitriol_ug_per_day: float = param(0.0, unit="ug/day", low=0.0, high=5.0, symbol="D_{rx}",
                                          doc="oral calcitriol (active vitamin D), e.g. 0.25-1 ug/day in kidney disease",
                                          source="definition (0 = none)")
+    alcohol_g_per_day: float = param(0.0, unit="g/day ethanol", low=0.0, high=400.0, symbol="A",
+                                     doc="habitual alcohol intake (one standard drink ~10-14 g; heavy drinking "
+                                         "> 60 g/day)",
+                                     source="definition (0 = none)")
+    cigarettes_per_day: float = param(0.0, unit="cigarettes/day", low=0.0, high=80.0, symbol="S",
+                                      doc="current smoking (20 cigarettes = one pack a day)",
+                                      source="definition (0 = never or former smoker)")
+    bilirubin_umol_per_l: float = param(10.0, unit="umol/L", low=0.0, high=600.0, symbol="B",
+                                        doc="total serum bilirubin (normal 3-21 umol/L; jaundice above ~50): "
+                                            "retained in cholestatic and end-stage liver disease",
+                                        source="definition (10 = healthy adult)")
 
 
 def _check_levels(name: str, values: np.ndarray) -> None:

@@ -229,6 +229,12 @@ class PhysiologyParameters(ParameterSet):
         28.0, unit="day", low=1.0, high=365.0, symbol="\\tau_{25}",
         doc="time constant of 25(OH)D (half-life = tau ln 2 ~ 19 days)",
         source="25(OH)D half-life 2-3 weeks (Jones 2008, doi:10.1093/ajcn/88.2.582S)")
+    smoking_vitamin_d_loss_per_cigarette: float = param(
+        0.01, unit="1/(cigarettes/day)", low=0.0, high=0.2, symbol="k_{S,D}",
+        doc="smoking lowers 25(OH)D: its steady level x 1/(1 + k_S S) for S cigarettes/day",
+        source="smokers have lower 25(OH)D and 1,25(OH)2D with lower PTH (Brot 1999, "
+               "doi:10.1038/sj.ejcn.1600870); ~11 nmol/L lower, ~23 nmol/L at 40-50 y (Kassi 2015, "
+               "doi:10.14310/horm.2002.1521); strength approx. (-17% at 20/day)")
     calcitriol_max_pmol_per_l: float = param(
         640.0, unit="pmol/L", low=1.0, high=10000.0, symbol="D_{max}",
         doc="calcitriol at maximal PTH drive, unlimited substrate and no phosphate suppression",
@@ -428,7 +434,8 @@ class Physiology:
       :math:`U_P = GFR\,Pi\,[FE^P_{min} + (FE^P_{max}-FE^P_{min})\frac{PTH}{PTH+K_{UP}}]
       (F/F_n)^{e_P}(Pi/Pi_n)^{q_P}` (PTH and FGF23 are phosphaturic; the renal threshold makes
       excretion rise steeply with phosphate).
-    - 25(OH)D (nmol/L): :math:`dD_{25}/dt = (D25_n V_D A_{gut} - D_{25})/\tau_{25}`.
+    - 25(OH)D (nmol/L): :math:`dD_{25}/dt = (D25_n V_D A_{gut}/(1 + k_{S,D} S) - D_{25})/\tau_{25}`
+      (smoking S lowers it).
     - Calcitriol (pmol/L): :math:`dD/dt = (D^* - D)/\tau_D`,
       :math:`D^* = D_{max} k^{k_D} (F/F_n)^{-e_D}\frac{PTH^m}{PTH^m+K_{DP}^m}\frac{D_{25}}{D_{25}+K_m}
       \frac{K_{DPi}^2}{K_{DPi}^2+Pi^2} + c_{rx} D_{rx}` (renal mass, FGF23 repression, oral
@@ -710,8 +717,10 @@ class Physiology:
         return self._gfr * pi * fe * self._fgf23_phosphaturia * (pi / p.phosphate_norm_mmol_per_l) ** self._fep_q
 
     def _vitamin_d_25oh_target(self, drivers: Drivers) -> float:
-        """Steady 25(OH)D for the supply and gut absorption, nmol/L."""
-        return self.params.vitamin_d_25oh_sufficient_nmol_per_l * drivers.vitamin_d_supply * drivers.gut_absorption
+        """Steady 25(OH)D for the supply and gut absorption, lowered by smoking, nmol/L."""
+        p = self.params
+        return (p.vitamin_d_25oh_sufficient_nmol_per_l * drivers.vitamin_d_supply * drivers.gut_absorption
+                / (1.0 + p.smoking_vitamin_d_loss_per_cigarette * drivers.cigarettes_per_day))
 
     def _calcitriol_target(self, pth: float, d25: float, pi: float) -> float:
         """Quasi-steady calcitriol D* for PTH, 25(OH)D and phosphate, plus oral calcitriol, pmol/L."""

@@ -9,7 +9,8 @@ from bonegrid.readouts.panel import TESTS, format_panel, panel, panel_values
 NORMAL = {
     "serum_calcium_mmol_per_l": 2.4, "serum_phosphate_mmol_per_l": 1.1, "pth_pmol_per_l": 3.5,
     "vitamin_d_25oh_nmol_per_l": 75.0, "ctx_ng_per_ml": 0.3, "p1np_ug_per_l": 40.0, "free_t4_pmol_per_l": 16.0,
-    "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "ov_bv_pct": 0.6, "o_th_um": 11.0, "viable_osteocytes_pct": 66.0,
+    "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "bilirubin_umol_per_l": 10.0, "ov_bv_pct": 0.6, "o_th_um": 11.0,
+    "viable_osteocytes_pct": 66.0,
     "z_score": -0.2, "t_score": -0.5, "bmd_change_pct": -0.5, "stiffness_change_pct": -1.0, "focal_lesion": False,
     "age_years": 40.0, "sex": "female", "bone_alp_u_per_l": 18.0, "alp_u_per_l": 63.0, "creatinine_umol_per_l": 60.0,
     "egfr_ml_per_min": 125.0, "fgf23_ru_per_ml": 60.0,
@@ -33,8 +34,9 @@ def test_panel_flags_low_high_and_normal():
 def test_panel_values_read_drivers_as_free_t4_and_crp():
     row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "ctx": 0.3, "p1np": 40.0,
            "m_protein": 0.0}
-    values = panel_values(row, thyroid=2.0, cytokines=1.0)
+    values = panel_values(row, thyroid=2.0, cytokines=1.0, bilirubin_umol_per_l=80.0)
     assert values["free_t4_pmol_per_l"] == 32.0 and values["crp_mg_per_l"] == 16.0
+    assert values["bilirubin_umol_per_l"] == 80.0
 
 
 def test_healthy_findings_point_to_no_secondary_cause():
@@ -123,6 +125,7 @@ def test_focal_lesion_detects_concentrated_not_diffuse_loss():
 
 ALL_CAUSES = {"celiac", "osteomalacia", "hyperthyroid", "myeloma", "glucocorticoid", "inflammation", "postmenopausal",
               "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "ckd", "primary_hyperparathyroidism",
+              "alcohol", "smoking", "cholestatic_liver",
               "healthy"}
 
 
@@ -150,8 +153,10 @@ def test_missing_findings_count_as_not_shown(key, companion, not_shown):
     ({"mechanical_loading": 0.2}, "immobilisation"),
     ({"vitamin_c_umol_per_l": 3.0}, "scurvy"),
     ({"lithium_mmol_per_l": 0.8}, "lithium"),
+    ({"alcohol_g_per_day": 100.0}, "alcohol"),
+    ({"cigarettes_per_day": 20.0}, "smoking"),
 ])
-def test_the_history_names_immobility_scurvy_and_lithium_and_rules_out_healthy(history, cause):
+def test_the_history_names_immobility_scurvy_lithium_alcohol_and_smoking_and_rules_out_healthy(history, cause):
     supported = {c.name for c in differential({**NORMAL, **history}) if c.supported}
     assert cause in supported and "healthy" not in supported
     assert cause not in {c.name for c in differential(NORMAL) if c.supported}
@@ -180,3 +185,13 @@ def test_primary_hyperparathyroidism_needs_high_calcium_with_pth_not_suppressed(
     # hypercalcaemia with suppressed PTH points elsewhere (e.g. malignancy)
     assert "primary_hyperparathyroidism" not in supported({**NORMAL, "serum_calcium_mmol_per_l": 2.7,
                                                            "pth_pmol_per_l": 1.0})
+def test_a_drink_a_day_is_not_heavy_drinking():
+    assert "alcohol" not in {c.name for c in differential({**NORMAL, "alcohol_g_per_day": 12.0}) if c.supported}
+
+
+def test_bilirubin_above_range_points_to_liver_disease_and_is_a_laboratory_cause():
+    jaundiced = {**NORMAL, "bilirubin_umol_per_l": 80.0, "age_years": 52.0, "bmd_change_pct": -3.0}
+    found = supported(jaundiced)
+    assert "cholestatic_liver" in found and "healthy" not in found
+    assert "postmenopausal" not in found  # bone loss with a laboratory cause is not put down to menopause alone
+    assert "cholestatic_liver" not in supported({**NORMAL, "bilirubin_umol_per_l": 18.0})

@@ -106,3 +106,33 @@ def test_teriparatide_terms_at_dose_one():
     assert m.sclerostin == pytest.approx(0.75)
     assert m.osteoblast_overfill == pytest.approx(0.5)
     assert cell_modifiers(Drivers(teriparatide=5.0), 1.0, P).osteoblast_overfill == 1.0  # capped at 1
+
+
+def test_heavy_drinking_poisons_osteoblasts_and_osteocytes_light_drinking_hardly():
+    p = EffectParameters()
+    heavy = cell_modifiers(Drivers(alcohol_g_per_day=150.0), 1.0, p)
+    f = 150.0**2 / (150.0**2 + p.alcohol_half_effect_g_per_day**2)
+    assert heavy.osteoblast_apposition == pytest.approx(1.0 - p.alcohol_osteoblast_apposition_loss * f)
+    assert 0.4 < heavy.osteoblast_apposition < 0.6  # Díez 1994: MAR about half
+    assert heavy.osteoblast_recruitment == pytest.approx(1.0 - p.alcohol_osteoblast_recruitment_loss * f)
+    assert heavy.osteocyte_apoptosis == pytest.approx(1.0 + p.alcohol_osteocyte_apoptosis_gain * f)
+    assert heavy.rankl == 1.0 and heavy.osteoclast_activity == 1.0  # no direct effect on osteoclasts
+    light = cell_modifiers(Drivers(alcohol_g_per_day=12.0), 1.0, p)  # one drink a day
+    assert light.osteoblast_apposition > 0.97
+
+
+def test_smoking_raises_rankl_per_pack():
+    p = EffectParameters()
+    assert cell_modifiers(Drivers(cigarettes_per_day=40.0), 1.0, p).rankl == pytest.approx(
+        1.0 + 2.0 * p.smoking_rankl_gain_per_pack)
+
+
+def test_bilirubin_holds_osteoblasts_back_only_above_the_normal_range():
+    p = EffectParameters()
+    assert cell_modifiers(Drivers(bilirubin_umol_per_l=20.0), 1.0, p) == CellModifiers()
+    excess = 80.0 - p.bilirubin_upper_normal_umol_per_l
+    f = excess / (excess + p.bilirubin_half_effect_umol_per_l)
+    jaundiced = cell_modifiers(Drivers(bilirubin_umol_per_l=80.0), 1.0, p)
+    assert jaundiced.osteoblast_recruitment == pytest.approx(1.0 - p.bilirubin_osteoblast_recruitment_loss * f)
+    assert jaundiced.osteoblast_lifespan == pytest.approx(1.0 - p.bilirubin_osteoblast_lifespan_loss * f)
+    assert jaundiced.rankl == 1.0 and jaundiced.osteoblast_apposition == 1.0

@@ -399,3 +399,12 @@ def test_a_parathyroid_adenoma_gives_hypercalcaemia_with_high_pth_and_hypercalci
     for _ in range(60):  # parathyroidectomy: the set point is normal again
         ph.step(HEALTHY, 10.0, 10.0)
     assert ph.serum_calcium_mmol_per_l == pytest.approx(healthy.serum_calcium_mmol_per_l, abs=0.02)
+def test_smoking_lowers_25ohd_and_stopping_brings_it_back(healthy):
+    p = PhysiologyParameters()
+    ph = Physiology(p, Drivers(cigarettes_per_day=20.0))
+    expected = healthy["d25"] / (1.0 + 20.0 * p.smoking_vitamin_d_loss_per_cigarette)
+    assert ph.vitamin_d_25oh_nmol_per_l == pytest.approx(expected, rel=1e-6)
+    assert 0.75 < expected / healthy["d25"] < 0.95  # Kassi 2015: ~11 nmol/L lower than 75
+    for _ in range(200):  # 25(OH)D half-life ~19 days
+        ph.step(HEALTHY, 10.0, 10.0)
+    assert ph.vitamin_d_25oh_nmol_per_l == pytest.approx(healthy["d25"], rel=0.01)

@@ -52,7 +52,8 @@ def test_denosumab_kinetics_injections_every_six_months_and_washout_after_stop()
 
 SICK = {"parathyroid_set_point": [(0, 1.2)],
         "glucocorticoid": [(0, 20.0)], "gut_absorption": [(0, 0.4)], "cytokines": [(0, 1.0)], "thyroid": [(0, 3.0)],
-        "estrogen": [(0, 0.1)], "vitamin_d_supply": [(0, 0.05)], "vitamin_c": [(0, 0.05)]}
+        "estrogen": [(0, 0.1)], "vitamin_d_supply": [(0, 0.05)], "vitamin_c": [(0, 0.05)],
+        "alcohol_g_per_day": [(0, 150.0)], "cigarettes_per_day": [(0, 20.0)]}
 
 
 def test_every_treatment_is_described_and_sets_the_drivers_it_should():
@@ -64,7 +65,7 @@ def test_every_treatment_is_described_and_sets_the_drivers_it_should():
         "glucocorticoid_withdrawal": {"glucocorticoid": 0.0},
         "gluten_free_diet": {"gut_absorption": 0.4 + 0.6 * healed, "cytokines": 1.0 - healed},
         "thyroid_normalised": {"thyroid": 1.0},
-        "estrogen_therapy": {"estrogen": 1.0},
+        "estrogen_therapy": {"estrogen": 1.0 / (1.0 + 20.0 * P.smoking_oral_estrogen_clearance_per_cigarette)},
         "calcium_vitamin_d": {"dietary_calcium_mg_per_day": 1000.0 + P.calcium_supplement_mg_per_day,
                               "vitamin_d_supply": P.vitamin_d_repletion_supply},
         "bisphosphonate": {"bisphosphonate": 1.0},
@@ -75,6 +76,8 @@ def test_every_treatment_is_described_and_sets_the_drivers_it_should():
         "vitamin_c_repletion": {"vitamin_c": 1.0},
         "calcitriol": {"calcitriol_ug_per_day": P.calcitriol_dose_ug_per_day},
         "parathyroidectomy": {"parathyroid_set_point": 1.0},
+        "alcohol_abstinence": {"alcohol_g_per_day": 0.0},
+        "smoking_cessation": {"cigarettes_per_day": 0.0},
     }
     assert set(expected) == set(TREATMENTS)
     untreated = dataclasses.asdict(DriverSchedule(SICK)(200))
@@ -184,3 +187,20 @@ def test_vitamin_c_sets_osteoblast_collagen_production():
     assert scorbutic.osteoblast_apposition == pytest.approx(0.05 * (1 + k) / (0.05 + k))
     # osteoclasts need no vitamin C: resorption goes on
     assert scorbutic.rankl == 1.0 and scorbutic.osteoclast_activity == 1.0
+
+
+def test_smokers_clear_oral_estrogen_therapy_but_keep_their_own_estrogen():
+    # Jensen 1985: on oral estradiol, serum estrogens about half in smokers (20/day); on placebo no difference
+    treated = Treatment("estrogen_therapy", 0)
+    day = P.withdrawal_taper_days
+    assert schedule({"estrogen": [(0, 0.1)]}, treated)(day).estrogen == 1.0
+    smoker = {"estrogen": [(0, 0.1)], "cigarettes_per_day": [(0, 20.0)]}
+    assert schedule(smoker, treated)(day).estrogen == pytest.approx(0.5)
+    assert schedule(smoker)(day).estrogen == 0.1
+    # stopping smoking restores the full effect of the tablets (treatments apply in their order)
+    assert schedule(smoker, Treatment("smoking_cessation", 0), treated)(day).estrogen == 1.0
+
+
+def test_abstinence_ends_the_alcohol_on_its_day():
+    s = schedule({"alcohol_g_per_day": [(0, 150.0)]}, Treatment("alcohol_abstinence", start_day=365))
+    assert s(364).alcohol_g_per_day == 150.0 and s(365).alcohol_g_per_day == 0.0

@@ -119,6 +119,14 @@ LIVE_KNOBS: tuple[Knob, ...] = (
               "osteoblasts need vitamin C to make collagen: without it (scurvy) pits are dug but hardly refilled"),
     live_knob("dietary_calcium_mg_per_day", "Calcium intake", "mg/day", 50.0, "Diet",
               "too little calcium raises PTH, which raises RANKL to take calcium from bone"),
+    live_knob("bilirubin_umol_per_l", "Bilirubin", "umol/L in serum", 5.0, "Disease",
+              "a liver that cannot pass bile keeps bilirubin (jaundice above ~50): it holds osteoblasts back"),
+    live_knob("alcohol_g_per_day", "Alcohol", "g/day (a drink ~10-14 g)", 10.0, "Habits",
+              "heavy drinking poisons osteoblasts (less new bone, pits left half-filled) and kills osteocytes; "
+              "stopping lets them recover"),
+    live_knob("cigarettes_per_day", "Smoking", "cigarettes/day", 5.0, "Habits",
+              "smoking lowers vitamin D, raises resorption a little, and makes the liver clear estrogen pills "
+              "faster"),
 )
 """Drivers the visitor can change mid-run: every systemic cause a built-in scenario uses."""
 

@@ -27,6 +27,11 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
   warning against denosumab below eGFR 30 (severe hypocalcaemia);
 - primary hyperparathyroidism: calcium above range with PTH not suppressed (above mid-normal) and
   kidney function preserved (eGFR 60 or more; in kidney disease a high PTH is secondary);
+- heavy drinking: the history (alcohol above ~3 units a day), with the formation marker, PTH and the
+  osteocytes reported beside it (alcohol poisons osteoblasts: formation low, PTH low-normal);
+- smoking: the history (a current smoker), with 25(OH)D and CTX reported beside it;
+- liver disease: total bilirubin above range (cholestasis or failing liver), with 25(OH)D and the
+  formation marker reported beside it;
 - healthy: nothing out of range and BMD within the expected range for age.
 
 Thresholds are clinical ranges (:data:`bonegrid.readouts.panel.NORMAL_RANGES`) and histomorphometric
@@ -46,7 +51,7 @@ from scipy import ndimage
 from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN
 from bonegrid.readouts.histomorphometry import histomorphometry
-from bonegrid.readouts.panel import NORMAL_RANGES, panel_values
+from bonegrid.readouts.panel import HEALTHY_BILIRUBIN_UMOL_PER_L, NORMAL_RANGES, panel_values
 from bonegrid.tissue import MARROW
 
 VIABLE_OSTEOCYTES_LOW_PCT = 62.0
@@ -82,6 +87,9 @@ HIGH_TURNOVER_PTH_ULN, LOW_NORMAL_P1NP = 2.0, 30.0
 (KDIGO 2009: extremes of PTH predict turnover); P1NP (ug/L) below this counts as low-normal formation."""
 MID_NORMAL_PTH = 4.25
 """PTH (pmol/L) at the middle of the normal range 1.6-6.9: with hypercalcaemia, PTH above it is not suppressed."""
+HEAVY_DRINKING_G_PER_DAY = 30.0
+"""Alcohol intake above which the history reads as a cause of bone loss, g/day (~3 units; fracture risk rises
+above 2-3 units a day, Kanis 2005)."""
 FOCAL_WINDOW_UM = 300.0
 """Radius of the window in which a focal lesion is looked for, µm."""
 
@@ -144,6 +152,8 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     r = NORMAL_RANGES
     d25_low, pth_high = r["vitamin_d_25oh_nmol_per_l"].flag(d25) == "L", r["pth_pmol_per_l"].flag(pth) == "H"
     t4_high, crp_high = r["free_t4_pmol_per_l"].flag(t4) == "H", r["crp_mg_per_l"].flag(crp) == "H"
+    bilirubin = f("bilirubin_umol_per_l")
+    jaundiced = r["bilirubin_umol_per_l"].flag(bilirubin) == "H"
     high_turnover = r["ctx_ng_per_ml"].flag(ctx) == "H" or r["p1np_ug_per_l"].flag(p1np) == "H"
     causes = []
 
@@ -182,7 +192,8 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     weaker = not math.isnan(stiff) and not math.isnan(bmd) and bmd < 0 and stiff < 2.0 * bmd
     dying = viable < VIABLE_OSTEOCYTES_LOW_PCT
     labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0
-                      or f("egfr_ml_per_min") < CKD_EGFR or r["serum_calcium_mmol_per_l"].flag(ca) == "H")
+                      or f("egfr_ml_per_min") < CKD_EGFR or r["serum_calcium_mmol_per_l"].flag(ca) == "H"
+                      or jaundiced)
     rapid = rate < -RAPID_LOSS_PCT_PER_YEAR and labs_clear
     causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and bmd < -2.0) or rapid,
                         (f"viable osteocytes {viable:.0f}% of lacunae (healthy model ~64-69%)",
@@ -248,11 +259,29 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                          "hypercalcaemia from any other cause suppresses it)",
                          f"eGFR {egfr:.0f} mL/min/1.73 m² "
                          f"({'kidney disease: a high PTH may be secondary' if kidney_disease else 'preserved'})")))
+    alcohol, cigarettes = f("alcohol_g_per_day"), f("cigarettes_per_day")
+    drinking = alcohol > HEAVY_DRINKING_G_PER_DAY
+    causes.append(Cause("alcohol", "heavy drinking", drinking,
+                        (f"alcohol {alcohol:.0f} g/day (heavy above {HEAVY_DRINKING_G_PER_DAY:g})",
+                         f"P1NP {p1np:.0f} ug/L, PTH {pth:.2f} pmol/L, viable osteocytes {viable:.0f}% (alcohol "
+                         "poisons osteoblasts: formation low, PTH low-normal)",
+                         "ask about malnutrition, vitamin D and testosterone, which often come with it")))
+    smoker = cigarettes > 0.0
+    causes.append(Cause("smoking", "smoking", smoker,
+                        (f"{cigarettes:.0f} cigarettes/day", f"25(OH)D {d25:.0f} nmol/L, CTX {ctx:.2f} ng/mL "
+                         "(smoking lowers vitamin D and raises resorption; oral estrogen is cleared faster)")))
+
+    causes.append(Cause("cholestatic_liver", "liver disease (cholestasis, cirrhosis)", jaundiced,
+                        (f"bilirubin {bilirubin:.0f} umol/L (normal {r['bilirubin_umol_per_l'].text})",
+                         f"25(OH)D {d25:.0f} nmol/L, P1NP {p1np:.0f} ug/L (bile acids and bilirubin hold osteoblasts "
+                         "back; vitamin D is poorly absorbed without bile)",
+                         "ask about hypogonadism (estrogen, testosterone), common in chronic liver disease")))
 
     against = [text for flag, text in ((not labs_clear, "a laboratory cause is present"),
                                        (immobile, "immobile"), (scorbutic, "vitamin C deficient"),
                                        (estrogen_deficient, "estrogen deficient"),
-                                       (on_lithium, "on lithium"),
+                                       (on_lithium, "on lithium"), (drinking, "drinks heavily"),
+                                       (smoker, "smokes"),
                                        (high_turnover, "turnover markers high"), (seams, "wide osteoid seams"),
                                        (losing, "BMD falling beyond the least significant change"),
                                        (focal, "a focal lesion"), (dying, "osteocytes dying"),
@@ -267,7 +296,9 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
                       start_matrix: np.ndarray | None = None, end_matrix: np.ndarray | None = None,
                       voxel_size_um: float = 10.0, mechanical_loading: float = 1.0, lithium_mmol_per_l: float = 0.0,
                       vitamin_c: float = 1.0, estrogen: float = 1.0,
-                      egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN) -> dict[str, object]:
+                      egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN, alcohol_g_per_day: float = 0.0,
+                      cigarettes_per_day: float = 0.0,
+                      bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L) -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
@@ -275,10 +306,13 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
     clinician would know: ``mechanical_loading`` (1 = habitual; bed rest below), serum lithium
     (mmol/L), plasma vitamin C (``vitamin_c`` relative to replete, reported as umol/L) and
     ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it); the
-    kidney function ``egfr_ml_per_min`` (mL/min/1.73 m²) gives eGFR, creatinine and FGF23 on the panel.
+    kidney function ``egfr_ml_per_min`` (mL/min/1.73 m²) gives eGFR, creatinine and FGF23 on the panel;
+    alcohol intake (g/day) and cigarettes a day; ``bilirubin_umol_per_l`` is a laboratory value (the panel
+    reports it).
     """
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
-    values = panel_values(last.mean(numeric_only=True), thyroid, cytokines, egfr_ml_per_min)
+    values = panel_values(last.mean(numeric_only=True), thyroid, cytokines, egfr_ml_per_min,
+                          bilirubin_umol_per_l=bilirubin_umol_per_l)
     h = final_histomorphometry
     lacunae = h.empty_lacunae_pct
     return {
@@ -300,6 +334,8 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
         "lithium_mmol_per_l": lithium_mmol_per_l,
         "vitamin_c_umol_per_l": REPLETE_VITAMIN_C_UMOL_PER_L * vitamin_c,
         "estrogen": estrogen,
+        "alcohol_g_per_day": alcohol_g_per_day,
+        "cigarettes_per_day": cigarettes_per_day,
     }
 
 
@@ -311,7 +347,9 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
         cytokines=model.drivers.cytokines, start_matrix=start_matrix, end_matrix=model.tissue.kind != MARROW,
         voxel_size_um=model.tissue.voxel_size_um, mechanical_loading=model.drivers.mechanical_loading,
         lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
-        estrogen=model.drivers.estrogen, egfr_ml_per_min=model.drivers.egfr_ml_per_min)
+        estrogen=model.drivers.estrogen, egfr_ml_per_min=model.drivers.egfr_ml_per_min,
+        alcohol_g_per_day=model.drivers.alcohol_g_per_day, cigarettes_per_day=model.drivers.cigarettes_per_day,
+        bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

@@ -4,8 +4,8 @@ Values come from the model's time series (physiology, turnover markers, the myel
 and from drivers read as laboratory tests: free T4 is the thyroid driver times the
 mid-normal free T4, CRP rises with the inflammatory cytokine driver, and the kidney-function
 driver (eGFR) gives eGFR, serum creatinine and FGF23 (:func:`bonegrid.physiology.fgf23_ru_per_ml`
-with the default physiology constants). Bone alkaline phosphatase is made by working
-osteoblasts, so it follows the formation rate as P1NP does; total alkaline phosphatase adds the
+with the default physiology constants); total bilirubin is the bilirubin driver itself. Bone
+alkaline phosphatase is made by working osteoblasts, so it follows the formation rate as P1NP does; total alkaline phosphatase adds the
 liver's share. Normal ranges are in
 one table, :data:`NORMAL_RANGES` (adult clinical ranges; free T4 and CRP use common
 laboratory ranges, approx.), which the dashboard's charts read too.
@@ -19,6 +19,7 @@ import math
 import types
 from collections.abc import Mapping
 
+from bonegrid.drivers import Drivers
 from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN, PhysiologyParameters, fgf23_ru_per_ml
 from bonegrid.readouts.markers import MarkerParameters
 
@@ -94,6 +95,7 @@ NORMAL_RANGES: Mapping[str, NormalRange] = types.MappingProxyType({
     "free_t4_pmol_per_l": NormalRange(12.0, 22.0, "pmol/L", "common laboratory range (approx.)"),
     "crp_mg_per_l": NormalRange(None, 5.0, "mg/L", "common laboratory cut-off (approx.)"),
     "m_protein_g_per_l": NormalRange(None, 0.0, "g/L", "none in health: any monoclonal protein is abnormal"),
+    "bilirubin_umol_per_l": NormalRange(3.0, 21.0, "umol/L", _REFERENCE),
 })
 """Normal range of every laboratory value bonegrid reports, by test key (read-only).
 
@@ -138,6 +140,7 @@ TESTS: tuple[Test, ...] = (
     Test("free_t4_pmol_per_l", "Free T4", "thyroid hormone; high speeds every bone cell"),
     Test("crp_mg_per_l", "CRP", "inflammation"),
     Test("m_protein_g_per_l", "M-protein", "a monoclonal antibody made by a plasma-cell clone"),
+    Test("bilirubin_umol_per_l", "Bilirubin (total)", "retained when bile cannot leave the liver; holds osteoblasts back"),
 )
 """The panel, in the order it is shown."""
 
@@ -160,9 +163,14 @@ class Result:
         return self.test.normal_range.text
 
 
+HEALTHY_BILIRUBIN_UMOL_PER_L = Drivers().bilirubin_umol_per_l
+"""Total bilirubin of a healthy adult, umol/L (the bilirubin driver's default)."""
+
+
 def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float,
-                 egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN) -> dict[str, float]:
-    """Lab values from one time-series row (or a mean of rows) and the day's thyroid, cytokine and eGFR drivers."""
+                 egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN, *,
+                 bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L) -> dict[str, float]:
+    """Lab values from one time-series row (or a mean of rows) and the day's thyroid, cytokine, eGFR, bilirubin."""
     bone_alp = BONE_ALP_REFERENCE_U_PER_L * float(row["p1np"]) / MarkerParameters().p1np_reference_ug_per_l
     return {
         "serum_calcium_mmol_per_l": float(row["serum_ca"]),
@@ -180,6 +188,7 @@ def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float,
         "free_t4_pmol_per_l": FREE_T4_MID_PMOL_PER_L * thyroid,
         "crp_mg_per_l": CRP_BASELINE_MG_PER_L + CRP_PER_CYTOKINE_MG_PER_L * cytokines,
         "m_protein_g_per_l": float(row["m_protein"]),
+        "bilirubin_umol_per_l": float(bilirubin_umol_per_l),
     }
 
 

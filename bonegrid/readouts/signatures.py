@@ -74,12 +74,22 @@ def bv_tv_change_pct(run: RunRecord, start: float, end: float) -> float:
     return 100.0 * (_end_mean(ts, bv, end) / float(_window(ts, start, end)["bv_tv"].iloc[0]) - 1.0)
 
 
-def turnover_pct_per_year(run: RunRecord, start: float, end: float) -> float:
-    """Resorbed volume per year over the mean bone volume in the window, %/year."""
+def _voxels_pct_per_year(run: RunRecord, start: float, end: float, column: str) -> float:
+    """Voxels of day-count ``column`` per year over the mean bone volume in the window, %/year."""
     w = _window(run.timeseries, start, end)
     n = run.model.tissue.kind.size
     years = (w["day"].iloc[-1] - w["day"].iloc[0]) / DAYS_PER_YEAR
-    return float(100.0 * w["resorbed_voxels"].iloc[1:].sum() / years / (w["bv_tv"].mean() * n))
+    return float(100.0 * w[column].iloc[1:].sum() / years / (w["bv_tv"].mean() * n))
+
+
+def turnover_pct_per_year(run: RunRecord, start: float, end: float) -> float:
+    """Resorbed volume per year over the mean bone volume in the window, %/year."""
+    return _voxels_pct_per_year(run, start, end, "resorbed_voxels")
+
+
+def formation_pct_per_year(run: RunRecord, start: float, end: float) -> float:
+    """Bone formation rate BFR/BV: osteoid volume laid per year over the mean bone volume in the window, %/year."""
+    return _voxels_pct_per_year(run, start, end, "formed_voxels")
 
 
 def _completed_units(run: RunRecord, start: float, end: float) -> list:
@@ -173,6 +183,7 @@ METRICS: dict[str, tuple[str, str, Callable[[RunRecord, float, float], float]]] 
     "bmd_change_pct_per_year": ("BMD change rate (fitted)", "%/yr", bmd_change_pct_per_year),
     "bv_tv_change_pct": ("BV/TV change over the window", "%", bv_tv_change_pct),
     "turnover_pct_per_year": ("bone turnover", "%/yr", turnover_pct_per_year),
+    "formation_pct_per_year": ("bone formation rate BFR/BV", "%/yr", formation_pct_per_year),
     "unit_refill": ("refill of completed remodeling units", "1", unit_refill),
     "unit_cycle_days": ("remodeling period of completed units (median)", "days", unit_cycle_days),
     "ctx_ng_per_ml": ("CTX (mean)", "ng/mL", _mean_of("ctx")),

@@ -33,7 +33,7 @@ from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN
 from bonegrid.readouts import dxa
 from bonegrid.readouts.differential import differential, findings_from_run
 from bonegrid.readouts.histomorphometry import Histomorphometry
-from bonegrid.readouts.panel import panel, panel_values
+from bonegrid.readouts.panel import HEALTHY_BILIRUBIN_UMOL_PER_L, panel, panel_values
 from bonegrid.runs.results import read_results
 
 STYLE = """
@@ -112,7 +112,10 @@ class Run:
                                  mechanical_loading=drivers.get("mechanical_loading", 1.0),
                                  lithium_mmol_per_l=drivers.get("lithium_mmol_per_l", 0.0),
                                  vitamin_c=drivers.get("vitamin_c", 1.0), estrogen=drivers.get("estrogen", 1.0),
-                                 egfr_ml_per_min=drivers.get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN))
+                                 egfr_ml_per_min=drivers.get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN),
+                                 alcohol_g_per_day=drivers.get("alcohol_g_per_day", 0.0),
+                                 cigarettes_per_day=drivers.get("cigarettes_per_day", 0.0),
+                                 bilirubin_umol_per_l=drivers.get("bilirubin_umol_per_l", HEALTHY_BILIRUBIN_UMOL_PER_L))
 
 
 def load_runs(folder: Path) -> list[Run]:
@@ -213,7 +216,9 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
     parts.append("<h2>2. Blood panel (mean of the last 90 days)</h2>")
     results = panel(panel_values(main.ts[main.ts["day"] > main.ts["day"].iloc[-1] - 90].mean(numeric_only=True),
                                  main.meta["drivers_end"]["thyroid"], main.meta["drivers_end"]["cytokines"],
-                                 main.meta["drivers_end"].get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN)))
+                                 main.meta["drivers_end"].get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN),
+                                 bilirubin_umol_per_l=main.meta["drivers_end"].get("bilirubin_umol_per_l",
+                                                                                   HEALTHY_BILIRUBIN_UMOL_PER_L)))
     parts.append(_table(("test", "result", "unit", "normal range", "flag", "what it reflects"),
                         [(r.test.name, f"{r.value:.3g}", r.test.unit, r.range_text, r.flag, r.test.meaning)
                          for r in results], [bool(r.flag) for r in results]))
