@@ -5,8 +5,8 @@ and from drivers read as laboratory tests: free T4 is the thyroid driver times t
 mid-normal free T4, CRP rises with the inflammatory cytokine driver, and the kidney-function
 driver (eGFR) gives eGFR, serum creatinine and FGF23 (:func:`bonegrid.physiology.fgf23_ru_per_ml`
 with the default physiology constants); total bilirubin is the bilirubin driver itself. Bone
-alkaline phosphatase is made by working osteoblasts, so it follows the formation rate as P1NP does; total alkaline phosphatase adds the
-liver's share. Normal ranges are in
+alkaline phosphatase is made by working osteoblasts, so it follows the formation rate as P1NP
+does; total alkaline phosphatase adds the liver's share. Normal ranges are in
 one table, :data:`NORMAL_RANGES` (adult clinical ranges; free T4 and CRP use common
 laboratory ranges, approx.), which the dashboard's charts read too.
 A readout: it reads state and never changes it.
