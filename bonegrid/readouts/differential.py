@@ -20,6 +20,14 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
 - estrogen deficiency (menopause or aromatase inhibitor): high turnover, or BMD lost beyond the
   least significant change of DXA, in a woman of 45 or more with no laboratory cause (the history
   tells menopause from an aromatase inhibitor);
+- thyroid hormone excess (levothyroxine over-replacement): TSH suppressed below range with free T4
+  not above it (subclinical hyperthyroidism; the drug history names the source);
+- sex-steroid loss in a man (androgen deprivation, hypogonadism): the history (a GnRH agonist, or a
+  low testosterone) in a man; aromatised testosterone is his skeletal estrogen;
+- neurological disability (e.g. multiple sclerosis): reduced mobility short of bed rest with
+  vitamin D below range (ask about glucocorticoid pulses for relapses);
+- rheumatoid arthritis: synovitis (swollen, tender joints) on examination; CRP and the bone lost
+  at the joint margin (a marginal erosion) against the far side are reported beside it;
 - healthy: nothing out of range and BMD within the expected range for age.
 
 Thresholds are clinical ranges (:data:`bonegrid.readouts.panel.NORMAL_RANGES`) and histomorphometric
@@ -39,6 +47,7 @@ from scipy import ndimage
 from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.readouts.histomorphometry import histomorphometry
 from bonegrid.readouts.panel import NORMAL_RANGES, panel_values
+from bonegrid.readouts.signatures import border_bone_loss_pct
 from bonegrid.tissue import MARROW
 
 VIABLE_OSTEOCYTES_LOW_PCT = 62.0
@@ -65,6 +74,11 @@ REPLETE_VITAMIN_C_UMOL_PER_L = 50.0
 """Plasma vitamin C of a replete adult, umol/L (Hodges 1971; the vitamin_c driver's 1)."""
 SCURVY_VITAMIN_C_UMOL_PER_L = 11.0
 """Plasma vitamin C below which scurvy is likely, umol/L (Hodges 1971)."""
+REDUCED_MOBILITY_LOADING = 0.9
+"""Habitual mechanical loading below which the history reads as reduced mobility (a walking aid, weak or spastic
+legs), 1."""
+SYNOVITIS_ON_EXAMINATION = 0.25
+"""Synovitis (relative to active untreated rheumatoid arthritis) above which joints are swollen and tender, 1."""
 FOCAL_WINDOW_UM = 300.0
 """Radius of the window in which a focal lesion is looked for, µm."""
 
@@ -201,7 +215,37 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                         (f"serum lithium {lithium:.1f} mmol/L", f"PTH {pth:.2f} pmol/L, calcium {ca:.2f} mmol/L "
                          "(lithium raises the parathyroid set point; bone is usually spared)")))
 
+    tsh = f("tsh_miu_per_l")
+    subclinical = r["tsh_miu_per_l"].flag(tsh) == "L" and not t4_high
+    causes.append(Cause("thyroxine_excess", "thyroid hormone excess (levothyroxine over-replacement)", subclinical,
+                        (f"TSH {tsh:.2f} mIU/L ({'suppressed' if subclinical else 'not suppressed'}, normal "
+                         f"{r['tsh_miu_per_l'].text}) with free T4 {t4:.0f} pmol/L "
+                         f"({'above' if t4_high else 'within'} {r['free_t4_pmol_per_l'].text})",
+                         "subclinical hyperthyroidism: check the levothyroxine dose")))
+    male_hypogonadal = not female and estrogen_deficient
+    causes.append(Cause("androgen_deprivation", "sex-steroid loss in a man (androgen deprivation, hypogonadism)",
+                        male_hypogonadal,
+                        (f"{'a man' if not female else 'not a man'} of {age:.0f}"
+                         f"{' on androgen deprivation or with low testosterone' if male_hypogonadal else ''}",
+                         f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L; BMD {bmd:+.1f}% since the first scan",
+                         "estradiol made from testosterone guards a man's bone")))
+    less_mobile = loading < REDUCED_MOBILITY_LOADING
+    neurological = less_mobile and d25_low
+    causes.append(Cause("multiple_sclerosis", "neurological disability (e.g. multiple sclerosis)", neurological,
+                        (f"mechanical loading {loading:.1f} x habitual ({'reduced mobility' if less_mobile else 'mobile'})",
+                         f"25(OH)D {d25:.0f} nmol/L ({'low' if d25_low else 'sufficient'})",
+                         "ask about glucocorticoid pulses for relapses")))
+    synovitis, erosion, far = f("synovitis"), f("marginal_bone_loss_pct"), f("far_side_bone_loss_pct")
+    arthritis = synovitis > SYNOVITIS_ON_EXAMINATION
+    causes.append(Cause("rheumatoid_arthritis", "rheumatoid arthritis", arthritis,
+                        (f"synovitis {'on' if arthritis else 'not found on'} examination",
+                         f"CRP {crp:.1f} mg/L ({'raised' if crp_high else 'normal'})",
+                         f"bone lost at the joint margin {erosion:.0f}% against {far:.0f}% on the far side"
+                         f"{' (a marginal erosion)' if erosion > far + 5.0 else ''}")))
+
     against = [text for flag, text in ((not labs_clear, "a laboratory cause is present"),
+                                       (subclinical, "TSH suppressed"), (less_mobile, "mobility reduced"),
+                                       (arthritis, "synovitis"),
                                        (immobile, "immobile"), (scorbutic, "vitamin C deficient"),
                                        (estrogen_deficient, "estrogen deficient"),
                                        (on_lithium, "on lithium"),
@@ -218,14 +262,16 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
 def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str, thyroid: float, cytokines: float,
                       start_matrix: np.ndarray | None = None, end_matrix: np.ndarray | None = None,
                       voxel_size_um: float = 10.0, mechanical_loading: float = 1.0, lithium_mmol_per_l: float = 0.0,
-                      vitamin_c: float = 1.0, estrogen: float = 1.0) -> dict[str, object]:
+                      vitamin_c: float = 1.0, estrogen: float = 1.0, synovitis: float = 0.0) -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
     to the end; ``age_years`` is the patient's age at the end. The history and the drug levels a
     clinician would know: ``mechanical_loading`` (1 = habitual; bed rest below), serum lithium
     (mmol/L), plasma vitamin C (``vitamin_c`` relative to replete, reported as umol/L) and
-    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it).
+    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it; in a man, his
+    estradiol made from testosterone, which androgen deprivation lowers) and ``synovitis`` (swollen joints
+    on examination, relative to active rheumatoid arthritis).
     """
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
     values = panel_values(last.mean(numeric_only=True), thyroid, cytokines)
@@ -242,6 +288,9 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
         "bmd_change_pct": 100.0 * (float(last["bmd"].mean()) / float(ts["bmd"].iloc[0]) - 1.0),
         "observed_years": float(ts["day"].iloc[-1] - ts["day"].iloc[0]) / DAYS_PER_YEAR,
         "stiffness_change_pct": 100.0 * (float(ts["stiffness"].iloc[-1]) - 1.0),
+        **({"marginal_bone_loss_pct": border_bone_loss_pct(start_matrix, end_matrix, voxel_size_um, "left"),
+            "far_side_bone_loss_pct": border_bone_loss_pct(start_matrix, end_matrix, voxel_size_um, "right")}
+           if start_matrix is not None and end_matrix is not None else {}),
         "focal_lesion": bool(focal_lesion(start_matrix, end_matrix, voxel_size_um)
                          if start_matrix is not None and end_matrix is not None else False),
         "age_years": age_years,
@@ -250,6 +299,7 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
         "lithium_mmol_per_l": lithium_mmol_per_l,
         "vitamin_c_umol_per_l": REPLETE_VITAMIN_C_UMOL_PER_L * vitamin_c,
         "estrogen": estrogen,
+        "synovitis": synovitis,
     }
 
 
@@ -261,7 +311,7 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
         cytokines=model.drivers.cytokines, start_matrix=start_matrix, end_matrix=model.tissue.kind != MARROW,
         voxel_size_um=model.tissue.voxel_size_um, mechanical_loading=model.drivers.mechanical_loading,
         lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
-        estrogen=model.drivers.estrogen)
+        estrogen=model.drivers.estrogen, synovitis=model.drivers.synovitis)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

@@ -2,7 +2,9 @@
 
 Values come from the model's time series (physiology, turnover markers, the myeloma clone)
 and from two drivers read as laboratory tests: free T4 is the thyroid driver times the
-mid-normal free T4, and CRP rises with the inflammatory cytokine driver. Normal ranges are in
+mid-normal free T4, TSH follows free T4 through the pituitary's log-linear feedback (so a free
+T4 still in range with a suppressed TSH reads as subclinical hyperthyroidism), and CRP rises
+with the inflammatory cytokine driver. Normal ranges are in
 one table, :data:`NORMAL_RANGES` (adult clinical ranges; free T4 and CRP use common
 laboratory ranges, approx.), which the dashboard's charts read too.
 A readout: it reads state and never changes it.
@@ -17,6 +19,11 @@ from collections.abc import Mapping
 
 FREE_T4_MID_PMOL_PER_L = 16.0
 """Mid-normal free T4 (euthyroid, driver thyroid = 1), pmol/L."""
+TSH_MID_MIU_PER_L = 1.5
+"""TSH of a euthyroid adult (driver thyroid = 1), mIU/L."""
+TSH_FOLD_PER_FT4_DOUBLING = 100.0
+"""Fold fall of TSH when free T4 doubles: ln TSH falls linearly with free T4 (Spencer 1990,
+J Clin Endocrinol Metab 70:453: a twofold change in free T4 gives a ~100-fold change in TSH)."""
 CRP_BASELINE_MG_PER_L = 1.0
 """CRP with no inflammation (cytokines = 0), mg/L."""
 CRP_PER_CYTOKINE_MG_PER_L = 15.0
@@ -69,6 +76,7 @@ NORMAL_RANGES: Mapping[str, NormalRange] = types.MappingProxyType({
     "ctx_ng_per_ml": NormalRange(0.1, 0.6, "ng/mL", f"{_REFERENCE} (approx.)"),
     "p1np_ug_per_l": NormalRange(15.0, 75.0, "ug/L", f"{_REFERENCE} (approx.)"),
     "free_t4_pmol_per_l": NormalRange(12.0, 22.0, "pmol/L", "common laboratory range (approx.)"),
+    "tsh_miu_per_l": NormalRange(0.4, 4.0, "mIU/L", "common laboratory range (approx.)"),
     "crp_mg_per_l": NormalRange(None, 5.0, "mg/L", "common laboratory cut-off (approx.)"),
     "m_protein_g_per_l": NormalRange(None, 0.0, "g/L", "none in health: any monoclonal protein is abnormal"),
 })
@@ -108,6 +116,7 @@ TESTS: tuple[Test, ...] = (
     Test("ctx_ng_per_ml", "CTX", "collagen fragments released by resorption"),
     Test("p1np_ug_per_l", "P1NP", "collagen propeptide released by formation"),
     Test("free_t4_pmol_per_l", "Free T4", "thyroid hormone; high speeds every bone cell"),
+    Test("tsh_miu_per_l", "TSH", "the pituitary's answer to thyroid hormone; suppressed by any excess"),
     Test("crp_mg_per_l", "CRP", "inflammation"),
     Test("m_protein_g_per_l", "M-protein", "a monoclonal antibody made by a plasma-cell clone"),
 )
@@ -142,6 +151,7 @@ def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float) -> 
         "ctx_ng_per_ml": float(row["ctx"]),
         "p1np_ug_per_l": float(row["p1np"]),
         "free_t4_pmol_per_l": FREE_T4_MID_PMOL_PER_L * thyroid,
+        "tsh_miu_per_l": TSH_MID_MIU_PER_L * TSH_FOLD_PER_FT4_DOUBLING ** (1.0 - thyroid),
         "crp_mg_per_l": CRP_BASELINE_MG_PER_L + CRP_PER_CYTOKINE_MG_PER_L * cytokines,
         "m_protein_g_per_l": float(row["m_protein"]),
     }

@@ -110,7 +110,8 @@ class Run:
                                  voxel_size_um=self.meta["voxel_size_um"],
                                  mechanical_loading=drivers.get("mechanical_loading", 1.0),
                                  lithium_mmol_per_l=drivers.get("lithium_mmol_per_l", 0.0),
-                                 vitamin_c=drivers.get("vitamin_c", 1.0), estrogen=drivers.get("estrogen", 1.0))
+                                 vitamin_c=drivers.get("vitamin_c", 1.0), estrogen=drivers.get("estrogen", 1.0),
+                                 synovitis=drivers.get("synovitis", 0.0))
 
 
 def load_runs(folder: Path) -> list[Run]:
