@@ -66,7 +66,8 @@ class EffectParameters(ParameterSet):
         doc="OPG production x (1 - g f_G)", source="Hofbauer 1999 (glucocorticoids lower OPG)")
     cytokine_rankl_gain: float = param(
         1.0, unit="1", low=0.0, high=10.0, symbol="g_C",
-        doc="RANKL production x (1 + g C (1 - g_{G,syn} f_G)) for cytokine load C", source="modelling choice (TNF-a, IL-1, IL-6 raise RANKL)")
+        doc="RANKL production x (1 + g C (1 - g_{G,syn} f_G)) for cytokine load C",
+        source="modelling choice (TNF-a, IL-1, IL-6 raise RANKL)")
     thyroid_resorption_exponent: float = param(
         0.5, unit="1", low=0.0, high=4.0, symbol="t_{Oc}",
         doc="osteoclast resorption rate and activation scale as T^t", source="modelling choice; Eriksen 1985")

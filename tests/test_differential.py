@@ -9,7 +9,8 @@ from bonegrid.readouts.panel import TESTS, format_panel, panel, panel_values
 NORMAL = {
     "serum_calcium_mmol_per_l": 2.4, "serum_phosphate_mmol_per_l": 1.1, "pth_pmol_per_l": 3.5,
     "vitamin_d_25oh_nmol_per_l": 75.0, "ctx_ng_per_ml": 0.3, "p1np_ug_per_l": 40.0, "free_t4_pmol_per_l": 16.0,
-    "tsh_miu_per_l": 1.5, "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "ov_bv_pct": 0.6, "o_th_um": 11.0, "viable_osteocytes_pct": 66.0,
+    "tsh_miu_per_l": 1.5, "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "ov_bv_pct": 0.6, "o_th_um": 11.0,
+    "viable_osteocytes_pct": 66.0,
     "z_score": -0.2, "t_score": -0.5, "bmd_change_pct": -0.5, "stiffness_change_pct": -1.0, "focal_lesion": False,
     "age_years": 40.0, "sex": "female",
 }

@@ -198,9 +198,11 @@ def _pannus_metric(side: str) -> Callable[[RunRecord, float, float], float]:
 
 
 def z_score_change(run: RunRecord, start: float, end: float) -> float:
-    """Change of the DXA Z-score (against the age- and sex-matched reference) from the first record of the
-    window to the mean of its last 30 days, SD: the deficit built up against peers of the same age, which a
-    case-control study reports as a standardised mean difference."""
+    """Change of the DXA Z-score from the first record of the window to the mean of its last 30 days, SD.
+
+    The Z-score is against the age- and sex-matched reference, so its change is the deficit built up against
+    peers of the same age, which a case-control study reports as a standardised mean difference.
+    """
     ts = run.timeseries
     return _end_mean(ts, ts["z_score"].to_numpy(), end) - float(_window(ts, start, end)["z_score"].iloc[0])
 
