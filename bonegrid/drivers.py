@@ -27,9 +27,11 @@ class Drivers(ParameterSet):
     thyroid: float = param(1.0, unit="1 (relative)", low=0.2, high=5.0, symbol="T",
                            doc="thyroid hormone (free T4) relative to euthyroid",
                            source="definition (1 = euthyroid)")
-    glucocorticoid: float = param(0.0, unit="mg/day prednisolone-equivalent", low=0.0, high=100.0,
-                                  symbol="G", doc="exogenous glucocorticoid dose",
-                                  source="definition (0 = none)")
+    glucocorticoid: float = param(0.0, unit="mg/day prednisolone-equivalent", low=0.0, high=1500.0,
+                                  symbol="G", doc="exogenous glucocorticoid dose (pulse therapy: methylprednisolone "
+                                                  "1 g/day = 1250 mg/day prednisolone-equivalent)",
+                                  source="definition (0 = none); methylprednisolone 4 mg = prednisolone 5 mg "
+                                         "(equivalent anti-inflammatory doses, BNF)")
     cytokines: float = param(0.0, unit="1 (relative)", low=0.0, high=10.0, symbol="C",
                              doc="inflammatory cytokine load (TNF-a, IL-1, IL-6) above baseline",
                              source="definition (0 = none)")
@@ -83,6 +85,10 @@ class Drivers(ParameterSet):
                                         doc="total serum bilirubin (normal 3-21 umol/L; jaundice above ~50): "
                                             "retained in cholestatic and end-stage liver disease",
                                         source="definition (10 = healthy adult)")
+    synovitis: float = param(0.0, unit="1 (relative)", low=0.0, high=3.0, symbol="S_{syn}",
+                             doc="activity of an inflamed synovium (rheumatoid pannus) lying against the left border "
+                                 "of the slice (1 = active untreated rheumatoid arthritis)",
+                             source="definition (0 = none)")
 
 
 def _check_levels(name: str, values: np.ndarray) -> None:

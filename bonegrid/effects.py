@@ -66,7 +66,8 @@ class EffectParameters(ParameterSet):
         doc="OPG production x (1 - g f_G)", source="Hofbauer 1999 (glucocorticoids lower OPG)")
     cytokine_rankl_gain: float = param(
         1.0, unit="1", low=0.0, high=10.0, symbol="g_C",
-        doc="RANKL production x (1 + g C) for cytokine load C", source="modelling choice (TNF-a, IL-1, IL-6 raise RANKL)")
+        doc="RANKL production x (1 + g C (1 - g_{G,syn} f_G)) for cytokine load C",
+        source="modelling choice (TNF-a, IL-1, IL-6 raise RANKL)")
     thyroid_resorption_exponent: float = param(
         0.5, unit="1", low=0.0, high=4.0, symbol="t_{Oc}",
         doc="osteoclast resorption rate and activation scale as T^t", source="modelling choice; Eriksen 1985")
@@ -112,6 +113,13 @@ class EffectParameters(ParameterSet):
     teriparatide_sclerostin_loss: float = param(
         0.5, unit="1", low=0.0, high=1.0, symbol="g_{P,S}",
         doc="sclerostin x (1 - g P / (1 + P))", source="Keller & Kneissel 2005 (PTH suppresses SOST)")
+    glucocorticoid_synovitis_suppression: float = param(
+        0.6, unit="1", low=0.0, high=1.0, symbol="g_{G,syn}",
+        doc="inflammation (pannus secretion and the cytokine RANKL gain) x (1 - g f_G): glucocorticoids "
+            "repress NF-kB-driven cytokine and RANKL production in synovium and marrow",
+        source="glucocorticoid receptor transrepression of NF-kB and AP-1 (Rhen & Cidlowski 2005, "
+               "doi:10.1056/NEJMra050541); prednisolone 7.5 mg/day slows erosions in early RA (Kirwan 1995, "
+               "doi:10.1056/NEJM199507203330302); strength approx.")
     teriparatide_overfill: float = param(
         0.5, unit="1", low=0.0, high=1.0, symbol="g_{P,over}",
         doc="chance, at dose 1, that an osteoblast with its cavity refilled keeps forming on the surface",
@@ -187,6 +195,7 @@ class CellModifiers:
     osteoblast_lifespan: float = 1.0
     osteoblast_apposition: float = 1.0
     osteoblast_overfill: float = 0.0
+    pannus: float = 0.0
 
 
 def glucocorticoid_effect(dose_mg_per_day: float, half_effect_mg_per_day: float) -> float:
@@ -267,9 +276,10 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
     packs = drivers.cigarettes_per_day / 20.0
     bilirubin_excess = max(0.0, drivers.bilirubin_umol_per_l - p.bilirubin_upper_normal_umol_per_l)
     f_bil = bilirubin_excess / (bilirubin_excess + p.bilirubin_half_effect_umol_per_l)
+    inflamed = 1.0 - p.glucocorticoid_synovitis_suppression * f_gc
     return CellModifiers(
         rankl=(pth ** p.pth_rankl_exponent * (1.0 + p.estrogen_rankl_gain * estrogen_loss)
-               * (1.0 + p.glucocorticoid_rankl_gain * f_gc) * (1.0 + p.cytokine_rankl_gain * drivers.cytokines)
+               * (1.0 + p.glucocorticoid_rankl_gain * f_gc) * (1.0 + p.cytokine_rankl_gain * drivers.cytokines * inflamed)
                * t ** p.thyroid_resorption_exponent * (1.0 + p.smoking_rankl_gain_per_pack * packs)),
         opg=(pth ** -p.pth_opg_exponent * (1.0 - p.estrogen_opg_gain * estrogen_loss)
              * (1.0 - p.glucocorticoid_opg_loss * f_gc) * (1.0 + p.lithium_opg_gain * drivers.lithium_mmol_per_l)),
@@ -293,4 +303,5 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
                                / (drivers.vitamin_c + p.ascorbate_collagen_half)
                                * (1.0 - p.alcohol_osteoblast_apposition_loss * f_alc)),
         osteoblast_overfill=min(1.0, p.teriparatide_overfill * tpt),
+        pannus=drivers.synovitis * inflamed,
     )

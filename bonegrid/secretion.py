@@ -15,6 +15,12 @@ enter through :class:`~bonegrid.effects.CellModifiers`.
 - Myeloma cells (:mod:`bonegrid.agents.myeloma`): osteoclast-activating factors counted as
   RANKL and DKK1 counted as a Wnt antagonist (not scaled by systemic effects), and a
   sink of OPG (negative source ``k_{O,MM}`` x yesterday's OPG in each tumour voxel).
+- A rheumatoid pannus (the ``synovitis`` driver, scaled by the day's ``pannus`` modifier):
+  inflamed synovium lying against the left border of the slice. Its fibroblast-like synoviocytes
+  express RANKL and its macrophages TNF, which acts with RANKL on osteoclast precursors (counted
+  together as RANKL); TNF makes the synoviocytes secrete DKK1 (counted as a Wnt antagonist). Its
+  factors enter the slice across the border, so each voxel of a strip ``pannus_width_um`` wide
+  is a source (not scaled by the systemic RANKL modifier, like the myeloma's).
 """
 
 from __future__ import annotations
@@ -61,6 +67,30 @@ class SecretionParameters(ParameterSet):
         0.05, unit="1/day", low=0.0, high=10.0, symbol="k_{act}",
         doc="fraction of the cavity's latent TGF-beta activated per day (sets the reversal window)",
         source="modelling choice: activation over the ~3-week reversal/early formation phase")
+    pannus_width_um: float = param(
+        50.0, unit="µm", low=0.0, high=1000.0, symbol="w_{syn}",
+        doc="width of the strip along the slice's left border through which the pannus secretes",
+        source="modelling choice: the pannus lies on the bone at the joint margin (bare area) and invades it "
+               "(Schett & Gravallese 2012, doi:10.1038/nrrheum.2012.153)")
+    pannus_rankl_pM_per_day: float = param(
+        400.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{R,syn}",
+        doc="RANKL and TNF (as RANKL) entering per strip voxel at synovitis 1",
+        source="synovial fibroblasts and T cells of the pannus express RANKL at the erosion front "
+               "(Gravallese 2000, Arthritis Rheum 43:250); TNF acts with RANKL on osteoclast precursors "
+               "(Lam 2000, J Clin Invest 106:1481); strength approx.")
+    pannus_dkk1_pM_per_day: float = param(
+        400.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{DKK1,syn}",
+        doc="DKK1 entering per strip voxel at synovitis 1 (a Wnt antagonist: erosions are not repaired)",
+        source="TNF induces DKK1 in synovium, blocking bone repair at erosions (Diarra 2007, doi:10.1038/nm1538); "
+               "inflammation suppresses osteoblast repair at erosions (Goldring 2003, Rheumatology 42 Suppl 2:ii11; "
+               "Aureal 2020, doi:10.3390/biom11010048); strength approx.")
+
+
+def pannus_strip(shape: tuple[int, int], width_um: float, voxel_size_um: float) -> np.ndarray:
+    """(ny, nx) bool: the voxels of the strip along the left border through which the pannus secretes."""
+    strip = np.zeros(shape, dtype=bool)
+    strip[:, :int(round(width_um / voxel_size_um))] = True
+    return strip
 
 
 def source_maps(model, mods: CellModifiers, params: SecretionParameters,
@@ -103,4 +133,8 @@ def source_maps(model, mods: CellModifiers, params: SecretionParameters,
         rankl[ty, tx] += mm.myeloma_rankl_pM_per_day
         sclerostin[ty, tx] += mm.myeloma_dkk1_pM_per_day
         opg[ty, tx] -= mm.myeloma_opg_degradation_per_day * model.fields.at("opg", ty, tx)
+    if mods.pannus > 0.0:
+        strip = pannus_strip(rankl.shape, p.pannus_width_um, model.tissue.voxel_size_um)
+        rankl[strip] += p.pannus_rankl_pM_per_day * mods.pannus
+        sclerostin[strip] += p.pannus_dkk1_pM_per_day * mods.pannus
     return {"rankl": rankl, "opg": opg, "tgfb": tgfb_activated, "wnt_antagonist": sclerostin}

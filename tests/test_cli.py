@@ -37,7 +37,7 @@ def test_run_writes_a_results_folder(tmp_path):
     (["--treat", "chocolate@1"], ["chocolate", "bisphosphonate"]),
     (["--treat", "bisphosphonate@9"], ["bisphosphonate", "after the end"]),
     (["--treat", "bisphosphonate@2:1"], ["stop"]),
-    (["--set", "glucocorticoid=500"], ["glucocorticoid", "500"]),
+    (["--set", "glucocorticoid=5000"], ["glucocorticoid", "5000"]),  # above even a methylprednisolone pulse
 ])
 def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, args, words):
     out = tmp_path / "never"

@@ -9,7 +9,8 @@ from bonegrid.readouts.panel import TESTS, format_panel, panel, panel_values
 NORMAL = {
     "serum_calcium_mmol_per_l": 2.4, "serum_phosphate_mmol_per_l": 1.1, "pth_pmol_per_l": 3.5,
     "vitamin_d_25oh_nmol_per_l": 75.0, "ctx_ng_per_ml": 0.3, "p1np_ug_per_l": 40.0, "free_t4_pmol_per_l": 16.0,
-    "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "bilirubin_umol_per_l": 10.0, "ov_bv_pct": 0.6, "o_th_um": 11.0,
+    "tsh_miu_per_l": 1.5, "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "bilirubin_umol_per_l": 10.0,
+    "ov_bv_pct": 0.6, "o_th_um": 11.0,
     "viable_osteocytes_pct": 66.0,
     "z_score": -0.2, "t_score": -0.5, "bmd_change_pct": -0.5, "stiffness_change_pct": -1.0, "focal_lesion": False,
     "age_years": 40.0, "sex": "female", "bone_alp_u_per_l": 18.0, "alp_u_per_l": 63.0, "creatinine_umol_per_l": 60.0,
@@ -125,8 +126,8 @@ def test_focal_lesion_detects_concentrated_not_diffuse_loss():
 
 ALL_CAUSES = {"celiac", "osteomalacia", "hyperthyroid", "myeloma", "glucocorticoid", "inflammation", "postmenopausal",
               "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "ckd", "primary_hyperparathyroidism",
-              "alcohol", "smoking", "cholestatic_liver",
-              "healthy"}
+              "alcohol", "smoking", "cholestatic_liver", "thyroxine_excess", "androgen_deprivation",
+              "multiple_sclerosis", "rheumatoid_arthritis", "healthy"}
 
 
 @pytest.mark.parametrize(("key", "companion", "not_shown"), [
@@ -185,6 +186,8 @@ def test_primary_hyperparathyroidism_needs_high_calcium_with_pth_not_suppressed(
     # hypercalcaemia with suppressed PTH points elsewhere (e.g. malignancy)
     assert "primary_hyperparathyroidism" not in supported({**NORMAL, "serum_calcium_mmol_per_l": 2.7,
                                                            "pth_pmol_per_l": 1.0})
+
+
 def test_a_drink_a_day_is_not_heavy_drinking():
     assert "alcohol" not in {c.name for c in differential({**NORMAL, "alcohol_g_per_day": 12.0}) if c.supported}
 
@@ -195,3 +198,40 @@ def test_bilirubin_above_range_points_to_liver_disease_and_is_a_laboratory_cause
     assert "cholestatic_liver" in found and "healthy" not in found
     assert "postmenopausal" not in found  # bone loss with a laboratory cause is not put down to menopause alone
     assert "cholestatic_liver" not in supported({**NORMAL, "bilirubin_umol_per_l": 18.0})
+def test_a_suppressed_tsh_with_free_t4_in_range_reads_as_thyroxine_excess_not_overt_hyperthyroidism():
+    row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "ctx": 0.3, "p1np": 40.0,
+           "m_protein": 0.0}
+    euthyroid, over, overt = (panel_values(row, thyroid=t, cytokines=0.0) for t in (1.0, 1.35, 3.0))
+    assert euthyroid["tsh_miu_per_l"] == 1.5                                # mid-normal
+    assert over["tsh_miu_per_l"] == pytest.approx(1.5 * 100.0 ** -0.35)      # 0.30 mU/L: below 0.4
+    assert over["free_t4_pmol_per_l"] == pytest.approx(21.6)                # still within 12-22
+    subclinical = {**NORMAL, "tsh_miu_per_l": over["tsh_miu_per_l"], "free_t4_pmol_per_l": 21.6}
+    assert "thyroxine_excess" in supported(subclinical) and "healthy" not in supported(subclinical)
+    assert "hyperthyroid" not in supported(subclinical)
+    frank = {**NORMAL, "tsh_miu_per_l": overt["tsh_miu_per_l"], "free_t4_pmol_per_l": overt["free_t4_pmol_per_l"]}
+    assert "hyperthyroid" in supported(frank) and "thyroxine_excess" not in supported(frank)
+
+
+def test_sex_steroid_loss_is_read_by_sex():
+    man, woman = {**NORMAL, "sex": "male", "age_years": 70.0}, {**NORMAL, "age_years": 70.0}
+    assert "androgen_deprivation" in supported({**man, "estrogen": 0.2})
+    assert "androgen_deprivation" not in supported(man)                             # a eugonadal man
+    assert "androgen_deprivation" not in supported({**woman, "estrogen": 0.2})      # a woman: menopause instead
+    assert "postmenopausal" in supported({**woman, "estrogen": 0.2})
+
+
+def test_reduced_mobility_with_low_vitamin_d_reads_as_neurological_disability():
+    ms = {**NORMAL, "mechanical_loading": 0.7, "vitamin_d_25oh_nmol_per_l": 38.0}
+    assert "multiple_sclerosis" in supported(ms) and "healthy" not in supported(ms)
+    assert "immobilisation" not in supported(ms)                                    # walking, not bed-bound
+    assert "multiple_sclerosis" not in supported({**ms, "vitamin_d_25oh_nmol_per_l": 75.0})
+    assert "multiple_sclerosis" not in supported({**ms, "mechanical_loading": 1.0})
+
+
+def test_synovitis_on_examination_names_rheumatoid_arthritis_and_reports_the_marginal_erosion():
+    ra = {**NORMAL, "synovitis": 1.0, "crp_mg_per_l": 8.5, "marginal_bone_loss_pct": 17.0,
+          "far_side_bone_loss_pct": 0.5}
+    causes = {c.name: c for c in differential(ra)}
+    assert causes["rheumatoid_arthritis"].supported and not causes["healthy"].supported
+    assert any("marginal erosion" in reason for reason in causes["rheumatoid_arthritis"].reasons)
+    assert "rheumatoid_arthritis" not in supported({**NORMAL, "crp_mg_per_l": 30.0})  # CRP alone: inflammation

@@ -82,10 +82,11 @@ def test_pth_scales_rankl_up_and_opg_and_sclerostin_down():
 
 def test_terms_multiply():
     # E = 0.5 (loss 0.5), G = G_50 (f_G = 0.5), cytokines C = 1, PTH 4x, T = 1:
-    # RANKL = 4^0.5 * (1 + 1.5*0.5) * (1 + 0.5*0.5) * (1 + 1*1) = 2 * 1.75 * 1.25 * 2 = 8.75
+    # RANKL = 4^0.5 * (1 + 1.5*0.5) * (1 + 0.5*0.5) * (1 + 1*1*(1 - 0.6*0.5)) = 2 * 1.75 * 1.25 * 1.7 = 7.4375
+    #         (the glucocorticoid damps the cytokines' own RANKL gain by 1 - g_{G,syn} f_G)
     # OPG   = 4^-0.5 * (1 - 0.5*0.5) * (1 - 0.5*0.5)            = 0.5 * 0.75 * 0.75  = 0.28125
     m = cell_modifiers(Drivers(estrogen=0.5, glucocorticoid=getattr(P, G50_NAME), cytokines=1.0), 4.0, P)
-    assert m.rankl == pytest.approx(8.75)
+    assert m.rankl == pytest.approx(7.4375)
     assert m.opg == pytest.approx(0.28125)
 
 
@@ -136,3 +137,13 @@ def test_bilirubin_holds_osteoblasts_back_only_above_the_normal_range():
     assert jaundiced.osteoblast_recruitment == pytest.approx(1.0 - p.bilirubin_osteoblast_recruitment_loss * f)
     assert jaundiced.osteoblast_lifespan == pytest.approx(1.0 - p.bilirubin_osteoblast_lifespan_loss * f)
     assert jaundiced.rankl == 1.0 and jaundiced.osteoblast_apposition == 1.0
+def test_glucocorticoid_damps_the_pannus_and_the_cytokines_while_still_acting_on_bone():
+    g50 = getattr(P, G50_NAME)
+    ra = cell_modifiers(Drivers(synovitis=1.0, cytokines=1.0), 1.0, P)
+    treated = cell_modifiers(Drivers(synovitis=1.0, cytokines=1.0, glucocorticoid=g50), 1.0, P)
+    damped = 1.0 - P.glucocorticoid_synovitis_suppression * 0.5               # f_G = 1/2 at G_50: 1 - 0.6/2 = 0.7
+    assert ra.pannus == 1.0 and treated.pannus == pytest.approx(damped)
+    cytokine_term = (1.0 + P.cytokine_rankl_gain * damped) / (1.0 + P.cytokine_rankl_gain)
+    assert treated.rankl / ra.rankl == pytest.approx(cytokine_term * (1.0 + P.glucocorticoid_rankl_gain * 0.5))
+    assert treated.osteoblast_recruitment == pytest.approx(1.0 - P.glucocorticoid_osteoblast_recruitment_loss * 0.5)
+    assert cell_modifiers(Drivers(glucocorticoid=g50), 1.0, P).pannus == 0.0   # no synovitis, nothing to damp

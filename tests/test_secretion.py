@@ -1,5 +1,7 @@
 """bonegrid.secretion: which voxels secrete what, and how much, on a 16 x 16 slice computed by hand."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from conftest import half_bone, quiet_model
@@ -102,3 +104,17 @@ def test_lining_rankl_covers_osteoid_surfaces_too():
     surfaces = t.surfaces()
     assert not surfaces.bone_surface[7, 12]
     assert maps(m)["rankl"][7, 12] == pytest.approx(60.0 * 2.0)
+
+
+def test_a_pannus_adds_rankl_and_dkk1_along_the_left_border_only():
+    m = slice16()
+    params = dataclasses.replace(P, pannus_width_um=30.0, pannus_rankl_pM_per_day=400.0, pannus_dkk1_pM_per_day=300.0)
+    without = maps(m)
+    with_pannus = source_maps(m, dataclasses.replace(MODS, pannus=0.5), params, np.zeros(m.tissue.shape),
+                              m.tissue.surfaces())
+    strip = np.zeros(m.tissue.shape, dtype=bool)
+    strip[:, :3] = True  # 30 um at 10 um voxels
+    np.testing.assert_allclose((with_pannus["rankl"] - without["rankl"])[strip], 200.0)  # 400 x synovitis 0.5
+    np.testing.assert_allclose((with_pannus["wnt_antagonist"] - without["wnt_antagonist"])[strip], 150.0)
+    for name in ("rankl", "wnt_antagonist", "opg"):
+        np.testing.assert_array_equal(with_pannus[name][~strip], without[name][~strip])  # nothing beyond the strip

@@ -17,7 +17,8 @@ from bonegrid.readouts import dxa
 
 CATEGORY_COLOUR = {dxa.NORMAL: "#2e7d32", dxa.OSTEOPENIA: "#ef6c00", dxa.OSTEOPOROSIS: "#c62828"}
 LAB_DECIMALS = {"serum_calcium_mmol_per_l": 2, "serum_phosphate_mmol_per_l": 2, "pth_pmol_per_l": 1,
-                "vitamin_d_25oh_nmol_per_l": 0, "ctx_ng_per_ml": 2, "p1np_ug_per_l": 0, "free_t4_pmol_per_l": 0,
+                "vitamin_d_25oh_nmol_per_l": 0, "ctx_ng_per_ml": 2, "tsh_miu_per_l": 2, "p1np_ug_per_l": 0,
+                "free_t4_pmol_per_l": 0,
                 "crp_mg_per_l": 1, "m_protein_g_per_l": 1, "bone_alp_u_per_l": 0, "alp_u_per_l": 0,
                 "creatinine_umol_per_l": 0, "egfr_ml_per_min": 0, "fgf23_ru_per_ml": 0,
                 "bilirubin_umol_per_l": 0}

@@ -108,6 +108,9 @@ LIVE_KNOBS: tuple[Knob, ...] = (
               "too much thyroid hormone speeds every bone cell up: more pits dug than refilled"),
     live_knob("cytokines", "Inflammatory cytokines", "0 = none", 0.25, "Disease",
               "TNF, IL-1 and IL-6 from inflamed tissue raise RANKL and hold osteoblasts back"),
+    live_knob("synovitis", "Synovitis (pannus at the left border)", "x active RA", 0.1, "Disease",
+              "an inflamed joint lining at the left edge makes RANKL, TNF and DKK1: osteoclasts erode the margin "
+              "and osteoblasts do not repair it"),
     live_knob("gut_absorption", "Gut absorption", "x healthy gut", 0.05, "Diet",
               "a damaged gut (celiac disease) absorbs less calcium and vitamin D"),
     live_knob("vitamin_d_supply", "Vitamin D supply", "x sufficient", 0.1, "Diet",

@@ -32,6 +32,14 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
 - smoking: the history (a current smoker), with 25(OH)D and CTX reported beside it;
 - liver disease: total bilirubin above range (cholestasis or failing liver), with 25(OH)D and the
   formation marker reported beside it;
+- thyroid hormone excess (levothyroxine over-replacement): TSH suppressed below range with free T4
+  not above it (subclinical hyperthyroidism; the drug history names the source);
+- sex-steroid loss in a man (androgen deprivation, hypogonadism): the history (a GnRH agonist, or a
+  low testosterone) in a man; aromatised testosterone is his skeletal estrogen;
+- neurological disability (e.g. multiple sclerosis): reduced mobility short of bed rest with
+  vitamin D below range (ask about glucocorticoid pulses for relapses);
+- rheumatoid arthritis: synovitis (swollen, tender joints) on examination; CRP and the bone lost
+  at the joint margin (a marginal erosion) against the far side are reported beside it;
 - healthy: nothing out of range and BMD within the expected range for age.
 
 Thresholds are clinical ranges (:data:`bonegrid.readouts.panel.NORMAL_RANGES`) and histomorphometric
@@ -52,6 +60,7 @@ from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN
 from bonegrid.readouts.histomorphometry import histomorphometry
 from bonegrid.readouts.panel import HEALTHY_BILIRUBIN_UMOL_PER_L, NORMAL_RANGES, panel_values
+from bonegrid.readouts.signatures import border_bone_loss_pct
 from bonegrid.tissue import MARROW
 
 VIABLE_OSTEOCYTES_LOW_PCT = 62.0
@@ -90,6 +99,11 @@ MID_NORMAL_PTH = 4.25
 HEAVY_DRINKING_G_PER_DAY = 30.0
 """Alcohol intake above which the history reads as a cause of bone loss, g/day (~3 units; fracture risk rises
 above 2-3 units a day, Kanis 2005)."""
+REDUCED_MOBILITY_LOADING = 0.9
+"""Habitual mechanical loading below which the history reads as reduced mobility (a walking aid, weak or spastic
+legs), 1."""
+SYNOVITIS_ON_EXAMINATION = 0.25
+"""Synovitis (relative to active untreated rheumatoid arthritis) above which joints are swollen and tender, 1."""
 FOCAL_WINDOW_UM = 300.0
 """Radius of the window in which a focal lesion is looked for, µm."""
 
@@ -276,8 +290,37 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                          f"25(OH)D {d25:.0f} nmol/L, P1NP {p1np:.0f} ug/L (bile acids and bilirubin hold osteoblasts "
                          "back; vitamin D is poorly absorbed without bile)",
                          "ask about hypogonadism (estrogen, testosterone), common in chronic liver disease")))
+    tsh = f("tsh_miu_per_l")
+    subclinical = r["tsh_miu_per_l"].flag(tsh) == "L" and not t4_high
+    causes.append(Cause("thyroxine_excess", "thyroid hormone excess (levothyroxine over-replacement)", subclinical,
+                        (f"TSH {tsh:.2f} mIU/L ({'suppressed' if subclinical else 'not suppressed'}, normal "
+                         f"{r['tsh_miu_per_l'].text}) with free T4 {t4:.0f} pmol/L "
+                         f"({'above' if t4_high else 'within'} {r['free_t4_pmol_per_l'].text})",
+                         "subclinical hyperthyroidism: check the levothyroxine dose")))
+    male_hypogonadal = not female and estrogen_deficient
+    causes.append(Cause("androgen_deprivation", "sex-steroid loss in a man (androgen deprivation, hypogonadism)",
+                        male_hypogonadal,
+                        (f"{'a man' if not female else 'not a man'} of {age:.0f}"
+                         f"{' on androgen deprivation or with low testosterone' if male_hypogonadal else ''}",
+                         f"CTX {ctx:.2f} ng/mL, P1NP {p1np:.0f} ug/L; BMD {bmd:+.1f}% since the first scan",
+                         "estradiol made from testosterone guards a man's bone")))
+    less_mobile = loading < REDUCED_MOBILITY_LOADING
+    neurological = less_mobile and d25_low
+    causes.append(Cause("multiple_sclerosis", "neurological disability (e.g. multiple sclerosis)", neurological,
+                        (f"mechanical loading {loading:.1f} x habitual ({'reduced mobility' if less_mobile else 'mobile'})",
+                         f"25(OH)D {d25:.0f} nmol/L ({'low' if d25_low else 'sufficient'})",
+                         "ask about glucocorticoid pulses for relapses")))
+    synovitis, erosion, far = f("synovitis"), f("marginal_bone_loss_pct"), f("far_side_bone_loss_pct")
+    arthritis = synovitis > SYNOVITIS_ON_EXAMINATION
+    causes.append(Cause("rheumatoid_arthritis", "rheumatoid arthritis", arthritis,
+                        (f"synovitis {'on' if arthritis else 'not found on'} examination",
+                         f"CRP {crp:.1f} mg/L ({'raised' if crp_high else 'normal'})",
+                         f"bone lost at the joint margin {erosion:.0f}% against {far:.0f}% on the far side"
+                         f"{' (a marginal erosion)' if erosion > far + 5.0 else ''}")))
 
     against = [text for flag, text in ((not labs_clear, "a laboratory cause is present"),
+                                       (subclinical, "TSH suppressed"), (less_mobile, "mobility reduced"),
+                                       (arthritis, "synovitis"),
                                        (immobile, "immobile"), (scorbutic, "vitamin C deficient"),
                                        (estrogen_deficient, "estrogen deficient"),
                                        (on_lithium, "on lithium"), (drinking, "drinks heavily"),
@@ -298,15 +341,18 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
                       vitamin_c: float = 1.0, estrogen: float = 1.0,
                       egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN, alcohol_g_per_day: float = 0.0,
                       cigarettes_per_day: float = 0.0,
-                      bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L) -> dict[str, object]:
+                      bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L,
+                      synovitis: float = 0.0) -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
     to the end; ``age_years`` is the patient's age at the end. The history and the drug levels a
     clinician would know: ``mechanical_loading`` (1 = habitual; bed rest below), serum lithium
     (mmol/L), plasma vitamin C (``vitamin_c`` relative to replete, reported as umol/L) and
-    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it); the
-    kidney function ``egfr_ml_per_min`` (mL/min/1.73 m²) gives eGFR, creatinine and FGF23 on the panel;
+    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it; in a man, his
+    estradiol made from testosterone, which androgen deprivation lowers); ``synovitis`` (swollen joints
+    on examination, relative to active rheumatoid arthritis); the kidney function ``egfr_ml_per_min``
+    (mL/min/1.73 m²) gives eGFR, creatinine and FGF23 on the panel;
     alcohol intake (g/day) and cigarettes a day; ``bilirubin_umol_per_l`` is a laboratory value (the panel
     reports it).
     """
@@ -326,6 +372,9 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
         "bmd_change_pct": 100.0 * (float(last["bmd"].mean()) / float(ts["bmd"].iloc[0]) - 1.0),
         "observed_years": float(ts["day"].iloc[-1] - ts["day"].iloc[0]) / DAYS_PER_YEAR,
         "stiffness_change_pct": 100.0 * (float(ts["stiffness"].iloc[-1]) - 1.0),
+        **({"marginal_bone_loss_pct": border_bone_loss_pct(start_matrix, end_matrix, voxel_size_um, "left"),
+            "far_side_bone_loss_pct": border_bone_loss_pct(start_matrix, end_matrix, voxel_size_um, "right")}
+           if start_matrix is not None and end_matrix is not None else {}),
         "focal_lesion": bool(focal_lesion(start_matrix, end_matrix, voxel_size_um)
                          if start_matrix is not None and end_matrix is not None else False),
         "age_years": age_years,
@@ -336,6 +385,7 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
         "estrogen": estrogen,
         "alcohol_g_per_day": alcohol_g_per_day,
         "cigarettes_per_day": cigarettes_per_day,
+        "synovitis": synovitis,
     }
 
 
@@ -349,7 +399,7 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
         lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
         estrogen=model.drivers.estrogen, egfr_ml_per_min=model.drivers.egfr_ml_per_min,
         alcohol_g_per_day=model.drivers.alcohol_g_per_day, cigarettes_per_day=model.drivers.cigarettes_per_day,
-        bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l)
+        bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l, synovitis=model.drivers.synovitis)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

@@ -2,7 +2,9 @@
 
 Values come from the model's time series (physiology, turnover markers, the myeloma clone)
 and from drivers read as laboratory tests: free T4 is the thyroid driver times the
-mid-normal free T4, CRP rises with the inflammatory cytokine driver, and the kidney-function
+mid-normal free T4, TSH follows free T4 through the pituitary's log-linear feedback (so a free
+T4 still in range with a suppressed TSH reads as subclinical hyperthyroidism), CRP rises with
+the inflammatory cytokine driver, and the kidney-function
 driver (eGFR) gives eGFR, serum creatinine and FGF23 (:func:`bonegrid.physiology.fgf23_ru_per_ml`
 with the default physiology constants); total bilirubin is the bilirubin driver itself. Bone
 alkaline phosphatase is made by working osteoblasts, so it follows the formation rate as P1NP
@@ -25,6 +27,11 @@ from bonegrid.readouts.markers import MarkerParameters
 
 FREE_T4_MID_PMOL_PER_L = 16.0
 """Mid-normal free T4 (euthyroid, driver thyroid = 1), pmol/L."""
+TSH_MID_MIU_PER_L = 1.5
+"""TSH of a euthyroid adult (driver thyroid = 1), mIU/L."""
+TSH_FOLD_PER_FT4_DOUBLING = 100.0
+"""Fold fall of TSH when free T4 doubles: ln TSH falls linearly with free T4 (Spencer 1990,
+J Clin Endocrinol Metab 70:453: a twofold change in free T4 gives a ~100-fold change in TSH)."""
 CRP_BASELINE_MG_PER_L = 1.0
 """CRP with no inflammation (cytokines = 0), mg/L."""
 CRP_PER_CYTOKINE_MG_PER_L = 15.0
@@ -93,6 +100,7 @@ NORMAL_RANGES: Mapping[str, NormalRange] = types.MappingProxyType({
     "fgf23_ru_per_ml": NormalRange(None, 100.0, "RU/mL", "C-terminal FGF23; above 100 RU/mL high (Isakova 2011, "
                                                        "doi:10.1038/ki.2011.47)"),
     "free_t4_pmol_per_l": NormalRange(12.0, 22.0, "pmol/L", "common laboratory range (approx.)"),
+    "tsh_miu_per_l": NormalRange(0.4, 4.0, "mIU/L", "common laboratory range (approx.)"),
     "crp_mg_per_l": NormalRange(None, 5.0, "mg/L", "common laboratory cut-off (approx.)"),
     "m_protein_g_per_l": NormalRange(None, 0.0, "g/L", "none in health: any monoclonal protein is abnormal"),
     "bilirubin_umol_per_l": NormalRange(3.0, 21.0, "umol/L", _REFERENCE),
@@ -138,6 +146,7 @@ TESTS: tuple[Test, ...] = (
     Test("egfr_ml_per_min", "eGFR", "kidney function estimated from creatinine; < 60 chronic kidney disease"),
     Test("fgf23_ru_per_ml", "FGF23", "phosphate hormone from osteocytes: the first to rise in kidney disease"),
     Test("free_t4_pmol_per_l", "Free T4", "thyroid hormone; high speeds every bone cell"),
+    Test("tsh_miu_per_l", "TSH", "the pituitary's answer to thyroid hormone; suppressed by any excess"),
     Test("crp_mg_per_l", "CRP", "inflammation"),
     Test("m_protein_g_per_l", "M-protein", "a monoclonal antibody made by a plasma-cell clone"),
     Test("bilirubin_umol_per_l", "Bilirubin (total)", "retained when bile cannot leave the liver; holds osteoblasts back"),
@@ -186,6 +195,7 @@ def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float,
         "egfr_ml_per_min": egfr_ml_per_min,
         "fgf23_ru_per_ml": fgf23_ru_per_ml(egfr_ml_per_min, PhysiologyParameters()),
         "free_t4_pmol_per_l": FREE_T4_MID_PMOL_PER_L * thyroid,
+        "tsh_miu_per_l": TSH_MID_MIU_PER_L * TSH_FOLD_PER_FT4_DOUBLING ** (1.0 - thyroid),
         "crp_mg_per_l": CRP_BASELINE_MG_PER_L + CRP_PER_CYTOKINE_MG_PER_L * cytokines,
         "m_protein_g_per_l": float(row["m_protein"]),
         "bilirubin_umol_per_l": float(bilirubin_umol_per_l),

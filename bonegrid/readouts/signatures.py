@@ -171,6 +171,52 @@ def bone_loss_far_from_tumour_pct(run: RunRecord, start: float, end: float) -> f
     return math.nan if dist is None else _bone_loss_pct(run, dist > FAR_FROM_TUMOUR_UM)
 
 
+PANNUS_SIDE_UM = 300.0
+"""Depth of the bands along the slice's left border (where a rheumatoid pannus lies) and its right border (the
+far side) whose bone loss the pannus metrics compare, µm."""
+
+
+def border_bone_loss_pct(start_matrix: np.ndarray, end_matrix: np.ndarray, voxel_size_um: float,
+                         side: str) -> float:
+    """Bone (matrix) lost between two pictures within ``PANNUS_SIDE_UM`` of the slice's ``side`` border, %.
+
+    Parameters
+    ----------
+    start_matrix, end_matrix : (ny, nx) bool ndarray
+        Matrix (bone or osteoid) voxels at the start and at the end.
+    voxel_size_um : float
+        Voxel edge, µm.
+    side : {"left", "right"}
+        The left border is where a rheumatoid pannus lies; the right border is the far side.
+    """
+    start_matrix, end_matrix = np.asarray(start_matrix, dtype=bool), np.asarray(end_matrix, dtype=bool)
+    depth = int(round(PANNUS_SIDE_UM / voxel_size_um))
+    band = np.zeros(start_matrix.shape, dtype=bool)
+    band[:, :depth] = side == "left"
+    band[:, start_matrix.shape[1] - depth:] |= side == "right"
+    before = int((start_matrix & band).sum())
+    return math.nan if before == 0 else 100.0 * (1.0 - int((end_matrix & band).sum()) / before)
+
+
+def _pannus_metric(side: str) -> Callable[[RunRecord, float, float], float]:
+    def metric(run: RunRecord, start: float, end: float) -> float:
+        return border_bone_loss_pct(run.start_matrix, run.model.tissue.kind != MARROW,
+                                    run.model.tissue.voxel_size_um, side)
+    metric.__doc__ = (f"Bone (matrix) lost since day 0 within ``PANNUS_SIDE_UM`` of the {side} border "
+                      f"({'where a pannus lies' if side == 'left' else 'the far side'}), % (the window is not used).")
+    return metric
+
+
+def z_score_change(run: RunRecord, start: float, end: float) -> float:
+    """Change of the DXA Z-score from the first record of the window to the mean of its last 30 days, SD.
+
+    The Z-score is against the age- and sex-matched reference, so its change is the deficit built up against
+    peers of the same age, which a case-control study reports as a standardised mean difference.
+    """
+    ts = run.timeseries
+    return _end_mean(ts, ts["z_score"].to_numpy(), end) - float(_window(ts, start, end)["z_score"].iloc[0])
+
+
 def _final_histomorphometry(field: str) -> Callable[[RunRecord, float, float], float]:
     def metric(run: RunRecord, start: float, end: float) -> float:
         return float(getattr(histomorphometry(run.model, direct=False), field))
@@ -181,6 +227,7 @@ def _final_histomorphometry(field: str) -> Callable[[RunRecord, float, float], f
 METRICS: dict[str, tuple[str, str, Callable[[RunRecord, float, float], float]]] = {
     "bmd_change_pct": ("BMD change over the window", "%", bmd_change_pct),
     "bmd_change_pct_per_year": ("BMD change rate (fitted)", "%/yr", bmd_change_pct_per_year),
+    "z_score_change": ("Z-score change over the window", "SD", z_score_change),
     "bv_tv_change_pct": ("BV/TV change over the window", "%", bv_tv_change_pct),
     "turnover_pct_per_year": ("bone turnover", "%/yr", turnover_pct_per_year),
     "formation_pct_per_year": ("bone formation rate BFR/BV", "%/yr", formation_pct_per_year),
@@ -201,6 +248,10 @@ METRICS: dict[str, tuple[str, str, Callable[[RunRecord, float, float], float]]] 
     "bone_loss_near_tumour_pct": (f"bone lost within {NEAR_TUMOUR_UM:g} um of tumour", "%", bone_loss_near_tumour_pct),
     "bone_loss_far_from_tumour_pct": (f"bone lost > {FAR_FROM_TUMOUR_UM:g} um from tumour", "%",
                                       bone_loss_far_from_tumour_pct),
+    "bone_loss_near_pannus_pct": (f"bone lost within {PANNUS_SIDE_UM:g} um of the pannus (left) border", "%",
+                                  _pannus_metric("left")),
+    "bone_loss_far_from_pannus_pct": (f"bone lost within {PANNUS_SIDE_UM:g} um of the far (right) border", "%",
+                                      _pannus_metric("right")),
 }
 """Name -> (label, unit, function(run, start_day, end_day) -> float)."""
 
@@ -210,4 +261,4 @@ def measure(run: RunRecord, metric: str, start_day: float, end_day: float) -> fl
     return METRICS[metric][2](run, start_day, end_day)
 
 
-__all__ = ["METRICS", "RunRecord", "measure", "mineral_content"]
+__all__ = ["METRICS", "RunRecord", "border_bone_loss_pct", "measure", "mineral_content"]

@@ -115,7 +115,8 @@ class Run:
                                  egfr_ml_per_min=drivers.get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN),
                                  alcohol_g_per_day=drivers.get("alcohol_g_per_day", 0.0),
                                  cigarettes_per_day=drivers.get("cigarettes_per_day", 0.0),
-                                 bilirubin_umol_per_l=drivers.get("bilirubin_umol_per_l", HEALTHY_BILIRUBIN_UMOL_PER_L))
+                                 bilirubin_umol_per_l=drivers.get("bilirubin_umol_per_l", HEALTHY_BILIRUBIN_UMOL_PER_L),
+                                 synovitis=drivers.get("synovitis", 0.0))
 
 
 def load_runs(folder: Path) -> list[Run]:
