@@ -11,7 +11,7 @@ NORMAL = {
     "vitamin_d_25oh_nmol_per_l": 75.0, "ctx_ng_per_ml": 0.3, "p1np_ug_per_l": 40.0, "free_t4_pmol_per_l": 16.0,
     "tsh_miu_per_l": 1.5, "crp_mg_per_l": 1.0, "m_protein_g_per_l": 0.0, "bilirubin_umol_per_l": 10.0,
     "ov_bv_pct": 0.6, "o_th_um": 11.0,
-    "viable_osteocytes_pct": 66.0,
+    "viable_osteocytes_pct": 77.0,
     "z_score": -0.2, "t_score": -0.5, "bmd_change_pct": -0.5, "stiffness_change_pct": -1.0, "focal_lesion": False,
     "age_years": 40.0, "sex": "female", "bone_alp_u_per_l": 18.0, "alp_u_per_l": 63.0, "creatinine_umol_per_l": 60.0,
     "egfr_ml_per_min": 125.0, "fgf23_ru_per_ml": 60.0,
@@ -79,7 +79,7 @@ def test_dying_osteocytes_with_falling_bmd_point_to_glucocorticoid():
     assert "glucocorticoid" in supported(gc)
     reasons = next(c for c in differential(gc) if c.name == "glucocorticoid").reasons
     assert "weaker than its density says" in " ".join(reasons)
-    assert "glucocorticoid" not in supported({**gc, "viable_osteocytes_pct": 66.0})
+    assert "glucocorticoid" not in supported({**gc, "viable_osteocytes_pct": 77.0})
     assert "glucocorticoid" not in supported({**gc, "bmd_change_pct": 0.5})
 
 
