@@ -118,7 +118,7 @@ def _marker_bars(ax, names: list[str], values: list[float], colours: list, test:
     ax.barh(range(len(names)), values, color=colours, height=0.6)
     ax.axvspan(normal.low, normal.high, color="grey", alpha=0.18, zorder=0)
     ax.set_xlim(0, max(max(values, default=0.0), normal.high) * 1.15)
-    ax.set_xlabel(f"{label}, {normal.unit}\n(grey: normal {normal.low:g}-{normal.high:g})")
+    ax.set_xlabel(f"{label},\n{normal.unit}\n(normal {normal.low:g}-{normal.high:g}:\ngrey)")
     ax.grid(alpha=0.3, axis="x")
 
 
