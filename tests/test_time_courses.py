@@ -105,3 +105,26 @@ def test_estrogen_loss_takes_thin_struts_first(loss_by_strut_thickness):
     """Cavities of one depth perforate thin trabeculae and only scallop thick ones (Parfitt 1983)."""
     thin, thick = loss_by_strut_thickness
     assert thin > 1.5 * thick
+
+
+@pytest.fixture(scope="module")
+def prednisolone():
+    """The glucocorticoid scenario (15 mg/day from day 0) and the same patient without the drug."""
+    without = load_scenario("glucocorticoid").with_overrides({"glucocorticoid": 0.0})
+    tables = {}
+    for label, scenario in (("on", load_scenario("glucocorticoid")), ("off", without)):
+        tables[label] = []
+        for seed in SEEDS:
+            model = scenario.model(seed=seed, grid=256)
+            model.run(YEAR // 2)
+            tables[label].append(model.recorder.table().set_index("day"))
+    return tables
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: prednisolone suppresses formation markers within weeks in patients "
+                   "(osteocalcin and P1NP -30 to -50% in months 1-3: Pearce 1998; Ton 2005), but in the model "
+                   "P1NP rises 2-4x from month 2 (seed 1, months 2-3: 126 against 51 ug/L without the drug), "
+                   "likely because the RANKL it adds starts many units whose coupled formation outweighs the "
+                   "osteoblasts it kills; chronic glucocorticoid bone is low-turnover (Dalle Carbonare 2001)")
+def test_prednisolone_lowers_the_formation_marker_within_three_months(prednisolone):
+    assert _mean(prednisolone["on"], "p1np", 1 / 12, 0.25) < 0.8 * _mean(prednisolone["off"], "p1np", 1 / 12, 0.25)
