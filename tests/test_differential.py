@@ -235,3 +235,11 @@ def test_synovitis_on_examination_names_rheumatoid_arthritis_and_reports_the_mar
     assert causes["rheumatoid_arthritis"].supported and not causes["healthy"].supported
     assert any("marginal erosion" in reason for reason in causes["rheumatoid_arthritis"].reasons)
     assert "rheumatoid_arthritis" not in supported({**NORMAL, "crp_mg_per_l": 30.0})  # CRP alone: inflammation
+
+
+def test_the_osteocyte_reference_follows_the_site():
+    """The hip's cortical shell holds older matrix, so fewer of its lacunae are alive in health."""
+    hip = {**NORMAL, "site": "hip", "viable_osteocytes_pct": 70.0, "bmd_change_pct": -3.0}
+    assert "glucocorticoid" not in supported(hip)
+    assert "glucocorticoid" in supported({**hip, "site": "spine"})
+    assert "glucocorticoid" in supported({**hip, "viable_osteocytes_pct": 60.0})

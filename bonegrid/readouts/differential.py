@@ -64,10 +64,12 @@ from bonegrid.readouts.panel import HEALTHY_BILIRUBIN_UMOL_PER_L, NORMAL_RANGES,
 from bonegrid.readouts.signatures import border_bone_loss_pct
 from bonegrid.tissue import MARROW
 
-VIABLE_OSTEOCYTES_LOW_PCT = 73.0
-"""Viable lacunae below this are a sign of osteocyte death: 9-22% of lacunae are empty in healthy adult cancellous
-bone (Qiu 2003; Mullender 1996); the healthy 40-year-old model holds 74-79% over 3 years (seeds 1-3, 256²), and
-glucocorticoid excess takes it to 64-72% within 1-3 years (Weinstein 1998)."""
+VIABLE_OSTEOCYTES_LOW_PCT = {"spine": 73.0, "hip": 66.0}
+"""Viable lacunae below this, by site, are a sign of osteocyte death: 9-22% of lacunae are empty in healthy adult
+cancellous bone (Qiu 2003; Mullender 1996), more in cortical bone, whose interstitial matrix is older (Frost 1960).
+The healthy 40-year-old model holds 74-79% at the spine over 3 years (seeds 1-3, 256²) and 69-74% at the hip with
+its cortical shell (seeds 1-2, years 1-2); glucocorticoid excess takes the spine to 64-72% within 1-3 years
+(Weinstein 1998)."""
 LOW_NORMAL_CALCIUM = 2.25
 """Total serum calcium (mmol/L) in the lowest part of the normal range (2.15-2.55): a sign of calcium stress."""
 LOW_NORMAL_PHOSPHATE = 0.9
@@ -207,13 +209,15 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                          "a focal lytic lesion" if focal else "no focal lesion (yet)")))
 
     weaker = not math.isnan(stiff) and not math.isnan(bmd) and bmd < 0 and stiff < 2.0 * bmd
-    dying = viable < VIABLE_OSTEOCYTES_LOW_PCT
+    site = str(findings.get("site", "spine"))
+    dying = viable < VIABLE_OSTEOCYTES_LOW_PCT[site]
     labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0
                       or f("egfr_ml_per_min") < CKD_EGFR or r["serum_calcium_mmol_per_l"].flag(ca) == "H"
                       or jaundiced)
     rapid = rate < -RAPID_LOSS_PCT_PER_YEAR and labs_clear
     causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and bmd < -2.0) or rapid,
-                        (f"viable osteocytes {viable:.0f}% of lacunae (healthy 40-year-old model ~74-79%)",
+                        (f"viable osteocytes {viable:.0f}% of lacunae (low below "
+                         f"{VIABLE_OSTEOCYTES_LOW_PCT[site]:g}% at the {site})",
                          f"BMD {rate:+.1f}%/year ({'rapid loss with clear labs' if rapid else 'not rapid'})",
                          f"stiffness {stiff:+.0f}% against BMD {bmd:+.1f}% "
                          f"({'weaker than its density says' if weaker else 'in step with density'})",
@@ -346,7 +350,7 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
                       egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN, alcohol_g_per_day: float = 0.0,
                       cigarettes_per_day: float = 0.0,
                       bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L,
-                      synovitis: float = 0.0) -> dict[str, object]:
+                      synovitis: float = 0.0, site: str = "spine") -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
@@ -358,7 +362,7 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
     on examination, relative to active rheumatoid arthritis); the kidney function ``egfr_ml_per_min``
     (mL/min/1.73 m²) gives eGFR, creatinine and FGF23 on the panel;
     alcohol intake (g/day) and cigarettes a day; ``bilirubin_umol_per_l`` is a laboratory value (the panel
-    reports it).
+    reports it); ``site`` (spine or hip) sets the osteocyte reference.
     """
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
     values = panel_values(last.mean(numeric_only=True), thyroid, cytokines, egfr_ml_per_min,
@@ -390,6 +394,7 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
         "alcohol_g_per_day": alcohol_g_per_day,
         "cigarettes_per_day": cigarettes_per_day,
         "synovitis": synovitis,
+        "site": site,
     }
 
 
@@ -403,7 +408,7 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
         lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
         estrogen=model.drivers.estrogen, egfr_ml_per_min=model.drivers.egfr_ml_per_min,
         alcohol_g_per_day=model.drivers.alcohol_g_per_day, cigarettes_per_day=model.drivers.cigarettes_per_day,
-        bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l, synovitis=model.drivers.synovitis)
+        bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l, synovitis=model.drivers.synovitis, site=model.site)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

@@ -116,7 +116,7 @@ class Run:
                                  alcohol_g_per_day=drivers.get("alcohol_g_per_day", 0.0),
                                  cigarettes_per_day=drivers.get("cigarettes_per_day", 0.0),
                                  bilirubin_umol_per_l=drivers.get("bilirubin_umol_per_l", HEALTHY_BILIRUBIN_UMOL_PER_L),
-                                 synovitis=drivers.get("synovitis", 0.0))
+                                 synovitis=drivers.get("synovitis", 0.0), site=self.meta["site"])
 
 
 def load_runs(folder: Path) -> list[Run]:
