@@ -75,7 +75,7 @@ def test_tour_figure_has_units_own_marker_bands_and_no_legend_inside_a_plot(tmp_
         legend = ax.get_legend()
         if legend is not None:  # beside the plot, never on it
             assert legend.get_bbox_to_anchor().x0 >= ax.get_window_extent().x1 - 1
-    bars = {ax.get_xlabel().split(",")[0]: ax for ax in fig.axes if "(grey: normal" in ax.get_xlabel()}
+    bars = {ax.get_xlabel().split(",")[0]: ax for ax in fig.axes if "grey)" in ax.get_xlabel()}
     assert set(bars) == {"CTX (resorption)", "P1NP (formation)"}
     for name, test in (("CTX (resorption)", "ctx_ng_per_ml"), ("P1NP (formation)", "p1np_ug_per_l")):
         band = next(p for p in bars[name].patches if p.get_alpha() is not None and p.get_alpha() < 0.5)
