@@ -86,13 +86,6 @@ class SecretionParameters(ParameterSet):
                "Aureal 2020, doi:10.3390/biom11010048); strength approx.")
 
 
-def pannus_strip(shape: tuple[int, int], width_um: float, voxel_size_um: float) -> np.ndarray:
-    """(ny, nx) bool: the voxels of the strip along the left border through which the pannus secretes."""
-    strip = np.zeros(shape, dtype=bool)
-    strip[:, :int(round(width_um / voxel_size_um))] = True
-    return strip
-
-
 def source_maps(model, mods: CellModifiers, params: SecretionParameters,
                 tgfb_activated: np.ndarray, surfaces: Surfaces) -> dict[str, np.ndarray]:
     """Assemble today's secretion maps, each (ny, nx) float32 (TGF-beta: float64), pM/day.
@@ -134,7 +127,7 @@ def source_maps(model, mods: CellModifiers, params: SecretionParameters,
         sclerostin[ty, tx] += mm.myeloma_dkk1_pM_per_day
         opg[ty, tx] -= mm.myeloma_opg_degradation_per_day * model.fields.at("opg", ty, tx)
     if mods.pannus > 0.0:
-        strip = pannus_strip(rankl.shape, p.pannus_width_um, model.tissue.voxel_size_um)
+        strip = np.s_[:, :int(round(p.pannus_width_um / model.tissue.voxel_size_um))]  # the left-border columns
         rankl[strip] += p.pannus_rankl_pM_per_day * mods.pannus
         sclerostin[strip] += p.pannus_dkk1_pM_per_day * mods.pannus
     return {"rankl": rankl, "opg": opg, "tgfb": tgfb_activated, "wnt_antagonist": sclerostin}

@@ -189,13 +189,10 @@ def border_bone_loss_pct(start_matrix: np.ndarray, end_matrix: np.ndarray, voxel
     side : {"left", "right"}
         The left border is where a rheumatoid pannus lies; the right border is the far side.
     """
-    start_matrix, end_matrix = np.asarray(start_matrix, dtype=bool), np.asarray(end_matrix, dtype=bool)
     depth = int(round(PANNUS_SIDE_UM / voxel_size_um))
-    band = np.zeros(start_matrix.shape, dtype=bool)
-    band[:, :depth] = side == "left"
-    band[:, start_matrix.shape[1] - depth:] |= side == "right"
-    before = int((start_matrix & band).sum())
-    return math.nan if before == 0 else 100.0 * (1.0 - int((end_matrix & band).sum()) / before)
+    band = {"left": np.s_[:, :depth], "right": np.s_[:, np.shape(start_matrix)[1] - depth:]}[side]
+    before = int(np.count_nonzero(np.asarray(start_matrix, dtype=bool)[band]))
+    return math.nan if before == 0 else 100.0 * (1.0 - np.count_nonzero(np.asarray(end_matrix, dtype=bool)[band]) / before)
 
 
 def _pannus_metric(side: str) -> Callable[[RunRecord, float, float], float]:
