@@ -86,12 +86,19 @@ class EffectParameters(ParameterSet):
                "collagen and osteoid formation fails while resorption goes on (Kipp 1996, "
                "doi:10.1016/8756-3282(96)00188-2; Franceschi 1992); half-effect approx. (scurvy below ~0.2)")
     lithium_opg_gain: float = param(
-        0.3, unit="1/(mmol/L)", low=0.0, high=5.0, symbol="g_{Li,O}",
+        1.0, unit="1/(mmol/L)", low=0.0, high=5.0, symbol="g_{Li,O}",
         doc="OPG x (1 + g Li): lithium inhibits GSK-3b, so beta-catenin accumulates in osteoblast-lineage "
             "cells and raises OPG",
         source="Glass 2005 (doi:10.1016/j.devcel.2005.03.016: beta-catenin drives osteoblast OPG); "
                "Clement-Lacroix 2005 (doi:10.1073/pnas.0505259102: lithium raises bone mass through Wnt); "
-               "strength approx.")
+               "strength chosen with the osteoclast term below for the lithium CTX band (fitted)")
+    lithium_osteoclastogenesis_half_mmol_per_l: float = param(
+        1.2, unit="mmol/L", low=0.05, high=100.0, symbol="K_{Li,Oc}",
+        doc="serum lithium that halves osteoclast formation for the same RANKL: x 1 / (1 + Li / K); lithium "
+            "blunts RANKL-induced NF-kB signalling in osteoclast precursors",
+        source="Hu 2017 (doi:10.18632/oncotarget.20000: LiCl inhibits RANKL-induced osteoclastogenesis through "
+               "NF-kB, independently of Wnt); strength chosen so that lithium users have lower CTX than controls "
+               "(Zamani 2009, doi:10.1016/j.bone.2008.10.001), so the lithium CTX band is marked fitted")
     lithium_osteoblast_recruitment_gain: float = param(
         0.3, unit="1/(mmol/L)", low=0.0, high=5.0, symbol="g_{Li,Ob}",
         doc="osteoblast recruitment x (1 + g Li): Wnt signalling commits more precursors",
@@ -190,6 +197,7 @@ class CellModifiers:
     osteocyte_rankl: float = 1.0
     osteocyte_apoptosis: float = 1.0
     osteoclast_activity: float = 1.0
+    osteoclastogenesis: float = 1.0
     osteoclast_lifespan: float = 1.0
     osteoblast_recruitment: float = 1.0
     osteoblast_lifespan: float = 1.0
@@ -289,6 +297,7 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
         osteocyte_apoptosis=((1.0 + p.glucocorticoid_osteocyte_apoptosis_gain * f_gc) * disuse
                              * (1.0 + p.alcohol_osteocyte_apoptosis_gain * f_alc)),
         osteoclast_activity=t ** p.thyroid_resorption_exponent,
+        osteoclastogenesis=1.0 / (1.0 + drivers.lithium_mmol_per_l / p.lithium_osteoclastogenesis_half_mmol_per_l),
         osteoclast_lifespan=(1.0 + p.estrogen_osteoclast_lifespan_gain * estrogen_loss),
         osteoblast_recruitment=((1.0 - p.glucocorticoid_osteoblast_recruitment_loss * f_gc)
                                 * (1.0 + p.teriparatide_osteoblast_recruitment_gain * tpt)

@@ -169,6 +169,14 @@ class PhysiologyParameters(ParameterSet):
         0.03, unit="mmol/L", low=0.0, high=1.0, symbol="t_U",
         doc="fall of the renal calcium threshold per unit of thyroid excess above euthyroid",
         source="mild hypercalciuria of thyrotoxicosis (Mosekilde 1990); size approx.")
+    lithium_threshold_rise_mmol_per_l: float = param(
+        0.04, unit="mmol/L per mmol/L", low=0.0, high=0.5, symbol="l_U",
+        doc="rise of the renal calcium threshold per mmol/L of serum lithium: lithium blunts the calcium-sensing "
+            "receptor of the thick ascending limb as it does the parathyroids' (as in familial hypocalciuric "
+            "hypercalcaemia), so more filtered calcium is reabsorbed",
+        source="urinary calcium falls and tubular calcium reabsorption rises over 2 years of lithium while PTH "
+               "rises (Mak 1998, doi:10.1210/jcem.83.11.5269); CaSR antagonism by lithium (Haden 1997, "
+               "doi:10.1210/jcem.82.9.4242); size approx.")
     phosphate_fe_min: float = param(
         0.03, unit="1", low=0.0, high=1.0, symbol="FE^P_{min}",
         doc="fractional phosphate excretion without PTH",
@@ -416,11 +424,11 @@ class Physiology:
       (a_p + a_a\frac{D}{D+K_{gut}})`, :math:`E = E_n\,Ca/Ca_n`.
     - Kidney calcium (mmol/day): the filtered calcium above a renal threshold escapes
       reabsorption (Nordin & Peacock 1969); PTH raises the threshold where calcitriol has
-      induced the distal transport proteins, glucocorticoid and thyroid excess lower it,
+      induced the distal transport proteins, glucocorticoid and thyroid excess lower it, lithium raises it,
       :math:`U = GFR\;s_T\ln\!\left(1+e^{(Ca-T_{Ca})/s_T}\right)`,
       :math:`T_{Ca} = T_0 + T_{PTH}\frac{PTH}{PTH+K_T}\frac{D}{D+K_{TD}} - g_U f_G
-      - t_U\max(T-1,0)` (T: thyroid driver). Well above the threshold every extra mmol/L of serum calcium adds GFR mmol/day
-      of urinary calcium, so the kidney, not bone, absorbs a calcium load within a day.
+      - t_U\max(T-1,0) + l_U Li` (T: thyroid driver). Well above the threshold every extra mmol/L of serum
+      calcium adds GFR mmol/day of urinary calcium, so the kidney, not bone, absorbs a calcium load within a day.
     - Exchangeable bone-surface pool (mmol): resorption fills it, mineralisation empties it,
       and it relaxes to an equilibrium set by serum calcium and PTH (PTH releases labile
       bone calcium; Peterson & Riggs 2010):
@@ -641,7 +649,7 @@ class Physiology:
         :math:`Ca_E = s_T \ln(1 + e^{(Ca - T)/s_T})` mmol per litre of filtrate, with the
         threshold :math:`T = T_0 + T_{PTH} \frac{PTH}{PTH + K_T} \frac{D}{D + K_{TD}} - \Delta T` raised by
         PTH where calcitriol has induced the distal transport proteins (Nordin & Peacock 1969;
-        Hoenderop 2005) and lowered by glucocorticoid and thyroid excess (:math:`\Delta T`).
+        Hoenderop 2005), lowered by glucocorticoid and thyroid excess and raised by lithium (:math:`\Delta T`).
 
         Parameters
         ----------
@@ -652,7 +660,7 @@ class Physiology:
         calcitriol : float
             Calcitriol, pmol/L.
         fall : float
-            Fall of the threshold under glucocorticoid and thyroid excess, mmol/L.
+            Fall of the threshold under glucocorticoid and thyroid excess less its rise under lithium, mmol/L.
 
         Returns
         -------
@@ -672,10 +680,11 @@ class Physiology:
         return self._gfr * excreted, self._gfr * slope * (1.0 - dthreshold)
 
     def _renal_threshold_fall(self, drivers: Drivers) -> float:
-        """Fall of the renal calcium threshold under glucocorticoid and thyroid excess, mmol/L."""
+        """Fall of the renal threshold (thyroid and glucocorticoid excess) less its rise (lithium), mmol/L."""
         p = self.params
         return (p.glucocorticoid_threshold_fall_mmol_per_l * glucocorticoid_effect(drivers.glucocorticoid, self._gc_half)
-                + p.thyroid_threshold_fall_mmol_per_l * max(drivers.thyroid - 1.0, 0.0))
+                + p.thyroid_threshold_fall_mmol_per_l * max(drivers.thyroid - 1.0, 0.0)
+                - p.lithium_threshold_rise_mmol_per_l * drivers.lithium_mmol_per_l)
 
     def _endogenous_faecal_calcium(self, ca: float) -> float:
         """Endogenous faecal calcium loss E = E_n Ca/Ca_n, mmol/day."""
@@ -929,7 +938,8 @@ class Physiology:
         calcitriol : float
             Calcitriol, pmol/L (suppresses PTH, sets the renal threshold's PTH response).
         fall : float
-            Fall of the renal calcium threshold under glucocorticoid and thyroid excess, mmol/L.
+            Fall of the renal calcium threshold under glucocorticoid and thyroid excess less its rise under
+            lithium, mmol/L.
 
         Returns
         -------

@@ -110,7 +110,8 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
     pool = model.osteoclast_precursors.step(_signal_left_by_drug(model, signal, ys, xs, kd, params),
                                             params.osteoclast_precursor_turnover_days,
                                             params.osteoclast_precursor_fusion_share)
-    rate = params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * pool
+    rate = (params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * model.modifiers.osteoclastogenesis
+            * pool)
     draw = model.rng.random(sites.size)
     chosen = np.flatnonzero(draw < rate * signal)
     working = [(c.pos, c.unit) for c in model.osteoclasts]

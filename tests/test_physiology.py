@@ -330,6 +330,19 @@ def test_lithium_raises_the_parathyroid_set_point_so_pth_and_calcium_both_rise(h
     assert ph.pth_pmol_per_l == pytest.approx(healthy["pth"], rel=0.02)
 
 
+def test_lithium_also_raises_the_renal_calcium_threshold_so_the_kidney_keeps_calcium():
+    # Mak 1998: over 2 years of lithium, tubular calcium reabsorption rises and urinary calcium falls
+    lithium = Drivers(lithium_mmol_per_l=0.8)
+    kidney = Physiology(PhysiologyParameters(), lithium)
+    parathyroids_only = Physiology(PhysiologyParameters(lithium_threshold_rise_mmol_per_l=0.0), lithium)
+    c = kidney.serum_calcium_mmol_per_l
+    at_same_calcium = [ph._renal_calcium_excretion(c, 4.0, 0.0, 100.0, ph._renal_threshold_fall(lithium))[0]
+                       for ph in (kidney, parathyroids_only)]
+    assert at_same_calcium[0] < 0.8 * at_same_calcium[1]
+    # in the steady state the calcium kept at the kidney spares some PTH
+    assert kidney.pth_pmol_per_l < parathyroids_only.pth_pmol_per_l
+
+
 def steady(**drivers) -> Physiology:
     return Physiology(PhysiologyParameters(), Drivers(**drivers))
 
