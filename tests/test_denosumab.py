@@ -33,6 +33,14 @@ def test_on_the_drug_remodeling_is_suppressed_not_abolished(table):
     assert table.loc[int(2.75 * 365), "bmd"] > table.loc[365, "bmd"]
 
 
+def test_after_the_last_injection_resorption_stays_low_while_it_is_due_then_overshoots_within_the_year(table):
+    # last injection at 2.5 years, the next due at 3.0: markers rise above pre-treatment within months
+    # of the missed dose and peak about a year after the last injection (Bone 2011; Anastasilakis 2021)
+    before = _mean(table, "ctx", 0.5, 1.0)
+    assert _mean(table, "ctx", 2.5, 3.0) < 0.6 * before
+    assert _mean(table, "ctx", 2.5 + 9 / 12, 2.5 + 15 / 12) > before
+
+
 def test_stopping_the_drug_rebounds_turnover_and_loses_the_gain(table):
     on = _mean(table, "ctx", 1.25, 2.75)
     after = _mean(table, "ctx", 4.0, 5.0)
