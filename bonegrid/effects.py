@@ -132,6 +132,15 @@ class EffectParameters(ParameterSet):
         doc="chance, at dose 1, that an osteoblast with its cavity refilled keeps forming on the surface",
         source="calibrated (approx.): teriparatide raises spine BMD ~8-10% in 18 months (Neer 2001); "
                "overfilled units and modelling-based formation (Dempster 2001; Lindsay 2006)")
+    teriparatide_lining_activation_per_day: float = param(
+        0.006, unit="1/day per surface voxel", low=0.0, high=0.1, symbol="\\nu_{P,lin}",
+        doc="daily chance, at dose 1, that the lining cell of a quiescent bone surface is turned back into a "
+            "matrix-making osteoblast (modelling-based formation, without resorption first)",
+        source="intermittent PTH converts quiescent lining cells to active osteoblasts (Dobnig & Turner 1995, "
+               "Endocrinology 136:3632; Kim 2012, doi:10.1002/jbmr.1741); in women on teriparatide a third of "
+               "the new formation within a month is on smooth cement lines, without prior resorption "
+               "(Lindsay 2006, doi:10.1359/JBMR.051211; Dempster 2018); strength chosen so that P1NP about "
+               "doubles within months while CTX follows later (McClung 2005, Arch Intern Med 165:1762)")
     alcohol_half_effect_g_per_day: float = param(
         60.0, unit="g/day", low=1.0, high=400.0, symbol="A_{50}",
         doc="alcohol intake giving half the maximal direct effect on bone cells, f_A = A^2 / (A^2 + A_50^2): "
@@ -203,6 +212,7 @@ class CellModifiers:
     osteoblast_lifespan: float = 1.0
     osteoblast_apposition: float = 1.0
     osteoblast_overfill: float = 0.0
+    lining_activation: float = 0.0
     pannus: float = 0.0
 
 
@@ -312,5 +322,6 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
                                / (drivers.vitamin_c + p.ascorbate_collagen_half)
                                * (1.0 - p.alcohol_osteoblast_apposition_loss * f_alc)),
         osteoblast_overfill=min(1.0, p.teriparatide_overfill * tpt),
+        lining_activation=p.teriparatide_lining_activation_per_day * tpt,
         pannus=drivers.synovitis * inflamed,
     )

@@ -9,7 +9,8 @@ overview and scheduling"):
 2. fields: secretion maps from cells and drivers; RANKL, OPG (binding -> free RANKL),
    TGF-beta and Wnt antagonists solved to their quasi-steady state;
 3. recruitment: osteoclasts on bone surfaces where free RANKL is high; osteoblasts on
-   reversal surfaces where TGF-beta is high and Wnt antagonists low;
+   reversal surfaces where TGF-beta is high and Wnt antagonists low; under intermittent PTH,
+   lining cells of quiescent surfaces turned into osteoblasts;
 4. cells act, osteoclasts and osteoblasts in one random order (model RNG); then the
    osteocyte population (vectorised);
 5. tissue: osteoid past the lag mineralises, limited by the Ca x P supply;
@@ -45,7 +46,7 @@ from bonegrid.parameter_courses import ParameterCourses, is_course
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
 from bonegrid.patient import check_patient
 from bonegrid.physiology import Physiology, PhysiologyParameters
-from bonegrid.recruitment import RecruitmentParameters, recruit_osteoblasts, recruit_osteoclasts
+from bonegrid.recruitment import RecruitmentParameters, activate_lining_cells, recruit_osteoblasts, recruit_osteoclasts
 from bonegrid.remodeling_units import RemodelingUnits
 from bonegrid.secretion import SecretionParameters, source_maps
 from bonegrid.timeseries import Observer, Recorder, default_observers
@@ -266,6 +267,7 @@ class BoneModel(mesa.Model):
         self.osteoblast_fates: collections.Counter[str] = collections.Counter()
         self.resorbed_today = 0
         self.formed_today = 0
+        self.osteoid_laid_today = 0.0    # osteoid synthesised by the day's osteoblasts (voxels, fractional)
         self.resorbed_total = 0
         self.formed_total = 0
         self._transit_mineral = 0.0      # net mineral between slice and blood (voxel-equivalents, may be < 0)
@@ -360,6 +362,7 @@ class BoneModel(mesa.Model):
         # 3. recruitment (the tissue has not changed since the surfaces were taken)
         recruit_osteoclasts(self, p.recruitment, surfaces)
         recruit_osteoblasts(self, p.recruitment, surfaces)
+        activate_lining_cells(self, p.recruitment, surfaces)
         # 4. cells act
         self.resorbed_today = self.formed_today = 0
         self._cells_act()
@@ -388,6 +391,7 @@ class BoneModel(mesa.Model):
         osteoclasts, osteoblasts = list(self.osteoclasts), list(self.osteoblasts)
         cells = osteoclasts + osteoblasts
         order = self.rng.permutation(len(cells))
+        self.osteoid_laid_today = len(osteoblasts) * self.apposition_um_today / self.tissue.voxel_size_um
         if osteoblasts:
             slots = np.array([ob.slot for ob in osteoblasts], dtype=np.intp)
             due = self.osteoblast_days.advance(slots, self.apposition_um_today, self.tissue.voxel_size_um)

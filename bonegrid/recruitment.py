@@ -24,6 +24,15 @@ at least ``reversal_days`` ago (the reversal phase) but not more than
 cavity surface is an arrested reversal surface: only osteoblasts already working in the unit
 (moving along its cavity) can still refill it, so too few or too short-lived osteoblasts leave
 a deficit in that unit.
+
+Lining-cell activation (anabolic signalling only): under intermittent PTH a free quiescent
+matrix surface (touching matrix, not a cavity) gains an osteoblast with probability
+
+    P_lin = nu_lin * K_W / (K_W + W)
+
+(``nu_lin`` from :attr:`~bonegrid.effects.CellModifiers.lining_activation`, 0 otherwise). It works
+for no remodeling unit and lays osteoid on the surface as it crawls along it: modelling-based
+formation, without resorption first.
 """
 
 from __future__ import annotations
@@ -210,5 +219,26 @@ def recruit_osteoblasts(model, params: RecruitmentParameters, surfaces: Surfaces
         unit = int(tissue.cavity[y, x])
         Osteoblast(model, (y, x), unit)
         model.units.units[unit].osteoblasts_recruited += 1
+    return chosen.size
+
+
+def activate_lining_cells(model, params: RecruitmentParameters, surfaces: Surfaces) -> int:
+    """Turn lining cells of quiescent surfaces into osteoblasts that form without resorption; return how many.
+
+    ``surfaces`` are today's masks; nothing happens (and no random number is drawn) without an anabolic signal.
+    """
+    rate = model.modifiers.lining_activation
+    if rate <= 0.0:
+        return 0
+    tissue = model.tissue
+    sites = np.flatnonzero((surfaces.matrix_surface & (tissue.cavity == 0) & (tissue.occupied == 0)).ravel())
+    if sites.size == 0:
+        return 0
+    ys, xs = np.divmod(sites, tissue.shape[1])
+    wnt = model.fields.at("wnt_antagonist", ys, xs)
+    chosen = np.flatnonzero(model.rng.random(sites.size) < rate * params.osteoblast_wnt_half_pM
+                            / (params.osteoblast_wnt_half_pM + wnt))
+    for i in chosen:
+        Osteoblast(model, (int(ys[i]), int(xs[i])), 0).overfilling = True
     return chosen.size
 

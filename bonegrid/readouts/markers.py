@@ -63,8 +63,8 @@ class TurnoverMarkers:
         self.resorption_per_year = params.reference_turnover_per_year
         self.formation_per_year = params.reference_turnover_per_year
 
-    def update(self, resorbed_voxels: int, formed_voxels: int, matrix_voxels: int) -> None:
-        """Add one day of activity (voxel counts) relative to the matrix volume (voxels)."""
+    def update(self, resorbed_voxels: float, formed_voxels: float, matrix_voxels: int) -> None:
+        """Add one day of activity (voxels resorbed, voxels of osteoid laid) relative to the matrix volume (voxels)."""
         w = 1.0 / self.params.marker_smoothing_days
         scale = DAYS_PER_YEAR / max(matrix_voxels, 1)
         self.resorption_per_year += w * (resorbed_voxels * scale - self.resorption_per_year)

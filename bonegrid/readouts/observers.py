@@ -46,8 +46,13 @@ class Markers(Observer, default=True):
         self.markers = TurnoverMarkers(self.params)
 
     def observe(self, model) -> None:
-        """Add the day's resorbed and formed voxels, relative to the matrix volume."""
-        self.markers.update(model.resorbed_today, model.formed_today, model.tissue.n_matrix)
+        """Add the day's resorbed voxels and synthesised osteoid, relative to the matrix volume.
+
+        Procollagen is cleaved as osteoblasts synthesise collagen, so P1NP follows the osteoid the
+        day's osteoblasts lay (fractional voxels), not the whole voxels they complete (a voxel of
+        10 µm takes an osteoblast ~18 days).
+        """
+        self.markers.update(model.resorbed_today, model.osteoid_laid_today, model.tissue.n_matrix)
 
     def sample(self, model) -> Mapping[str, float]:
         """CTX (ng/mL) and P1NP (ug/L)."""
