@@ -89,6 +89,11 @@ class Drivers(ParameterSet):
                              doc="activity of an inflamed synovium (rheumatoid pannus) lying against the left border "
                                  "of the slice (1 = active untreated rheumatoid arthritis)",
                              source="definition (0 = none)")
+    liver_function: float = param(1.0, unit="1 (relative)", low=0.1, high=1.0, symbol="H",
+                                  doc="hepatocellular function relative to a healthy liver (the working hepatocyte "
+                                      "mass that makes albumin, clotting factors and IGF-1 and 25-hydroxylates "
+                                      "vitamin D); cirrhosis lowers it, ~0.7 at the edge of Child-Pugh class B",
+                                  source="definition (1 = healthy liver); the panel reads it as albumin and INR")
 
 
 def _check_levels(name: str, values: np.ndarray) -> None:

@@ -243,6 +243,12 @@ class PhysiologyParameters(ParameterSet):
         source="smokers have lower 25(OH)D and 1,25(OH)2D with lower PTH (Brot 1999, "
                "doi:10.1038/sj.ejcn.1600870); ~11 nmol/L lower, ~23 nmol/L at 40-50 y (Kassi 2015, "
                "doi:10.14310/horm.2002.1521); strength approx. (-17% at 20/day)")
+    hepatic_25_hydroxylation_exponent: float = param(
+        1.0, unit="1", low=0.0, high=3.0, symbol="e_H",
+        doc="the liver 25-hydroxylates vitamin D (CYP2R1, CYP27A1): steady 25(OH)D x H^e_H for liver function H",
+        source="25(OH)D falls as liver function fails, lowest in Child-Pugh class C (Putz-Bankuti 2012, "
+               "Liver Int 32:845); below 50 nmol/L in 92% of patients with cirrhosis (George "
+               "2009, doi:10.3748/wjg.15.3516); strength approx. (proportional to the working hepatocyte mass)")
     calcitriol_max_pmol_per_l: float = param(
         640.0, unit="pmol/L", low=1.0, high=10000.0, symbol="D_{max}",
         doc="calcitriol at maximal PTH drive, unlimited substrate and no phosphate suppression",
@@ -404,7 +410,7 @@ class Physiology:
     (:math:`\Delta t = 1` day). Drivers: dietary calcium :math:`I_{Ca}` (mg/day), gut
     absorption :math:`A_{gut}`, vitamin D supply :math:`V_D`, glucocorticoid :math:`G`
     (mg/day), thyroid :math:`T`, lithium :math:`Li` (mmol/L), parathyroid set point :math:`s_{PT}`,
-    eGFR (mL/min/1.73 m²), oral calcitriol :math:`D_{rx}` (µg/day). Bone fluxes: resorbed
+    eGFR (mL/min/1.73 m²), oral calcitriol :math:`D_{rx}` (µg/day), liver function :math:`H`. Bone fluxes: resorbed
     :math:`R` and mineralised :math:`M` calcium (mmol/day, whole skeleton).
 
     Equations (symbols as in :class:`PhysiologyParameters`; the glucocorticoid effect
@@ -442,8 +448,8 @@ class Physiology:
       :math:`U_P = GFR\,Pi\,[FE^P_{min} + (FE^P_{max}-FE^P_{min})\frac{PTH}{PTH+K_{UP}}]
       (F/F_n)^{e_P}(Pi/Pi_n)^{q_P}` (PTH and FGF23 are phosphaturic; the renal threshold makes
       excretion rise steeply with phosphate).
-    - 25(OH)D (nmol/L): :math:`dD_{25}/dt = (D25_n V_D A_{gut}/(1 + k_{S,D} S) - D_{25})/\tau_{25}`
-      (smoking S lowers it).
+    - 25(OH)D (nmol/L): :math:`dD_{25}/dt = (D25_n V_D A_{gut} H^{e_H}/(1 + k_{S,D} S) - D_{25})/\tau_{25}`
+      (smoking S lowers it; the liver, function H, makes it).
     - Calcitriol (pmol/L): :math:`dD/dt = (D^* - D)/\tau_D`,
       :math:`D^* = D_{max} k^{k_D} (F/F_n)^{-e_D}\frac{PTH^m}{PTH^m+K_{DP}^m}\frac{D_{25}}{D_{25}+K_m}
       \frac{K_{DPi}^2}{K_{DPi}^2+Pi^2} + c_{rx} D_{rx}` (renal mass, FGF23 repression, oral
@@ -726,9 +732,10 @@ class Physiology:
         return self._gfr * pi * fe * self._fgf23_phosphaturia * (pi / p.phosphate_norm_mmol_per_l) ** self._fep_q
 
     def _vitamin_d_25oh_target(self, drivers: Drivers) -> float:
-        """Steady 25(OH)D for the supply and gut absorption, lowered by smoking, nmol/L."""
+        """Steady 25(OH)D for the supply and gut absorption, lowered by smoking and a failing liver, nmol/L."""
         p = self.params
         return (p.vitamin_d_25oh_sufficient_nmol_per_l * drivers.vitamin_d_supply * drivers.gut_absorption
+                * drivers.liver_function ** p.hepatic_25_hydroxylation_exponent
                 / (1.0 + p.smoking_vitamin_d_loss_per_cigarette * drivers.cigarettes_per_day))
 
     def _calcitriol_target(self, pth: float, d25: float, pi: float) -> float:

@@ -14,7 +14,7 @@ NORMAL = {
     "viable_osteocytes_pct": 77.0,
     "z_score": -0.2, "t_score": -0.5, "bmd_change_pct": -0.5, "stiffness_change_pct": -1.0, "focal_lesion": False,
     "age_years": 40.0, "sex": "female", "bone_alp_u_per_l": 18.0, "alp_u_per_l": 63.0, "creatinine_umol_per_l": 60.0,
-    "egfr_ml_per_min": 125.0, "fgf23_ru_per_ml": 60.0,
+    "egfr_ml_per_min": 125.0, "fgf23_ru_per_ml": 60.0, "albumin_g_per_l": 42.0, "inr": 1.0,
 }
 
 
@@ -38,6 +38,19 @@ def test_panel_values_read_drivers_as_free_t4_and_crp():
     values = panel_values(row, thyroid=2.0, cytokines=1.0, bilirubin_umol_per_l=80.0)
     assert values["free_t4_pmol_per_l"] == 32.0 and values["crp_mg_per_l"] == 16.0
     assert values["bilirubin_umol_per_l"] == 80.0
+    assert values["albumin_g_per_l"] == 42.0 and values["inr"] == 1.0  # a healthy liver by default
+
+
+def test_albumin_and_inr_read_the_liver_function_through_the_child_pugh_classes():
+    row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "ctx": 0.3, "p1np": 40.0,
+           "m_protein": 0.0}
+    def labs(h):
+        return panel_values(row, thyroid=1.0, cytokines=0.0, liver_function=h)
+    assert labs(0.8)["albumin_g_per_l"] > 35.0 and labs(0.8)["inr"] < 1.7     # class A
+    assert 28.0 < labs(0.6)["albumin_g_per_l"] < 35.0 and labs(0.6)["inr"] < 1.7   # class B albumin
+    assert labs(0.3)["albumin_g_per_l"] < 28.0 and labs(0.3)["inr"] > 2.3      # class C
+    flags = {r.test.key: r.flag for r in panel(labs(0.6))}
+    assert flags["albumin_g_per_l"] == "L" and flags["inr"] == "H"
 
 
 def test_healthy_findings_point_to_no_secondary_cause():
@@ -126,7 +139,7 @@ def test_focal_lesion_detects_concentrated_not_diffuse_loss():
 
 ALL_CAUSES = {"celiac", "osteomalacia", "hyperthyroid", "myeloma", "glucocorticoid", "inflammation", "postmenopausal",
               "aromatase_inhibitor", "immobilisation", "scurvy", "lithium", "ckd", "primary_hyperparathyroidism",
-              "alcohol", "smoking", "cholestatic_liver", "thyroxine_excess", "androgen_deprivation",
+              "alcohol", "smoking", "cholestatic_liver", "cirrhosis", "thyroxine_excess", "androgen_deprivation",
               "multiple_sclerosis", "rheumatoid_arthritis", "healthy"}
 
 
@@ -198,6 +211,16 @@ def test_bilirubin_above_range_points_to_liver_disease_and_is_a_laboratory_cause
     assert "cholestatic_liver" in found and "healthy" not in found
     assert "postmenopausal" not in found  # bone loss with a laboratory cause is not put down to menopause alone
     assert "cholestatic_liver" not in supported({**NORMAL, "bilirubin_umol_per_l": 18.0})
+    assert "cirrhosis" not in found  # the liver still makes its proteins
+
+
+def test_a_liver_that_fails_to_make_albumin_and_clotting_factors_reads_as_cirrhosis_not_cholestasis():
+    cirrhotic = {**NORMAL, "albumin_g_per_l": 32.0, "inr": 1.5, "bilirubin_umol_per_l": 30.0, "sex": "male",
+                 "age_years": 57.0, "bmd_change_pct": -3.0}
+    found = supported(cirrhotic)
+    assert "cirrhosis" in found and "cholestatic_liver" not in found and "healthy" not in found
+    assert "cirrhosis" in supported({**NORMAL, "inr": 1.5}) and "cirrhosis" in supported({**NORMAL, "albumin_g_per_l": 30.0})
+    assert "cirrhosis" not in supported({**NORMAL, "albumin_g_per_l": 36.0, "inr": 1.15})
 def test_a_suppressed_tsh_with_free_t4_in_range_reads_as_thyroxine_excess_not_overt_hyperthyroidism():
     row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "ctx": 0.3, "p1np": 40.0,
            "m_protein": 0.0}

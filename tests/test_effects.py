@@ -1,5 +1,7 @@
 """bonegrid.effects: each systemic term of ``cell_modifiers`` against its docstring formula, by hand."""
 
+import dataclasses
+
 import pytest
 
 from bonegrid.drivers import Drivers
@@ -147,3 +149,14 @@ def test_glucocorticoid_damps_the_pannus_and_the_cytokines_while_still_acting_on
     assert treated.rankl / ra.rankl == pytest.approx(cytokine_term * (1.0 + P.glucocorticoid_rankl_gain * 0.5))
     assert treated.osteoblast_recruitment == pytest.approx(1.0 - P.glucocorticoid_osteoblast_recruitment_loss * 0.5)
     assert cell_modifiers(Drivers(glucocorticoid=g50), 1.0, P).pannus == 0.0   # no synovitis, nothing to damp
+
+
+def test_a_failing_liver_makes_less_igf1_and_so_fewer_osteoblasts_that_lay_less_matrix():
+    p = EffectParameters()
+    assert cell_modifiers(Drivers(liver_function=1.0), 1.0, p) == CellModifiers()
+    igf1 = 1.0 - p.igf1_hepatic_share * (1.0 - 0.6)
+    cirrhotic = cell_modifiers(Drivers(liver_function=0.6), 1.0, p)
+    assert cirrhotic.osteoblast_recruitment == pytest.approx(1.0 - p.igf1_osteoblast_recruitment_loss * (1.0 - igf1))
+    assert cirrhotic.osteoblast_recruitment < cell_modifiers(Drivers(liver_function=0.8), 1.0, p).osteoblast_recruitment
+    assert cirrhotic.osteoblast_apposition == pytest.approx(1.0 - p.igf1_osteoblast_apposition_loss * (1.0 - igf1))
+    assert dataclasses.replace(cirrhotic, osteoblast_recruitment=1.0, osteoblast_apposition=1.0) == CellModifiers()

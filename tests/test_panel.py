@@ -8,6 +8,8 @@ from bonegrid.readouts.panel import NORMAL_RANGES, TESTS, NormalRange, Result
 
 UNIT_DENOMINATORS = {"l": "L", "ml": "mL", "min": "min/1.73 m²"}
 UNIT_AMOUNTS = {"u": "U", "ru": "RU", "ml": "mL"}  # enzyme and assay units; eGFR is mL/min per body surface
+RATIOS = {"inr"}
+"""Tests reported as a dimensionless ratio (unit "1"), whose keys carry no unit."""
 
 
 def test_every_test_has_one_range_and_every_range_a_test():
@@ -17,6 +19,9 @@ def test_every_test_has_one_range_and_every_range_a_test():
 
 def test_units_agree_with_the_keys():
     for key, normal in NORMAL_RANGES.items():
+        assert (normal.unit == "1") == (key in RATIOS), key
+        if key in RATIOS:
+            continue
         amount, per, volume = key.split("_")[-3:]
         amount = UNIT_AMOUNTS.get(amount, amount)
         assert per == "per" and normal.unit.lower() == f"{amount}/{UNIT_DENOMINATORS[volume]}".lower(), key  # mIU

@@ -421,3 +421,15 @@ def test_smoking_lowers_25ohd_and_stopping_brings_it_back(healthy):
     for _ in range(200):  # 25(OH)D half-life ~19 days
         ph.step(HEALTHY, 10.0, 10.0)
     assert ph.vitamin_d_25oh_nmol_per_l == pytest.approx(healthy["d25"], rel=0.01)
+
+
+def test_a_failing_liver_makes_less_25ohd_and_a_recovered_liver_makes_it_again(healthy):
+    p = PhysiologyParameters()
+    cirrhotic = Drivers(liver_function=0.6)
+    ph = Physiology(p, cirrhotic)
+    assert ph.vitamin_d_25oh_nmol_per_l == pytest.approx(
+        healthy["d25"] * 0.6 ** p.hepatic_25_hydroxylation_exponent, rel=1e-6)
+    assert ph.vitamin_d_25oh_nmol_per_l < 50.0  # insufficient, as in most cirrhosis (George 2009)
+    for _ in range(200):  # a transplanted liver: 25-hydroxylation is back within a few half-lives
+        ph.step(HEALTHY, 10.0, 10.0)
+    assert ph.vitamin_d_25oh_nmol_per_l == pytest.approx(healthy["d25"], rel=0.01)

@@ -21,7 +21,7 @@ LAB_DECIMALS = {"serum_calcium_mmol_per_l": 2, "serum_phosphate_mmol_per_l": 2, 
                 "free_t4_pmol_per_l": 0,
                 "crp_mg_per_l": 1, "m_protein_g_per_l": 1, "bone_alp_u_per_l": 0, "alp_u_per_l": 0,
                 "creatinine_umol_per_l": 0, "egfr_ml_per_min": 0, "fgf23_ru_per_ml": 0,
-                "bilirubin_umol_per_l": 0}
+                "bilirubin_umol_per_l": 0, "albumin_g_per_l": 0, "inr": 1}
 """Decimals a laboratory reports each test with, by test key (:data:`bonegrid.readouts.panel.NORMAL_RANGES`)."""
 
 

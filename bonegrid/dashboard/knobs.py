@@ -124,6 +124,8 @@ LIVE_KNOBS: tuple[Knob, ...] = (
               "too little calcium raises PTH, which raises RANKL to take calcium from bone"),
     live_knob("bilirubin_umol_per_l", "Bilirubin", "umol/L in serum", 5.0, "Disease",
               "a liver that cannot pass bile keeps bilirubin (jaundice above ~50): it holds osteoblasts back"),
+    live_knob("liver_function", "Liver function", "x healthy liver", 0.05, "Disease",
+              "a cirrhotic liver makes less albumin, clotting factors, IGF-1 (fewer osteoblasts) and 25(OH)D"),
     live_knob("alcohol_g_per_day", "Alcohol", "g/day (a drink ~10-14 g)", 10.0, "Habits",
               "heavy drinking poisons osteoblasts (less new bone, pits left half-filled) and kills osteocytes; "
               "stopping lets them recover"),

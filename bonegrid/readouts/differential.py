@@ -31,8 +31,10 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
 - heavy drinking: the history (alcohol above ~3 units a day), with the formation marker, PTH and the
   osteocytes reported beside it (alcohol poisons osteoblasts: formation low, PTH low-normal);
 - smoking: the history (a current smoker), with 25(OH)D and CTX reported beside it;
-- liver disease: total bilirubin above range (cholestasis or failing liver), with 25(OH)D and the
-  formation marker reported beside it;
+- cholestatic liver disease: total bilirubin above range with albumin and INR in range (bile held
+  back by a liver that still makes its proteins), with 25(OH)D and the formation marker reported beside it;
+- cirrhosis: albumin below range or INR above range (the liver fails to make them), with bilirubin,
+  25(OH)D, PTH and the formation marker reported beside it, and a prompt to check testosterone;
 - thyroid hormone excess (levothyroxine over-replacement): TSH suppressed below range with free T4
   not above it (subclinical hyperthyroidism; the drug history names the source);
 - sex-steroid loss in a man (androgen deprivation, hypogonadism): the history (a GnRH agonist, or a
@@ -173,6 +175,8 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     t4_high, crp_high = r["free_t4_pmol_per_l"].flag(t4) == "H", r["crp_mg_per_l"].flag(crp) == "H"
     bilirubin = f("bilirubin_umol_per_l")
     jaundiced = r["bilirubin_umol_per_l"].flag(bilirubin) == "H"
+    albumin, inr = f("albumin_g_per_l"), f("inr")
+    liver_failing = r["albumin_g_per_l"].flag(albumin) == "L" or r["inr"].flag(inr) == "H"
     high_turnover = r["ctx_ng_per_ml"].flag(ctx) == "H" or r["p1np_ug_per_l"].flag(p1np) == "H"
     causes = []
 
@@ -213,7 +217,7 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     dying = viable < VIABLE_OSTEOCYTES_LOW_PCT[site]
     labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0
                       or f("egfr_ml_per_min") < CKD_EGFR or r["serum_calcium_mmol_per_l"].flag(ca) == "H"
-                      or jaundiced)
+                      or jaundiced or liver_failing)
     rapid = rate < -RAPID_LOSS_PCT_PER_YEAR and labs_clear
     causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and bmd < -2.0) or rapid,
                         (f"viable osteocytes {viable:.0f}% of lacunae (low below "
@@ -293,11 +297,23 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                         (f"{cigarettes:.0f} cigarettes/day", f"25(OH)D {d25:.0f} nmol/L, CTX {ctx:.2f} ng/mL "
                          "(smoking lowers vitamin D and raises resorption; oral estrogen is cleared faster)")))
 
-    causes.append(Cause("cholestatic_liver", "liver disease (cholestasis, cirrhosis)", jaundiced,
-                        (f"bilirubin {bilirubin:.0f} umol/L (normal {r['bilirubin_umol_per_l'].text})",
+    synthesis = ("the liver failing to make them: cirrhosis" if liver_failing
+                 else "preserved: bile is held back, the liver still works")
+    causes.append(Cause("cholestatic_liver", "cholestatic liver disease (e.g. primary biliary cholangitis)",
+                        jaundiced and not liver_failing,
+                        (f"bilirubin {bilirubin:.0f} umol/L (normal {r['bilirubin_umol_per_l'].text}) with albumin "
+                         f"{albumin:.0f} g/L and INR {inr:.2f} ({synthesis})",
                          f"25(OH)D {d25:.0f} nmol/L, P1NP {p1np:.0f} ug/L (bile acids and bilirubin hold osteoblasts "
                          "back; vitamin D is poorly absorbed without bile)",
                          "ask about hypogonadism (estrogen, testosterone), common in chronic liver disease")))
+    causes.append(Cause("cirrhosis", "cirrhosis (a failing liver)", liver_failing,
+                        (f"albumin {albumin:.0f} g/L (normal {r['albumin_g_per_l'].text}), INR {inr:.2f} (normal "
+                         f"{r['inr'].text}), bilirubin {bilirubin:.0f} umol/L: the liver's synthesis "
+                         f"{'fails' if liver_failing else 'is preserved'}",
+                         f"25(OH)D {d25:.0f} nmol/L with PTH {pth:.1f} pmol/L, P1NP {p1np:.0f} ug/L (the failing liver "
+                         "25-hydroxylates less vitamin D and makes less IGF-1, so fewer osteoblasts)",
+                         "ask about alcohol and hepatitis B or C, and check testosterone: most cirrhotic men are "
+                         "hypogonadal")))
     tsh = f("tsh_miu_per_l")
     subclinical = r["tsh_miu_per_l"].flag(tsh) == "L" and not t4_high
     causes.append(Cause("thyroxine_excess", "thyroid hormone excess (levothyroxine over-replacement)", subclinical,
@@ -349,7 +365,7 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
                       vitamin_c: float = 1.0, estrogen: float = 1.0,
                       egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN, alcohol_g_per_day: float = 0.0,
                       cigarettes_per_day: float = 0.0,
-                      bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L,
+                      bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L, liver_function: float = 1.0,
                       synovitis: float = 0.0, site: str = "spine") -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
@@ -361,12 +377,13 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
     estradiol made from testosterone, which androgen deprivation lowers); ``synovitis`` (swollen joints
     on examination, relative to active rheumatoid arthritis); the kidney function ``egfr_ml_per_min``
     (mL/min/1.73 m²) gives eGFR, creatinine and FGF23 on the panel;
-    alcohol intake (g/day) and cigarettes a day; ``bilirubin_umol_per_l`` is a laboratory value (the panel
-    reports it); ``site`` (spine or hip) sets the osteocyte reference.
+    alcohol intake (g/day) and cigarettes a day; ``bilirubin_umol_per_l`` is a laboratory value and
+    ``liver_function`` (relative to a healthy liver) gives albumin and INR (the panel reports them);
+    ``site`` (spine or hip) sets the osteocyte reference.
     """
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
     values = panel_values(last.mean(numeric_only=True), thyroid, cytokines, egfr_ml_per_min,
-                          bilirubin_umol_per_l=bilirubin_umol_per_l)
+                          bilirubin_umol_per_l=bilirubin_umol_per_l, liver_function=liver_function)
     h = final_histomorphometry
     lacunae = h.empty_lacunae_pct
     return {
@@ -408,7 +425,8 @@ def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[s
         lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
         estrogen=model.drivers.estrogen, egfr_ml_per_min=model.drivers.egfr_ml_per_min,
         alcohol_g_per_day=model.drivers.alcohol_g_per_day, cigarettes_per_day=model.drivers.cigarettes_per_day,
-        bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l, synovitis=model.drivers.synovitis, site=model.site)
+        bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l, liver_function=model.drivers.liver_function,
+        synovitis=model.drivers.synovitis, site=model.site)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

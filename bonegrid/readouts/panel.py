@@ -6,7 +6,8 @@ mid-normal free T4, TSH follows free T4 through the pituitary's log-linear feedb
 T4 still in range with a suppressed TSH reads as subclinical hyperthyroidism), CRP rises with
 the inflammatory cytokine driver, and the kidney-function
 driver (eGFR) gives eGFR, serum creatinine and FGF23 (:func:`bonegrid.physiology.fgf23_ru_per_ml`
-with the default physiology constants); total bilirubin is the bilirubin driver itself. Bone
+with the default physiology constants); total bilirubin is the bilirubin driver itself; albumin and the
+INR read the liver-function driver (the liver makes albumin and the clotting factors). Bone
 alkaline phosphatase is made by working osteoblasts, so it follows the formation rate as P1NP
 does; total alkaline phosphatase adds the liver's share. Normal ranges are in
 one table, :data:`NORMAL_RANGES` (adult clinical ranges; free T4 and CRP use common
@@ -45,6 +46,16 @@ BONE_ALP_REFERENCE_U_PER_L = 20.0
 """Bone alkaline phosphatase at the reference turnover (where P1NP is mid-normal), U/L (approx.)."""
 LIVER_ALP_U_PER_L = 45.0
 """Alkaline phosphatase from the liver and other tissues, about half of the adult total, U/L (approx.)."""
+ALBUMIN_HEALTHY_G_PER_L = 42.0
+"""Serum albumin of a healthy adult (liver function H = 1), g/L."""
+ALBUMIN_LIVER_EXPONENT = 0.5
+"""Albumin = healthy x H^0.5 for liver function H: the liver makes all of it, and a smaller pool is cleared
+more slowly; approx., chosen so that the Child-Pugh albumin classes (> 35, 28-35, < 28 g/L; Pugh 1973,
+doi:10.1002/bjs.1800600817) fall at H ~0.7 and ~0.45."""
+INR_LIVER_EXPONENT = 0.8
+"""INR = H^-0.8 for liver function H: the prothrombin time lengthens as the liver makes fewer clotting
+factors (II, V, VII, X); approx., chosen so that the Child-Pugh INR classes (< 1.7, 1.7-2.3, > 2.3) fall at
+H ~0.5 and ~0.35."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,6 +115,8 @@ NORMAL_RANGES: Mapping[str, NormalRange] = types.MappingProxyType({
     "crp_mg_per_l": NormalRange(None, 5.0, "mg/L", "common laboratory cut-off (approx.)"),
     "m_protein_g_per_l": NormalRange(None, 0.0, "g/L", "none in health: any monoclonal protein is abnormal"),
     "bilirubin_umol_per_l": NormalRange(3.0, 21.0, "umol/L", _REFERENCE),
+    "albumin_g_per_l": NormalRange(35.0, 50.0, "g/L", _REFERENCE),
+    "inr": NormalRange(0.8, 1.2, "1", f"{_REFERENCE} (no anticoagulant)"),
 })
 """Normal range of every laboratory value bonegrid reports, by test key (read-only).
 
@@ -150,6 +163,8 @@ TESTS: tuple[Test, ...] = (
     Test("crp_mg_per_l", "CRP", "inflammation"),
     Test("m_protein_g_per_l", "M-protein", "a monoclonal antibody made by a plasma-cell clone"),
     Test("bilirubin_umol_per_l", "Bilirubin (total)", "retained when bile cannot leave the liver; holds osteoblasts back"),
+    Test("albumin_g_per_l", "Albumin", "made by the liver: low when a cirrhotic liver fails"),
+    Test("inr", "INR", "clotting time; the liver makes the clotting factors: high when it fails"),
 )
 """The panel, in the order it is shown."""
 
@@ -178,8 +193,9 @@ HEALTHY_BILIRUBIN_UMOL_PER_L = Drivers().bilirubin_umol_per_l
 
 def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float,
                  egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN, *,
-                 bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L) -> dict[str, float]:
-    """Lab values from one time-series row (or a mean of rows) and the day's thyroid, cytokine, eGFR, bilirubin."""
+                 bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L,
+                 liver_function: float = 1.0) -> dict[str, float]:
+    """Lab values from one time-series row (or mean of rows) and the day's thyroid, cytokines, eGFR, bilirubin, liver."""
     bone_alp = BONE_ALP_REFERENCE_U_PER_L * float(row["p1np"]) / MarkerParameters().p1np_reference_ug_per_l
     return {
         "serum_calcium_mmol_per_l": float(row["serum_ca"]),
@@ -199,6 +215,8 @@ def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float,
         "crp_mg_per_l": CRP_BASELINE_MG_PER_L + CRP_PER_CYTOKINE_MG_PER_L * cytokines,
         "m_protein_g_per_l": float(row["m_protein"]),
         "bilirubin_umol_per_l": float(bilirubin_umol_per_l),
+        "albumin_g_per_l": ALBUMIN_HEALTHY_G_PER_L * liver_function ** ALBUMIN_LIVER_EXPONENT,
+        "inr": liver_function ** -INR_LIVER_EXPONENT,
     }
 
 

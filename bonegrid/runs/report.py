@@ -116,6 +116,7 @@ class Run:
                                  alcohol_g_per_day=drivers.get("alcohol_g_per_day", 0.0),
                                  cigarettes_per_day=drivers.get("cigarettes_per_day", 0.0),
                                  bilirubin_umol_per_l=drivers.get("bilirubin_umol_per_l", HEALTHY_BILIRUBIN_UMOL_PER_L),
+                                 liver_function=drivers.get("liver_function", 1.0),
                                  synovitis=drivers.get("synovitis", 0.0), site=self.meta["site"])
 
 
@@ -219,7 +220,8 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
                                  main.meta["drivers_end"]["thyroid"], main.meta["drivers_end"]["cytokines"],
                                  main.meta["drivers_end"].get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN),
                                  bilirubin_umol_per_l=main.meta["drivers_end"].get("bilirubin_umol_per_l",
-                                                                                   HEALTHY_BILIRUBIN_UMOL_PER_L)))
+                                                                                   HEALTHY_BILIRUBIN_UMOL_PER_L),
+                                 liver_function=main.meta["drivers_end"].get("liver_function", 1.0)))
     parts.append(_table(("test", "result", "unit", "normal range", "flag", "what it reflects"),
                         [(r.test.name, f"{r.value:.3g}", r.test.unit, r.range_text, r.flag, r.test.meaning)
                          for r in results], [bool(r.flag) for r in results]))
