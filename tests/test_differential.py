@@ -13,7 +13,8 @@ NORMAL = {
     "ov_bv_pct": 0.6, "o_th_um": 11.0,
     "viable_osteocytes_pct": 77.0,
     "z_score": -0.2, "t_score": -0.5, "bmd_change_pct": -0.5, "stiffness_change_pct": -1.0, "focal_lesion": False,
-    "age_years": 40.0, "sex": "female", "bone_alp_u_per_l": 18.0, "alp_u_per_l": 63.0, "creatinine_umol_per_l": 60.0,
+    "age_years": 40.0, "observed_years": 3.0, "sex": "female", "bone_alp_u_per_l": 18.0, "alp_u_per_l": 63.0,
+    "creatinine_umol_per_l": 60.0,
     "egfr_ml_per_min": 125.0, "fgf23_ru_per_ml": 60.0, "albumin_g_per_l": 42.0, "inr": 1.0,
 }
 
@@ -260,9 +261,13 @@ def test_synovitis_on_examination_names_rheumatoid_arthritis_and_reports_the_mar
     assert "rheumatoid_arthritis" not in supported({**NORMAL, "crp_mg_per_l": 30.0})  # CRP alone: inflammation
 
 
-def test_the_osteocyte_reference_follows_the_site():
-    """The hip's cortical shell holds older matrix, so fewer of its lacunae are alive in health."""
+def test_the_osteocyte_reference_follows_the_site_and_the_age():
+    """The hip's cortical shell holds older matrix, and older bone more empty lacunae, in health."""
     hip = {**NORMAL, "site": "hip", "viable_osteocytes_pct": 70.0, "bmd_change_pct": -3.0}
     assert "glucocorticoid" not in supported(hip)
     assert "glucocorticoid" in supported({**hip, "site": "spine"})
     assert "glucocorticoid" in supported({**hip, "viable_osteocytes_pct": 60.0})
+    # 62% at the hip: low for a woman of 40, as expected at 60 (healthy model: 64.6% at 55 after a year)
+    aged = {**hip, "viable_osteocytes_pct": 62.0, "observed_years": 1.0}
+    assert "glucocorticoid" in supported(aged)
+    assert "glucocorticoid" not in supported({**aged, "age_years": 60.0})

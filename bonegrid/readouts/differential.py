@@ -46,7 +46,7 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
 - healthy: nothing out of range and BMD within the expected range for age.
 
 Thresholds are clinical ranges (:data:`bonegrid.readouts.panel.NORMAL_RANGES`) and histomorphometric
-criteria, except the osteocyte one, which is relative to the healthy adult model (stated where used).
+criteria, except the osteocyte one, which is relative to the healthy model of the same site and age (stated where used).
 Laboratory values are means of the last 90 days: one panel, as a clinic draws it.
 """
 
@@ -62,16 +62,16 @@ from scipy import ndimage
 from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN
 from bonegrid.readouts.histomorphometry import histomorphometry
+from bonegrid.readouts.osteocyte_reference import reference_viable_pct
 from bonegrid.readouts.panel import HEALTHY_BILIRUBIN_UMOL_PER_L, NORMAL_RANGES, panel_values
 from bonegrid.readouts.signatures import border_bone_loss_pct
 from bonegrid.tissue import MARROW
 
-VIABLE_OSTEOCYTES_LOW_PCT = {"spine": 73.0, "hip": 66.0}
-"""Viable lacunae below this, by site, are a sign of osteocyte death: 9-22% of lacunae are empty in healthy adult
-cancellous bone (Qiu 2003; Mullender 1996), more in cortical bone, whose interstitial matrix is older (Frost 1960).
-The healthy 40-year-old model holds 74-79% at the spine over 3 years (seeds 1-3, 256²) and 69-74% at the hip with
-its cortical shell (seeds 1-2, years 1-2); glucocorticoid excess takes the spine to 64-72% within 1-3 years
-(Weinstein 1998)."""
+VIABLE_OSTEOCYTES_MARGIN_PCT = 5.0
+"""Viable lacunae this many points below the healthy reference for the site, the patient's age and the time
+observed (:func:`bonegrid.readouts.osteocyte_reference.reference_viable_pct`) are a sign of osteocyte death:
+healthy seeds spread by 2-3 points around the reference (256²), glucocorticoid excess takes 3-7 points in the
+first year and more later (Weinstein 1998)."""
 LOW_NORMAL_CALCIUM = 2.25
 """Total serum calcium (mmol/L) in the lowest part of the normal range (2.15-2.55): a sign of calcium stress."""
 LOW_NORMAL_PHOSPHATE = 0.9
@@ -214,14 +214,16 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
 
     weaker = not math.isnan(stiff) and not math.isnan(bmd) and bmd < 0 and stiff < 2.0 * bmd
     site = str(findings.get("site", "spine"))
-    dying = viable < VIABLE_OSTEOCYTES_LOW_PCT[site]
+    observed = f("observed_years")
+    low_viable = reference_viable_pct(site, age - observed, observed) - VIABLE_OSTEOCYTES_MARGIN_PCT
+    dying = viable < low_viable
     labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0
                       or f("egfr_ml_per_min") < CKD_EGFR or r["serum_calcium_mmol_per_l"].flag(ca) == "H"
                       or jaundiced or liver_failing)
     rapid = rate < -RAPID_LOSS_PCT_PER_YEAR and labs_clear
     causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and bmd < -2.0) or rapid,
-                        (f"viable osteocytes {viable:.0f}% of lacunae (low below "
-                         f"{VIABLE_OSTEOCYTES_LOW_PCT[site]:g}% at the {site})",
+                        (f"viable osteocytes {viable:.0f}% of lacunae (low below {low_viable:.0f}% at the "
+                         f"{site} for age {age:.0f})",
                          f"BMD {rate:+.1f}%/year ({'rapid loss with clear labs' if rapid else 'not rapid'})",
                          f"stiffness {stiff:+.0f}% against BMD {bmd:+.1f}% "
                          f"({'weaker than its density says' if weaker else 'in step with density'})",

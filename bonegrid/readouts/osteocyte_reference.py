@@ -1,0 +1,112 @@
+"""The healthy reference for viable osteocytes, by site, age and time observed.
+
+Empty lacunae grow with age (Frost 1960; Qiu 2003; Busse 2010) and cortical bone, whose
+interstitial matrix is older, holds more than cancellous bone, so "too few viable osteocytes"
+means too few *for this site and age*, as a DXA Z-score compares with the patient's age. No
+published series gives the fraction by site and age closely enough, so the reference is the
+healthy model itself: a table of its viable fraction (% of lacunae) for patients starting at
+each age, after each whole year observed, measured by :func:`measure` (mean of seeds). Like a
+laboratory's normal range drawn from a healthy population, it is a readout's calibration; it
+moves when the osteocyte mechanism moves, and ``python -m bonegrid.readouts.osteocyte_reference``
+re-measures it (a slow test checks the stored table against a fresh measurement).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bonegrid.constants import SITES
+
+START_AGES_YEARS = (25.0, 40.0, 55.0, 70.0, 85.0)
+"""Ages at the start of the run (years) at which the reference was measured."""
+YEARS_OBSERVED = (1.0, 2.0, 3.0, 4.0, 5.0)
+"""Years after the start at which the reference was measured."""
+REFERENCE_SEEDS = (1, 2, 3)
+"""Seeds averaged for the table (256² slices)."""
+
+VIABLE_PCT = {
+    "spine": np.array([
+        [88.8, 86.9, 85.4, 83.9, 82.9],
+        [78.0, 77.5, 76.4, 76.4, 75.5],
+        [75.3, 74.7, 73.5, 72.5, 71.7],
+        [71.9, 71.9, 71.7, 71.3, 69.8],
+        [72.1, 71.4, 71.4, 70.4, 69.1],
+    ]),
+    "hip": np.array([
+        [87.2, 84.5, 81.9, 80.0, 76.7],
+        [71.4, 70.0, 68.1, 66.5, 64.4],
+        [64.6, 63.5, 61.8, 61.5, 58.9],
+        [61.6, 60.0, 59.2, 57.4, 56.7],
+        [60.2, 59.9, 58.8, 56.8, 55.2],
+    ]),
+}
+"""Healthy viable lacunae (% of lacunae), rows :data:`START_AGES_YEARS`, columns :data:`YEARS_OBSERVED`
+(``python -m bonegrid.readouts.osteocyte_reference``, 256², seeds 1-3; seed means still wobble by a few tenths)."""
+
+
+def reference_viable_pct(site: str, start_age_years: float, years_observed: float) -> float:
+    """Healthy viable lacunae (%) for a patient of ``site`` who started at one age and was observed for a time.
+
+    Bilinear in the table (:data:`VIABLE_PCT`), held at its edges outside it.
+
+    Parameters
+    ----------
+    site : str
+        ``"spine"`` or ``"hip"``.
+    start_age_years : float
+        Age at the start of the run, years.
+    years_observed : float
+        Time since the start, years.
+    """
+    table = VIABLE_PCT[site]
+    ages, years = np.asarray(START_AGES_YEARS), np.asarray(YEARS_OBSERVED)
+    by_age = np.array([np.interp(years_observed, years, row) for row in table])
+    return float(np.interp(start_age_years, ages, by_age))
+
+
+def measure(grid: int = 256, seeds: tuple[int, ...] = REFERENCE_SEEDS, workers: int | None = None, *,
+            sites: tuple[str, ...] = SITES, start_ages_years: tuple[float, ...] = START_AGES_YEARS
+            ) -> dict[str, np.ndarray]:
+    """Run the healthy scenario at each site and start age for the longest time observed; return the table.
+
+    Returns a dict site -> (len(start_ages_years), len(YEARS_OBSERVED)) array of viable lacunae, % (mean of
+    ``seeds``, rounded to 0.1).
+    """
+    from bonegrid.constants import DAYS_PER_YEAR
+    from bonegrid.runs.ensemble import run_jobs
+    from bonegrid.scenarios import load_scenario
+
+    healthy = load_scenario("healthy")
+    jobs = [(healthy.with_overrides({"site": site, "age_years": age, "years": max(YEARS_OBSERVED)}), seed)
+            for site in sites for age in start_ages_years for seed in seeds]
+    results = run_jobs(jobs, grid=grid, workers=workers)
+    failed = [r.error for r in results if r.error]
+    if failed:
+        raise RuntimeError(f"reference run failed: {failed[0]}")
+    table = {}
+    it = iter(results)
+    for site in sites:
+        rows = []
+        for _age in start_ages_years:
+            runs = [next(it).timeseries.set_index("day") for _ in seeds]
+            rows.append([100.0 * np.mean([t["osteocyte_viability"].iloc[
+                t.index.get_indexer([round(y * DAYS_PER_YEAR)], method="nearest")[0]] for t in runs])
+                for y in YEARS_OBSERVED])
+        table[site] = np.round(np.array(rows), 1)
+    return table
+
+
+def main() -> None:
+    """Measure the table and print it as the module's :data:`VIABLE_PCT` literal."""
+    table = measure()
+    print("VIABLE_PCT = {")
+    for site, rows in table.items():
+        print(f'    "{site}": np.array([')
+        for row in rows:
+            print("        [" + ", ".join(f"{v:.1f}" for v in row) + "],")
+        print("    ]),")
+    print("}")
+
+
+if __name__ == "__main__":
+    main()
