@@ -237,15 +237,15 @@ class PhysiologyParameters(ParameterSet):
     parathyroid_growth_per_day: float = param(
         0.0004, unit="1/day", low=0.0, high=0.1, symbol="r_G",
         doc="relative growth rate of the gland mass per unit of drive above the threshold: "
-            "dG/dt = r_G G (1 - G/G_max) max(sigma - sigma_G, 0) - r_R (G - 1)",
+            "dGamma/dt = r_G Gamma (1 - Gamma/Gamma_max) max(sigma - sigma_G, 0) - r_R (Gamma - 1)",
         source="human parathyroid cells divide slowly: glands on dialysis reach ~50-100 x normal over 10-20 "
                "years of stimulation, ~0.3/year at a drive about twice the threshold (Parfitt 1997, "
                "doi:10.1038/ki.1997.297; Drueke 2000, doi:10.1681/ASN.V1161141); approx.")
     parathyroid_max_mass: float = param(
-        50.0, unit="1", low=1.0, high=1000.0, symbol="G_{max}",
+        50.0, unit="1", low=1.0, high=1000.0, symbol="\\Gamma_{max}",
         doc="largest gland mass, relative to normal glands, that growth approaches (logistic limit)",
         source="glands removed at parathyroidectomy for refractory renal hyperparathyroidism weigh up to "
-               "~50-100 x the normal ~30 mg each (Parfitt 1997, doi:10.1038/ki.1997.297; Tominaga 1997); approx.")
+               "~50-100 x the normal ~30 mg each (Parfitt 1997, doi:10.1038/ki.1997.297); approx.")
     parathyroid_regression_per_day: float = param(
         0.00038, unit="1/day", low=0.0, high=0.1, symbol="r_R",
         doc="rate at which excess gland mass regresses once the drive is gone (parathyroid cells rarely die): "
@@ -431,7 +431,8 @@ class Physiology:
 
     State: ECF calcium :math:`C` (mmol), exchangeable bone-surface calcium :math:`X` (mmol),
     ECF phosphate :math:`P` (mmol), calcitriol :math:`D` (pmol/L), 25(OH)D :math:`D_{25}`
-    (nmol/L), parathyroid gland mass :math:`G` (relative to a normal gland, 1). Serum concentrations are :math:`Ca = C/V`, :math:`Pi = P/V` (mmol/L). PTH is
+    (nmol/L), parathyroid gland mass :math:`\Gamma` (relative to a normal gland, 1). Serum
+    concentrations are :math:`Ca = C/V`, :math:`Pi = P/V` (mmol/L). PTH is
     quasi-steady (secretion and clearance take minutes). One call of :meth:`step` is one day
     (:math:`\Delta t = 1` day). Drivers: dietary calcium :math:`I_{Ca}` (mg/day), gut
     absorption :math:`A_{gut}`, vitamin D supply :math:`V_D`, glucocorticoid :math:`G`
@@ -446,15 +447,16 @@ class Physiology:
     - PTH (pmol/L), steep inverse Hill in calcium, mildly suppressed by calcitriol
       (Brown 1983) and stimulated by hyperphosphataemia (yesterday's phosphate), with the set
       point raised by lithium and by an adenoma, :math:`K_{Ca}(1 + s_{Li} Li)\,s_{PT}`:
-      :math:`PTH = G\,\frac{1+s_D}{1+s_D D/D_n}\,(1 + s_P\max(Pi - Pi_{PT}, 0))\,
+      :math:`PTH = \Gamma\,\frac{1+s_D}{1+s_D D/D_n}\,(1 + s_P\max(Pi - Pi_{PT}, 0))\,
       [PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
-    - Parathyroid gland mass :math:`G` (1 in health): secretion scales with the mass, and the
+    - Parathyroid gland mass :math:`\Gamma` (1 in health): secretion scales with the mass, and the
       same signals that drive secretion per cell (low calcium, low calcitriol, high phosphate)
-      drive proliferation once the drive per unit mass :math:`\sigma = PTH/(G\,PTH_{healthy})`
+      drive proliferation once the drive per unit mass :math:`\sigma = PTH/(\Gamma\,PTH_{healthy})`
       (with the set point of normal glands, :math:`s_{PT} = 1`: an adenoma suppresses them)
       passes :math:`\sigma_G`; excess mass regresses slowly (Parfitt 1997; Naveh-Many 1995):
-      :math:`dG/dt = r_G\,G(1 - G/G_{max})\max(\sigma - \sigma_G, 0) - r_R(G - 1)` (explicit daily step with
-      today's PTH; G stays exactly 1 while :math:`\sigma \le \sigma_G` and G = 1).
+      :math:`d\Gamma/dt = r_G\,\Gamma(1 - \Gamma/\Gamma_{max})\max(\sigma - \sigma_G, 0) - r_R(\Gamma - 1)`
+      (explicit daily step with
+      today's PTH; :math:`\Gamma` stays exactly 1 while :math:`\sigma \le \sigma_G` and :math:`\Gamma = 1`).
     - Kidney function :math:`k = eGFR/eGFR_n` (driver; 1 in health): filtration
       :math:`GFR = GFR_n k` in both urinary terms; FGF23 :math:`F = F_n k^{-k_F}` (RU/mL);
       the bone cells see :math:`PTH/PTH_{healthy}\cdot k^{k_R}` (uraemic resistance).
@@ -501,7 +503,7 @@ class Physiology:
     phosphate, gland mass, calcitriol.
 
     The initial state is the steady state for the given drivers with balanced bone fluxes
-    (R = M; the steady state does not depend on their size) and a normal gland (G = 1),
+    (R = M; the steady state does not depend on their size) and a normal gland (:math:`\Gamma = 1`),
     solved directly, so day 0 has no transient unless the drive per unit mass is above
     :math:`\sigma_G` (then the gland starts to grow). :attr:`pth_relative` divides by the steady-state PTH of the same
     parameters at the default (healthy) :class:`~bonegrid.drivers.Drivers`.
@@ -1062,10 +1064,10 @@ class Physiology:
         return release, uptake_rate
 
     def _step_gland(self) -> None:
-        """Grow or regress the parathyroid gland mass G one day from today's drive per unit mass, 1.
+        """Grow or regress the parathyroid gland mass Gamma one day from today's drive per unit mass, 1.
 
-        dG/dt = r_G G (1 - G/G_max) max(sigma - sigma_G, 0) - r_R (G - 1), with sigma the secretion per unit mass
-        of gland with a normal calcium set point (an adenoma's shifted set point is left out: its
+        dGamma/dt = r_G Gamma (1 - Gamma/Gamma_max) max(sigma - sigma_G, 0) - r_R (Gamma - 1), with sigma
+        the secretion per unit mass of gland with a normal calcium set point (an adenoma's shifted set point is left out: its
         clonal growth is another process, and it suppresses the normal glands) at today's calcium,
         calcitriol and phosphate, over the healthy PTH; an explicit day (the rates are below 1/100
         per day).
