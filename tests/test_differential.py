@@ -43,8 +43,8 @@ def test_panel_values_read_drivers_as_free_t4_and_crp():
 
 
 def test_albumin_and_inr_read_the_liver_function_through_the_child_pugh_classes():
-    row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "ctx": 0.3, "p1np": 40.0,
-           "m_protein": 0.0}
+    row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "fgf23": 60.0, "ctx": 0.3,
+           "p1np": 40.0, "m_protein": 0.0}
     def labs(h):
         return panel_values(row, thyroid=1.0, cytokines=0.0, liver_function=h)
     assert labs(0.8)["albumin_g_per_l"] > 35.0 and labs(0.8)["inr"] < 1.7     # class A
