@@ -478,6 +478,7 @@ class BoneModel(mesa.Model):
             "pth": lambda m: m.physiology.pth_pmol_per_l,
             "calcitriol": lambda m: m.physiology.calcitriol_pmol_per_l,
             "vitamin_d_25oh": lambda m: m.physiology.vitamin_d_25oh_nmol_per_l,
+            "fgf23": lambda m: m.physiology.fgf23_ru_per_ml,
             "mineral_mean": lambda m: float(m.tissue.mineral_mass() / max(m.tissue.n_matrix, 1)),
             "active_units": BoneModel.active_units,
             "n_tumour_cells": lambda m: len(m.myeloma),

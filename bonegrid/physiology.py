@@ -227,6 +227,32 @@ class PhysiologyParameters(ParameterSet):
         0.3, unit="1", low=0.0, high=5.0, symbol="s_D",
         doc="calcitriol suppression of PTH synthesis: factor (1+s)/(1+s D/D_n)",
         source="VDR-mediated PTH gene repression (Silver 1986; strength approx.)")
+    parathyroid_growth_threshold: float = param(
+        1.9, unit="1", low=1.0, high=10.0, symbol="\\sigma_G",
+        doc="secretory drive per unit of gland mass, relative to health, above which parathyroid cells "
+            "proliferate (hyperplasia); below it the gland does not grow",
+        source="the drive at which a normal gland's PTH leaves the normal range (upper limit 6.9 / healthy 3.6 "
+               "pmol/L); low calcium, low calcitriol and high phosphate drive both secretion and proliferation "
+               "(Naveh-Many 1995, doi:10.1172/JCI118224; Parfitt 1997, doi:10.1038/ki.1997.297); approx.")
+    parathyroid_growth_per_day: float = param(
+        0.0004, unit="1/day", low=0.0, high=0.1, symbol="r_G",
+        doc="relative growth rate of the gland mass per unit of drive above the threshold: "
+            "dGamma/dt = r_G Gamma (1 - Gamma/Gamma_max) max(sigma - sigma_G, 0) - r_R (Gamma - 1)",
+        source="human parathyroid cells divide slowly: glands on dialysis reach ~50-100 x normal over 10-20 "
+               "years of stimulation, ~0.3/year at a drive about twice the threshold (Parfitt 1997, "
+               "doi:10.1038/ki.1997.297; Drueke 2000, doi:10.1681/ASN.V1161141); approx.")
+    parathyroid_max_mass: float = param(
+        50.0, unit="1", low=1.0, high=1000.0, symbol="\\Gamma_{max}",
+        doc="largest gland mass, relative to normal glands, that growth approaches (logistic limit)",
+        source="glands removed at parathyroidectomy for refractory renal hyperparathyroidism weigh up to "
+               "~50-100 x the normal ~30 mg each (Parfitt 1997, doi:10.1038/ki.1997.297); approx.")
+    parathyroid_regression_per_day: float = param(
+        0.00038, unit="1/day", low=0.0, high=0.1, symbol="r_R",
+        doc="rate at which excess gland mass regresses once the drive is gone (parathyroid cells rarely die): "
+            "half-life ln2/r_R (~5 years)",
+        source="parathyroid cells live ~20 years and apoptosis is rare, so hyperplastic glands involute over "
+               "years if at all, and PTH stays high for years after kidney transplantation in many patients "
+               "(Parfitt 1997, doi:10.1038/ki.1997.297); approx.")
 
     # --- vitamin D -----------------------------------------------------------------------
     vitamin_d_25oh_sufficient_nmol_per_l: float = param(
@@ -405,7 +431,8 @@ class Physiology:
 
     State: ECF calcium :math:`C` (mmol), exchangeable bone-surface calcium :math:`X` (mmol),
     ECF phosphate :math:`P` (mmol), calcitriol :math:`D` (pmol/L), 25(OH)D :math:`D_{25}`
-    (nmol/L). Serum concentrations are :math:`Ca = C/V`, :math:`Pi = P/V` (mmol/L). PTH is
+    (nmol/L), parathyroid gland mass :math:`\Gamma` (relative to a normal gland, 1). Serum
+    concentrations are :math:`Ca = C/V`, :math:`Pi = P/V` (mmol/L). PTH is
     quasi-steady (secretion and clearance take minutes). One call of :meth:`step` is one day
     (:math:`\Delta t = 1` day). Drivers: dietary calcium :math:`I_{Ca}` (mg/day), gut
     absorption :math:`A_{gut}`, vitamin D supply :math:`V_D`, glucocorticoid :math:`G`
@@ -420,8 +447,16 @@ class Physiology:
     - PTH (pmol/L), steep inverse Hill in calcium, mildly suppressed by calcitriol
       (Brown 1983) and stimulated by hyperphosphataemia (yesterday's phosphate), with the set
       point raised by lithium and by an adenoma, :math:`K_{Ca}(1 + s_{Li} Li)\,s_{PT}`:
-      :math:`PTH = \frac{1+s_D}{1+s_D D/D_n}\,(1 + s_P\max(Pi - Pi_{PT}, 0))\,
+      :math:`PTH = \Gamma\,\frac{1+s_D}{1+s_D D/D_n}\,(1 + s_P\max(Pi - Pi_{PT}, 0))\,
       [PTH_{min} + (PTH_{max}-PTH_{min})/(1+(Ca/K_{Ca})^n)]`.
+    - Parathyroid gland mass :math:`\Gamma` (1 in health): secretion scales with the mass, and the
+      same signals that drive secretion per cell (low calcium, low calcitriol, high phosphate)
+      drive proliferation once the drive per unit mass :math:`\sigma = PTH/(\Gamma\,PTH_{healthy})`
+      (with the set point of normal glands, :math:`s_{PT} = 1`: an adenoma suppresses them)
+      passes :math:`\sigma_G`; excess mass regresses slowly (Parfitt 1997; Naveh-Many 1995):
+      :math:`d\Gamma/dt = r_G\,\Gamma(1 - \Gamma/\Gamma_{max})\max(\sigma - \sigma_G, 0) - r_R(\Gamma - 1)`
+      (explicit daily step with
+      today's PTH; :math:`\Gamma` stays exactly 1 while :math:`\sigma \le \sigma_G` and :math:`\Gamma = 1`).
     - Kidney function :math:`k = eGFR/eGFR_n` (driver; 1 in health): filtration
       :math:`GFR = GFR_n k` in both urinary terms; FGF23 :math:`F = F_n k^{-k_F}` (RU/mL);
       the bone cells see :math:`PTH/PTH_{healthy}\cdot k^{k_R}` (uraemic resistance).
@@ -465,11 +500,12 @@ class Physiology:
     whatever the solver tolerance. Phosphate takes a linearly implicit step (uptake into the
     exchangeable pool proportional to the new phosphate), so it stays positive. Splitting
     order in a day: 25(OH)D, gut absorption (with yesterday's calcitriol), calcium and PTH,
-    phosphate, calcitriol.
+    phosphate, gland mass, calcitriol.
 
     The initial state is the steady state for the given drivers with balanced bone fluxes
-    (R = M; the steady state does not depend on their size), solved directly, so day 0 has
-    no transient. :attr:`pth_relative` divides by the steady-state PTH of the same
+    (R = M; the steady state does not depend on their size) and a normal gland (:math:`\Gamma = 1`),
+    solved directly, so day 0 has no transient unless the drive per unit mass is above
+    :math:`\sigma_G` (then the gland starts to grow). :attr:`pth_relative` divides by the steady-state PTH of the same
     parameters at the default (healthy) :class:`~bonegrid.drivers.Drivers`.
 
     With default parameters and drivers the steady state is: serum Ca 2.395 mmol/L,
@@ -527,6 +563,7 @@ class Physiology:
         self._caxp_mean = self._caxp_relative()
         self._pth = start["pth"]
         self._pth_stimulation = start["pth_stimulation"]
+        self._gland = 1.0
         self._urinary_ca = start["urinary_ca"]
         self._gut_ca = start["gut_ca"]
         self._endogenous_ca = start["endogenous_ca"]
@@ -620,8 +657,9 @@ class Physiology:
         and oral calcitriol adds c_rx D_rx to serum calcitriol (pmol/L).
         """
         p = self.params
-        self._pth_k = p.pth_calcium_half_mmol_per_l * (
-            1.0 + p.lithium_pth_set_point_shift_per_mmol_per_l * drivers.lithium_mmol_per_l) * drivers.parathyroid_set_point
+        self._pth_k_normal = p.pth_calcium_half_mmol_per_l * (
+            1.0 + p.lithium_pth_set_point_shift_per_mmol_per_l * drivers.lithium_mmol_per_l)
+        self._pth_k = self._pth_k_normal * drivers.parathyroid_set_point
         kidney = drivers.egfr_ml_per_min / HEALTHY_EGFR_ML_PER_MIN
         fgf23 = fgf23_ru_per_ml(drivers.egfr_ml_per_min, p) / p.fgf23_normal_ru_per_ml
         self._gfr = p.gfr_l_per_day * kidney
@@ -820,8 +858,8 @@ class Physiology:
         """Advance one day. Fluxes are whole-skeleton mmol/day of calcium (phosphate follows at Ca:P 1.67).
 
         The day's order: 25(OH)D; calcium and PTH (gut absorption with yesterday's calcitriol,
-        exchange with the bone-surface pool, kidney); phosphate; the running mean of Ca × P;
-        calcitriol.
+        exchange with the bone-surface pool, kidney); phosphate; parathyroid gland mass; the
+        running mean of Ca × P; calcitriol.
 
         Parameters
         ----------
@@ -846,6 +884,7 @@ class Physiology:
         exchange = self._step_calcium(drivers, resorbed, mineralised)
         self._step_phosphate(drivers, exchange)
         self._pth_stimulation = self._phosphate_stimulation_of_pth(self._p_ecf / self._v)
+        self._step_gland()
         self._step_caxp_mean()
         self._step_calcitriol()
 
@@ -954,7 +993,7 @@ class Physiology:
             PTH (pmol/L) and the endogenous faecal, urinary and exchange fluxes (mmol/day).
         """
         v = self._v
-        suppression = self._calcitriol_suppression_of_pth(calcitriol) * self._pth_stimulation
+        suppression = self._calcitriol_suppression_of_pth(calcitriol) * self._pth_stimulation * self._gland
         k_ex = 1.0 / (self._ex_tau + 1.0)
         e_slope = self._e_n / self._ca_n
         ca = c_old / v if c_old > 0.0 else 1e-9
@@ -1024,6 +1063,23 @@ class Physiology:
         uptake_rate = -exchange / (self._ratio * p_old) if exchange < 0.0 else 0.0
         return release, uptake_rate
 
+    def _step_gland(self) -> None:
+        """Grow or regress the parathyroid gland mass Gamma one day from today's drive per unit mass, 1.
+
+        dGamma/dt = r_G Gamma (1 - Gamma/Gamma_max) max(sigma - sigma_G, 0) - r_R (Gamma - 1), with sigma
+        the secretion per unit mass of gland with a normal calcium set point (an adenoma's shifted set point is left out: its
+        clonal growth is another process, and it suppresses the normal glands) at today's calcium,
+        calcitriol and phosphate, over the healthy PTH; an explicit day (the rates are below 1/100
+        per day).
+        """
+        p = self.params
+        suppression = self._calcitriol_suppression_of_pth(self._calcitriol) * self._pth_stimulation
+        q = (self._ca_ecf / (self._v * self._pth_k_normal)) ** self._pth_hill
+        drive = suppression * (self._pth_min + self._pth_span / (1.0 + q)) / self._pth_healthy
+        growth = (p.parathyroid_growth_per_day * self._gland * (1.0 - self._gland / p.parathyroid_max_mass)
+                  * max(drive - p.parathyroid_growth_threshold, 0.0))
+        self._gland += growth - p.parathyroid_regression_per_day * (self._gland - 1.0)
+
     def _step_caxp_mean(self) -> None:
         """Update the exponential running mean of today's relative Ca × P (time constant tau_M), 1."""
         today = self._caxp_relative()
@@ -1059,6 +1115,11 @@ class Physiology:
     def pth_skeletal_relative(self) -> float:
         """PTH as the skeleton sees it: :attr:`pth_relative` times the uraemic resistance (eGFR/eGFR_n)^k_R, 1."""
         return self.pth_relative * self._skeletal_response
+
+    @property
+    def parathyroid_gland_mass(self) -> float:
+        """Parathyroid gland mass relative to a normal gland (1 in health; hyperplasia > 1), 1."""
+        return self._gland
 
     @property
     def fgf23_ru_per_ml(self) -> float:

@@ -84,6 +84,7 @@ STATE_COLUMNS: tuple[Column, ...] = (
     Column("pth", "pmol/L", "intact parathyroid hormone"),
     Column("calcitriol", "pmol/L", "1,25(OH)2-vitamin D"),
     Column("vitamin_d_25oh", "nmol/L", "25(OH)-vitamin D"),
+    Column("fgf23", "RU/mL", "C-terminal FGF23, made by osteocytes as the phosphate load per remaining nephron grows"),
     Column("mineral_mean", "1", "mean mineral fraction of the matrix (0 osteoid .. 1 fully mineralised)"),
     Column("active_units", "count", "remodeling units with an osteoclast or osteoblast at work"),
     Column("n_tumour_cells", "count", "myeloma cells in the marrow"),

@@ -4,7 +4,8 @@ import math
 
 import pytest
 
-from bonegrid.readouts.panel import NORMAL_RANGES, TESTS, NormalRange, Result
+from bonegrid.model import BoneModel
+from bonegrid.readouts.panel import NORMAL_RANGES, TESTS, NormalRange, Result, panel_values
 
 UNIT_DENOMINATORS = {"l": "L", "ml": "mL", "min": "min/1.73 m²"}
 UNIT_AMOUNTS = {"u": "U", "ru": "RU", "ml": "mL"}  # enzyme and assay units; eGFR is mL/min per body surface
@@ -56,3 +57,13 @@ def test_flags_and_printed_range(normal, value, flag, text):
 def test_a_result_reads_its_tests_range():
     pth = next(t for t in TESTS if t.key == "pth_pmol_per_l")
     assert (Result(pth, 9.0).flag, Result(pth, 9.0).range_text) == ("H", "1.6-6.9")
+
+
+def test_the_panels_fgf23_is_the_physiologys_own_recorded_value():
+    # a changed FGF23 constant reaches the panel through the time series (no second formula in the panel)
+    model = BoneModel(site="spine", grid=64, seed=1, burn_in_days=0, drivers={"egfr_ml_per_min": [(0, 30.0)]},
+                      fgf23_normal_ru_per_ml=80.0).run(3)
+    row = model.timeseries().iloc[-1]
+    expected = 80.0 * (125.0 / 30.0) ** model.params.physiology.fgf23_nephron_exponent
+    assert row["fgf23"] == pytest.approx(expected, rel=1e-12) == model.physiology.fgf23_ru_per_ml
+    assert panel_values(row, thyroid=1.0, cytokines=0.0, egfr_ml_per_min=30.0)["fgf23_ru_per_ml"] == row["fgf23"]

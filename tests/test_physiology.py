@@ -392,9 +392,11 @@ def test_oral_calcitriol_suppresses_pth_in_kidney_disease():
 def test_failing_kidneys_cannot_defend_calcium_when_bone_stops_releasing_it():
     # denosumab's warning in advanced CKD: with bone taking calcium up and giving none back, healthy kidneys
     # raise calcitriol (more absorbed from the gut); failing kidneys cannot, and calcium falls further
+    # (gland growth held off: the comparison is of the kidneys' answer at one gland mass)
     drops, rises = {}, {}
+    params = dataclasses.replace(PhysiologyParameters(), parathyroid_growth_per_day=0.0)
     for egfr in (125.0, 15.0):
-        ph = steady(egfr_ml_per_min=egfr)
+        ph = Physiology(params, Drivers(egfr_ml_per_min=egfr))
         ca0, d0 = ph.serum_calcium_mmol_per_l, ph.calcitriol_pmol_per_l
         for _ in range(90):
             ph.step(Drivers(egfr_ml_per_min=egfr), 0.0, 3.0)
@@ -433,3 +435,50 @@ def test_a_failing_liver_makes_less_25ohd_and_a_recovered_liver_makes_it_again(h
     for _ in range(200):  # a transplanted liver: 25-hydroxylation is back within a few half-lives
         ph.step(HEALTHY, 10.0, 10.0)
     assert ph.vitamin_d_25oh_nmol_per_l == pytest.approx(healthy["d25"], rel=0.01)
+
+
+# parathyroid gland mass (hyperplasia) -------------------------------------------------------------
+def test_a_healthy_gland_stays_exactly_normal_under_noisy_bone_fluxes():
+    rng = np.random.default_rng(3)
+    ph = steady()
+    for _ in range(730):
+        ph.step(HEALTHY, 10.0 * rng.uniform(0.5, 1.5), 10.0 * rng.uniform(0.5, 1.5))
+    assert ph.parathyroid_gland_mass == 1.0
+
+
+def test_advanced_kidney_disease_grows_the_gland_over_years_and_it_regresses_more_slowly():
+    # Parfitt 1997: hyperplasia is a disorder of growth; secretion scales with the mass, so PTH keeps
+    # climbing at the same calcium, calcitriol and phosphate, and stays high long after the cause is gone
+    drivers = Drivers(egfr_ml_per_min=10.0)
+    ph = steady(egfr_ml_per_min=10.0)
+    pth0 = ph.pth_pmol_per_l
+    assert ph.pth_relative > ph.params.parathyroid_growth_threshold  # a drive above the threshold
+    masses = []
+    for _ in range(3):
+        for _ in range(365):
+            ph.step(drivers, 10.0, 10.0)
+        masses.append(ph.parathyroid_gland_mass)
+    assert 1.3 < masses[0] < masses[1] < masses[2] < 5.0
+    assert ph.pth_pmol_per_l > 2.0 * pth0
+    # kidney transplant: a healthy drive; the excess mass regresses with half-life ln2/r_R (~5 years)
+    grown = ph.parathyroid_gland_mass
+    for _ in range(365):
+        ph.step(HEALTHY, 10.0, 10.0)
+    left = (ph.parathyroid_gland_mass - 1.0) / (grown - 1.0)
+    assert 0.8 < left < 0.9  # exp(-365 r_R) = 0.87, plus a few days of growth while calcium recovers
+    assert ph.pth_pmol_per_l > 1.2 * steady().pth_pmol_per_l  # persistent hyperparathyroidism a year on
+
+
+def test_without_growth_the_gland_stays_normal_in_kidney_disease():
+    p = dataclasses.replace(PhysiologyParameters(), parathyroid_growth_per_day=0.0)
+    ph = Physiology(p, Drivers(egfr_ml_per_min=10.0))
+    for _ in range(365):
+        ph.step(Drivers(egfr_ml_per_min=10.0), 10.0, 10.0)
+    assert ph.parathyroid_gland_mass == 1.0
+
+
+def test_an_adenoma_does_not_drive_hyperplasia_of_the_normal_glands():
+    ph = steady(parathyroid_set_point=1.22)
+    for _ in range(365):
+        ph.step(Drivers(parathyroid_set_point=1.22), 10.0, 10.0)
+    assert ph.parathyroid_gland_mass == 1.0

@@ -5,8 +5,8 @@ and from drivers read as laboratory tests: free T4 is the thyroid driver times t
 mid-normal free T4, TSH follows free T4 through the pituitary's log-linear feedback (so a free
 T4 still in range with a suppressed TSH reads as subclinical hyperthyroidism), CRP rises with
 the inflammatory cytokine driver, and the kidney-function
-driver (eGFR) gives eGFR, serum creatinine and FGF23 (:func:`bonegrid.physiology.fgf23_ru_per_ml`
-with the default physiology constants); total bilirubin is the bilirubin driver itself; albumin and the
+driver (eGFR) gives eGFR and serum creatinine; FGF23 is the physiology's own, recorded in the
+time series (column ``fgf23``); total bilirubin is the bilirubin driver itself; albumin and the
 INR read the liver-function driver (the liver makes albumin and the clotting factors). Bone
 alkaline phosphatase is made by working osteoblasts, so it follows the formation rate as P1NP
 does; total alkaline phosphatase adds the liver's share. Normal ranges are in
@@ -23,7 +23,7 @@ import types
 from collections.abc import Mapping
 
 from bonegrid.drivers import Drivers
-from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN, PhysiologyParameters, fgf23_ru_per_ml
+from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN
 from bonegrid.readouts.markers import MarkerParameters
 
 FREE_T4_MID_PMOL_PER_L = 16.0
@@ -209,7 +209,7 @@ def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float,
         "creatinine_umol_per_l": CREATININE_HEALTHY_UMOL_PER_L * (HEALTHY_EGFR_ML_PER_MIN / egfr_ml_per_min) ** (
             1.0 / CREATININE_EGFR_EXPONENT),
         "egfr_ml_per_min": egfr_ml_per_min,
-        "fgf23_ru_per_ml": fgf23_ru_per_ml(egfr_ml_per_min, PhysiologyParameters()),
+        "fgf23_ru_per_ml": float(row["fgf23"]),
         "free_t4_pmol_per_l": FREE_T4_MID_PMOL_PER_L * thyroid,
         "tsh_miu_per_l": TSH_MID_MIU_PER_L * TSH_FOLD_PER_FT4_DOUBLING ** (1.0 - thyroid),
         "crp_mg_per_l": CRP_BASELINE_MG_PER_L + CRP_PER_CYTOKINE_MG_PER_L * cytokines,
