@@ -135,10 +135,5 @@ def prednisolone():
     return tables
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: prednisolone suppresses formation markers within weeks in patients "
-                   "(osteocalcin and P1NP -30 to -50% in months 1-3: Pearce 1998; Ton 2005), but in the model "
-                   "P1NP rises 2-4x from month 2 (seed 1, months 2-3: 126 against 51 ug/L without the drug), "
-                   "likely because the RANKL it adds starts many units whose coupled formation outweighs the "
-                   "osteoblasts it kills; chronic glucocorticoid bone is low-turnover (Dalle Carbonare 2001)")
 def test_prednisolone_lowers_the_formation_marker_within_three_months(prednisolone):
     assert _mean(prednisolone["on"], "p1np", 1 / 12, 0.25) < 0.8 * _mean(prednisolone["off"], "p1np", 1 / 12, 0.25)
