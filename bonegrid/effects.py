@@ -56,9 +56,8 @@ class EffectParameters(ParameterSet):
         0.3, unit="1", low=0.0, high=1.0, symbol="g_{G,Ob}",
         doc="osteoblast lifespan x (1 - g f_G)",
         source="Weinstein 1998 (osteoblast apoptosis); strength approx.: with the collagen loss and the recruitment "
-               "loss, units refill to ~0.77 at 15 mg/day, walls about a quarter thinner, as in glucocorticoid "
-               "biopsies (Bressot 1979; Dempster 1989: reduced mean wall thickness); at 0.5 with the collagen loss "
-               "they refilled to ~0.6")
+               "loss, units refill to ~0.8 at 15 mg/day (thinner walls, as in glucocorticoid biopsies: Bressot 1979; "
+               "Dempster 1989); at 0.5 with the collagen loss they refilled to ~0.6")
     glucocorticoid_osteocyte_apoptosis_gain: float = param(
         0.5, unit="1", low=0.0, high=50.0, symbol="g_{G,Ot}",
         doc="osteocyte apoptosis hazard x (1 + g f_G)",
@@ -76,8 +75,8 @@ class EffectParameters(ParameterSet):
                "GR-mediated action on osteoclasts); strength approx., as the estrogen effect")
     glucocorticoid_osteoclast_precursor_loss: float = param(
         0.9, unit="1", low=0.0, high=1.0, symbol="g_{G,P}",
-        doc="supply of the marrow's osteoclast precursor pool x (1 - g f_G): fewer precursors, so fewer units "
-            "are activated once the pool has turned over (chronic low turnover)",
+        doc="supply of the marrow's osteoclast precursor pool x (1 - g f_G): once the pool has turned over "
+            "(weeks), fewer osteoclasts form for the same RANKL",
         source="Weinstein 2002 and Jia 2006 (glucocorticoids reduce osteoclast as well as osteoblast "
                "progenitors); low activation frequency in glucocorticoid-treated patients (Dalle Carbonare 2001, "
                "J Bone Miner Res 16:97); strength approx., as the osteoblast recruitment loss")
