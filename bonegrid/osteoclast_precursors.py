@@ -8,20 +8,23 @@ pool meets RANKL at once and forms more osteoclasts than before treatment for as
 excess lasts: the rebound of bone turnover after denosumab is stopped (Bone 2011; McDonald 2021:
 under RANKL inhibition osteoclasts fission into "osteomorphs" that persist and re-fuse).
 
-The pool is one number for the whole marrow, relative to its size without the drug
-(:math:`P = 1`), a well-mixed systemic compartment like the blood. Endogenous changes of RANKL
+The pool is one number for the whole marrow, relative to its size in a healthy adult without the
+drug (:math:`P = 1`), a well-mixed systemic compartment like the blood. Endogenous changes of RANKL
 (estrogen loss, PTH, cytokines) also raise precursor supply (Jilka 1992; D'Amelio 2008), and the
-model takes supply to follow such demand, so only the drug's block moves the pool. With
-:math:`a` the share of the surfaces' osteoclastogenic signal (RANK occupancy to the power n)
-left by the drug today (:math:`a = 1` without it):
+model takes supply to follow such demand; what moves the pool is the drug's block and a cause that
+acts on the marrow's production of precursors itself, the supply :math:`S` (1 in health;
+glucocorticoids lower it, :mod:`bonegrid.effects`). With :math:`a` the share of the surfaces'
+osteoclastogenic signal (RANK occupancy to the power n) left by the drug today (:math:`a = 1`
+without it):
 
 .. math::
 
-    \frac{dP}{dt} = \frac{1}{\tau_P}\,\bigl(1 - (1 + c\,(a - 1))\,P\bigr),
+    \frac{dP}{dt} = \frac{1}{\tau_P}\,\bigl(S - (1 + c\,(a - 1))\,P\bigr),
 
 where :math:`c` is the share of the pool's turnover that is fusion and :math:`\tau_P` the
-pool's turnover time. Without the drug the pool stays at 1; with fusion blocked (:math:`a = 0`)
-it fills towards :math:`1/(1 - c)` with time constant :math:`\tau_P/(1 - c)`. Each surface
+pool's turnover time. Without the drug the pool settles at :math:`S` (1 in health) with time
+constant :math:`\tau_P`; with fusion blocked (:math:`a = 0`) it fills towards :math:`S/(1 - c)`
+with time constant :math:`\tau_P/(1 - c)`. Each surface
 site's chance of osteoclastogenesis is multiplied by :math:`P`
 (:func:`bonegrid.recruitment.recruit_osteoclasts`). A day is the exact exponential update for
 the day's :math:`a`, stable for any :math:`\tau_P`.
@@ -33,7 +36,7 @@ import math
 
 
 class OsteoclastPrecursorPool:
-    """The marrow's RANK-expressing precursor pool, relative to its size without the drug.
+    """The marrow's RANK-expressing precursor pool, relative to a healthy adult's without the drug.
 
     The pool holds only its state; its constants come with each day (so a course of them,
     :mod:`bonegrid.parameter_courses`, takes effect).
@@ -41,12 +44,12 @@ class OsteoclastPrecursorPool:
 
     def __init__(self) -> None:
         self.relative = 1.0
-        """Pool size relative to its size without the drug, 1."""
+        """Pool size relative to a healthy adult's without the drug, 1."""
         self.signal_left = 1.0
         """Today's share of the osteoclastogenic signal that the drug leaves, 1 (osteoclasts read it as
         their survival signal)."""
 
-    def step(self, signal_left: float, turnover_days: float, fusion_share: float) -> float:
+    def step(self, signal_left: float, turnover_days: float, fusion_share: float, supply: float = 1.0) -> float:
         r"""Advance one day; return the new relative pool size.
 
         Parameters
@@ -58,9 +61,11 @@ class OsteoclastPrecursorPool:
             :math:`\tau_P`, turnover time of the pool, days (> 0).
         fusion_share : float
             :math:`c`, share of the pool's outflow that is fusion into osteoclasts, 1 (0 <= c < 1).
+        supply : float
+            :math:`S`, the marrow's production of precursors relative to a healthy adult's, 1 (>= 0).
         """
         self.signal_left = signal_left
         loss = 1.0 + fusion_share * (signal_left - 1.0)  # outflow per unit pool, in units of 1/tau_P
-        target = 1.0 / loss
+        target = supply / loss
         self.relative = target + (self.relative - target) * math.exp(-loss / turnover_days)
         return self.relative

@@ -7,8 +7,9 @@ may gain an osteoclast (precursors fusing) with daily probability
 
 (RANK occupancy of precursors by free RANKL; the steep power n makes a dying osteocyte's
 local signal start a unit while the background allows only occasional random remodeling; P is
-the marrow's precursor pool relative to its size without the drug, :mod:`bonegrid.osteoclast_precursors`, which
-fills while RANKL is blocked and drains into osteoclasts when it returns).
+the marrow's precursor pool relative to a healthy adult's, :mod:`bonegrid.osteoclast_precursors`, which
+fills while RANKL is blocked and drains into osteoclasts when it returns, and shrinks when a cause such as
+glucocorticoid excess lowers the marrow's supply of precursors).
 Working osteoclasts also carry RANK and bind RANKL: ``N_oc`` osteoclasts within
 ``bmu_join_radius_um`` compete with the precursors there, so a team limits its own growth. A new
 osteoclast joins the unit of a working osteoclast within ``bmu_join_radius_um``, or of a
@@ -118,7 +119,8 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
     signal = rank_occupancy(free, kd) ** params.osteoclastogenesis_hill
     pool = model.osteoclast_precursors.step(_signal_left_by_drug(model, signal, ys, xs, kd, params),
                                             params.osteoclast_precursor_turnover_days,
-                                            params.osteoclast_precursor_fusion_share)
+                                            params.osteoclast_precursor_fusion_share,
+                                            model.modifiers.osteoclast_precursor_supply)
     rate = (params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * model.modifiers.osteoclastogenesis
             * pool)
     draw = model.rng.random(sites.size)

@@ -97,6 +97,17 @@ def test_dying_osteocytes_with_falling_bmd_point_to_glucocorticoid():
     assert "glucocorticoid" not in supported({**gc, "bmd_change_pct": 0.5})
 
 
+def test_dying_osteocytes_with_suppressed_formation_point_to_glucocorticoid_before_bmd_falls_far():
+    # BMD -1% (within the least significant change) is enough when P1NP is low-normal (< 30 ug/L)
+    early = {**NORMAL, "viable_osteocytes_pct": 70.0, "bmd_change_pct": -1.0, "p1np_ug_per_l": 20.0}
+    assert "glucocorticoid" in supported(early)
+    reasons = " ".join(next(c for c in differential(early) if c.name == "glucocorticoid").reasons)
+    assert "P1NP 20 ug/L (formation suppressed)" in reasons
+    assert "glucocorticoid" not in supported({**early, "p1np_ug_per_l": 40.0})     # formation not suppressed
+    assert "glucocorticoid" not in supported({**early, "bmd_change_pct": 0.5})     # BMD not falling
+    assert "glucocorticoid" not in supported({**early, "viable_osteocytes_pct": 77.0})  # osteocytes alive
+
+
 def test_rapid_loss_with_clear_labs_raises_the_question_of_glucocorticoids():
     rapid = {**NORMAL, "bmd_change_pct": -8.0, "observed_years": 1.0}
     assert "glucocorticoid" in supported(rapid)

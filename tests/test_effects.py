@@ -32,8 +32,21 @@ def test_glucocorticoid_at_the_half_effect_dose_gives_half_the_maximal_effect():
     assert m.osteocyte_apoptosis == pytest.approx(1.0 + P.glucocorticoid_osteocyte_apoptosis_gain * f)  # 2.5
     assert m.osteoblast_recruitment == pytest.approx(1.0 - P.glucocorticoid_osteoblast_recruitment_loss * f)  # 0.7
     assert m.osteoblast_lifespan == pytest.approx(1.0 - P.glucocorticoid_osteoblast_lifespan_loss * f)  # 0.75
+    assert m.osteoblast_apposition == pytest.approx(1.0 - P.glucocorticoid_collagen_synthesis_loss * f)  # 0.8
+    assert m.osteoclast_lifespan == pytest.approx(1.0 + P.glucocorticoid_osteoclast_lifespan_gain * f)  # 1.75
+    assert m.osteoclast_precursor_supply == pytest.approx(1.0 - P.glucocorticoid_osteoclast_precursor_loss * f)  # 0.55
     # glucocorticoid does not touch these
-    assert (m.sclerostin, m.osteoclast_activity, m.osteoclast_lifespan, m.osteoblast_apposition) == (1.0,) * 4
+    assert (m.sclerostin, m.osteoclast_activity, m.osteocyte_rankl) == (1.0,) * 3
+
+
+def test_glucocorticoid_prolongs_osteoclasts_on_top_of_estrogen_loss_and_slows_collagen_on_top_of_alcohol():
+    # E = 0.5, G = G_50 (f_G = 1/2), gains 1 and 2: lifespan (1 + 1*0.5)(1 + 2*0.5) = 3
+    p = with_g50(10.0, estrogen_osteoclast_lifespan_gain=1.0, glucocorticoid_osteoclast_lifespan_gain=2.0,
+                 glucocorticoid_collagen_synthesis_loss=0.5, alcohol_osteoblast_apposition_loss=0.5,
+                 alcohol_half_effect_g_per_day=60.0)
+    m = cell_modifiers(Drivers(estrogen=0.5, glucocorticoid=10.0, alcohol_g_per_day=60.0), 1.0, p)
+    assert m.osteoclast_lifespan == pytest.approx(3.0)
+    assert m.osteoblast_apposition == pytest.approx(0.75 * 0.75)  # (1 - 0.5*0.5) for each cause
 
 
 def test_glucocorticoid_dose_response_uses_the_half_effect_dose_parameter():
@@ -87,7 +100,9 @@ def test_terms_multiply():
     # RANKL = 4^0.5 * (1 + 1.5*0.5) * (1 + 0.5*0.5) * (1 + 1*1*(1 - 0.6*0.5)) = 2 * 1.75 * 1.25 * 1.7 = 7.4375
     #         (the glucocorticoid damps the cytokines' own RANKL gain by 1 - g_{G,syn} f_G)
     # OPG   = 4^-0.5 * (1 - 0.5*0.5) * (1 - 0.5*0.5)            = 0.5 * 0.75 * 0.75  = 0.28125
-    m = cell_modifiers(Drivers(estrogen=0.5, glucocorticoid=getattr(P, G50_NAME), cytokines=1.0), 4.0, P)
+    # (glucocorticoid gains set here to 0.5, the others at their defaults)
+    p = with_g50(getattr(P, G50_NAME), glucocorticoid_rankl_gain=0.5, glucocorticoid_opg_loss=0.5)
+    m = cell_modifiers(Drivers(estrogen=0.5, glucocorticoid=getattr(P, G50_NAME), cytokines=1.0), 4.0, p)
     assert m.rankl == pytest.approx(7.4375)
     assert m.opg == pytest.approx(0.28125)
 

@@ -43,3 +43,15 @@ def test_a_partial_block_settles_between():
     for _ in range(5000):
         pool.step(0.25, *constants)
     assert pool.relative == pytest.approx(1.0 / (1.0 + 0.8 * (0.25 - 1.0)), rel=1e-9)
+
+
+def test_a_lower_supply_lowers_the_pool_to_the_supply_with_the_pool_turnover_time():
+    # dP/dt = (S - P)/tau without the drug: from 1 towards S, the gap shrinking by e^-1 per tau
+    tau, supply = 60.0, 0.4
+    pool = OsteoclastPrecursorPool()
+    for _ in range(int(tau)):
+        pool.step(1.0, tau, 0.67, supply)
+    assert pool.relative == pytest.approx(supply + (1.0 - supply) * math.exp(-1.0), rel=1e-9)
+    for _ in range(10000):
+        pool.step(0.0, tau, 0.5, supply)
+    assert pool.relative == pytest.approx(supply / (1.0 - 0.5), rel=1e-9)  # a full block fills it to S/(1-c)

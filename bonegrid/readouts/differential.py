@@ -13,9 +13,11 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
 - hyperthyroidism: free T4 above range (turnover markers reported beside it);
 - multiple myeloma: any M-protein in a patient with bone loss (a focal lytic lesion is reported
   beside it; the marrow examination decides);
-- glucocorticoid excess: dying osteocytes with falling BMD, or BMD falling faster than 5%/year with
-  clear labs (rapid loss prompts the question about steroid use); the stiffness lost against the
-  BMD lost is reported beside it;
+- glucocorticoid excess: dying osteocytes with falling BMD (by more than 2%, or at all with the
+  formation marker low or low-normal: glucocorticoids suppress osteoblast collagen and osteocalcin,
+  Pearce 1998; low osteocalcin marks hypercortisolism, Chiodini 2016), or BMD falling faster than
+  5%/year with clear labs (rapid loss prompts the question about steroid use); the stiffness lost
+  against the BMD lost is reported beside it;
 - chronic inflammation: CRP above range with high resorption or BMD falling beyond the least
   significant change;
 - estrogen deficiency (menopause or aromatase inhibitor): high turnover, or BMD lost beyond the
@@ -100,7 +102,8 @@ ADVANCED_CKD_EGFR = 30.0
 """eGFR (mL/min/1.73 m²) below which denosumab carries a risk of severe hypocalcaemia (Prolia label warning)."""
 HIGH_TURNOVER_PTH_ULN, LOW_NORMAL_P1NP = 2.0, 30.0
 """CKD bone pattern: PTH above this multiple of its upper limit points to high turnover, below it to low turnover
-(KDIGO 2009: extremes of PTH predict turnover); P1NP (ug/L) below this counts as low-normal formation."""
+(KDIGO 2009: extremes of PTH predict turnover); P1NP (ug/L) below this counts as low-normal formation (also read
+as suppressed formation in the glucocorticoid rule)."""
 MID_NORMAL_PTH = 4.25
 """PTH (pmol/L) at the middle of the normal range 1.6-6.9: with hypercalcaemia, PTH above it is not suppressed."""
 HEAVY_DRINKING_G_PER_DAY = 30.0
@@ -221,9 +224,12 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                       or f("egfr_ml_per_min") < CKD_EGFR or r["serum_calcium_mmol_per_l"].flag(ca) == "H"
                       or jaundiced or liver_failing)
     rapid = rate < -RAPID_LOSS_PCT_PER_YEAR and labs_clear
-    causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and bmd < -2.0) or rapid,
+    formation_suppressed = p1np < LOW_NORMAL_P1NP
+    falling = bmd < -2.0 or (bmd < 0.0 and formation_suppressed)
+    causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and falling) or rapid,
                         (f"viable osteocytes {viable:.0f}% of lacunae (low below {low_viable:.0f}% at the "
                          f"{site} for age {age:.0f})",
+                         f"P1NP {p1np:.0f} ug/L ({'formation suppressed' if formation_suppressed else 'not suppressed'})",
                          f"BMD {rate:+.1f}%/year ({'rapid loss with clear labs' if rapid else 'not rapid'})",
                          f"stiffness {stiff:+.0f}% against BMD {bmd:+.1f}% "
                          f"({'weaker than its density says' if weaker else 'in step with density'})",
