@@ -88,8 +88,13 @@ def test_wide_osteoid_seams_point_to_osteomalacia_with_a_warning():
     assert not causes["osteomalacia"].supported or causes["healthy"].supported is False
 
 
+EXPLAINED = {"estrogen": 0.3}
+"""A history that explains bone loss (estrogen deficiency), so that only the osteocyte and rapid-loss signs of
+glucocorticoid excess are tested, not unexplained loss."""
+
+
 def test_dying_osteocytes_with_falling_bmd_point_to_glucocorticoid():
-    gc = {**NORMAL, "viable_osteocytes_pct": 55.0, "bmd_change_pct": -8.0, "stiffness_change_pct": -30.0}
+    gc = {**NORMAL, **EXPLAINED, "viable_osteocytes_pct": 55.0, "bmd_change_pct": -8.0, "stiffness_change_pct": -30.0}
     assert "glucocorticoid" in supported(gc)
     reasons = next(c for c in differential(gc) if c.name == "glucocorticoid").reasons
     assert "weaker than its density says" in " ".join(reasons)
@@ -99,7 +104,7 @@ def test_dying_osteocytes_with_falling_bmd_point_to_glucocorticoid():
 
 def test_dying_osteocytes_with_suppressed_formation_point_to_glucocorticoid_before_bmd_falls_far():
     # BMD -1% (within the least significant change) is enough when P1NP is low-normal (< 30 ug/L)
-    early = {**NORMAL, "viable_osteocytes_pct": 70.0, "bmd_change_pct": -1.0, "p1np_ug_per_l": 20.0}
+    early = {**NORMAL, **EXPLAINED, "viable_osteocytes_pct": 70.0, "bmd_change_pct": -1.0, "p1np_ug_per_l": 20.0}
     assert "glucocorticoid" in supported(early)
     reasons = " ".join(next(c for c in differential(early) if c.name == "glucocorticoid").reasons)
     assert "P1NP 20 ug/L (formation suppressed)" in reasons
@@ -108,8 +113,22 @@ def test_dying_osteocytes_with_suppressed_formation_point_to_glucocorticoid_befo
     assert "glucocorticoid" not in supported({**early, "viable_osteocytes_pct": 77.0})  # osteocytes alive
 
 
+def test_bone_loss_that_neither_labs_nor_history_explain_raises_the_question_of_glucocorticoids():
+    man = {**NORMAL, "sex": "male", "age_years": 61.0, "observed_years": 1.0, "bmd_change_pct": -4.0}
+    assert "glucocorticoid" in supported(man)
+    assert "glucocorticoid" not in supported({**man, "bmd_change_pct": -1.5})            # within the scan's precision
+    assert "glucocorticoid" not in supported({**man, "alcohol_g_per_day": 90.0})          # the history explains it
+    assert "glucocorticoid" not in supported({**man, "vitamin_d_25oh_nmol_per_l": 20.0})  # a laboratory cause
+    assert "glucocorticoid" not in supported({**man, "sex": "female"})                   # a woman past menopause
+    # within the precision, fewer viable osteocytes than the age-matched healthy with formation low-normal
+    early = {**man, "bmd_change_pct": -1.5, "viable_osteocytes_pct": 71.0, "p1np_ug_per_l": 21.0}
+    assert "glucocorticoid" in supported(early)
+    assert "glucocorticoid" not in supported({**early, "p1np_ug_per_l": 34.0})
+    assert "glucocorticoid" not in supported({**early, "viable_osteocytes_pct": 73.0})
+
+
 def test_rapid_loss_with_clear_labs_raises_the_question_of_glucocorticoids():
-    rapid = {**NORMAL, "bmd_change_pct": -8.0, "observed_years": 1.0}
+    rapid = {**NORMAL, **EXPLAINED, "bmd_change_pct": -8.0, "observed_years": 1.0}
     assert "glucocorticoid" in supported(rapid)
     assert "glucocorticoid" not in supported({**rapid, "observed_years": 2.0})             # -4 %/year
     assert "glucocorticoid" not in supported({**rapid, "vitamin_d_25oh_nmol_per_l": 20.0})  # a laboratory cause
@@ -274,7 +293,7 @@ def test_synovitis_on_examination_names_rheumatoid_arthritis_and_reports_the_mar
 
 def test_the_osteocyte_reference_follows_the_site_and_the_age():
     """The hip's cortical shell holds older matrix, and older bone more empty lacunae, in health."""
-    hip = {**NORMAL, "site": "hip", "viable_osteocytes_pct": 70.0, "bmd_change_pct": -3.0}
+    hip = {**NORMAL, **EXPLAINED, "site": "hip", "viable_osteocytes_pct": 70.0, "bmd_change_pct": -3.0}
     assert "glucocorticoid" not in supported(hip)
     assert "glucocorticoid" in supported({**hip, "site": "spine"})
     assert "glucocorticoid" in supported({**hip, "viable_osteocytes_pct": 60.0})

@@ -16,8 +16,12 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
 - glucocorticoid excess: dying osteocytes with falling BMD (by more than 2%, or at all with the
   formation marker low or low-normal: glucocorticoids suppress osteoblast collagen and osteocalcin,
   Pearce 1998; low osteocalcin marks hypercortisolism, Chiodini 2016), or BMD falling faster than
-  5%/year with clear labs (rapid loss prompts the question about steroid use); the stiffness lost
-  against the BMD lost is reported beside it;
+  5%/year with clear labs (rapid loss prompts the question about steroid use), or bone loss that
+  neither the labs nor the history (immobility, alcohol, smoking, lithium, scurvy, estrogen loss or a
+  woman past 45) explains: beyond the least significant change, or any loss with the formation marker
+  low-normal and viable osteocytes below the age-matched reference (unexplained loss in a man or a
+  younger woman is where steroid use, including inhaled, is asked for first; Compston 2018); the
+  stiffness lost against the BMD lost is reported beside it;
 - chronic inflammation: CRP above range with high resorption or BMD falling beyond the least
   significant change;
 - estrogen deficiency (menopause or aromatase inhibitor): high turnover, or BMD lost beyond the
@@ -69,11 +73,11 @@ from bonegrid.readouts.panel import HEALTHY_BILIRUBIN_UMOL_PER_L, NORMAL_RANGES,
 from bonegrid.readouts.signatures import border_bone_loss_pct
 from bonegrid.tissue import MARROW
 
-VIABLE_OSTEOCYTES_MARGIN_PCT = 5.0
-"""Viable lacunae this many points below the healthy reference for the site, the patient's age and the time
-observed (:func:`bonegrid.readouts.osteocyte_reference.reference_viable_pct`) are a sign of osteocyte death:
-healthy seeds spread by 2-3 points around the reference (256²), glucocorticoid excess takes 3-7 points in the
-first year and more later (Weinstein 1998)."""
+VIABLE_OSTEOCYTES_SPREAD_PCT = 2.5
+"""Spread (points) of healthy seeds around the healthy reference of viable lacunae for the site, the patient's age
+and the time observed (:func:`bonegrid.readouts.osteocyte_reference.reference_viable_pct`; 2-3 points at 256²).
+Two spreads below it are a sign of osteocyte death; one spread below, with the formation marker low-normal and
+BMD falling, is too. Glucocorticoid excess takes 3-7 points in the first year and more later (Weinstein 1998)."""
 LOW_NORMAL_CALCIUM = 2.25
 """Total serum calcium (mmol/L) in the lowest part of the normal range (2.15-2.55): a sign of calcium stress."""
 LOW_NORMAL_PHOSPHATE = 0.9
@@ -218,7 +222,8 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     weaker = not math.isnan(stiff) and not math.isnan(bmd) and bmd < 0 and stiff < 2.0 * bmd
     site = str(findings.get("site", "spine"))
     observed = f("observed_years")
-    low_viable = reference_viable_pct(site, age - observed, observed) - VIABLE_OSTEOCYTES_MARGIN_PCT
+    reference = reference_viable_pct(site, age - observed, observed)
+    low_viable = reference - 2.0 * VIABLE_OSTEOCYTES_SPREAD_PCT
     dying = viable < low_viable
     labs_clear = not (d25_low or pth_high or t4_high or crp_high or mprot > 0
                       or f("egfr_ml_per_min") < CKD_EGFR or r["serum_calcium_mmol_per_l"].flag(ca) == "H"
@@ -226,9 +231,19 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     rapid = rate < -RAPID_LOSS_PCT_PER_YEAR and labs_clear
     formation_suppressed = p1np < LOW_NORMAL_P1NP
     falling = bmd < -2.0 or (bmd < 0.0 and formation_suppressed)
-    causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and falling) or rapid,
+    # the history a clinician takes first: causes it names explain bone loss without a steroid
+    history_explains = (f("mechanical_loading") < REDUCED_MOBILITY_LOADING
+                        or f("alcohol_g_per_day") > HEAVY_DRINKING_G_PER_DAY or f("cigarettes_per_day") > 0.0
+                        or f("lithium_mmol_per_l") > 0.0 or f("vitamin_c_umol_per_l") < SCURVY_VITAMIN_C_UMOL_PER_L
+                        or f("estrogen") < ESTROGEN_DEFICIENT or (female and age >= 45.0))
+    unexplained = labs_clear and not history_explains and (
+        bmd <= -LEAST_SIGNIFICANT_CHANGE_PCT
+        or (viable < reference - VIABLE_OSTEOCYTES_SPREAD_PCT and formation_suppressed and bmd < 0.0))
+    causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and falling) or rapid or unexplained,
                         (f"viable osteocytes {viable:.0f}% of lacunae (low below {low_viable:.0f}% at the "
                          f"{site} for age {age:.0f})",
+                         "bone lost with clear labs and nothing in the history to explain it" if unexplained
+                         else "the loss is explained (labs or history) or within the scan's precision",
                          f"P1NP {p1np:.0f} ug/L ({'formation suppressed' if formation_suppressed else 'not suppressed'})",
                          f"BMD {rate:+.1f}%/year ({'rapid loss with clear labs' if rapid else 'not rapid'})",
                          f"stiffness {stiff:+.0f}% against BMD {bmd:+.1f}% "
@@ -360,6 +375,7 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                                        (high_turnover, "turnover markers high"), (seams, "wide osteoid seams"),
                                        (losing, "BMD falling beyond the least significant change"),
                                        (focal, "a focal lesion"), (dying, "osteocytes dying"),
+                                       (unexplained, "bone lost that neither labs nor history explain"),
                                        (z <= -2.0, "BMD below the expected range for age")) if flag]
     causes.append(Cause("healthy", "no secondary cause", not against,
                         (f"Z-score {z:+.1f} ({'below' if z <= -2 else 'within'} the expected range for age)",
