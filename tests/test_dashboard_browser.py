@@ -230,13 +230,13 @@ def test_mystery_mode_hides_the_cause_and_judges_a_guess(server, browser, artifa
                            timeout=60_000)
     page.locator("button.bg-play").click()  # pause
     page.locator(".bg-check").click()
-    page.wait_for_selector(".bg-verdict")
+    page.wait_for_selector(".bg-verdict", timeout=60_000)  # the findings read the slice: slow on a loaded machine
     assert "findings" in page.locator(".bg-verdict").inner_text()
     assert "also fit" not in page.locator(".bg-mystery").inner_text()  # before Reveal, nothing names a cause
     for chart in ("bmd", "bv", "markers", "calcium"):  # the findings stay on show
         assert page.locator(f".bg-chart-{chart} canvas").count() >= 1, chart
     page.locator(".bg-reveal").click()
-    page.wait_for_selector(".bg-truth")
+    page.wait_for_selector(".bg-truth", timeout=60_000)
     _shot(page, artifacts, "04_mystery")
     page.context.close()
 
@@ -263,7 +263,7 @@ def test_a_visit_leaves_no_warning_in_the_browser_or_the_server_console(server, 
     page.wait_for_selector(".bg-mystery", timeout=90_000)
     page.locator("button.bg-step").click()
     page.locator(".bg-check").click()
-    page.wait_for_selector(".bg-verdict")
+    page.wait_for_selector(".bg-verdict", timeout=60_000)  # the findings read the slice: slow on a loaded machine
     page.wait_for_timeout(500)
     page.context.close()
     # the whole log: Python shows a warning once per place in the code, so the first request (the
