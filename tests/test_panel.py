@@ -5,7 +5,7 @@ import math
 import pytest
 
 from bonegrid.model import BoneModel
-from bonegrid.readouts.panel import NORMAL_RANGES, TESTS, NormalRange, Result, panel_values
+from bonegrid.readouts.panel import NORMAL_RANGES, TESTS, NormalRange, Result, format_panel, panel_values
 
 UNIT_DENOMINATORS = {"l": "L", "ml": "mL", "min": "min/1.73 m²"}
 UNIT_AMOUNTS = {"u": "U", "ru": "RU", "ml": "mL"}  # enzyme and assay units; eGFR is mL/min per body surface
@@ -67,3 +67,11 @@ def test_the_panels_fgf23_is_the_physiologys_own_recorded_value():
     expected = 80.0 * (125.0 / 30.0) ** model.params.physiology.fgf23_nephron_exponent
     assert row["fgf23"] == pytest.approx(expected, rel=1e-12) == model.physiology.fgf23_ru_per_ml
     assert panel_values(row, thyroid=1.0, cytokines=0.0, egfr_ml_per_min=30.0)["fgf23_ru_per_ml"] == row["fgf23"]
+
+
+def test_a_plain_ratio_is_printed_without_a_unit():
+    inr = next(t for t in TESTS if t.key == "inr")
+    row = next(line for line in format_panel([Result(inr, 1.4)]).splitlines() if line.startswith("| INR"))
+    assert row.split("|")[3].strip() == ""
+    calcium = TESTS[0]
+    assert calcium.shown_unit == calcium.unit == "mmol/L"

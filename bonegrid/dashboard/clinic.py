@@ -71,7 +71,7 @@ def LabsCard(frame: Frame):
         flagged = bool(r.flag)
         style = "color:#c62828;font-weight:bold" if flagged else ""
         rows.append(f'<tr title="{r.test.meaning}"><td style="padding:1px 8px 1px 0">{r.test.name}</td>'
-                    f'<td style="text-align:right;{style}">{value}</td><td style="padding-left:4px">{r.test.unit}'
+                    f'<td style="text-align:right;{style}">{value}</td><td style="padding-left:4px">{r.test.shown_unit}'
                     f'</td><td style="padding-left:10px;color:#666">{r.range_text}</td>'
                     f'<td class="bg-flag" style="padding-left:8px;{style}">{r.flag}</td>'
                     f'<td style="padding-left:10px;color:#666;font-size:11px">{r.test.meaning}</td></tr>')

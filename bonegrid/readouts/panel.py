@@ -145,6 +145,11 @@ class Test:
         """The clinical unit of the result."""
         return self.normal_range.unit
 
+    @property
+    def shown_unit(self) -> str:
+        """The unit as a report prints it: none for a plain ratio (INR)."""
+        return "" if self.unit == "1" else self.unit
+
 
 TESTS: tuple[Test, ...] = (
     Test("serum_calcium_mmol_per_l", "Calcium (total)", "held in range by PTH; bone releases calcium when it is resorbed"),
@@ -230,7 +235,7 @@ def format_panel(results: list[Result]) -> str:
     lines = ["| test | result | unit | normal | flag |", "| --- | --- | --- | --- | --- |"]
     for r in results:
         value = f"{r.value:.3g}"
-        lines.append(f"| {r.test.name} | {f'**{value}**' if r.flag else value} | {r.test.unit} | {r.range_text} | "
+        lines.append(f"| {r.test.name} | {f'**{value}**' if r.flag else value} | {r.test.shown_unit} | {r.range_text} | "
                      f"{r.flag} |")
     return "\n".join(lines)
 
