@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from bonegrid.drivers import Drivers
 from bonegrid.readouts.differential import differential, focal_lesion
 from bonegrid.readouts.panel import TESTS, format_panel, panel, panel_values
 
@@ -36,7 +37,7 @@ def test_panel_flags_low_high_and_normal():
 def test_panel_values_read_drivers_as_free_t4_and_crp():
     row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "fgf23": 60.0, "ctx": 0.3,
            "p1np": 40.0, "m_protein": 0.0}
-    values = panel_values(row, thyroid=2.0, cytokines=1.0, bilirubin_umol_per_l=80.0)
+    values = panel_values(row, Drivers(thyroid=2.0, cytokines=1.0, bilirubin_umol_per_l=80.0))
     assert values["free_t4_pmol_per_l"] == 32.0 and values["crp_mg_per_l"] == 16.0
     assert values["bilirubin_umol_per_l"] == 80.0
     assert values["albumin_g_per_l"] == 42.0 and values["inr"] == 1.0  # a healthy liver by default
@@ -46,7 +47,7 @@ def test_albumin_and_inr_read_the_liver_function_through_the_child_pugh_classes(
     row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "fgf23": 60.0, "ctx": 0.3,
            "p1np": 40.0, "m_protein": 0.0}
     def labs(h):
-        return panel_values(row, thyroid=1.0, cytokines=0.0, liver_function=h)
+        return panel_values(row, Drivers(liver_function=h))
     assert labs(0.8)["albumin_g_per_l"] > 35.0 and labs(0.8)["inr"] < 1.7     # class A
     assert 28.0 < labs(0.6)["albumin_g_per_l"] < 35.0 and labs(0.6)["inr"] < 1.7   # class B albumin
     assert labs(0.3)["albumin_g_per_l"] < 28.0 and labs(0.3)["inr"] > 2.3      # class C
@@ -255,7 +256,7 @@ def test_a_liver_that_fails_to_make_albumin_and_clotting_factors_reads_as_cirrho
 def test_a_suppressed_tsh_with_free_t4_in_range_reads_as_thyroxine_excess_not_overt_hyperthyroidism():
     row = {"serum_ca": 2.4, "serum_phosphate": 1.1, "pth": 3.0, "vitamin_d_25oh": 70.0, "fgf23": 60.0, "ctx": 0.3,
            "p1np": 40.0, "m_protein": 0.0}
-    euthyroid, over, overt = (panel_values(row, thyroid=t, cytokines=0.0) for t in (1.0, 1.35, 3.0))
+    euthyroid, over, overt = (panel_values(row, Drivers(thyroid=t)) for t in (1.0, 1.35, 3.0))
     assert euthyroid["tsh_miu_per_l"] == 1.5                                # mid-normal
     assert over["tsh_miu_per_l"] == pytest.approx(1.5 * 100.0 ** -0.35)      # 0.30 mU/L: below 0.4
     assert over["free_t4_pmol_per_l"] == pytest.approx(21.6)                # still within 12-22

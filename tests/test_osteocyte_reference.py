@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from bonegrid.readouts.osteocyte_reference import START_AGES_YEARS, VIABLE_PCT, YEARS_OBSERVED, measure, reference_viable_pct
+from bonegrid.readouts.osteocyte_reference import START_AGES_YEARS, VIABLE_PCT, YEARS_OBSERVED, reference_viable_pct
+from bonegrid.runs.osteocyte_reference import measure
 
 
 @pytest.mark.parametrize("site", sorted(VIABLE_PCT))

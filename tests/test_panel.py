@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from bonegrid.drivers import Drivers
 from bonegrid.model import BoneModel
 from bonegrid.readouts.panel import NORMAL_RANGES, TESTS, NormalRange, Result, format_panel, panel_values
 
@@ -66,7 +67,7 @@ def test_the_panels_fgf23_is_the_physiologys_own_recorded_value():
     row = model.timeseries().iloc[-1]
     expected = 80.0 * (125.0 / 30.0) ** model.params.physiology.fgf23_nephron_exponent
     assert row["fgf23"] == pytest.approx(expected, rel=1e-12) == model.physiology.fgf23_ru_per_ml
-    assert panel_values(row, thyroid=1.0, cytokines=0.0, egfr_ml_per_min=30.0)["fgf23_ru_per_ml"] == row["fgf23"]
+    assert panel_values(row, Drivers(egfr_ml_per_min=30.0))["fgf23_ru_per_ml"] == row["fgf23"]
 
 
 def test_a_plain_ratio_is_printed_without_a_unit():

@@ -297,9 +297,7 @@ class Session:
         """Snapshot of the patient (and twin) now, with both slices drawn under ``overlay``."""
         with self.lock:
             m = self.model
-            labs = panel(panel_values(m.recorder.last(), m.drivers.thyroid, m.drivers.cytokines, m.drivers.egfr_ml_per_min,
-                                      bilirubin_umol_per_l=m.drivers.bilirubin_umol_per_l,
-                                      liver_function=m.drivers.liver_function))
+            labs = panel(panel_values(m.recorder.last(), m.drivers))
             positions = cell_positions(m)
             return Frame(
                 day=int(m.day), age_years=self.age_now(), start_age_years=m.age_years,

@@ -66,10 +66,10 @@ import numpy as np
 from scipy import ndimage
 
 from bonegrid.constants import DAYS_PER_YEAR
-from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN
+from bonegrid.drivers import Drivers
 from bonegrid.readouts.histomorphometry import histomorphometry
 from bonegrid.readouts.osteocyte_reference import reference_viable_pct
-from bonegrid.readouts.panel import HEALTHY_BILIRUBIN_UMOL_PER_L, NORMAL_RANGES, panel_values
+from bonegrid.readouts.panel import NORMAL_RANGES, panel_values
 from bonegrid.readouts.signatures import border_bone_loss_pct
 from bonegrid.tissue import MARROW
 
@@ -383,31 +383,22 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
     return sorted(causes, key=lambda c: not c.supported)
 
 
-def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str, thyroid: float, cytokines: float,
+def findings_from_run(ts, final_histomorphometry, drivers: Drivers, *, age_years: float, sex: str,
                       start_matrix: np.ndarray | None = None, end_matrix: np.ndarray | None = None,
-                      voxel_size_um: float = 10.0, mechanical_loading: float = 1.0, lithium_mmol_per_l: float = 0.0,
-                      vitamin_c: float = 1.0, estrogen: float = 1.0,
-                      egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN, alcohol_g_per_day: float = 0.0,
-                      cigarettes_per_day: float = 0.0,
-                      bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L, liver_function: float = 1.0,
-                      synovitis: float = 0.0, site: str = "spine") -> dict[str, object]:
+                      voxel_size_um: float = 10.0, site: str = "spine") -> dict[str, object]:
     """Collect the findings the rules read from a run's time series and its final histomorphometry.
 
     Laboratory values are means of the last 90 days; BMD and stiffness changes are from day 0
-    to the end; ``age_years`` is the patient's age at the end. The history and the drug levels a
-    clinician would know: ``mechanical_loading`` (1 = habitual; bed rest below), serum lithium
-    (mmol/L), plasma vitamin C (``vitamin_c`` relative to replete, reported as umol/L) and
-    ``estrogen`` relative to premenopausal (menopause or an aromatase inhibitor lowers it; in a man, his
-    estradiol made from testosterone, which androgen deprivation lowers); ``synovitis`` (swollen joints
-    on examination, relative to active rheumatoid arthritis); the kidney function ``egfr_ml_per_min``
-    (mL/min/1.73 m²) gives eGFR, creatinine and FGF23 on the panel;
-    alcohol intake (g/day) and cigarettes a day; ``bilirubin_umol_per_l`` is a laboratory value and
-    ``liver_function`` (relative to a healthy liver) gives albumin and INR (the panel reports them);
-    ``site`` (spine or hip) sets the osteocyte reference.
+    to the end; ``age_years`` is the patient's age at the end. ``drivers`` (the last day's) give
+    the tests the time series does not record (:func:`~bonegrid.readouts.panel.panel_values`) and
+    the history and drug levels a clinician would know: mechanical loading (1 = habitual; bed rest
+    below), serum lithium, plasma vitamin C (reported as umol/L), estrogen relative to
+    premenopausal (menopause or an aromatase inhibitor lowers it; in a man, his estradiol made from
+    testosterone, which androgen deprivation lowers), synovitis (swollen joints on examination),
+    alcohol intake and cigarettes a day. ``site`` (spine or hip) sets the osteocyte reference.
     """
     last = ts[ts["day"] > ts["day"].iloc[-1] - 90]
-    values = panel_values(last.mean(numeric_only=True), thyroid, cytokines, egfr_ml_per_min,
-                          bilirubin_umol_per_l=bilirubin_umol_per_l, liver_function=liver_function)
+    values = panel_values(last.mean(numeric_only=True), drivers)
     h = final_histomorphometry
     lacunae = h.empty_lacunae_pct
     return {
@@ -428,13 +419,13 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
                          if start_matrix is not None and end_matrix is not None else False),
         "age_years": age_years,
         "sex": sex,
-        "mechanical_loading": mechanical_loading,
-        "lithium_mmol_per_l": lithium_mmol_per_l,
-        "vitamin_c_umol_per_l": REPLETE_VITAMIN_C_UMOL_PER_L * vitamin_c,
-        "estrogen": estrogen,
-        "alcohol_g_per_day": alcohol_g_per_day,
-        "cigarettes_per_day": cigarettes_per_day,
-        "synovitis": synovitis,
+        "mechanical_loading": drivers.mechanical_loading,
+        "lithium_mmol_per_l": drivers.lithium_mmol_per_l,
+        "vitamin_c_umol_per_l": REPLETE_VITAMIN_C_UMOL_PER_L * drivers.vitamin_c,
+        "estrogen": drivers.estrogen,
+        "alcohol_g_per_day": drivers.alcohol_g_per_day,
+        "cigarettes_per_day": drivers.cigarettes_per_day,
+        "synovitis": drivers.synovitis,
         "site": site,
     }
 
@@ -442,15 +433,9 @@ def findings_from_run(ts, final_histomorphometry, *, age_years: float, sex: str,
 def findings_from_model(model, start_matrix: np.ndarray | None = None) -> dict[str, object]:
     """:func:`findings_from_run` for a live model (``start_matrix``: matrix at day 0, for the lesion test)."""
     return findings_from_run(
-        model.timeseries(), histomorphometry(model, direct=False),
-        age_years=model.age_years + max(model.day, 0) / DAYS_PER_YEAR, sex=model.sex, thyroid=model.drivers.thyroid,
-        cytokines=model.drivers.cytokines, start_matrix=start_matrix, end_matrix=model.tissue.kind != MARROW,
-        voxel_size_um=model.tissue.voxel_size_um, mechanical_loading=model.drivers.mechanical_loading,
-        lithium_mmol_per_l=model.drivers.lithium_mmol_per_l, vitamin_c=model.drivers.vitamin_c,
-        estrogen=model.drivers.estrogen, egfr_ml_per_min=model.drivers.egfr_ml_per_min,
-        alcohol_g_per_day=model.drivers.alcohol_g_per_day, cigarettes_per_day=model.drivers.cigarettes_per_day,
-        bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l, liver_function=model.drivers.liver_function,
-        synovitis=model.drivers.synovitis, site=model.site)
+        model.timeseries(), histomorphometry(model, direct=False), model.drivers,
+        age_years=model.age_years + max(model.day, 0) / DAYS_PER_YEAR, sex=model.sex, start_matrix=start_matrix,
+        end_matrix=model.tissue.kind != MARROW, voxel_size_um=model.tissue.voxel_size_um, site=model.site)
 
 
 __all__ = ["Cause", "differential", "findings_from_model", "findings_from_run", "focal_lesion"]

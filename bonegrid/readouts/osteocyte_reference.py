@@ -5,17 +5,16 @@ interstitial matrix is older, holds more than cancellous bone, so "too few viabl
 means too few *for this site and age*, as a DXA Z-score compares with the patient's age. No
 published series gives the fraction by site and age closely enough, so the reference is the
 healthy model itself: a table of its viable fraction (% of lacunae) for patients starting at
-each age, after each whole year observed, measured by :func:`measure` (mean of seeds). Like a
+each age, after each whole year observed, measured by :func:`bonegrid.runs.osteocyte_reference.measure`
+(mean of seeds). Like a
 laboratory's normal range drawn from a healthy population, it is a readout's calibration; it
-moves when the osteocyte mechanism moves, and ``python -m bonegrid.readouts.osteocyte_reference``
+moves when the osteocyte mechanism moves, and ``python -m bonegrid.runs.osteocyte_reference``
 re-measures it (a slow test checks the stored table against a fresh measurement).
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from bonegrid.constants import SITES
 
 START_AGES_YEARS = (25.0, 40.0, 55.0, 70.0, 85.0)
 """Ages at the start of the run (years) at which the reference was measured."""
@@ -41,7 +40,7 @@ VIABLE_PCT = {
     ]),
 }
 """Healthy viable lacunae (% of lacunae), rows :data:`START_AGES_YEARS`, columns :data:`YEARS_OBSERVED`
-(``python -m bonegrid.readouts.osteocyte_reference``, 256², seeds 1-3; seed means still wobble by a few tenths)."""
+(``python -m bonegrid.runs.osteocyte_reference``, 256², seeds 1-3; seed means still wobble by a few tenths)."""
 
 
 def reference_viable_pct(site: str, start_age_years: float, years_observed: float) -> float:
@@ -62,51 +61,3 @@ def reference_viable_pct(site: str, start_age_years: float, years_observed: floa
     ages, years = np.asarray(START_AGES_YEARS), np.asarray(YEARS_OBSERVED)
     by_age = np.array([np.interp(years_observed, years, row) for row in table])
     return float(np.interp(start_age_years, ages, by_age))
-
-
-def measure(grid: int = 256, seeds: tuple[int, ...] = REFERENCE_SEEDS, workers: int | None = None, *,
-            sites: tuple[str, ...] = SITES, start_ages_years: tuple[float, ...] = START_AGES_YEARS
-            ) -> dict[str, np.ndarray]:
-    """Run the healthy scenario at each site and start age for the longest time observed; return the table.
-
-    Returns a dict site -> (len(start_ages_years), len(YEARS_OBSERVED)) array of viable lacunae, % (mean of
-    ``seeds``, rounded to 0.1).
-    """
-    from bonegrid.constants import DAYS_PER_YEAR
-    from bonegrid.runs.ensemble import run_jobs
-    from bonegrid.scenarios import load_scenario
-
-    healthy = load_scenario("healthy")
-    jobs = [(healthy.with_overrides({"site": site, "age_years": age, "years": max(YEARS_OBSERVED)}), seed)
-            for site in sites for age in start_ages_years for seed in seeds]
-    results = run_jobs(jobs, grid=grid, workers=workers)
-    failed = [r.error for r in results if r.error]
-    if failed:
-        raise RuntimeError(f"reference run failed: {failed[0]}")
-    table = {}
-    it = iter(results)
-    for site in sites:
-        rows = []
-        for _age in start_ages_years:
-            runs = [next(it).timeseries.set_index("day") for _ in seeds]
-            rows.append([100.0 * np.mean([t["osteocyte_viability"].iloc[
-                t.index.get_indexer([round(y * DAYS_PER_YEAR)], method="nearest")[0]] for t in runs])
-                for y in YEARS_OBSERVED])
-        table[site] = np.round(np.array(rows), 1)
-    return table
-
-
-def main() -> None:
-    """Measure the table and print it as the module's :data:`VIABLE_PCT` literal."""
-    table = measure()
-    print("VIABLE_PCT = {")
-    for site, rows in table.items():
-        print(f'    "{site}": np.array([')
-        for row in rows:
-            print("        [" + ", ".join(f"{v:.1f}" for v in row) + "],")
-        print("    ]),")
-    print("}")
-
-
-if __name__ == "__main__":
-    main()

@@ -192,15 +192,13 @@ class Result:
         return self.test.normal_range.text
 
 
-HEALTHY_BILIRUBIN_UMOL_PER_L = Drivers().bilirubin_umol_per_l
-"""Total bilirubin of a healthy adult, umol/L (the bilirubin driver's default)."""
+def panel_values(row: Mapping[str, float], drivers: Drivers) -> dict[str, float]:
+    """Lab values from one time-series row (or mean of rows) and the day's drivers.
 
-
-def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float,
-                 egfr_ml_per_min: float = HEALTHY_EGFR_ML_PER_MIN, *,
-                 bilirubin_umol_per_l: float = HEALTHY_BILIRUBIN_UMOL_PER_L,
-                 liver_function: float = 1.0) -> dict[str, float]:
-    """Lab values from one time-series row (or mean of rows) and the day's thyroid, cytokines, eGFR, bilirubin, liver."""
+    The drivers give what the time series does not record: free T4 and TSH (thyroid), CRP
+    (cytokines), creatinine and eGFR (kidney function), bilirubin, albumin and INR (liver).
+    """
+    egfr, liver = drivers.egfr_ml_per_min, drivers.liver_function
     bone_alp = BONE_ALP_REFERENCE_U_PER_L * float(row["p1np"]) / MarkerParameters().p1np_reference_ug_per_l
     return {
         "serum_calcium_mmol_per_l": float(row["serum_ca"]),
@@ -211,17 +209,17 @@ def panel_values(row: Mapping[str, float], thyroid: float, cytokines: float,
         "p1np_ug_per_l": float(row["p1np"]),
         "bone_alp_u_per_l": bone_alp,
         "alp_u_per_l": bone_alp + LIVER_ALP_U_PER_L,
-        "creatinine_umol_per_l": CREATININE_HEALTHY_UMOL_PER_L * (HEALTHY_EGFR_ML_PER_MIN / egfr_ml_per_min) ** (
+        "creatinine_umol_per_l": CREATININE_HEALTHY_UMOL_PER_L * (HEALTHY_EGFR_ML_PER_MIN / egfr) ** (
             1.0 / CREATININE_EGFR_EXPONENT),
-        "egfr_ml_per_min": egfr_ml_per_min,
+        "egfr_ml_per_min": egfr,
         "fgf23_ru_per_ml": float(row["fgf23"]),
-        "free_t4_pmol_per_l": FREE_T4_MID_PMOL_PER_L * thyroid,
-        "tsh_miu_per_l": TSH_MID_MIU_PER_L * TSH_FOLD_PER_FT4_DOUBLING ** (1.0 - thyroid),
-        "crp_mg_per_l": CRP_BASELINE_MG_PER_L + CRP_PER_CYTOKINE_MG_PER_L * cytokines,
+        "free_t4_pmol_per_l": FREE_T4_MID_PMOL_PER_L * drivers.thyroid,
+        "tsh_miu_per_l": TSH_MID_MIU_PER_L * TSH_FOLD_PER_FT4_DOUBLING ** (1.0 - drivers.thyroid),
+        "crp_mg_per_l": CRP_BASELINE_MG_PER_L + CRP_PER_CYTOKINE_MG_PER_L * drivers.cytokines,
         "m_protein_g_per_l": float(row["m_protein"]),
-        "bilirubin_umol_per_l": float(bilirubin_umol_per_l),
-        "albumin_g_per_l": ALBUMIN_HEALTHY_G_PER_L * liver_function ** ALBUMIN_LIVER_EXPONENT,
-        "inr": liver_function ** -INR_LIVER_EXPONENT,
+        "bilirubin_umol_per_l": drivers.bilirubin_umol_per_l,
+        "albumin_g_per_l": ALBUMIN_HEALTHY_G_PER_L * liver ** ALBUMIN_LIVER_EXPONENT,
+        "inr": liver ** -INR_LIVER_EXPONENT,
     }
 
 

@@ -27,13 +27,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR, SITES
+from bonegrid.drivers import Drivers
 from bonegrid.files import check_file, make_folder, write_text
 from bonegrid.parameters import ParameterError
-from bonegrid.physiology import HEALTHY_EGFR_ML_PER_MIN
 from bonegrid.readouts import dxa
 from bonegrid.readouts.differential import differential, findings_from_run
 from bonegrid.readouts.histomorphometry import Histomorphometry
-from bonegrid.readouts.panel import HEALTHY_BILIRUBIN_UMOL_PER_L, panel, panel_values
+from bonegrid.readouts.panel import panel, panel_values
 from bonegrid.runs.results import read_results
 
 STYLE = """
@@ -92,6 +92,12 @@ class Run:
         return self.meta["site"]
 
     @property
+    def drivers(self) -> Drivers:
+        """The drivers of the last day (a folder written before a driver existed reads its default)."""
+        recorded = self.meta["drivers_end"]
+        return Drivers(**{name: recorded[name] for name in Drivers.names() if name in recorded})
+
+    @property
     def age_end(self) -> float:
         """Patient's age at the end of the run, years."""
         return self.meta["age_years_day0"] + self.meta["days"] / DAYS_PER_YEAR
@@ -104,20 +110,9 @@ class Run:
 
     def findings(self) -> dict:
         """Return the findings for the differential."""
-        drivers = self.meta["drivers_end"]
-        return findings_from_run(self.ts, self.histo, age_years=self.age_end, sex=self.meta["sex"],
-                                 thyroid=drivers["thyroid"], cytokines=drivers["cytokines"],
+        return findings_from_run(self.ts, self.histo, self.drivers, age_years=self.age_end, sex=self.meta["sex"],
                                  start_matrix=self.state["start_matrix"], end_matrix=self.state["kind"] != 0,
-                                 voxel_size_um=self.meta["voxel_size_um"],
-                                 mechanical_loading=drivers.get("mechanical_loading", 1.0),
-                                 lithium_mmol_per_l=drivers.get("lithium_mmol_per_l", 0.0),
-                                 vitamin_c=drivers.get("vitamin_c", 1.0), estrogen=drivers.get("estrogen", 1.0),
-                                 egfr_ml_per_min=drivers.get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN),
-                                 alcohol_g_per_day=drivers.get("alcohol_g_per_day", 0.0),
-                                 cigarettes_per_day=drivers.get("cigarettes_per_day", 0.0),
-                                 bilirubin_umol_per_l=drivers.get("bilirubin_umol_per_l", HEALTHY_BILIRUBIN_UMOL_PER_L),
-                                 liver_function=drivers.get("liver_function", 1.0),
-                                 synovitis=drivers.get("synovitis", 0.0), site=self.meta["site"])
+                                 voxel_size_um=self.meta["voxel_size_um"], site=self.meta["site"])
 
 
 def load_runs(folder: Path) -> list[Run]:
@@ -217,13 +212,9 @@ def report_html(runs: Sequence[Run], artefacts: dxa.Artefacts | None = None, bli
 
     parts.append("<h2>2. Blood panel (mean of the last 90 days)</h2>")
     results = panel(panel_values(main.ts[main.ts["day"] > main.ts["day"].iloc[-1] - 90].mean(numeric_only=True),
-                                 main.meta["drivers_end"]["thyroid"], main.meta["drivers_end"]["cytokines"],
-                                 main.meta["drivers_end"].get("egfr_ml_per_min", HEALTHY_EGFR_ML_PER_MIN),
-                                 bilirubin_umol_per_l=main.meta["drivers_end"].get("bilirubin_umol_per_l",
-                                                                                   HEALTHY_BILIRUBIN_UMOL_PER_L),
-                                 liver_function=main.meta["drivers_end"].get("liver_function", 1.0)))
+                                 main.drivers))
     parts.append(_table(("test", "result", "unit", "normal range", "flag", "what it reflects"),
-                        [(r.test.name, f"{r.value:.3g}", r.test.unit, r.range_text, r.flag, r.test.meaning)
+                        [(r.test.name, f"{r.value:.3g}", r.test.shown_unit, r.range_text, r.flag, r.test.meaning)
                          for r in results], [bool(r.flag) for r in results]))
 
     parts.append(f"<h2>3. Histomorphometry and strength ({main.site} slice, end of the run)</h2>")

@@ -71,10 +71,7 @@ def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:
     ]
     recent = ts[ts["day"] > ts["day"].iloc[-1] - 90].mean(numeric_only=True)
     lines += ["## Blood panel (mean of the last 90 days)", "",
-              format_panel(panel(panel_values(recent, model.drivers.thyroid, model.drivers.cytokines,
-                                                  model.drivers.egfr_ml_per_min,
-                                                  bilirubin_umol_per_l=model.drivers.bilirubin_umol_per_l,
-                                                  liver_function=model.drivers.liver_function))), "",
+              format_panel(panel(panel_values(recent, model.drivers))), "",
               f"DXA at the end: BMD {last.bmd:.3f} g/cm², T-score {last.t_score:+.1f}, Z-score {last.z_score:+.1f}; "
               f"stiffness {100 * (last.stiffness - 1):+.0f}% since day 0. `python run.py report` writes the full "
               "clinical report.", ""]
