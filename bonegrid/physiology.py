@@ -625,7 +625,7 @@ class Physiology:
         self._caxp_keep = math.exp(-1.0 / p.mineralisation_caxp_averaging_days)
 
     # ------------------------------------------------------------------ biological terms
-    def _pth_secretion(self, ca: float, suppression: float) -> tuple[float, float]:
+    def _pth_secretion(self, ca: float, suppression: float, set_point: float | None = None) -> tuple[float, float]:
         """Quasi-steady PTH and its derivative with respect to serum calcium.
 
         Parameters
@@ -634,6 +634,8 @@ class Physiology:
             Total serum calcium, mmol/L (> 0).
         suppression : float
             Calcitriol suppression factor (1+s_D)/(1+s_D D/D_n), 1.
+        set_point : float, optional
+            Calcium set point K_Ca of the glands, mmol/L (default: today's, with lithium and an adenoma).
 
         Returns
         -------
@@ -642,7 +644,7 @@ class Physiology:
         dpth_dca : float
             d PTH / d Ca, pmol/L per mmol/L (negative).
         """
-        q = (ca / self._pth_k) ** self._pth_hill
+        q = (ca / (self._pth_k if set_point is None else set_point)) ** self._pth_hill
         h = 1.0 / (1.0 + q)
         pth = suppression * (self._pth_min + self._pth_span * h)
         return pth, -suppression * self._pth_span * self._pth_hill * q * h * h / ca
@@ -1074,8 +1076,7 @@ class Physiology:
         """
         p = self.params
         suppression = self._calcitriol_suppression_of_pth(self._calcitriol) * self._pth_stimulation
-        q = (self._ca_ecf / (self._v * self._pth_k_normal)) ** self._pth_hill
-        drive = suppression * (self._pth_min + self._pth_span / (1.0 + q)) / self._pth_healthy
+        drive = self._pth_secretion(self._ca_ecf / self._v, suppression, self._pth_k_normal)[0] / self._pth_healthy
         growth = (p.parathyroid_growth_per_day * self._gland * (1.0 - self._gland / p.parathyroid_max_mass)
                   * max(drive - p.parathyroid_growth_threshold, 0.0))
         self._gland += growth - p.parathyroid_regression_per_day * (self._gland - 1.0)
