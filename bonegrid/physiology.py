@@ -45,8 +45,20 @@ class PhysiologyParameters(ParameterSet):
     # --- skeleton and compartments -----------------------------------------------------
     skeletal_calcium_mmol: float = param(
         25000.0, unit="mmol", low=1000.0, high=60000.0, symbol="S_{Ca}",
-        doc="calcium in the adult skeleton (~1 kg); the model scales the slice's fluxes by it",
+        doc="calcium in the adult skeleton (~1 kg), trabecular and cortical",
         source="ICRP 23 reference man (~1000 g Ca)")
+    trabecular_calcium_share: float = param(
+        0.2, unit="1", low=0.01, high=1.0, symbol="f_T",
+        doc="share of skeletal calcium in trabecular bone, the compartment the slice stands for; the rest is "
+            "cortical bone, whose units answer the same systemic signals at cortical_turnover_ratio of the "
+            "slice's rate",
+        source="the adult skeleton is ~80% cortical and ~20% trabecular bone (Clarke 2008, doi:10.2215/CJN.04151206)")
+    cortical_turnover_ratio: float = param(
+        0.12, unit="1", low=0.0, high=1.0, symbol="\\kappa_C",
+        doc="fractional turnover of cortical bone relative to trabecular bone: the cortical compartment's "
+            "calcium fluxes are the slice's per unit of mineral times this",
+        source="each year ~25% of trabecular and ~3% of cortical bone is remodeled (Manolagas 2000, "
+               "doi:10.1210/edrv.21.2.0395)")
     ecf_volume_l: float = param(
         14.0, unit="L", low=1.0, high=50.0, symbol="V",
         doc="extracellular fluid volume in which serum calcium and phosphate are distributed",
