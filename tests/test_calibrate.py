@@ -29,7 +29,7 @@ def test_every_fitted_parameter_has_a_calibration_spec_that_sweeps_it():
 def test_every_spec_names_a_band_marked_fitted_and_brackets_the_shipped_value(name):
     cal = load_calibration(calibrate.spec_path(name))
     assert cal.parameter in cal.band.fitted and cal.band in cal.spec.scenario.expect
-    assert cal.levels[0] <= cal.shipped <= cal.levels[-1]
+    assert cal.levels[0] < cal.shipped < cal.levels[-1] and cal.shipped in cal.levels
     assert cal.spec.grid <= 256 and cal.spec.replicates <= 3 and cal.spec.days <= 3 * 366  # cheap enough to re-run
     run = cal.run_scenario(cal.levels[0])
     assert run.days == cal.spec.days and run.expect[0].metric == cal.band.metric
@@ -60,7 +60,7 @@ days = 60
 replicates = 1
 
 [parameters]
-initial_matrix_age_years = [1.0, 3.0]
+initial_matrix_age_years = [1.0, 3.0, 5.0]
 
 [fit]
 metric = "turnover_pct_per_year"
@@ -74,9 +74,10 @@ target = "band centre"
     (('"turnover_pct_per_year"', '"bmd_change_pct"'), ["no [[expect]] band of bmd_change_pct", "fitted"]),
     (('"turnover_pct_per_year"', '"turnover"'), ["fit.metric='turnover'", "turnover_pct_per_year"]),
     (('"rising"', '"up"'), ["fit.direction='up'", "rising or falling"]),
-    (("[1.0, 3.0]", "[1.0, 2.0]"), ["do not bracket the shipped value 3"]),
+    (("[1.0, 3.0, 5.0]", "[1.0, 2.0, 4.0]"), ["must include the shipped value 3"]),
+    (("[1.0, 3.0, 5.0]", "[2.0, 3.0]"), ["levels on both sides"]),
     (('"band centre"', "25.0"), ["fit.target=25.0 needs fit.source"]),
-    (("[1.0, 3.0]\n", "[1.0, 3.0]\nosteocyte_apoptosis_per_year = [0.05, 0.1]\n"), ["one float parameter"]),
+    (("[1.0, 3.0, 5.0]\n", "[1.0, 3.0]\nosteocyte_apoptosis_per_year = [0.05, 0.1]\n"), ["one float parameter"]),
     (('target = "band centre"', 'target = "band centre"\nto_years = 1.0'), ["not a window"]),
 ])
 def test_bad_calibration_specs_say_what_is_wrong(tmp_path, edit, words):
@@ -99,7 +100,7 @@ def test_runs_are_stored_and_a_second_call_resumes_without_running(tmp_path, mon
     cal = load_calibration(path)
     assert cal.shipped == default("initial_matrix_age_years")
     first = run_calibration(cal, workers=1)
-    assert list(first.level) == [1.0, 3.0] and first.value.notna().all()
+    assert list(first.level) == [1.0, 3.0, 5.0] and first.value.notna().all()
 
     def refuse(*args, **kwargs):
         raise AssertionError("stored runs were run again")

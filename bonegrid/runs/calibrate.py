@@ -28,8 +28,8 @@ writes a new file, and ``--fresh`` discards the stored runs (after changing the 
 Prints the metric per level (mean ± sd over replicates) and the level interpolated linearly at
 the target beside the shipped value. Exit status 1 with one line if the target is not bracketed
 by the levels, the metric moves against ``direction`` or a run fails; 2 for a bad spec.
-``--check`` only validates the specs (the levels must bracket the shipped value) and prints
-their plans.
+``--check`` only validates the specs (the levels must include the shipped value and bracket it)
+and prints their plans.
 """
 
 from __future__ import annotations
@@ -217,9 +217,9 @@ def _calibration(spec: SweepSpec, fit: Mapping[str, Any], where: str) -> Calibra
         source = check.string(fit["source"], where, "fit.source")
     shipped = spec.scenario.parameters[name][0] if name in spec.scenario.parameters else default(name)
     levels = spec.factors[0].levels()
-    if not min(levels) <= shipped <= max(levels):
-        raise ParameterError(f"{where}: parameters.{name}: levels {min(levels):g}..{max(levels):g} do not bracket the "
-                             f"shipped value {shipped:g}")
+    if not min(levels) < shipped < max(levels) or shipped not in levels:
+        raise ParameterError(f"{where}: parameters.{name}: levels {', '.join(f'{v:g}' for v in levels)} must include "
+                             f"the shipped value {shipped:g} and levels on both sides of it")
     return Calibration(spec, band, measured, baseline, direction, float(target), source, float(shipped))
 
 
@@ -241,7 +241,7 @@ def _windowed(band: Expectation, fit: Mapping[str, Any], prefix: str, years: flo
 
 # ---------------------------------------------------------------------------- running
 def store_path(cal: Calibration) -> Path:
-    """The file of the finished runs of this spec: ``<output>/runs-<first 12 digits of the fingerprint>.csv``."""
+    """Return the file of the finished runs of this spec: ``<output>/runs-<first 12 digits of the fingerprint>.csv``."""
     return cal.spec.output / f"runs-{cal.fingerprint()[:12]}.csv"
 
 
@@ -351,7 +351,8 @@ def calibrate(cal: Calibration, workers: int | None = None, fresh: bool = False)
     table = by_level(cal, runs)
     for level, row in table.iterrows():
         sd = f" ± {row['sd']:.3g}" if math.isfinite(row["sd"]) else ""
-        print(f"  {cal.parameter} = {level:<8g} {row['mean']:.4g}{sd} (n={int(row['runs'])})")
+        shipped = "  <- shipped" if level == cal.shipped else ""
+        print(f"  {cal.parameter} = {level:<8g} {row['mean']:.4g}{sd} (n={int(row['runs'])}){shipped}")
     fitted = fit_level(table.index.to_numpy(), table["mean"].to_numpy(), cal.target, cal.direction)
     each = ", ".join("none" if f is None else f"{f:.3g}" for f in replicate_fits(cal, runs))
     print(f"  fitted {cal.parameter} = {fitted:.4g} (shipped {cal.shipped:g}) for target {cal.target:g}; "
