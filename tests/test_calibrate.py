@@ -88,10 +88,19 @@ def test_bad_calibration_specs_say_what_is_wrong(tmp_path, edit, words):
     assert all(w in str(err.value) for w in words), str(err.value)
 
 
-def test_the_command_line_refuses_an_unknown_spec_in_one_line(capsys):
+def test_the_command_line_refuses_bad_input_in_one_line(capsys, tmp_path):
     assert calibrate.main(["no_such_parameter"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no_such_parameter" in err and "denosumab_shielded_rankl_fraction" in err
+    assert calibrate.main(["smoking_vitamin_d_loss_per_cigarette", "--workers", "0"]) == 2
+    assert "--workers=0" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    path = tmp_path / "tiny.toml"
+    path.write_text(SPEC.replace("[parameters]", f'output = "{blocker / "out"}"\n\n[parameters]'))
+    assert calibrate.main([str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a file, not a folder" in err
 
 
 def test_runs_are_stored_and_a_second_call_resumes_without_running(tmp_path, monkeypatch):
@@ -108,3 +117,21 @@ def test_runs_are_stored_and_a_second_call_resumes_without_running(tmp_path, mon
     monkeypatch.setattr(calibrate, "run_jobs", refuse)
     again = run_calibration(cal, workers=1)
     assert again.equals(first)
+
+
+def test_the_command_line_prints_the_fit_or_says_in_one_line_why_there_is_none(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    path = tmp_path / "tiny.toml"
+    path.write_text(SPEC.replace("[parameters]", f'output = "{tmp_path / "out"}"\n\n[parameters]'))
+    turnover = {1.0: 15.0, 3.0: 20.0, 5.0: 40.0}  # %/yr per level; the target is the band centre, 25
+    table = pd.DataFrame({"run_id": [0, 1, 2], "replicate": 0, "level": list(turnover),
+                          "seed": [1, 2, 3], "value": list(turnover.values())})
+    monkeypatch.setattr(calibrate, "run_calibration", lambda cal, workers, fresh: table)
+    assert calibrate.main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "fitted initial_matrix_age_years = 3.5 (shipped 3)" in out and "20 (n=1)  <- shipped" in out
+    table["value"] = [10.0, 12.0, 14.0]
+    assert calibrate.main([str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "target 25 is not bracketed" in err

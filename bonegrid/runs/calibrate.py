@@ -50,6 +50,7 @@ import pandas as pd
 
 import bonegrid.tomlcheck as check
 from bonegrid.constants import DAYS_PER_YEAR
+from bonegrid.files import check_folder
 from bonegrid.overrides import default
 from bonegrid.parameters import ParameterError
 from bonegrid.readouts.signatures import METRICS
@@ -375,7 +376,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     status = 0
     try:
+        if args.workers is not None and args.workers < 1:
+            raise ParameterError(f"--workers={args.workers} is not allowed: expected an integer >= 1")
         calibrations = [load_calibration(spec_path(n)) for n in args.names or spec_names()]
+        if not args.check:
+            for cal in calibrations:
+                check_folder(cal.spec.output, f"{cal.spec.name}: output")
     except ParameterError as err:
         print(f"{parser.prog}: error: {' '.join(str(err).split())}", file=sys.stderr)
         return 2
