@@ -79,6 +79,9 @@ target = "band centre"
     (('"band centre"', "25.0"), ["fit.target=25.0 needs fit.source"]),
     (("[1.0, 3.0, 5.0]\n", "[1.0, 3.0]\nosteocyte_apoptosis_per_year = [0.05, 0.1]\n"), ["one float parameter"]),
     (('target = "band centre"', 'target = "band centre"\nto_years = 1.0'), ["not a window"]),
+    (('target = "band centre"', 'target = -0.5\nsource = "x"\nbaseline_to_years = 0.1'), ["alone is not a window"]),
+    (('target = "band centre"', 'target = "band centre"\nbaseline_from_years = 0.0\nbaseline_to_years = 0.1'),
+     ["a baseline makes the fit a change"]),
 ])
 def test_bad_calibration_specs_say_what_is_wrong(tmp_path, edit, words):
     path = tmp_path / "bad.toml"

@@ -164,9 +164,11 @@ def load_calibration(path: str | Path) -> Calibration:
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in SPEC_DIR.glob("*.toml")))
         raise ParameterError(f"calibration spec {str(path)!r} does not exist: give a .toml file or one of {known}")
-    text = path.read_text(encoding="utf-8")
     try:
+        text = path.read_text(encoding="utf-8")
         data = dict(tomllib.loads(text))
+    except UnicodeDecodeError as err:
+        raise ParameterError(f"{path}: not a text file in UTF-8 (byte {err.start}): give a TOML calibration spec") from None
     except tomllib.TOMLDecodeError as err:
         raise ParameterError(f"{path}: not valid TOML: {err}") from None
     where = str(path)
@@ -199,7 +201,11 @@ def _calibration(spec: SweepSpec, fit: Mapping[str, Any], where: str) -> Calibra
     years = spec.days / DAYS_PER_YEAR
     measured = _windowed(band, fit, "", years, where)
     baseline = None
-    if "baseline_from_years" in fit or "baseline_to_years" in fit:
+    given = [k for k in ("baseline_from_years", "baseline_to_years") if k in fit]
+    if len(given) == 1:
+        raise ParameterError(f"{where}: fit.{given[0]} alone is not a window: give baseline_from_years and "
+                             "baseline_to_years together")
+    if given:
         baseline = _windowed(band, fit, "baseline_", years, where)
     raw = fit["target"]
     if raw == BAND_CENTRE:
