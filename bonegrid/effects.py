@@ -22,12 +22,15 @@ class EffectParameters(ParameterSet):
     pth_rankl_exponent: float = param(
         0.5, unit="1", low=0.0, high=4.0, symbol="a_{PTH}",
         doc="RANKL production scales as (PTH/PTH_ref)^a",
-        source="Pivonka et al. 2008 (PTH raises RANKL); strength calibrated (approx.): PTH ~2x normal raises "
-               "turnover markers ~1.5-2x, as in primary hyperparathyroidism")
+        source="Pivonka et al. 2008 (PTH raises RANKL); strength fitted to the celiac serum calcium band "
+               "(low-normal, 2.0-2.35 mmol/L, under secondary hyperparathyroidism), with pth_opg_exponent held; "
+               "re-fit: python -m bonegrid.runs.calibrate pth_rankl_exponent")
     pth_opg_exponent: float = param(
         0.5, unit="1", low=0.0, high=4.0, symbol="b_{PTH}",
         doc="OPG production scales as (PTH/PTH_ref)^-b",
-        source="Pivonka et al. 2008 (PTH lowers OPG); strength as for RANKL (approx.)")
+        source="Pivonka et al. 2008 (PTH lowers OPG); strength fitted to the celiac PTH band (secondary "
+               "hyperparathyroidism, above the 1.6-6.9 pmol/L range), with pth_rankl_exponent held; "
+               "re-fit: python -m bonegrid.runs.calibrate pth_opg_exponent")
     pth_sclerostin_exponent: float = param(
         0.5, unit="1", low=0.0, high=4.0, symbol="c_{PTH}",
         doc="sclerostin production scales as (PTH/PTH_ref)^-c", source="Keller & Kneissel 2005 (PTH suppresses SOST)")
@@ -114,7 +117,9 @@ class EffectParameters(ParameterSet):
     thyroid_osteoblast_lifespan_exponent: float = param(
         0.6, unit="1", low=0.0, high=4.0, symbol="t_{L}",
         doc="osteoblast lifespan scales as T^-t (formation shortened more than resorption)",
-        source="calibrated to the formation period: about halved at free T4 ~3x normal (Eriksen 1985)")
+        source="fitted to the hyperthyroid remodeling-period band: about halved, ~200 -> ~100 days, at free "
+               "T4 ~3x normal (Eriksen 1985); re-fit: python -m bonegrid.runs.calibrate "
+               "thyroid_osteoblast_lifespan_exponent")
     ascorbate_collagen_half: float = param(
         0.25, unit="1", low=1e-3, high=10.0, symbol="K_C",
         doc="plasma ascorbate (relative to replete) at which osteoblast collagen (osteoid) production is "
@@ -128,14 +133,17 @@ class EffectParameters(ParameterSet):
             "cells and raises OPG",
         source="Glass 2005 (doi:10.1016/j.devcel.2005.03.016: beta-catenin drives osteoblast OPG); "
                "Clement-Lacroix 2005 (doi:10.1073/pnas.0505259102: lithium raises bone mass through Wnt); "
-               "strength chosen with the osteoclast term below for the lithium CTX band (fitted)")
+               "strength fitted to the lithium CTX band (lower CTX in users than in controls: Zamani 2009, "
+               "doi:10.1016/j.bone.2008.10.001) with the osteoclast term below held; re-fit: "
+               "python -m bonegrid.runs.calibrate lithium_opg_gain")
     lithium_osteoclastogenesis_half_mmol_per_l: float = param(
         1.2, unit="mmol/L", low=0.05, high=100.0, symbol="K_{Li,Oc}",
         doc="serum lithium that halves osteoclast formation for the same RANKL: x 1 / (1 + Li / K); lithium "
             "blunts RANKL-induced NF-kB signalling in osteoclast precursors",
         source="Hu 2017 (doi:10.18632/oncotarget.20000: LiCl inhibits RANKL-induced osteoclastogenesis through "
-               "NF-kB, independently of Wnt); strength chosen so that lithium users have lower CTX than controls "
-               "(Zamani 2009, doi:10.1016/j.bone.2008.10.001), so the lithium CTX band is marked fitted")
+               "NF-kB, independently of Wnt); strength fitted to the lithium CTX band (lower CTX in users than "
+               "in controls: Zamani 2009, doi:10.1016/j.bone.2008.10.001) with lithium_opg_gain held; re-fit: "
+               "python -m bonegrid.runs.calibrate lithium_osteoclastogenesis_half_mmol_per_l")
     lithium_osteoblast_recruitment_gain: float = param(
         0.3, unit="1/(mmol/L)", low=0.0, high=5.0, symbol="g_{Li,Ob}",
         doc="osteoblast recruitment x (1 + g Li): Wnt signalling commits more precursors",
@@ -189,8 +197,9 @@ class EffectParameters(ParameterSet):
         0.6, unit="1", low=0.0, high=1.0, symbol="g_{A,MAR}",
         doc="osteoblast matrix apposition x (1 - g f_A): ethanol is directly toxic to osteoblasts",
         source="ethanol inhibits human osteoblast proliferation and function in vitro (Friday & Howard 1991, "
-               "Metabolism 40:562); chosen so that apposition falls to 48% at 150 g/day, near "
-               "Díez 1994's 0.31 vs 0.77 um/day (doi:10.1002/jbmr.5650090608)")
+               "Metabolism 40:562); fitted to the alcohol BFR/BV band (BFR/BS about half of controls' and MAR "
+               "0.31 vs 0.77 um/day at > 150 g/day: Díez 1994, doi:10.1002/jbmr.5650090608); re-fit: "
+               "python -m bonegrid.runs.calibrate alcohol_osteoblast_apposition_loss")
     alcohol_osteoblast_recruitment_loss: float = param(
         0.3, unit="1", low=0.0, high=1.0, symbol="g_{A,rec}",
         doc="osteoblast recruitment x (1 - g f_A): fewer osteoblasts differentiate",

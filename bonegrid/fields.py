@@ -139,9 +139,9 @@ class FieldParameters(ParameterSet):
             "reach; locally secreted OPG does",
         source="membrane RANKL of osteocytes and osteoblasts drives remodeling (Xiong 2011, "
                "doi:10.1038/nm.2452); the remodeling compartment is canopied (Hauge 2001, "
-               "doi:10.1359/jbmr.2001.16.9.1575); calibrated to CTX -85% on denosumab (FREEDOM, Cummings "
-               "2009, doi:10.1056/NEJMoa0809493: -86% at 1 month, -72% before each dose) by "
-               "the repository's examples/calibration/fit_denosumab.py (fit 0.123)")
+               "doi:10.1359/jbmr.2001.16.9.1575); fitted to the postmenopausal_denosumab CTX band: CTX -85% "
+               "on the drug (FREEDOM, Cummings 2009, doi:10.1056/NEJMoa0809493: -86% at 1 month, -72% before "
+               "each dose); re-fit: python -m bonegrid.runs.calibrate denosumab_shielded_rankl_fraction")
 
     def diffusivity_um2_per_day(self, name: str) -> float:
         """Diffusivity :math:`D` of field ``name`` (µm²/day)."""

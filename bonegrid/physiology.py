@@ -233,8 +233,9 @@ class PhysiologyParameters(ParameterSet):
         0.08, unit="1/(mmol/L)", low=0.0, high=0.5, symbol="s_{Li}",
         doc="lithium raises the calcium set point of the parathyroids: K_Ca x (1 + s_Li Li)",
         source="lithium blunts calcium-sensing receptor signalling: set point ~5-6% higher at therapeutic "
-               "levels (Haden 1997, doi:10.1210/jcem.82.9.4242); chosen within that range so that PTH rises ~35% "
-               "at 0.8 mmol/L (Bendz 1996), so the lithium PTH band is marked fitted")
+               "levels (Haden 1997, doi:10.1210/jcem.82.9.4242); fitted within that range to the lithium PTH band "
+               "(PTH ~+40% at 0.8 mmol/L: Bendz 1996; Haden 1997); re-fit: python -m bonegrid.runs.calibrate "
+               "lithium_pth_set_point_shift_per_mmol_per_l")
     pth_calcitriol_suppression: float = param(
         0.3, unit="1", low=0.0, high=5.0, symbol="s_D",
         doc="calcitriol suppression of PTH synthesis: factor (1+s)/(1+s D/D_n)",
@@ -280,7 +281,8 @@ class PhysiologyParameters(ParameterSet):
         doc="smoking lowers 25(OH)D: its steady level x 1/(1 + k_S S) for S cigarettes/day",
         source="smokers have lower 25(OH)D and 1,25(OH)2D with lower PTH (Brot 1999, "
                "doi:10.1038/sj.ejcn.1600870); ~11 nmol/L lower, ~23 nmol/L at 40-50 y (Kassi 2015, "
-               "doi:10.14310/horm.2002.1521); strength approx. (-17% at 20/day)")
+               "doi:10.14310/horm.2002.1521); strength fitted to the smoking 25(OH)D band at 20/day; re-fit: "
+               "python -m bonegrid.runs.calibrate smoking_vitamin_d_loss_per_cigarette")
     hepatic_25_hydroxylation_exponent: float = param(
         1.0, unit="1", low=0.0, high=3.0, symbol="e_H",
         doc="the liver 25-hydroxylates vitamin D (CYP2R1, CYP27A1): steady 25(OH)D x H^e_H for liver function H",
@@ -380,8 +382,9 @@ class PhysiologyParameters(ParameterSet):
     mineralisation_caxp_hill: float = param(
         20.0, unit="1", low=1.0, high=40.0, symbol="h_M",
         doc="steepness of the Ca × P dependence of mineralisation supply",
-        source="calibrated (approx.): supply falls from ~1 at a normal product to ~0.02 at 65% of normal "
-               "(osteomalacia: mineralisation lag > 100 days)")
+        source="fitted to the osteomalacia mineralisation-lag band (Mlt > ~100 days, normal ~8-15: "
+               "histomorphometry criteria, approx.): supply falls from ~1 at a normal product to ~0.02 at 65% "
+               "of normal; re-fit: python -m bonegrid.runs.calibrate mineralisation_caxp_hill")
 
     def __post_init__(self) -> None:
         """Validate each field, then the relations between fields."""

@@ -69,7 +69,9 @@ class TissueParameters(ParameterSet):
     initial_matrix_age_years: float = param(
         3.0, unit="year", low=0.1, high=50.0, symbol="\\bar a_0",
         doc="mean age of starting matrix within remodeling reach of a surface (exponential ages)",
-        source="calibrated: the reachable layer (~2/3 of trabecular bone) carries the ~25%/year turnover (Parfitt)")
+        source="fitted to the healthy turnover band: the reachable layer (~2/3 of trabecular bone) carries the "
+               "~25%/year turnover (Parfitt), with osteocyte_apoptosis_per_year held; re-fit: "
+               "python -m bonegrid.runs.calibrate initial_matrix_age_years")
     interstitial_matrix_age_years: float = param(
         40.0, unit="year", low=0.1, high=100.0, symbol="\\bar a_i",
         doc="age scale of starting matrix deeper than remodeling reaches (interstitial bone; exponential ages "
@@ -83,7 +85,9 @@ class TissueParameters(ParameterSet):
     bisphosphonate_uptake_per_day: float = param(
         0.01, unit="lethal doses/day", low=0.0, high=10.0, symbol="u_B",
         doc="bisphosphonate bound per day by a mineralised surface voxel at dose 1 (in osteoclast-lethal doses)",
-        source="calibrated: alendronate lowers resorption markers by ~50-70% (Black 1996, FIT; approx.)")
+        source="fitted to the postmenopausal_bisphosphonate CTX band: alendronate lowers resorption markers by "
+               "~50-70% (Black 1996, FIT; approx.); re-fit: python -m bonegrid.runs.calibrate "
+               "bisphosphonate_uptake_per_day")
     bisphosphonate_eroded_affinity: float = param(
         5.0, unit="1", low=1.0, high=100.0, symbol="a_B",
         doc="uptake on mineral exposed in an open resorption cavity, relative to quiescent surface",
