@@ -102,12 +102,21 @@ def touches(mask: np.ndarray) -> np.ndarray:
     (ny, nx) bool ndarray
         True where at least one 4-neighbour is True; the slice border has no outside neighbours.
     """
-    out = np.zeros_like(mask)
-    out[1:, :] |= mask[:-1, :]
-    out[:-1, :] |= mask[1:, :]
-    out[:, 1:] |= mask[:, :-1]
-    out[:, :-1] |= mask[:, 1:]
-    return out
+    ny, nx = mask.shape
+    flat = np.ascontiguousarray(mask).reshape(-1)  # shifts of the flat array: contiguous, no per-row loops
+    out = np.zeros_like(flat)
+    out[nx:] = flat[:-nx]
+    out[:-nx] |= flat[nx:]
+    side = np.empty_like(flat)  # the row neighbours: a flat shift by one, cut at the row ends
+    side[0] = False
+    side[1:] = flat[:-1]
+    side.reshape(ny, nx)[:, 0] = False
+    out |= side
+    side[-1] = False
+    side[:-1] = flat[1:]
+    side.reshape(ny, nx)[:, -1] = False
+    out |= side
+    return out.reshape(ny, nx)
 
 
 def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray) -> np.ndarray:
