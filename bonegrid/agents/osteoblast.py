@@ -239,12 +239,10 @@ class Osteoblast(SurfaceCell):
         model = self.model
         tissue = model.tissue
         y, x = self.pos
-        y0, x0, (kind, cavity, occupied) = tissue.around(y, x, 2, tissue.kind, tissue.cavity, tissue.occupied)
-        h, w = len(kind), len(kind[0])
+        kind, cavity, occupied = tissue.around(y, x, 2, "kind", "cavity", "occupied")
         for dy, dx in NEIGHBOURS_4:  # the common case: the next voxel of the cavity is next door
-            i, j = y + dy - y0, x + dx - x0
-            if (0 <= i < h and 0 <= j < w and cavity[i][j] and not occupied[i][j]
-                    and matrix_adjacent_in(kind, i, j)):
+            i, j = 2 + dy, 2 + dx
+            if cavity[i][j] and not occupied[i][j] and matrix_adjacent_in(kind, i, j):
                 self.move_to((y + dy, x + dx))
                 return True
         r = self._radius

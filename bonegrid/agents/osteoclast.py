@@ -186,17 +186,16 @@ class Osteoclast(SurfaceCell):
         tissue = self.model.tissue
         weight = self.model.params.osteoclast.osteoclast_heading_weight
         y, x = self.pos
-        y0, x0, (kind, depths) = tissue.around(y, x, 2, tissue.kind, tissue.cavity_depth)
-        h, w = len(kind), len(kind[0])
+        kind, depths = tissue.around(y, x, 2, "kind", "cavity_depth")
+        heading_y, heading_x = self.heading
         best, best_score = None, -math.inf
         for dy, dx in NEIGHBOURS_4:
-            i, j = y + dy - y0, x + dx - x0
-            if not (0 <= i < h and 0 <= j < w) or kind[i][j] != BONE:
+            if kind[2 + dy][2 + dx] != BONE:
                 continue
-            depth = resorption_depth_in(kind, depths, i, j)
+            depth = resorption_depth_in(kind, depths, 2 + dy, 2 + dx)
             if depth > self._max_depth:
                 continue
-            score = depth + weight * (dy * self.heading[0] + dx * self.heading[1])
+            score = depth + weight * (dy * heading_y + dx * heading_x)
             if score > best_score:
                 best, best_score = (y + dy, x + dx, depth), score
         return best
@@ -212,28 +211,21 @@ class Osteoclast(SurfaceCell):
         p = model.params.osteoclast
         tissue = model.tissue
         y, x = self.pos
-        y0, x0, (kind, occupied) = tissue.around(y, x, 2, tissue.kind, tissue.occupied)
-        h, w = len(kind), len(kind[0])
+        kind, occupied = tissue.around(y, x, 2, "kind", "occupied")
+        heading_y, heading_x = self.heading
         best, best_score = None, -math.inf
-        noise = model.rng.random(len(NEIGHBOURS_8))
-        for k, (dy, dx) in enumerate(NEIGHBOURS_8):
-            i, j = y + dy - y0, x + dx - x0
-            if not (0 <= i < h and 0 <= j < w) or kind[i][j] != MARROW or occupied[i][j]:
+        noise = model.rng.random(len(_CRAWL_STEPS)).tolist()
+        for (dy, dx, length), r in zip(_CRAWL_STEPS, noise):
+            i, j = 2 + dy, 2 + dx
+            if kind[i][j] != MARROW or occupied[i][j]:
                 continue
-            touching_bone = False
-            touching_matrix = False
-            for ey, ex in NEIGHBOURS_4:
-                a, b = i + ey, j + ex
-                if 0 <= a < h and 0 <= b < w and kind[a][b] != MARROW:
-                    touching_matrix = True
-                    if kind[a][b] == BONE:
-                        touching_bone = True
-                        break
-            if not touching_matrix:
-                continue
+            next_door = (kind[i - 1][j], kind[i + 1][j], kind[i][j - 1], kind[i][j + 1])
+            touching_bone = BONE in next_door
+            if not touching_bone and next_door.count(MARROW) == len(next_door):
+                continue  # touches no matrix
             score = (p.osteoclast_bone_preference * touching_bone
-                     + (dy * self.heading[0] + dx * self.heading[1]) / math.hypot(dy, dx)
-                     + p.osteoclast_crawl_noise * noise[k])
+                     + (dy * heading_y + dx * heading_x) / length
+                     + p.osteoclast_crawl_noise * r)
             if score > best_score:
                 best, best_score = (y + dy, x + dx), score
         if best is None:
@@ -243,3 +235,7 @@ class Osteoclast(SurfaceCell):
         self.heading = ((v - y) / norm, (u - x) / norm)
         self.move_to(best)
         return True
+
+
+_CRAWL_STEPS = tuple((dy, dx, math.hypot(dy, dx)) for dy, dx in NEIGHBOURS_8)
+"""The crawl's steps to the 8 neighbours, with their lengths (voxels)."""
