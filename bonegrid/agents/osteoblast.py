@@ -254,7 +254,7 @@ class Osteoblast(SurfaceCell):
         free = np.flatnonzero((d2 <= r * r) & (tissue.occupied[vs, us] == 0))
         # nearest first, row-major among equals; the first distance with a voxel touching matrix wins
         nearest, ties = None, []
-        for d, v, u in sorted(zip(d2[free].tolist(), vs[free].tolist(), us[free].tolist())):
+        for d, v, u in sorted(zip(d2[free].tolist(), vs[free].tolist(), us[free].tolist(), strict=True)):
             if nearest is not None and d > nearest:
                 break
             if tissue.is_matrix_adjacent(v, u):

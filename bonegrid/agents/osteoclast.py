@@ -215,7 +215,7 @@ class Osteoclast(SurfaceCell):
         heading_y, heading_x = self.heading
         best, best_score = None, -math.inf
         noise = model.rng.random(len(_CRAWL_STEPS)).tolist()
-        for (dy, dx, length), r in zip(_CRAWL_STEPS, noise):
+        for (dy, dx, length), r in zip(_CRAWL_STEPS, noise, strict=True):
             i, j = 2 + dy, 2 + dx
             if kind[i][j] != MARROW or occupied[i][j]:
                 continue
