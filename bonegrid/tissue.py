@@ -102,20 +102,34 @@ def touches(mask: np.ndarray) -> np.ndarray:
     (ny, nx) bool ndarray
         True where at least one 4-neighbour is True; the slice border has no outside neighbours.
     """
-    ny, nx = mask.shape
-    flat = np.ascontiguousarray(mask).reshape(-1)  # shifts of the flat array: contiguous, no per-row loops
+    return neighbour_max(mask)
+
+
+def neighbour_max(layer: np.ndarray) -> np.ndarray:
+    """Largest value among each voxel's 4-neighbours (0 outside the slice); for a bool mask, :func:`touches`.
+
+    Parameters
+    ----------
+    layer : (ny, nx) bool or non-negative integer ndarray
+
+    Returns
+    -------
+    (ny, nx) ndarray of ``layer``'s dtype
+    """
+    ny, nx = layer.shape
+    flat = np.ascontiguousarray(layer).reshape(-1)  # shifts of the flat array: contiguous, no per-row loops
     out = np.zeros_like(flat)
     out[nx:] = flat[:-nx]
-    out[:-nx] |= flat[nx:]
+    np.maximum(out[:-nx], flat[nx:], out=out[:-nx])
     side = np.empty_like(flat)  # the row neighbours: a flat shift by one, cut at the row ends
-    side[0] = False
+    side[0] = 0
     side[1:] = flat[:-1]
-    side.reshape(ny, nx)[:, 0] = False
-    out |= side
-    side[-1] = False
+    side.reshape(ny, nx)[:, 0] = 0
+    np.maximum(out, side, out=out)
+    side[-1] = 0
     side[:-1] = flat[1:]
-    side.reshape(ny, nx)[:, -1] = False
-    out |= side
+    side.reshape(ny, nx)[:, -1] = 0
+    np.maximum(out, side, out=out)
     return out.reshape(ny, nx)
 
 
@@ -305,8 +319,8 @@ class Tissue:
     def surfaces(self) -> Surfaces:
         """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment)."""
         marrow = self.kind == MARROW
-        return Surfaces(marrow=marrow, matrix_surface=touches(~marrow) & marrow,
-                        bone_surface=touches(self.kind == BONE) & marrow)
+        beside = neighbour_max(self.kind)  # MARROW < OSTEOID < BONE: a matrix neighbour is > MARROW, a bone one is BONE
+        return Surfaces(marrow=marrow, matrix_surface=(beside != MARROW) & marrow, bone_surface=(beside == BONE) & marrow)
 
     # -------------------------------------------------------------- cell work
     def resorb(self, y: int, x: int, unit: int, depth: int, day: float, tgfb_release_pM: float) -> float:

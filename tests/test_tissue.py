@@ -81,3 +81,15 @@ def test_resorption_depth_counts_only_marrow_neighbours_inside_the_slice():
             depths = [int(t.cavity_depth[v, u]) for v, u in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1))
                       if 0 <= v < 7 and 0 <= u < 9 and t.kind[v, u] == MARROW]
             assert t.resorption_depth(y, x) == min(depths, default=DEEPEST) + 1
+
+
+def test_surfaces_are_marrow_beside_matrix_and_beside_mineralised_bone():
+    t = _random_tissue(np.random.default_rng(9))
+    t.kind[(t.kind == BONE) & (np.random.default_rng(10).random(t.shape) < 0.4)] = OSTEOID
+    p = np.pad(t.kind, 1, constant_values=MARROW)
+    around = np.stack([p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:]])
+    marrow = t.kind == MARROW
+    s = t.surfaces()
+    assert (s.marrow == marrow).all()
+    assert (s.matrix_surface == (marrow & (around != MARROW).any(axis=0))).all()
+    assert (s.bone_surface == (marrow & (around == BONE).any(axis=0))).all()
