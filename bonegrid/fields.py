@@ -345,7 +345,8 @@ class Fields:
 
         """
         f = self.factor
-        return getattr(self, _check_field(name, _MAP_NAMES))[np.floor_divide(ys, f), np.floor_divide(xs, f)]
+        c = getattr(self, _check_field(name, _MAP_NAMES))
+        return c.reshape(-1)[np.floor_divide(ys, f) * c.shape[1] + np.floor_divide(xs, f)]  # flat: a 1D take is faster
 
     def fine(self, name: str) -> np.ndarray:
         """Full-resolution map of one field (each mesh cell repeated over its voxels).

@@ -106,12 +106,35 @@ def touches(mask: np.ndarray) -> np.ndarray:
     (ny, nx) bool ndarray
         True where at least one 4-neighbour is True; the slice border has no outside neighbours.
     """
-    out = np.zeros_like(mask)
-    out[1:, :] |= mask[:-1, :]
-    out[:-1, :] |= mask[1:, :]
-    out[:, 1:] |= mask[:, :-1]
-    out[:, :-1] |= mask[:, 1:]
-    return out
+    return neighbour_max(mask)
+
+
+def neighbour_max(layer: np.ndarray) -> np.ndarray:
+    """Largest value among each voxel's 4-neighbours (0 outside the slice); for a bool mask, :func:`touches`.
+
+    Parameters
+    ----------
+    layer : (ny, nx) bool or non-negative integer ndarray
+
+    Returns
+    -------
+    (ny, nx) ndarray of ``layer``'s dtype
+    """
+    ny, nx = layer.shape
+    flat = np.ascontiguousarray(layer).reshape(-1)  # shifts of the flat array: contiguous, no per-row loops
+    out = np.zeros_like(flat)
+    out[nx:] = flat[:-nx]
+    np.maximum(out[:-nx], flat[nx:], out=out[:-nx])
+    side = np.empty_like(flat)  # the row neighbours: a flat shift by one, cut at the row ends
+    side[0] = 0
+    side[1:] = flat[:-1]
+    side.reshape(ny, nx)[:, 0] = 0
+    np.maximum(out, side, out=out)
+    side[-1] = 0
+    side[:-1] = flat[1:]
+    side.reshape(ny, nx)[:, -1] = 0
+    np.maximum(out, side, out=out)
+    return out.reshape(ny, nx)
 
 
 def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray) -> np.ndarray:
@@ -134,23 +157,34 @@ def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray
     return -scale * np.log1p(-u * -np.expm1(-upper / scale))
 
 
+DEEPEST = 1 << 14
+"""Cavity depth, in voxels, deeper than any cavity: what :meth:`Tissue.resorption_depth` starts from
+(one more for a voxel with no marrow neighbour), and what a window reads outside the slice."""
+
+OUTSIDE = {"kind": MARROW, "cavity": 0, "cavity_depth": DEEPEST, "occupied": 1}
+"""What :meth:`Tissue.around` reads outside the slice, by layer: marrow that is no cavity, lies deeper
+than any cavity and holds a cell; so it is neither matrix to touch, nor a voxel to resorb, refill or move to."""
+
+
 def matrix_adjacent_in(kind: list[list[int]], i: int, j: int) -> bool:
-    """:meth:`Tissue.is_matrix_adjacent` of window voxel (i, j), from a window of ``kind`` (:meth:`Tissue.around`)."""
-    h, w = len(kind), len(kind[0])
-    return any(0 <= i + di < h and 0 <= j + dj < w and kind[i + di][j + dj] != MARROW for di, dj in NEIGHBOURS_4)
+    """:meth:`Tissue.is_matrix_adjacent` of window voxel (i, j), from a window of ``kind`` (:meth:`Tissue.around`).
+
+    (i, j) lies at least one voxel inside the window.
+    """
+    return (kind[i - 1][j] != MARROW or kind[i + 1][j] != MARROW
+            or kind[i][j - 1] != MARROW or kind[i][j + 1] != MARROW)
 
 
 def resorption_depth_in(kind: list[list[int]], cavity_depth: list[list[int]], i: int, j: int) -> int:
     """:meth:`Tissue.resorption_depth` of window voxel (i, j), from windows of ``kind`` and ``cavity_depth``.
 
-    The windows (:meth:`Tissue.around`) end where the slice ends. Returns voxels below the
-    pre-existing surface: one more than the shallowest marrow 4-neighbour's cavity depth.
+    The windows come from :meth:`Tissue.around`, and (i, j) lies at least one voxel inside them.
+    Returns voxels below the pre-existing surface: one more than the shallowest marrow
+    4-neighbour's cavity depth (:data:`DEEPEST` + 1 without a marrow neighbour).
     """
-    best = 1 << 14
-    h, w = len(kind), len(kind[0])
-    for di, dj in NEIGHBOURS_4:
-        a, b = i + di, j + dj
-        if 0 <= a < h and 0 <= b < w and kind[a][b] == MARROW and cavity_depth[a][b] < best:
+    best = DEEPEST
+    for a, b in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)):
+        if kind[a][b] == MARROW and cavity_depth[a][b] < best:
             best = cavity_depth[a][b]
     return best + 1
 
@@ -283,14 +317,14 @@ class Tissue:
 
     def is_matrix_adjacent(self, y: int, x: int) -> bool:
         """Whether voxel (y, x) has a 4-neighbour of osteoid or bone."""
-        y0, x0, (kind,) = self.around(y, x, 1, self.kind)
-        return matrix_adjacent_in(kind, y - y0, x - x0)
+        (kind,) = self.around(y, x, 1, "kind")
+        return matrix_adjacent_in(kind, 1, 1)
 
     def surfaces(self) -> Surfaces:
         """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment)."""
         marrow = self.kind == MARROW
-        return Surfaces(marrow=marrow, matrix_surface=touches(~marrow) & marrow,
-                        bone_surface=touches(self.kind == BONE) & marrow)
+        beside = neighbour_max(self.kind)  # MARROW < OSTEOID < BONE: a matrix neighbour is > MARROW, a bone one is BONE
+        return Surfaces(marrow=marrow, matrix_surface=(beside != MARROW) & marrow, bone_surface=(beside == BONE) & marrow)
 
     # -------------------------------------------------------------- cell work
     def resorb(self, y: int, x: int, unit: int, depth: int, day: float, tgfb_release_pM: float) -> float:
@@ -354,25 +388,32 @@ class Tissue:
         One more than the shallowest marrow 4-neighbour's cavity depth (0 for marrow that is not
         a cavity); a large number if it has no marrow neighbour.
         """
-        y0, x0, rows = self.around(y, x, 1, self.kind, self.cavity_depth)
-        return resorption_depth_in(*rows, y - y0, x - x0)
+        return resorption_depth_in(*self.around(y, x, 1, "kind", "cavity_depth"), 1, 1)
 
-    def around(self, y: int, x: int, reach: int, *layers: np.ndarray) -> tuple[int, int, list[list[list]]]:
-        """Return the ``layers`` within ``reach`` voxels of (y, x) as nested lists, clipped to the slice.
+    def around(self, y: int, x: int, reach: int, *layers: str) -> list[list[list]]:
+        """Return the layers named ``layers`` within ``reach`` voxels of (y, x) as nested lists.
 
         For scalar neighbour searches of a cell (one list look-up instead of a numpy index per
-        voxel): window indices ``(v - y0, u - x0)`` are in range exactly where ``(v, u)`` is in
-        the slice, for ``|v - y|, |u - x| <= reach``.
+        voxel): window voxel ``(reach + dy, reach + dx)`` is slice voxel ``(y + dy, x + dx)`` for
+        ``|dy|, |dx| <= reach``; outside the slice a layer reads its :data:`OUTSIDE` value.
 
         Returns
         -------
-        y0, x0 : int
-            Slice coordinates of the window's first row and column.
-        rows : list
-            One nested list (rows of values) per layer.
+        list
+            One nested list (``2 reach + 1`` rows of ``2 reach + 1`` values) per layer.
         """
-        y0, x0 = max(y - reach, 0), max(x - reach, 0)
-        return y0, x0, [layer[y0:y + reach + 1, x0:x + reach + 1].tolist() for layer in layers]
+        ny, nx = self.shape
+        if reach <= y < ny - reach and reach <= x < nx - reach:
+            return [getattr(self, name)[y - reach:y + reach + 1, x - reach:x + reach + 1].tolist() for name in layers]
+        size = 2 * reach + 1
+        y0, y1, x0, x1 = max(y - reach, 0), min(y + reach + 1, ny), max(x - reach, 0), min(x + reach + 1, nx)
+        windows = []
+        for name in layers:
+            window = [[OUTSIDE[name]] * size for _ in range(size)]
+            for v, row in enumerate(getattr(self, name)[y0:y1, x0:x1].tolist(), start=y0 - y + reach):
+                window[v][x0 - x + reach:x1 - x + reach] = row
+            windows.append(window)
+        return windows
 
     # ---------------------------------------------------------- mineralisation
     def mineralise(self, day: float, supply: float, max_mineral: float) -> float:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from conftest import half_bone
 
-from bonegrid.tissue import BONE, MARROW, OSTEOID, Tissue, TissueParameters, touches
+from bonegrid.tissue import BONE, DEEPEST, MARROW, OSTEOID, OUTSIDE, Tissue, TissueParameters, touches
 
 
 def test_osteoid_does_not_mineralise_before_the_lag():
@@ -44,3 +44,52 @@ def test_matrix_surface_mask_matches_the_scalar_adjacency_on_marrow():
     assert (t.surfaces().matrix_surface == (slow.reshape(12, 12) & marrow)).all()
     assert t.surfaces().matrix_surface[6, x]                     # the resorbed voxel: marrow beside matrix
     assert (slow.reshape(12, 12) == touches(t.kind != MARROW)).all()
+
+
+def test_touches_is_four_adjacency_that_does_not_wrap_around_rows():
+    rng = np.random.default_rng(5)
+    for shape in ((5, 8), (8, 5), (1, 6), (6, 1), (64, 64)):
+        mask = rng.random(shape) < 0.3
+        p = np.pad(mask, 1)
+        assert (touches(mask) == (p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:])).all()
+
+
+def _random_tissue(rng):
+    t = Tissue(rng.random((7, 9)) < 0.5, 10.0, TissueParameters(), rng)
+    marrow = t.kind == MARROW
+    t.cavity[marrow] = rng.integers(0, 3, marrow.sum())
+    t.cavity_depth[marrow] = rng.integers(0, 5, marrow.sum())
+    t.occupied[marrow] = rng.integers(0, 2, marrow.sum())
+    return t
+
+
+def test_windows_hold_the_slice_and_outside_it_a_voxel_no_cell_can_use():
+    t = _random_tissue(np.random.default_rng(7))
+    for reach in (1, 2):
+        padded = {name: np.pad(getattr(t, name), reach, constant_values=value) for name, value in OUTSIDE.items()}
+        for y in range(7):
+            for x in range(9):
+                windows = t.around(y, x, reach, *OUTSIDE)
+                for name, window in zip(OUTSIDE, windows, strict=True):
+                    assert window == padded[name][y:y + 2 * reach + 1, x:x + 2 * reach + 1].tolist()
+
+
+def test_resorption_depth_counts_only_marrow_neighbours_inside_the_slice():
+    t = _random_tissue(np.random.default_rng(8))
+    for y in range(7):
+        for x in range(9):
+            depths = [int(t.cavity_depth[v, u]) for v, u in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1))
+                      if 0 <= v < 7 and 0 <= u < 9 and t.kind[v, u] == MARROW]
+            assert t.resorption_depth(y, x) == min(depths, default=DEEPEST) + 1
+
+
+def test_surfaces_are_marrow_beside_matrix_and_beside_mineralised_bone():
+    t = _random_tissue(np.random.default_rng(9))
+    t.kind[(t.kind == BONE) & (np.random.default_rng(10).random(t.shape) < 0.4)] = OSTEOID
+    p = np.pad(t.kind, 1, constant_values=MARROW)
+    around = np.stack([p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:]])
+    marrow = t.kind == MARROW
+    s = t.surfaces()
+    assert (s.marrow == marrow).all()
+    assert (s.matrix_surface == (marrow & (around != MARROW).any(axis=0))).all()
+    assert (s.bone_surface == (marrow & (around == BONE).any(axis=0))).all()

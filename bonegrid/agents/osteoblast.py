@@ -30,7 +30,7 @@ import numpy as np
 from bonegrid.agents.surface_cell import SurfaceCell
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.remodeling_units import RemodelingUnit
-from bonegrid.tissue import MARROW, NEIGHBOURS_4, matrix_adjacent_in, touches
+from bonegrid.tissue import MARROW, NEIGHBOURS_4, matrix_adjacent_in
 
 
 @dataclasses.dataclass(frozen=True)
@@ -239,32 +239,30 @@ class Osteoblast(SurfaceCell):
         model = self.model
         tissue = model.tissue
         y, x = self.pos
-        y0, x0, (kind, cavity, occupied) = tissue.around(y, x, 2, tissue.kind, tissue.cavity, tissue.occupied)
-        h, w = len(kind), len(kind[0])
+        kind, cavity, occupied = tissue.around(y, x, 2, "kind", "cavity", "occupied")
         for dy, dx in NEIGHBOURS_4:  # the common case: the next voxel of the cavity is next door
-            i, j = y + dy - y0, x + dx - x0
-            if (0 <= i < h and 0 <= j < w and cavity[i][j] and not occupied[i][j]
-                    and matrix_adjacent_in(kind, i, j)):
+            i, j = 2 + dy, 2 + dx
+            if cavity[i][j] and not occupied[i][j] and matrix_adjacent_in(kind, i, j):
                 self.move_to((y + dy, x + dx))
                 return True
         r = self._radius
-        ny, nx = tissue.shape
-        y0, y1, x0, x1 = max(0, y - r - 1), min(ny, y + r + 2), max(0, x - r - 1), min(nx, x + r + 2)
-        cavity = tissue.cavity[y0:y1, x0:x1] > 0
-        if not cavity.any():
+        y0, x0 = max(0, y - r), max(0, x - r)
+        vs, us = np.nonzero(tissue.cavity[y0:y + r + 1, x0:x + r + 1])
+        vs += y0
+        us += x0
+        d2 = (vs - y) ** 2 + (us - x) ** 2
+        free = np.flatnonzero((d2 <= r * r) & (tissue.occupied[vs, us] == 0))
+        # nearest first, row-major among equals; the first distance with a voxel touching matrix wins
+        nearest, ties = None, []
+        for d, v, u in sorted(zip(d2[free].tolist(), vs[free].tolist(), us[free].tolist(), strict=True)):
+            if nearest is not None and d > nearest:
+                break
+            if tissue.is_matrix_adjacent(v, u):
+                nearest = d
+                ties.append((v, u))
+        if not ties:
             return False
-        free = cavity & (tissue.occupied[y0:y1, x0:x1] == 0) & touches(tissue.kind[y0:y1, x0:x1] != MARROW)
-        vs, us = np.nonzero(free)
-        if vs.size == 0:
-            return False
-        d2 = (vs + y0 - y) ** 2 + (us + x0 - x) ** 2
-        near = d2 <= r * r
-        if not near.any():
-            return False
-        vs, us, d2 = vs[near], us[near], d2[near]
-        ties = np.flatnonzero(d2 == d2.min())
-        i = ties[model.rng.integers(ties.size)] if ties.size > 1 else ties[0]
-        self.move_to((int(vs[i] + y0), int(us[i] + x0)))
+        self.move_to(ties[model.rng.integers(len(ties))] if len(ties) > 1 else ties[0])
         return True
 
     def move_to(self, pos: tuple[int, int]) -> None:
