@@ -52,6 +52,20 @@ def test_calcium_is_conserved():
     assert total == pytest.approx(total0, rel=1e-9)
 
 
+def test_the_slice_is_the_trabecular_compartment_beside_a_slower_cortical_one():
+    # a voxel of net slice mineral moves S (f_T + kappa_C (1 - f_T)) / M_0 of skeletal calcium: 0.296 of the
+    # whole-skeleton scaling at f_T = 0.2, kappa_C = 0.12; with one compartment (f_T = 1) the two agree
+    default = BoneModel(site="spine", grid=64, seed=2, burn_in_days=0, observers=[])
+    whole = BoneModel(site="spine", grid=64, seed=2, burn_in_days=0, observers=[], trabecular_calcium_share=1.0)
+    skeleton = default.params.physiology.skeletal_calcium_mmol
+    assert whole.ca_mmol_per_mineral == pytest.approx(skeleton / whole.tissue.mineral_mass())
+    assert default.ca_mmol_per_mineral == pytest.approx(0.296 * whole.ca_mmol_per_mineral)
+    # all of the skeleton's calcium is in bone at the start, whichever share turns over with the slice
+    for model in (default, whole):
+        in_transit_and_blood = model.physiology.total_calcium_mmol()
+        assert model.calcium_total_mmol() - in_transit_and_blood == pytest.approx(skeleton)
+
+
 def test_no_negative_concentrations_or_pools():
     model = BoneModel(site="spine", grid=64, seed=5, burn_in_days=0)
     for _ in range(120):
