@@ -138,3 +138,11 @@ def test_the_command_line_prints_the_fit_or_says_in_one_line_why_there_is_none(t
     assert calibrate.main([str(path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "target 25 is not bracketed" in err
+
+
+def test_an_install_without_the_specs_says_where_they_are_missing(monkeypatch, tmp_path, capsys):
+    # a non-editable install has no examples/calibration beside the package: one line, status 2, not silence
+    monkeypatch.setattr(calibrate, "SPEC_DIR", tmp_path)
+    assert calibrate.main(["--check"]) == 2
+    err = capsys.readouterr().err
+    assert "no calibration specs" in err and len(err.strip().splitlines()) == 1

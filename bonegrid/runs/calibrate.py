@@ -384,7 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.workers is not None and args.workers < 1:
             raise ParameterError(f"--workers={args.workers} is not allowed: expected an integer >= 1")
-        calibrations = [load_calibration(spec_path(n)) for n in args.names or spec_names()]
+        names = args.names or spec_names()
+        if not names:
+            raise ParameterError(f"no calibration specs in {SPEC_DIR}: run from a checkout of the bonegrid repository, "
+                                 "or give the spec files")
+        calibrations = [load_calibration(spec_path(n)) for n in names]
         if not args.check:
             for cal in calibrations:
                 check_folder(cal.spec.output, f"{cal.spec.name}: output")
