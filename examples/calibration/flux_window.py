@@ -46,7 +46,8 @@ def main() -> None:
     results = run_jobs(jobs, grid=256, workers=args.workers)
     chosen = None
     for window in sorted(args.windows):
-        runs = [r for r, (s, _) in zip(results, jobs, strict=True) if s.model_parameters().run.skeletal_flux_averaging_days == window]
+        runs = [r for r, (s, _) in zip(results, jobs, strict=True)
+                if s.model_parameters().run.skeletal_flux_averaging_days == window]
         verdicts = [calm(r.scenario, r.timeseries) for r in runs]
         for r, ok in zip(runs, verdicts, strict=True):
             late = r.timeseries.pth.to_numpy()[365:]
