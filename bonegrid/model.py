@@ -73,7 +73,8 @@ class RunParameters(ParameterSet):
                "0.45 mmol of skeletal calcium each); 30 days is the shortest window tried (5, 10, 20, 30, 45, 60, "
                "120; seeds 1-2) that keeps healthy serum calcium within 2.2-2.6 mmol/L and celiac PTH's "
                "late max/min below 4 (the bounds of tests/test_blood.py); shorter windows let the slice's units "
-               "drive a PTH cycle, longer ones delay systemic changes (a drug acting on every unit at once) by months")
+               "drive a PTH cycle, longer ones delay systemic changes (a drug acting on every unit at once) by months; "
+               "re-run: python examples/calibration/flux_window.py")
     record_interval_days: int = param(
         1, unit="day", low=1, high=3650, symbol="\\Delta t_{rec}",
         doc="days between time-series records", source="modelling choice")
