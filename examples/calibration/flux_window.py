@@ -38,16 +38,16 @@ def main() -> None:
     parser.add_argument("--windows", type=float, nargs="+", default=[10.0, 20.0, 30.0, 45.0, 60.0, 120.0])
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
-    jobs = []
+    jobs, windows = [], []
     for window in sorted(args.windows):
         for name, years in (("healthy", 5.0), ("celiac", 3.0)):
             scenario = load_scenario(name).with_overrides({"years": years, "skeletal_flux_averaging_days": window})
             jobs += [(scenario, seed) for seed in SEEDS]
+            windows += [window] * len(SEEDS)
     results = run_jobs(jobs, grid=256, workers=args.workers)
     chosen = None
     for window in sorted(args.windows):
-        runs = [r for r, (s, _) in zip(results, jobs, strict=True)
-                if s.model_parameters().run.skeletal_flux_averaging_days == window]
+        runs = [r for r, w in zip(results, windows, strict=True) if w == window]
         verdicts = [calm(r.scenario, r.timeseries) for r in runs]
         for r, ok in zip(runs, verdicts, strict=True):
             late = r.timeseries.pth.to_numpy()[365:]
