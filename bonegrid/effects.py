@@ -86,12 +86,12 @@ class EffectParameters(ParameterSet):
     glucocorticoid_collagen_synthesis_loss: float = param(
         0.3, unit="1", low=0.0, high=1.0, symbol="g_{G,col}",
         doc="osteoblast matrix (osteoid) apposition x (1 - g f_G): glucocorticoids repress type I collagen "
-            "synthesis in the osteoblasts that remain, so formation markers fall within days",
+            "synthesis in the osteoblasts that remain, so each lays less osteoid from the first day",
         source="cortisol represses type I procollagen transcription in osteoblasts within hours (Delany 1995, "
                "J Cell Biochem 57:488); direct inhibition of matrix synthesis by the osteoblast (Reid 1997, "
                "Eur J Endocrinol 137:209); strength approx., chosen with the formation marker in view (against "
-               "falls of 30-50% within weeks, Pearce 1998; Ton 2005) on seeds 1-2, whose P1NP ~0.58x in months 1-3 was seed luck: "
-               "over seeds 1-8 it is ~1.0x (docs/model.md section 4.4)")
+               "falls of 30-50% within weeks, Pearce 1998; Ton 2005) on seeds 1-2, whose P1NP ~0.58x in "
+               "months 1-3 was seed luck: over seeds 1-8 it is ~1.0x (a known miss)")
     glucocorticoid_rankl_gain: float = param(
         0.1, unit="1", low=0.0, high=10.0, symbol="g_{G,R}",
         doc="RANKL production x (1 + g f_G)",
