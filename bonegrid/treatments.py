@@ -14,8 +14,9 @@ rest (docs/model.md, "Treatments"):
 - ``bisphosphonate``: oral intake; the drug binds to exposed mineral, most where bone is
   being resorbed (:mod:`bonegrid.tissue`), and kills the osteoclasts that resorb it
   (:mod:`bonegrid.agents.osteoclast`); bound drug stays in bone after the last dose;
-- ``denosumab``: 60 mg every 6 months; serum antibody follows one-compartment kinetics
-  and sequesters RANKL like a high-affinity decoy (:mod:`bonegrid.fields`);
+- ``denosumab``: 60 mg every 6 months; serum antibody follows two-compartment kinetics with
+  linear and saturable, target-mediated elimination, and sequesters RANKL like a high-affinity
+  decoy (:mod:`bonegrid.fields`);
 - ``teriparatide``: daily PTH(1-34) injections, anabolic (:mod:`bonegrid.effects`);
 - ``exercise``: higher mechanical loading sensed by osteocytes;
 - ``calcitriol``: oral active vitamin D, which the failing kidney no longer makes
@@ -30,11 +31,19 @@ scales the drug level, the supplement, or the loading increment.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Callable, Sequence
 
+import numpy as np
+import scipy.integrate
+
 from bonegrid.drivers import Drivers
 from bonegrid.parameters import ParameterError, ParameterSet, param
+
+_DENOSUMAB_PK = ("Peterson 2004 (AAPS J 6(S1) W4340: population PK of denosumab in postmenopausal women, two "
+                 "compartments with linear and Michaelis-Menten elimination), as used by Peterson and Riggs 2010 "
+                 "(doi:10.1016/j.bone.2009.08.053)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,13 +69,40 @@ class TreatmentParameters(ParameterSet):
         0.3, unit="1 (relative)", low=0.0, high=2.0, symbol="\\Delta L",
         doc="mechanical loading added by an exercise programme (1 = habitual loading)",
         source="modelling choice (impact and resistance training; approx.)")
-    denosumab_peak_nM: float = param(
-        45.0, unit="nM", low=0.0, high=1000.0, symbol="D_{max}",
-        doc="serum peak after a 60 mg injection (reached within ~10 days)",
-        source="Prolia label: Cmax 6.75 ug/mL, 147 kDa")
-    denosumab_half_life_days: float = param(
-        25.4, unit="day", low=1.0, high=365.0, symbol="t_{1/2,D}",
-        doc="elimination half-life of serum denosumab", source="Prolia label (mean 25.4 days)")
+    denosumab_dose_mg: float = param(
+        60.0, unit="mg", low=0.0, high=1000.0, symbol="D_{dose}",
+        doc="denosumab per subcutaneous injection at dose 1", source="Prolia label (60 mg every 6 months)")
+    denosumab_molar_mass_kda: float = param(
+        147.0, unit="kDa", low=1.0, high=1000.0, symbol="M_D",
+        doc="molar mass of denosumab (IgG2), to express serum levels in nM", source="Prolia label (147 kDa)")
+    denosumab_bioavailability: float = param(
+        0.729, unit="1", low=0.0, high=1.0, symbol="F_D",
+        doc="share of a subcutaneous dose that reaches the blood",
+        source=f"{_DENOSUMAB_PK} (Prolia label: 62%)")
+    denosumab_absorption_per_day: float = param(
+        0.142, unit="1/day", low=1e-3, high=100.0, symbol="k_{a,D}",
+        doc="first-order absorption from the injection site (0.00592/h)", source=_DENOSUMAB_PK)
+    denosumab_central_volume_l: float = param(
+        2.34, unit="L", low=0.01, high=100.0, symbol="V_{c,D}",
+        doc="central (serum) volume of distribution", source=_DENOSUMAB_PK)
+    denosumab_peripheral_volume_l: float = param(
+        1.324, unit="L", low=0.01, high=100.0, symbol="V_{p,D}",
+        doc="peripheral volume of distribution", source=_DENOSUMAB_PK)
+    denosumab_distribution_clearance_l_per_day: float = param(
+        0.448, unit="L/day", low=0.0, high=100.0, symbol="Q_D",
+        doc="exchange between the central and peripheral compartments (18.67 mL/h)", source=_DENOSUMAB_PK)
+    denosumab_linear_clearance_l_per_day: float = param(
+        0.066, unit="L/day", low=0.0, high=100.0, symbol="CL_D",
+        doc="linear (IgG, Fc-receptor-protected) clearance (2.75 mL/h)", source=_DENOSUMAB_PK)
+    denosumab_target_mediated_vmax_mg_per_day: float = param(
+        0.0746, unit="mg/day", low=0.0, high=100.0, symbol="V_{max,D}",
+        doc="largest rate of the saturable, RANKL-mediated elimination (3110 ng/h); it dominates once "
+            "serum denosumab falls near its K_m, so the level falls steeply about 5-6 months after a dose",
+        source=f"{_DENOSUMAB_PK}; target-mediated (RANKL-bound) clearance of denosumab, a quasi-steady-state "
+               "TMDD that saturates at high levels (Sutjandra 2011, doi:10.2165/11594240-000000000-00000)")
+    denosumab_target_mediated_km_ng_per_ml: float = param(
+        188.0, unit="ng/mL", low=1e-3, high=1e5, symbol="K_{m,D}",
+        doc="serum denosumab at half the largest saturable elimination rate", source=_DENOSUMAB_PK)
     denosumab_interval_days: float = param(
         182.0, unit="day", low=7.0, high=730.0, symbol="\\Delta t_D",
         doc="interval between denosumab injections", source="Prolia label (every 6 months)")
@@ -94,18 +130,66 @@ def _towards(current: float, target: float, fraction: float) -> float:
     return current + (target - current) * fraction
 
 
+class _DenosumabCourse:
+    r"""Serum denosumab of one course of injections, from its pharmacokinetics.
+
+    An injection of :math:`F_D D_{dose}` enters a subcutaneous depot that empties into the serum at
+    rate :math:`k_{a,D}`; the antibody exchanges with a peripheral compartment and leaves the serum
+    by linear clearance plus a saturable, target-mediated (RANKL-bound) elimination
+    (amounts :math:`A` in mg, :math:`C = A_c / V_{c,D}`):
+
+    .. math::
+
+        \frac{dA_c}{dt} = k_{a,D} A_{sc} - Q_D (C - A_p / V_{p,D}) - CL_D\,C - \frac{V_{max,D}\,C}{K_{m,D} + C}.
+
+    High levels decay with the IgG half-life of about 4 weeks; once serum denosumab falls to near
+    :math:`K_{m,D}` the target-mediated route dominates and the level collapses within weeks. The
+    course is integrated from injection to injection as far as it is asked for.
+    """
+
+    def __init__(self, start: float, stop: float, dose: float, p: TreatmentParameters) -> None:
+        self.start, self.stop, self.p = start, stop, p
+        self.injected_mg = dose * p.denosumab_dose_mg * p.denosumab_bioavailability
+        self.segments: list = []  # dense solutions, one per interval from an injection (or its due day)
+        self.state = np.zeros(3)  # depot, central, peripheral (mg) at the end of the last segment
+
+    def _rates(self, _t: float, y: np.ndarray) -> list[float]:
+        p = self.p
+        depot, central, peripheral = y
+        c = central / p.denosumab_central_volume_l
+        absorbed = p.denosumab_absorption_per_day * depot
+        exchange = p.denosumab_distribution_clearance_l_per_day * (c - peripheral / p.denosumab_peripheral_volume_l)
+        km = p.denosumab_target_mediated_km_ng_per_ml / 1000.0  # mg/L
+        eliminated = (p.denosumab_linear_clearance_l_per_day * c
+                      + p.denosumab_target_mediated_vmax_mg_per_day * max(c, 0.0) / (km + max(c, 0.0)))
+        return [-absorbed, absorbed - exchange - eliminated, exchange]
+
+    def serum_nM(self, day: float) -> float:
+        """Serum denosumab on ``day`` (nM), ``day >= start``."""
+        interval = self.p.denosumab_interval_days
+        k = int((day - self.start) // interval)
+        while len(self.segments) <= k:
+            t0 = self.start + len(self.segments) * interval
+            if t0 < self.stop:
+                self.state[0] += self.injected_mg
+            sol = scipy.integrate.solve_ivp(self._rates, (t0, t0 + interval), self.state, method="LSODA",
+                                            rtol=1e-8, atol=1e-15, dense_output=True)
+            self.segments.append(sol.sol)
+            self.state = sol.y[:, -1].copy()
+        mg_per_l = max(float(self.segments[k](day)[1]), 0.0) / self.p.denosumab_central_volume_l
+        return mg_per_l * 1.0e6 / (1000.0 * self.p.denosumab_molar_mass_kda)
+
+
+@functools.lru_cache(maxsize=64)
+def _denosumab_course(start: float, stop: float, dose: float, p: TreatmentParameters) -> _DenosumabCourse:
+    return _DenosumabCourse(start, stop, dose, p)
+
+
 def _denosumab_nM(day: float, start: float, stop: float, dose: float, p: TreatmentParameters) -> float:
     """Serum denosumab (nM): an injection on ``start`` and every interval before ``stop``."""
     if day < start:
         return 0.0
-    last = start + math.floor((min(day, stop - 1e-9) - start) / p.denosumab_interval_days) * p.denosumab_interval_days
-    level = 0.0
-    k = math.log(2.0) / p.denosumab_half_life_days
-    injection = last
-    while injection >= start and day - injection < 40.0 * p.denosumab_half_life_days:
-        level += dose * p.denosumab_peak_nM * math.exp(-k * (day - injection))
-        injection -= p.denosumab_interval_days
-    return level
+    return _denosumab_course(start, stop, dose, p).serum_nM(day)
 
 
 TREATMENTS: dict[str, tuple[str, Callable[[Drivers, float, float, float, float, TreatmentParameters],
