@@ -33,17 +33,32 @@ def test_on_the_drug_remodeling_is_suppressed_not_abolished(table):
     assert table.loc[int(2.75 * 365), "bmd"] > table.loc[365, "bmd"]
 
 
-@pytest.mark.xfail(strict=True, reason="no overshoot: CTX over months 9-15 after the last injection is 0.81 x "
-                   "pre-treatment (seeds 1-4) and 0.67 x the untreated twin's. The code before the skeleton change "
-                   "passed at 1.31 x pre-treatment, but against its untreated twin it was 0.80 x: its pass came from the "
-                   "untreated patient's own turnover, 1.61 x the pre-treatment window by then, not from a rebound "
-                   "(docs/model.md section 4.4)")
-def test_after_the_last_injection_resorption_stays_low_while_it_is_due_then_overshoots_within_the_year(table):
-    # last injection at 2.5 years, the next due at 3.0: markers rise above pre-treatment within months
-    # of the missed dose and peak about a year after the last injection (Bone 2011; Anastasilakis 2021)
-    before = _mean(table, "ctx", 0.5, 1.0)
-    assert _mean(table, "ctx", 2.5, 3.0) < 0.6 * before
-    assert _mean(table, "ctx", 2.5 + 9 / 12, 2.5 + 15 / 12) > before
+@pytest.fixture(scope="module")
+def paired():
+    """CTX of seeds 1-4: (treated and stopped, the same patient never treated), each day."""
+    treated, twin = load_scenario("postmenopausal_denosumab_stopped"), load_scenario("postmenopausal")
+    pairs = []
+    for seed in range(1, 5):
+        a, b = (s.model(seed=seed, grid=256).run(5 * 365).recorder.table().set_index("day") for s in (treated, twin))
+        pairs.append((a, b))
+    return pairs
+
+
+@pytest.mark.xfail(strict=True, reason="the overshoot comes early and the calcium-PTH feedback cancels it against the "
+                   "untreated twin: with the published nonlinear PK the antibody is gone by month 7 after the last "
+                   "injection and CTX rises at once (1.1 x pre-treatment in month 6, 1.7 x in month 7, seeds 1-4), "
+                   "while the precursor pool (2.7 x) empties with its 60-day turnover; over months 9-15 CTX is 1.21 x "
+                   "pre-treatment but 1.00 x the untreated twin (0.84-1.22 per seed), because the released calcium "
+                   "lowers PTH (skeletal PTH 0.66-0.75 against 0.85-1.0) and with it RANKL (docs/model.md section 4.4)")
+def test_after_the_last_injection_resorption_stays_low_while_it_is_due_then_overshoots_within_the_year(paired):
+    # last injection at 2.5 years, the next due at 3.0: markers rise above pre-treatment, and above patients who
+    # never took the drug (placebo), within months of the missed dose and peak about a year after the last
+    # injection, often at 1.5-2 x baseline (Bone 2011; Anastasilakis 2021)
+    before = sum(_mean(a, "ctx", 0.5, 1.0) for a, _ in paired)
+    assert sum(_mean(a, "ctx", 2.5, 3.0) for a, _ in paired) < 0.6 * before
+    after, untreated = (sum(_mean(t, "ctx", 2.5 + 9 / 12, 2.5 + 15 / 12) for t in ts) for ts in zip(*paired))
+    assert after > before
+    assert after > 1.2 * untreated
 
 
 def test_stopping_the_drug_rebounds_turnover_and_loses_the_gain(table):
