@@ -41,9 +41,9 @@ import scipy.integrate
 from bonegrid.drivers import Drivers
 from bonegrid.parameters import ParameterError, ParameterSet, param
 
-_DENOSUMAB_PK = ("Peterson 2004 (AAPS J 6(S1) W4340: population PK of denosumab in postmenopausal women, two "
-                 "compartments with linear and Michaelis-Menten elimination), as used by Peterson and Riggs 2010 "
-                 "(doi:10.1016/j.bone.2009.08.053)")
+_DENOSUMAB_PK = ("Peterson 2004 (AAPS J 6(S1) W4340: population PK of denosumab in healthy postmenopausal women, "
+                 "two compartments with linear and Michaelis-Menten elimination), as used by Peterson and Riggs "
+                 "2010 (Bone 46:49-63)")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -49,7 +49,7 @@ def paired():
                    "injection and CTX rises at once (1.1 x pre-treatment in month 6, 1.7 x in month 7, seeds 1-4), "
                    "while the precursor pool (2.7 x) empties with its 60-day turnover; over months 9-15 CTX is 1.21 x "
                    "pre-treatment but 1.00 x the untreated twin (0.84-1.22 per seed), because the released calcium "
-                   "lowers PTH (skeletal PTH 0.66-0.75 against 0.85-1.0) and with it RANKL (docs/model.md section 4.4)")
+                   "lowers PTH (skeletal PTH 0.66-0.96 against 0.85-1.03 in months 7-9) and with it RANKL (docs/model.md section 4.4)")
 def test_after_the_last_injection_resorption_stays_low_while_it_is_due_then_overshoots_within_the_year(paired):
     # last injection at 2.5 years, the next due at 3.0: markers rise above pre-treatment, and above patients who
     # never took the drug (placebo), within months of the missed dose and peak about a year after the last
