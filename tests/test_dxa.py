@@ -60,22 +60,23 @@ def test_uniform_slab_reads_the_hand_computed_bmd():
     np.testing.assert_allclose(projected_fraction(mineral), 0.4)
     # slice itself: 1.2 g/cm^3 x 10e-4 cm x 50 x 0.8 = 0.048 g/cm^2 per ray
     np.testing.assert_allclose(slice_areal_mineral_g_cm2(mineral, H), 0.048)
-    # A woman of 25: a healthy spine slice projects p_h = 0.8 x 0.16 (target BV/TV) = 0.128 and reads the young
-    # mean 1.064 with B = 0.4, so BMD(p) = 0.4 + (1.064 - 0.4) p / 0.128 = 0.4 + 0.664 x 3.125 = 2.475.
-    assert areal_bmd(mineral, H, "spine", "female", 25, params=HAND) == pytest.approx(2.475)
+    # A woman of 26 (the young node, band 21-30): a healthy spine slice projects p_h = 0.8 x 0.1588 (target BV/TV,
+    # 0.16 at 25 less 1/25 of the 0.03 lost by 50) = 0.12704 and reads the young mean 1.064 with B = 0.4, so
+    # BMD(p) = 0.4 + (1.064 - 0.4) p / 0.12704 = 0.4 + 0.664 x 3.14861 = 2.49068.
+    assert areal_bmd(mineral, H, "spine", "female", 26, params=HAND) == pytest.approx(2.49068, abs=1e-5)
     # Hip, a 1 mm tall window: cortex share min(1000, 0.45 x 1000) / 1000 = 0.45 at porosity 0.045 over a core of
     # BV/TV 0.28: 0.45 x 0.955 + 0.55 x 0.28 = 0.58375, p_h = 0.467; BMD = 0.05 + (0.858 - 0.05) x 0.4 / 0.467.
     assert areal_bmd(mineral, H, "hip", "female", 25, params=HAND) == pytest.approx(0.05 + 0.808 * 0.4 / 0.467)
 
 
 def test_older_patients_carry_more_mineral_outside_the_slice_at_the_spine():
-    # Woman of 80: p_h = 0.8 x 0.075 = 0.06 reads the age-matched mean 0.902 + (4/9)(0.890 - 0.902) = 0.896667;
-    # the slope rho L = 0.664 / 0.128 = 5.1875 per unit fraction is the young adult's.
+    # Woman of 80: p_h = 0.8 x 0.0675 = 0.054 reads the age-matched mean 0.902 + (4/9)(0.890 - 0.902) = 0.896667;
+    # the slope rho L = 0.664 / 0.12704 = 5.22670 per unit fraction is the young adult's.
     c = calibration("spine", "female", 80, 1000.0, HAND)
-    assert c.healthy_fraction == pytest.approx(0.06)
-    assert c.tissue_mineral_density_g_cm3 * c.path_length_cm == pytest.approx(5.1875)
-    assert c.bmd(0.06) == pytest.approx(0.896667, abs=1e-6)
-    assert c.outside_g_cm2 == pytest.approx(0.896667 - 5.1875 * 0.06, abs=1e-6)           # 0.585, of which 0.4 fixed
+    assert c.healthy_fraction == pytest.approx(0.054)
+    assert c.tissue_mineral_density_g_cm3 * c.path_length_cm == pytest.approx(5.22670, abs=1e-5)
+    assert c.bmd(0.054) == pytest.approx(0.896667, abs=1e-6)
+    assert c.outside_g_cm2 == pytest.approx(0.896667 - 5.22670 * 0.054, abs=1e-5)         # 0.614, of which 0.4 fixed
     assert areal_bmd(np.zeros((8, 8)), H, "spine", "female", 80, params=HAND) == pytest.approx(c.outside_g_cm2)
 
 
@@ -100,7 +101,7 @@ def test_voxel_size_scales_the_slice_mineral_but_not_the_spine_bmd():
 
 
 def test_bmd_is_linear_in_mineral_and_a_young_adults_empty_slice_reads_the_fixed_part():
-    assert areal_bmd(np.zeros((8, 8)), H, "spine", "female", 25) == pytest.approx(0.45)
+    assert areal_bmd(np.zeros((8, 8)), H, "spine", "female", 26) == pytest.approx(0.45)     # the young nodes
     assert areal_bmd(np.zeros((8, 8)), H, "hip", "female", 25) == pytest.approx(0.0)
     half, full = (areal_bmd(np.full((8, 8), m), H, "hip", "male", 60) for m in (0.5, 1.0))
     zero = areal_bmd(np.zeros((8, 8)), H, "hip", "male", 60)
@@ -112,7 +113,7 @@ def test_calibration_makes_a_healthy_slice_of_every_age_read_its_reference(site,
     young_mean, _ = YOUNG_ADULT[(site, sex)]
     fixed = 0.45 if site == "spine" else 0.0
     for height in (1280.0, 2560.0):
-        young = calibration(site, sex, 20, height)
+        young = calibration(site, sex, REFERENCE_CURVES[(site, sex)].ages_years[0], height)
         assert young.bmd(young.healthy_fraction) == pytest.approx(young_mean)
         assert young.outside_g_cm2 == pytest.approx(fixed)
         for age in (30, 45, 55, 65, 80, 90):
