@@ -269,7 +269,7 @@ def calibration(site: str, sex: str, age_years: float, height_um: float,
 
     Examples
     --------
-    >>> c = calibration("spine", "female", 25, 2560.0)
+    >>> c = calibration("spine", "female", 26, 2560.0)      # the young node (band 21-30)
     >>> round(c.bmd(c.healthy_fraction), 3), round(c.outside_g_cm2, 3)
     (1.064, 0.45)
     >>> old = calibration("spine", "female", 80, 2560.0)
