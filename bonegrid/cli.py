@@ -5,9 +5,9 @@ scenario over three simulated years, written to ``results/tour/``. ``bonegrid ru
 SCENARIO`` runs one scenario (a built-in name or a TOML file) into a results folder;
 ``bonegrid run SCENARIO --bone slice.png --voxel-size 10`` starts from a segmented section
 of your own instead of a generated slice; ``bonegrid validate`` checks every scenario's
-emergent signatures against published bands; ``bonegrid report`` writes a run's clinical report; ``bonegrid dashboard`` serves the
-browser dashboard; ``bonegrid scenarios``, ``bonegrid params`` and ``bonegrid columns`` list what can be run,
-set and recorded.
+emergent signatures against published bands; ``bonegrid report`` writes a run's clinical
+report; ``bonegrid dashboard`` serves the browser dashboard; ``bonegrid scenarios``,
+``bonegrid params`` and ``bonegrid columns`` list what can be run, set and recorded.
 Bad input, a broken input file or a folder that cannot be written ends with a one-line
 message and exit status 2, and nothing is written. Messages name the command as the user
 typed it: ``bonegrid``, or ``run.py`` for ``python run.py``.

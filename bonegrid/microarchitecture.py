@@ -320,7 +320,7 @@ the last node)."""
 
 
 def target(site: str, sex: str, age_years: float) -> Target:
-    """The published target of healthy bone at ``site`` for a patient of ``sex`` and ``age_years``.
+    """Return the published target of healthy bone at ``site`` for a patient of ``sex`` and ``age_years``.
 
     Parameters
     ----------
@@ -387,7 +387,7 @@ longer narrow the marrow spaces: see :func:`starting_parameters`)."""
 
 
 def starting_parameters(site: str, sex: str, age_years: float, **overrides: float) -> MicroarchitectureParameters:
-    """Generator parameters whose slices meet the published target of a site, sex and age.
+    """Derive the generator parameters whose slices meet the published target of a site, sex and age.
 
     With ``t`` the target, the strut thickness, the network pitch and the share of rod
     profiles follow from the relations measured on generated slices (the constants above):
@@ -401,8 +401,9 @@ def starting_parameters(site: str, sex: str, age_years: float, **overrides: floa
 
     Where even a network without profiles has too many struts for the target separation, the
     struts are first thickened (at fixed BV/TV its separation grows as ``Tb.Th_0``), at most
-    ``THICKENING_LIMIT`` of the way to the top of the target's Tb.Th band: a section cuts plates obliquely, so plate-like bone
-    (the young femoral neck) reads thicker and more widely spaced in 2D than its 3D thickness.
+    ``THICKENING_LIMIT`` of the way to the top of the target's Tb.Th band: a section cuts plates
+    obliquely, so plate-like bone (the young femoral neck) reads thicker and more widely spaced
+    in 2D than its 3D thickness.
     Eliminating S leaves Tb.Sp a function of ``f_rod`` alone, ``~ exp(-b f) / (1 - f)**(1 + a)``,
     solved for the target by bisection on ``[0, min(MAX_ROD_SHARE, 1 - (1 + a)/b)]``, where it
     falls (beyond, more profiles would thin the network faster than they narrow the marrow); 0
@@ -494,7 +495,7 @@ def core_rows(site: str, shape: tuple[int, int], voxel_size_um: float, params: M
 
 
 def healthy_bone_fraction(site: str, sex: str, age_years: float, height_um: float) -> float:
-    """Expected bone area fraction of a healthy generated slice: the target's, over a window ``height_um`` tall.
+    """Return the bone area fraction a healthy generated slice is expected to have over a window ``height_um`` tall.
 
     Spine: the target BV/TV. Hip: a cortex of the target thickness (at most
     ``MAX_CORTEX_FRACTION`` of the height) with the target porosity under a core of the target

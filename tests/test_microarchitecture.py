@@ -3,7 +3,6 @@
 Slices are measured by :mod:`bonegrid.readouts.morphometry`.
 """
 
-import dataclasses
 import itertools
 import math
 import re

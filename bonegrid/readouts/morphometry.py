@@ -289,7 +289,7 @@ def euler_contribution(bone: np.ndarray) -> float:
 
 
 def cortex_mask(bone: np.ndarray, voxel_size_um: float, pore_diameter_um: float = 100.0) -> np.ndarray:
-    """The cortex of a window whose bottom edge is the periosteal surface (the layout of a hip slice).
+    """Find the cortex of a window whose bottom edge is the periosteal surface (the layout of a hip slice).
 
     Intracortical pores (Haversian canals) narrower than ``pore_diameter_um`` are closed
     (morphological closing with a disc of that diameter); the cortex is then, in each column,

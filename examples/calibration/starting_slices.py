@@ -51,6 +51,7 @@ def slice_measures(site: str, params: MicroarchitectureParameters, seed: int) ->
 
 
 def relations() -> None:
+    """Fit and print the constants of the relations (part ``relations``)."""
     for site, design in DESIGN.items():
         gain, density = [], []
         for t0, spacing, seed in itertools.product(design["thickness"], design["spacing"], (1, 2)):
@@ -86,6 +87,7 @@ def _design_params(t0: float, spacing: float, bv_tv: float) -> Microarchitecture
 
 
 def targets(seeds: int) -> None:
+    """Print the measured slices against their bands, as a Markdown table (part ``targets``)."""
     names = ["bv_tv", "tb_th_um", "tb_sp_um", "tb_n_per_mm", "cortex_thickness_um", "cortical_porosity"]
     print("| site | sex | age | " + " | ".join(names) + " | Conn.D (1/mm^2) |")
     print("| --- " * (len(names) + 4) + "|")
@@ -107,6 +109,7 @@ def targets(seeds: int) -> None:
 
 
 def dxa(seeds: int) -> None:
+    """Measure ``healthy_matrix_mineral`` on healthy models and print their Z-scores (part ``dxa``)."""
     from bonegrid.model import BoneModel
     from bonegrid.readouts.dxa import DXAParameters, calibration, z_score
 
@@ -125,6 +128,7 @@ def dxa(seeds: int) -> None:
 
 
 def main() -> None:
+    """Run the part named on the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("part", choices=("relations", "targets", "dxa"))
     parser.add_argument("--seeds", type=int, default=None, help="seeds per setting (targets 5, dxa 3)")
