@@ -16,8 +16,8 @@ Site, age and sex
 A 2D section through rod-like bone
     A section cuts plate-like trabeculae along their length (struts in the plane) and rods
     that cross it obliquely (isolated profiles). A connected network alone cannot have the
-    published separation of old vertebrae in 2D: with Tb.Th 120 um and BV/TV 0.075 even
-    parallel plates lie ``Tb.Th (1 / BV/TV - 1)`` = 1.5 mm apart, against ~1.0 mm measured in
+    published separation of old vertebrae in 2D: with Tb.Th 132 um and BV/TV 0.0675 even
+    parallel plates lie ``Tb.Th (1 / BV/TV - 1)`` = 1.8 mm apart, against ~1.0 mm measured in
     3D, where rods fill space at little volume. The generator therefore adds rod profiles to
     the marrow until the core has its target BV/TV (step 7); their share grows with age as the
     published plate-to-rod shift does (SMI rises with age; Thomsen et al. 2013).
@@ -150,7 +150,7 @@ CANAL_GAP_UM = 10.0
 """Least bone between two Haversian canals, and between a canal and either cortical surface."""
 
 ROD_WIDTH_FACTOR = 1.15
-"""Width of a rod profile over the strut thickness Tb.Th_0 (struts measure ~1.15 Tb.Th_0 with their fillets)."""
+"""Width of a rod profile over the strut thickness Tb.Th_0 (struts measure 1.1-1.2 Tb.Th_0 with their fillets)."""
 
 ROD_ELONGATION = 1.0
 """A rod profile is longer than wide by up to this many widths (uniform): oblique sections of rods."""
