@@ -231,9 +231,11 @@ class BoneModel(mesa.Model):
         self._course_values = self.parameter_courses.at(-math.inf)
         self.params = ModelParameters.from_overrides({**constant, **self._course_values})
         self.age_years, self.sex = check_patient(age_years, sex)
-        explicit = {k: v for k, v in params.items() if k in MicroarchitectureParameters.names()}
-        self.params = dataclasses.replace(
-            self.params, microarchitecture=starting_parameters(site, self.sex, self.age_years, **explicit))
+        # the patient's starting microarchitecture, held as constant overrides (explicit values win)
+        explicit = {k: v for k, v in constant.items() if k in MicroarchitectureParameters.names()}
+        derived = starting_parameters(site, self.sex, self.age_years, **explicit)
+        self._constant_overrides = constant = {**constant, **dataclasses.asdict(derived)}
+        self.params = ModelParameters.from_overrides({**constant, **self._course_values})
         if self.params.myeloma.myeloma_opg_degradation_per_day > self.params.fields.opg_decay_per_day:
             raise ParameterError(
                 f"myeloma_opg_degradation_per_day={self.params.myeloma.myeloma_opg_degradation_per_day!r} is not "

@@ -399,3 +399,11 @@ def test_rng_must_be_a_generator():
 def test_out_of_range_parameters_are_refused(key, value):
     with pytest.raises(ParameterError, match=key):
         MicroarchitectureParameters(**{key: value})
+
+
+def test_a_parameter_course_keeps_the_patients_microarchitecture():
+    model = BoneModel(grid=64, seed=1, age_years=80, burn_in_days=0, observers=[],
+                      osteoblast_lifespan_days=((0, 90.0), (3, 45.0)))
+    model.run(6)
+    assert model.params.osteoblast.osteoblast_lifespan_days == 45.0
+    assert model.params.microarchitecture == starting_parameters("spine", "female", 80)
