@@ -46,11 +46,9 @@ class SecretionParameters(ParameterSet):
         doc="RANKL from an apoptotic osteocyte (targeted remodeling signal)",
         source="calibrated: Kennedy 2012 (apoptotic osteocytes drive RANKL in neighbours)")
     rankl_surface_pM_per_day: float = param(
-        180.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{R,S}",
+        60.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{R,S}",
         doc="RANKL from lining and stromal cells per bone-surface voxel (random remodeling)",
-        source="fitted to the healthy turnover band (~25%/year in trabecular bone, Parfitt) on the patient's "
-               "starting slice, with osteocyte_apoptosis_per_year held; random remodeling is ~30% of BMUs "
-               "(Parfitt 2002); re-fit: python -m bonegrid.runs.calibrate rankl_surface_pM_per_day")
+        source="calibrated: a few random BMUs per slice-year (Parfitt 2002: ~30% of BMUs are random)")
     opg_osteoblast_pM_per_day: float = param(
         2000.0, unit="pM/day", low=0.0, high=1e9, symbol="s_{O,Ob}",
         doc="OPG from an active osteoblast", source="modelling choice; Pivonka et al. 2008 (osteoblasts make OPG)")

@@ -131,5 +131,5 @@ def format_balance_report(report: dict[str, object]) -> str:
     lines.append("")
     lines.append(f"ensemble mean change, year-10 mean vs year-2 mean: {report['ensemble_change']:+.3%}"
                  " (band ±0.5%); per-seed fit drift band ±1%; formed/resorbed band ≥ 0.98;"
-                 " remodeling space band 2-7%; turnover ~25%/yr; resorption ~27 d; formation ~89 d")
+                 " remodeling space band 2-5%; turnover ~25%/yr; resorption ~27 d; formation ~89 d")
     return "\n".join(lines)

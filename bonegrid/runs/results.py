@@ -47,7 +47,7 @@ def summary_text(model, ts, elapsed_s: float, scenario=None) -> str:
         "| quantity | value | reference |",
         "| --- | --- | --- |",
         f"| BV/TV start -> end | {first.bv_tv:.4f} -> {last.bv_tv:.4f} ({100 * change:+.2f}%) | steady within noise |",
-        f"| remodeling space (mean) | {100 * ts.remodeling_space.mean():.2f}% of BV | 2-7% |",
+        f"| remodeling space (mean) | {100 * ts.remodeling_space.mean():.2f}% of BV | 2-5% |",
         f"| OV/BV (mean) | {100 * ts.ov_bv.mean():.2f}% | ~1-3% (healthy) |",
         f"| turnover | {100 * turnover_per_year(ts, model.tissue.kind.size):.1f}%/year"
         " | trabecular ~25%/year, cortical ~2-5% |",
