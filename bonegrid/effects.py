@@ -69,6 +69,19 @@ class EffectParameters(ParameterSet):
                "more activations (Jia 2006, doi:10.1210/en.2006-0459: shielding osteoclasts alone from glucocorticoid "
                "prevents it); at 3 the extra targeted remodeling tripled turnover (~66%/yr) and raised P1NP 2-4x, "
                "against the low turnover of glucocorticoid-treated bone (Dalle Carbonare 2001)")
+    glucocorticoid_osteocyte_repair_call_share: float = param(
+        0.0, unit="1", low=0.0, high=1.0, symbol="r_{G,Ot}",
+        doc="share of the osteocytes that glucocorticoid kills (the g f_G / (1 + g f_G) part of the deaths) "
+            "that still call a repair unit; the others die without signalling (no apoptotic RANKL burst) and "
+            "count at once as empty lacunae, so their bone is not remodeled. Deaths from age, microdamage and "
+            "disuse always call repair",
+        source="glucocorticoid-induced osteocyte apoptosis accumulates in place, a cumulative and unrepairable "
+               "defect (Weinstein 2000, J Clin Endocrinol Metab 85:2907; O'Brien 2004, doi:10.1210/en.2003-0990); "
+               "glucocorticoids kill osteocytes by anoikis through a focal-adhesion pathway (Plotkin 2007, "
+               "doi:10.1074/jbc.M611435200), unlike fatigue damage, whose osteocyte apoptosis is required for "
+               "the targeted resorption that follows (Verborgt 2000, doi:10.1359/jbmr.2000.15.1.60; Cardoso "
+               "2009, doi:10.1359/jbmr.081210); chronic glucocorticoid bone is low-turnover (Dalle Carbonare "
+               "2001, J Bone Miner Res 16:97)")
     glucocorticoid_osteoclast_lifespan_gain: float = param(
         1.5, unit="1", low=0.0, high=10.0, symbol="g_{G,Oc}",
         doc="osteoclast lifespan x (1 + g f_G): glucocorticoids delay osteoclast apoptosis, so the early "
@@ -269,6 +282,7 @@ class CellModifiers:
     sclerostin: float = 1.0
     osteocyte_rankl: float = 1.0
     osteocyte_apoptosis: float = 1.0
+    osteocyte_unsignalled_death_share: float = 0.0
     osteoclast_activity: float = 1.0
     osteoclastogenesis: float = 1.0
     osteoclast_lifespan: float = 1.0
@@ -372,6 +386,9 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
         osteocyte_rankl=disuse,
         osteocyte_apoptosis=((1.0 + p.glucocorticoid_osteocyte_apoptosis_gain * f_gc) * disuse
                              * (1.0 + p.alcohol_osteocyte_apoptosis_gain * f_alc)),
+        osteocyte_unsignalled_death_share=((1.0 - p.glucocorticoid_osteocyte_repair_call_share)
+                                           * p.glucocorticoid_osteocyte_apoptosis_gain * f_gc
+                                           / (1.0 + p.glucocorticoid_osteocyte_apoptosis_gain * f_gc)),
         osteoclast_activity=t ** p.thyroid_resorption_exponent,
         osteoclastogenesis=1.0 / (1.0 + drivers.lithium_mmol_per_l / p.lithium_osteoclastogenesis_half_mmol_per_l),
         osteoclast_lifespan=((1.0 + p.estrogen_osteoclast_lifespan_gain * estrogen_loss)

@@ -381,7 +381,8 @@ class BoneModel(mesa.Model):
         # 4. cells act
         self.resorbed_today = self.formed_today = 0
         self._cells_act()
-        self.osteocytes.step(self.day, self.modifiers.osteocyte_apoptosis, self.rng)
+        self.osteocytes.step(self.day, self.modifiers.osteocyte_apoptosis, self.rng,
+                            self.modifiers.osteocyte_unsignalled_death_share)
         self.myeloma.step(self.day, self.rng)
         # 5. tissue
         ca_per_voxel_today = self.ca_mmol_per_mineral / p.run.mineralisation_pool_share_per_day

@@ -13,7 +13,10 @@ Daily rule (step 4): a viable osteocyte enters apoptosis with hazard
 (``a``: age of its matrix, years; ``A``: ageing scale; ``M_apop``: glucocorticoid and
 disuse effects). An apoptotic osteocyte signals (secretes RANKL strongly, see
 :mod:`bonegrid.secretion`) for ``osteocyte_apoptotic_days`` and then leaves an empty
-lacuna. An osteocyte whose voxel is resorbed is removed with it.
+lacuna. A share of the day's deaths (those glucocorticoid causes, see
+:attr:`~bonegrid.effects.CellModifiers.osteocyte_unsignalled_death_share`) die without
+that signal: their lacunae are empty at once and call no repair. An osteocyte whose voxel
+is resorbed is removed with it.
 """
 
 from __future__ import annotations
@@ -123,8 +126,22 @@ class OsteocyteNetwork:
         self._counts[NO_OSTEOCYTE] += 1
         self.state[y, x] = NO_OSTEOCYTE
 
-    def step(self, day: float, apoptosis_modifier: float, rng: np.random.Generator) -> None:
-        """Apply one day of apoptosis and lacuna emptying to the whole population."""
+    def step(self, day: float, apoptosis_modifier: float, rng: np.random.Generator,
+             unsignalled_share: float = 0.0) -> None:
+        """Apply one day of apoptosis and lacuna emptying to the whole population.
+
+        Parameters
+        ----------
+        day : float
+            Model day.
+        apoptosis_modifier : float
+            Systemic multiplier ``M_apop`` of the apoptosis hazard (1 in health).
+        rng : numpy.random.Generator
+            The model's random stream.
+        unsignalled_share : float
+            Share (0..1) of today's deaths that call no repair: those lacunae are empty at
+            once instead of signalling for ``osteocyte_apoptotic_days``.
+        """
         p = self.params
         flat = self.state.reshape(-1)
         viable = np.flatnonzero(flat == VIABLE)
@@ -132,19 +149,27 @@ class OsteocyteNetwork:
             age_years = (day - self.model.tissue.formed_day.flat[viable]) / DAYS_PER_YEAR
             hazard = (p.osteocyte_apoptosis_per_year / DAYS_PER_YEAR) * (1.0 + age_years / p.osteocyte_ageing_years)
             dying = viable[rng.random(viable.size) < hazard * apoptosis_modifier]
+            if unsignalled_share > 0.0 and dying.size:
+                silent = rng.random(dying.size) < unsignalled_share
+                self._empty(dying[silent])
+                dying = dying[~silent]
             flat[dying] = APOPTOTIC
             self.since.flat[dying] = day
             self._counts[VIABLE] -= dying.size
             self._counts[APOPTOTIC] += dying.size
         apoptotic = np.flatnonzero(flat == APOPTOTIC)
         if apoptotic.size:
-            done = apoptotic[day - self.since.flat[apoptotic] >= p.osteocyte_apoptotic_days]
-            flat[done] = EMPTY
-            self._counts[APOPTOTIC] -= done.size
-            self._counts[EMPTY] += done.size
-            nx = self.state.shape[1]
-            for i in done:
-                self.agents.pop((int(i) // nx, int(i) % nx)).remove()
+            self._empty(apoptotic[day - self.since.flat[apoptotic] >= p.osteocyte_apoptotic_days])
+
+    def _empty(self, flat_indices: np.ndarray) -> None:
+        """Leave empty lacunae at ``flat_indices`` (viable or apoptotic osteocytes now dead)."""
+        flat = self.state.reshape(-1)
+        np.subtract.at(self._counts, flat[flat_indices], 1)
+        flat[flat_indices] = EMPTY
+        self._counts[EMPTY] += flat_indices.size
+        nx = self.state.shape[1]
+        for i in flat_indices:
+            self.agents.pop((int(i) // nx, int(i) % nx)).remove()
 
     def counts(self) -> tuple[int, int, int]:
         """Numbers of (viable, apoptotic, empty) lacunae."""
