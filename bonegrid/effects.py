@@ -53,8 +53,15 @@ class EffectParameters(ParameterSet):
                "doi:10.1359/jbmr.2000.15.6.993); clear skeletal effects at >= 7.5 mg/day (Compston 2018, "
                "doi:10.1038/s41574-018-0012-1)")
     glucocorticoid_osteoblast_recruitment_loss: float = param(
-        0.6, unit="1", low=0.0, high=1.0, symbol="g_{G,rec}",
-        doc="osteoblast recruitment x (1 - g f_G)", source="Weinstein 1998 (fewer osteoblasts)")
+        0.75, unit="1", low=0.0, high=1.0, symbol="g_{G,rec}",
+        doc="osteoblast recruitment x (1 - g f_G): fewer osteoprogenitors reach the reversal surfaces, so "
+            "cavities wait longer for their osteoblasts and more are left as arrested reversal surfaces",
+        source="prednisolone reduces osteoblastogenesis from marrow progenitors (Weinstein 1998, "
+               "J Clin Invest 102:274); osteoclast progenitors fall as well (Weinstein 2002, doi:10.1172/JCI14538), "
+               "so the loss is that of the osteoclast precursor supply; arrested reversal surfaces are more "
+               "frequent in glucocorticoid bone (Andersen 2013; Delaisse 2020); strength approx.: at 0.6 the "
+               "recruitment delay was made up within the window and P1NP did not fall (docs/model.md section "
+               "4.4), so the prednisolone P1NP check is not independent of this value")
     glucocorticoid_osteoblast_lifespan_loss: float = param(
         0.3, unit="1", low=0.0, high=1.0, symbol="g_{G,Ob}",
         doc="osteoblast lifespan x (1 - g f_G)",
@@ -76,11 +83,11 @@ class EffectParameters(ParameterSet):
             "count at once as empty lacunae, so their bone is not remodeled. Deaths from age, microdamage and "
             "disuse always call repair",
         source="glucocorticoid-induced osteocyte apoptosis accumulates in place, a cumulative and unrepairable "
-               "defect (Weinstein 2000, J Clin Endocrinol Metab 85:2907; O'Brien 2004, doi:10.1210/en.2003-0990); "
+               "defect (Weinstein 2000, J Clin Endocrinol Metab 85:2907; O'Brien 2004, Endocrinology 145:1835); "
                "glucocorticoids kill osteocytes by anoikis through a focal-adhesion pathway (Plotkin 2007, "
-               "doi:10.1074/jbc.M611435200), unlike fatigue damage, whose osteocyte apoptosis is required for "
-               "the targeted resorption that follows (Verborgt 2000, doi:10.1359/jbmr.2000.15.1.60; Cardoso "
-               "2009, doi:10.1359/jbmr.081210); chronic glucocorticoid bone is low-turnover (Dalle Carbonare "
+               "J Biol Chem 282:24120), unlike fatigue damage, whose osteocyte apoptosis is required for "
+               "the targeted resorption that follows (Verborgt 2000, J Bone Miner Res 15:60; Cardoso "
+               "2009, J Bone Miner Res 24:597); chronic glucocorticoid bone is low-turnover (Dalle Carbonare "
                "2001, J Bone Miner Res 16:97)")
     glucocorticoid_osteoclast_lifespan_gain: float = param(
         1.5, unit="1", low=0.0, high=10.0, symbol="g_{G,Oc}",

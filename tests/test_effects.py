@@ -39,6 +39,17 @@ def test_glucocorticoid_at_the_half_effect_dose_gives_half_the_maximal_effect():
     assert (m.sclerostin, m.osteoclast_activity, m.osteocyte_rankl) == (1.0,) * 3
 
 
+def test_the_osteocytes_glucocorticoid_kills_die_without_calling_repair_unless_told_to():
+    """Of the hazard (1 + g f_G) h, the part g f_G h is the drug's: that share of deaths is silent."""
+    g50 = getattr(P, G50_NAME)
+    p = with_g50(g50, glucocorticoid_osteocyte_apoptosis_gain=2.0)
+    m = cell_modifiers(Drivers(glucocorticoid=g50, mechanical_loading=0.5), 1.0, p)
+    assert m.osteocyte_unsignalled_death_share == pytest.approx(2.0 * 0.5 / (1.0 + 2.0 * 0.5))  # 1/2, disuse aside
+    half = dataclasses.replace(p, glucocorticoid_osteocyte_repair_call_share=0.5)
+    assert cell_modifiers(Drivers(glucocorticoid=g50), 1.0, half).osteocyte_unsignalled_death_share == pytest.approx(0.25)
+    assert cell_modifiers(Drivers(mechanical_loading=0.5), 1.0, p).osteocyte_unsignalled_death_share == 0.0
+
+
 def test_glucocorticoid_prolongs_osteoclasts_on_top_of_estrogen_loss_and_slows_collagen_on_top_of_alcohol():
     # E = 0.5, G = G_50 (f_G = 1/2), gains 1 and 2: lifespan (1 + 1*0.5)(1 + 2*0.5) = 3
     p = with_g50(10.0, estrogen_osteoclast_lifespan_gain=1.0, glucocorticoid_osteoclast_lifespan_gain=2.0,

@@ -24,6 +24,21 @@ def test_osteocyte_apoptosis_leaves_empty_lacunae_and_resorption_removes_cells()
     assert net.state[20, 20] == 0 and (20, 20) not in net.agents
 
 
+def test_deaths_that_call_no_repair_leave_empty_lacunae_at_once_without_the_rankl_burst():
+    """Glucocorticoid-killed osteocytes (Weinstein 2000) skip the signalling apoptotic phase."""
+    m = quiet_model(half_bone(), osteocyte_apoptosis_per_year=365.0, osteocyte_apoptotic_days=5.0)
+    net = m.osteocytes
+    for x in range(5, 35, 3):
+        net.add(30, x, m.day)
+    for _ in range(3):
+        net.step(m.day, 50.0, m.rng, unsignalled_share=1.0)   # hazard ~1/day x 50: all die on the first day
+    assert net.counts() == (0, 0, 10) and len(net.agents) == 0
+    for x in range(5, 35, 3):
+        net.add(20, x, m.day)
+    net.step(m.day, 50.0, m.rng, unsignalled_share=0.0)
+    assert net.counts() == (0, 10, 10)                        # these signal first
+
+
 def test_older_patients_start_with_older_interstitial_bone_and_more_empty_lacunae():
     """Starting matrix is no older than the years since skeletal maturity, so lacunae empty with age."""
     from bonegrid.model import BoneModel
