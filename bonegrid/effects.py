@@ -57,22 +57,24 @@ class EffectParameters(ParameterSet):
         doc="osteoblast recruitment x (1 - g f_G): fewer osteoprogenitors reach the reversal surfaces, so "
             "cavities wait longer for their osteoblasts and more are left as arrested reversal surfaces",
         source="prednisolone reduces osteoblastogenesis from marrow progenitors (Weinstein 1998, "
-               "J Clin Invest 102:274); osteoclast progenitors fall as well (Weinstein 2002, doi:10.1172/JCI14538), "
-               "so the loss is that of the osteoclast precursor supply; arrested reversal surfaces are more "
-               "frequent in glucocorticoid bone (Andersen 2013; Delaisse 2020); strength approx.: at 0.6 the "
-               "recruitment delay was made up within the window and P1NP did not fall (docs/model.md section "
-               "4.4), so the prednisolone P1NP check is not independent of this value")
+               "J Clin Invest 102:274; osteoclast progenitors fall as well, Weinstein 2002, doi:10.1172/JCI14538); "
+               "arrested reversal surfaces are more frequent in glucocorticoid bone (Andersen 2013; Delaisse "
+               "2020); strength approx., chosen with the formation marker in view: at 0.6 the recruitment delay "
+               "was made up within the window and P1NP did not fall (against falls of 30-50% within weeks, "
+               "Pearce 1998; Ton 2005); at 0.9 (as the osteoclast precursor loss) bone loss did not slow after "
+               "year 1, so the prednisolone P1NP check is not independent of this value")
     glucocorticoid_osteoblast_lifespan_loss: float = param(
         0.3, unit="1", low=0.0, high=1.0, symbol="g_{G,Ob}",
         doc="osteoblast lifespan x (1 - g f_G)",
         source="Weinstein 1998 (osteoblast apoptosis); strength approx.: with the collagen loss and the recruitment "
-               "loss, units refill to ~0.8 at 15 mg/day (thinner walls, as in glucocorticoid biopsies: Bressot 1979; "
+               "loss, units refill to ~0.7 at 15 mg/day (thinner walls, as in glucocorticoid biopsies: Bressot 1979; "
                "Dempster 1989); at 0.5 with the collagen loss they refilled to ~0.6")
     glucocorticoid_osteocyte_apoptosis_gain: float = param(
         0.5, unit="1", low=0.0, high=50.0, symbol="g_{G,Ot}",
         doc="osteocyte apoptosis hazard x (1 + g f_G)",
-        source="Weinstein 1998 (osteocyte apoptosis); strength approx.: each dying osteocyte also calls a "
-               "remodeling unit here, while the early bone loss under glucocorticoid comes from osteoclasts, not from "
+        source="Weinstein 1998 (osteocyte apoptosis); strength approx., chosen while each dying osteocyte still "
+               "called a remodeling unit (now only the share glucocorticoid_osteocyte_repair_call_share does), while "
+               "the early bone loss under glucocorticoid comes from osteoclasts, not from "
                "more activations (Jia 2006, doi:10.1210/en.2006-0459: shielding osteoclasts alone from glucocorticoid "
                "prevents it); at 3 the extra targeted remodeling tripled turnover (~66%/yr) and raised P1NP 2-4x, "
                "against the low turnover of glucocorticoid-treated bone (Dalle Carbonare 2001)")
@@ -102,16 +104,16 @@ class EffectParameters(ParameterSet):
             "(weeks), fewer osteoclasts form for the same RANKL",
         source="Weinstein 2002 and Jia 2006 (glucocorticoids reduce osteoclast as well as osteoblast "
                "progenitors); low activation frequency in glucocorticoid-treated patients (Dalle Carbonare 2001, "
-               "J Bone Miner Res 16:97); strength approx., as the osteoblast recruitment loss")
+               "J Bone Miner Res 16:97); strength approx.")
     glucocorticoid_collagen_synthesis_loss: float = param(
         0.3, unit="1", low=0.0, high=1.0, symbol="g_{G,col}",
         doc="osteoblast matrix (osteoid) apposition x (1 - g f_G): glucocorticoids repress type I collagen "
             "synthesis in the osteoblasts that remain, so each lays less osteoid from the first day",
         source="cortisol represses type I procollagen transcription in osteoblasts within hours (Delany 1995, "
                "J Cell Biochem 57:488); direct inhibition of matrix synthesis by the osteoblast (Reid 1997, "
-               "Eur J Endocrinol 137:209); strength approx., chosen with the formation marker in view (against "
-               "falls of 30-50% within weeks, Pearce 1998; Ton 2005) on seeds 1-2, whose P1NP ~0.58x in "
-               "months 1-3 was seed luck: over seeds 1-8 it is ~1.0x (a known miss)")
+               "Eur J Endocrinol 137:209); strength approx.: alone it lowered P1NP little, as more units opened "
+               "(the formation fall comes with the recruitment loss and the silent osteocyte deaths, "
+               "the time courses of section 4.4 of the model description)")
     glucocorticoid_rankl_gain: float = param(
         0.1, unit="1", low=0.0, high=10.0, symbol="g_{G,R}",
         doc="RANKL production x (1 + g f_G)",
