@@ -121,11 +121,12 @@ def test_bone_loss_that_neither_labs_nor_history_explain_raises_the_question_of_
     assert "glucocorticoid" not in supported({**man, "alcohol_g_per_day": 90.0})          # the history explains it
     assert "glucocorticoid" not in supported({**man, "vitamin_d_25oh_nmol_per_l": 20.0})  # a laboratory cause
     assert "glucocorticoid" not in supported({**man, "sex": "female"})                   # a woman past menopause
-    # within the precision, fewer viable osteocytes than the age-matched healthy with formation low-normal
-    early = {**man, "bmd_change_pct": -1.5, "viable_osteocytes_pct": 71.0, "p1np_ug_per_l": 21.0}
+    # within the precision, but with formation low-normal (the glucocorticoid pattern, which needs no biopsy)
+    early = {**man, "bmd_change_pct": -1.5, "p1np_ug_per_l": 21.0}
     assert "glucocorticoid" in supported(early)
     assert "glucocorticoid" not in supported({**early, "p1np_ug_per_l": 34.0})
-    assert "glucocorticoid" not in supported({**early, "viable_osteocytes_pct": 73.0})
+    assert "glucocorticoid" not in supported({**early, "bmd_change_pct": 0.5})
+    assert "glucocorticoid" not in supported({**early, "alcohol_g_per_day": 90.0})
 
 
 def test_rapid_loss_with_clear_labs_raises_the_question_of_glucocorticoids():

@@ -19,7 +19,7 @@ mode of the dashboard and on any run. Each rule states the clinical reasoning it
   5%/year with clear labs (rapid loss prompts the question about steroid use), or bone loss that
   neither the labs nor the history (immobility, alcohol, smoking, lithium, scurvy, estrogen loss or a
   woman past 45) explains: beyond the least significant change, or any loss with the formation marker
-  low-normal and viable osteocytes below the age-matched reference (unexplained loss in a man or a
+  low or low-normal (low formation is the glucocorticoid pattern; unexplained loss in a man or a
   younger woman is where steroid use, including inhaled, is asked for first; Compston 2018); the
   stiffness lost against the BMD lost is reported beside it;
 - chronic inflammation: CRP above range with high resorption or BMD falling beyond the least
@@ -238,7 +238,7 @@ def differential(findings: Mapping[str, object]) -> list[Cause]:
                         or f("estrogen") < ESTROGEN_DEFICIENT or (female and age >= 45.0))
     unexplained = labs_clear and not history_explains and (
         bmd <= -LEAST_SIGNIFICANT_CHANGE_PCT
-        or (viable < reference - VIABLE_OSTEOCYTES_SPREAD_PCT and formation_suppressed and bmd < 0.0))
+        or (formation_suppressed and bmd < 0.0))
     causes.append(Cause("glucocorticoid", "glucocorticoid excess", (dying and falling) or rapid or unexplained,
                         (f"viable osteocytes {viable:.0f}% of lacunae (low below {low_viable:.0f}% at the "
                          f"{site} for age {age:.0f})",
