@@ -3,10 +3,11 @@
 ``bonegrid`` with no arguments runs the tour: the healthy slice beside every disease
 scenario over three simulated years, written to ``results/tour/``. ``bonegrid run
 SCENARIO`` runs one scenario (a built-in name or a TOML file) into a results folder;
-``bonegrid validate`` checks every scenario's emergent signatures against published
-bands; ``bonegrid report`` writes a run's clinical report; ``bonegrid dashboard`` serves the
-browser dashboard; ``bonegrid scenarios``, ``bonegrid params`` and ``bonegrid columns`` list what can be run,
-set and recorded.
+``bonegrid run SCENARIO --bone slice.png --voxel-size 10`` starts from a segmented section
+of your own instead of a generated slice; ``bonegrid validate`` checks every scenario's
+emergent signatures against published bands; ``bonegrid report`` writes a run's clinical
+report; ``bonegrid dashboard`` serves the browser dashboard; ``bonegrid scenarios``,
+``bonegrid params`` and ``bonegrid columns`` list what can be run, set and recorded.
 Bad input, a broken input file or a folder that cannot be written ends with a one-line
 message and exit status 2, and nothing is written. Messages name the command as the user
 typed it: ``bonegrid``, or ``run.py`` for ``python run.py``.
@@ -15,13 +16,20 @@ typed it: ``bonegrid``, or ``run.py`` for ``python run.py``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, MAX_YEARS
 from bonegrid.files import OutputError, check_folder
 from bonegrid.parameters import ParameterError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from bonegrid.readouts.morphometry import Morphometry
 
 TOUR_YEARS = 3.0
 LIBRARY_COMMAND = "`bonegrid "
@@ -102,7 +110,13 @@ def build_parser(prog: str = "bonegrid") -> argparse.ArgumentParser:
     run.add_argument("--site", default=None,
                      help="spine, hip, or both (two slices of the same patient in spine/ and hip/; default: the "
                           "scenario's)")
-    run.add_argument("--grid", type=int, default=DEFAULT_GRID, help=f"voxels per side (default {DEFAULT_GRID}, 10 um each)")
+    run.add_argument("--grid", type=int, default=None,
+                     help=f"voxels per side (default {DEFAULT_GRID}, 10 um each; with --bone: the image's)")
+    run.add_argument("--bone", type=Path, default=None, metavar="FILE",
+                     help="start from your own segmented section (PNG or TIFF; bone bright, marrow dark; thresholded "
+                          "by Otsu unless already binary) instead of a generated slice; needs --voxel-size")
+    run.add_argument("--voxel-size", type=float, default=None, metavar="UM",
+                     help="voxel edge in um (default 10): the pixel size of the --bone image")
     run.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     run.add_argument("--years", type=float, default=None, help="simulated years after burn-in (default: the scenario's)")
     run.add_argument("--out", type=Path, default=None, help="results folder (default results/<scenario>-<site>-seed<seed>)")
@@ -242,6 +256,8 @@ def _scenario(args: argparse.Namespace):
     overrides = _overrides(args.overrides)
     if args.site not in (None, "both"):
         overrides["site"] = args.site
+    if args.voxel_size is not None:
+        overrides["voxel_size_um"] = _voxel_size(args.voxel_size)
     if args.years is not None:
         overrides["years"] = args.years
     if overrides:
@@ -252,25 +268,121 @@ def _scenario(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bonegrid.files import staged_folder
+    from bonegrid.files import staged_folder, write_json
     from bonegrid.runs.results import write_results
 
+    bone = _bone_image(args) if args.bone is not None else None
     scenario = _scenario(args)
     both = args.site == "both"
+    grid = DEFAULT_GRID if args.grid is None else args.grid
     out = args.out or Path("results") / f"{scenario.name}-{'both' if both else scenario.site}-seed{args.seed}"
     check_folder(out, "--out")
     sites = [("spine", "spine"), ("hip", "hip")] if both else [(scenario.site, "")]
-    models = [(scenario.with_overrides({"site": site}).model(seed=args.seed, grid=args.grid), sub)
+    extra = {} if bone is None else {"initial_bone": bone.mask}
+    models = [(scenario.with_overrides({"site": site}).model(seed=args.seed, grid=grid, **extra), sub)
               for site, sub in sites]  # build all first: bad input fails before anything is written
+    if bone is not None:
+        print(f"{args.prog}: {args.bone}: {bone.how}; morphometry as BoneJ defines it (2D):")
+        for name, value, unit in bone.morphometry.rows():
+            print(f"  {name:<12} {value:10.4g} {'' if unit == '1' else unit}")
     with staged_folder(out) as stage:  # both sites, or neither
         for model, sub in models:
             start = time.perf_counter()
-            print(f"{args.prog}: {scenario.title}: {model.site} slice {args.grid}x{args.grid}, seed {args.seed}: "
+            shape = "x".join(map(str, model.tissue.shape))
+            print(f"{args.prog}: {scenario.title}: {model.site} slice {shape}, seed {args.seed}: "
                   f"simulating {scenario.years:g} years ...", flush=True)
             write_results(model, days=scenario.days, out=stage / sub, started=start, scenario=scenario)
             print(f"{args.prog}: wrote {out / sub}/ (timeseries.csv, slice.png, timeseries.png, summary.md, state "
                   f"for `{args.prog} report`) in {time.perf_counter() - start:.1f} s")
+        if bone is not None:
+            write_json(stage / "bone_morphometry.json", {
+                "file": str(args.bone), "voxel_size_um": args.voxel_size, "segmentation": bone.how,
+                "indices": {name: {"value": value, "unit": unit} for name, value, unit in bone.morphometry.rows()}})
     return 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Bone:
+    """A segmented section read from an image."""
+
+    mask: np.ndarray
+    """(ny, nx) bool array, True = bone."""
+    how: str
+    """How it was segmented, in words."""
+    morphometry: Morphometry
+    """Its morphometry as BoneJ defines it (2D)."""
+
+
+def _voxel_size(value: float) -> float:
+    """Return ``--voxel-size`` if it is within the model's allowed voxel edge."""
+    from bonegrid.model import RunParameters
+
+    meta = next(f.metadata for f in dataclasses.fields(RunParameters) if f.name == "voxel_size_um")
+    if not (meta["low"] <= value <= meta["high"]):        # also rejects NaN
+        raise ParameterError(f"--voxel-size={value!r} is out of range: allowed {meta['low']:g} <= um <= "
+                             f"{meta['high']:g} (the pixel size of the image, in micrometres)")
+    return value
+
+
+def _bone_image(args: argparse.Namespace) -> _Bone:
+    """Read, segment and measure the ``--bone`` image, checking it against the other options (one-line errors)."""
+    import numpy as np
+
+    from bonegrid.files import read
+    from bonegrid.model import grid_shape
+    from bonegrid.readouts.morphometry import measure
+
+    path = args.bone
+    if args.voxel_size is None:
+        raise ParameterError(f"--bone={str(path)!r} needs --voxel-size UM: the pixel size of the image in micrometres")
+    size = _voxel_size(args.voxel_size)
+    if args.site == "both":
+        raise ParameterError("--site both is not allowed with --bone: one image is one site; give --site spine or hip")
+    if not path.is_file():
+        raise ParameterError(f"--bone={str(path)!r} is not allowed: no such file")
+    image = read(path, _read_image, "a PNG or TIFF image")
+    if image.ndim != 2:
+        raise ParameterError(f"--bone={str(path)!r} is not allowed: expected a 2D grey or colour image, not an array "
+                             f"of shape {image.shape}")
+    values = np.unique(image)
+    if values.size == 1:
+        mask, how = np.full(image.shape, values[0] > 0), "uniform image"
+    elif values.size == 2:
+        mask, how = image == values[1], f"binary image, bone = {values[1]:g}"
+    else:
+        from skimage.filters import threshold_otsu
+
+        level = float(threshold_otsu(image))
+        mask, how = image > level, f"thresholded by Otsu at {level:.4g} (bone brighter)"
+    if not mask.any():
+        raise ParameterError(f"--bone={str(path)!r} is not allowed: the image has no bone (no pixel above the "
+                             "threshold): give a section with bone bright and marrow dark")
+    if mask.all():
+        raise ParameterError(f"--bone={str(path)!r} is not allowed: the image is all bone (no marrow): give a "
+                             "section with bone bright and marrow dark")
+    try:
+        grid_shape(mask.shape)
+    except ParameterError:
+        raise ParameterError(f"--bone={str(path)!r} is not allowed: its {mask.shape[0]} x {mask.shape[1]} pixels are "
+                             "outside the allowed grid (16 to 2048 per side)") from None
+    if args.grid is not None and (args.grid, args.grid) != mask.shape:
+        raise ParameterError(f"--grid={args.grid} disagrees with --bone={str(path)!r}, {mask.shape[0]} x "
+                             f"{mask.shape[1]} pixels: leave out --grid (the image sets the grid)")
+    return _Bone(mask, how, measure(mask, size))
+
+
+def _read_image(path: Path):
+    """Read an image as a 2D float array (colour to grey, alpha dropped) through scikit-image."""
+    from skimage import io
+    from skimage.color import rgb2gray
+
+    try:
+        image = io.imread(path)
+    except SyntaxError as err:              # Pillow's word for a corrupt PNG
+        raise ValueError(str(err)) from None
+    if image.ndim == 3 and image.shape[-1] in (3, 4):
+        image = rgb2gray(image[..., :3])
+    return image.astype(float)
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -5,6 +5,23 @@ grows downwards. Everything is laid out in micrometres, so the structure is the 
 whatever the voxel size (only its pixelation changes), and the only randomness is the
 ``numpy.random.Generator`` passed in.
 
+Site, age and sex
+    :data:`TARGETS` holds the published microarchitecture of healthy bone (BV/TV, Tb.Th,
+    Tb.Sp, and at the hip cortical thickness and porosity) at 25, 50 and 80 years for each
+    site and sex, each row with its sources; :func:`target` interpolates it in age, and
+    :func:`starting_parameters` turns a target into generator parameters through relations
+    measured on generated slices (``examples/calibration/starting_slices.py`` fits them).
+    :class:`~bonegrid.model.BoneModel` starts from the slice of its patient.
+
+A 2D section through rod-like bone
+    A section cuts plate-like trabeculae along their length (struts in the plane) and rods
+    that cross it obliquely (isolated profiles). A connected network alone cannot have the
+    published separation of old vertebrae in 2D: with Tb.Th 132 um and BV/TV 0.0675 even
+    parallel plates lie ``Tb.Th (1 / BV/TV - 1)`` = 1.8 mm apart, against ~1.0 mm measured in
+    3D, where rods fill space at little volume. The generator therefore adds rod profiles to
+    the marrow until the core has its target BV/TV (step 7); their share grows with age as the
+    published plate-to-rod shift does (SMI rises with age; Thomsen et al. 2013).
+
 Trabecular network (``spine``, and the core of ``hip``)
     1. Seeds on a jittered square lattice of pitch ``trabecular_spacing_um`` cover the
        window and two pitches around it; their Voronoi walls are the struts of a
@@ -34,6 +51,9 @@ Trabecular network (``spine``, and the core of ``hip``)
        is dropped; marrow sealed off inside the window (4-connectivity) is filled with
        bone if smaller than ``Tb.Th_0**2``, and otherwise opened by a channel
        ``Tb.Th_0`` wide along the shortest path to open marrow.
+    7. Rod profiles: isolated capsules (rods cut obliquely by the plane) are added to the
+       marrow, each at least a width from other bone, until the trabecular core holds
+       ``trabecular_bone_fraction`` (none if the network already does).
 
 Femoral-neck window (``hip``)
     A cortical shell along the bottom edge (the periosteal surface is the bottom border)
@@ -51,9 +71,10 @@ Topology
     In a window, a connected bone network that touches the border at two places cuts
     the window's marrow in two, so "one bone component" and "one marrow component
     inside the window" cannot both hold for a network that runs out of the edges. The
-    generator keeps the bone one 8-connected component and leaves no marrow sealed off
+    generator keeps the network one 8-connected component and leaves no marrow sealed off
     inside the window: every 4-connected marrow region reaches an edge of the window,
     beyond which marrow continues (``marrow_open`` in :func:`bonegrid.readouts.morphometry.connectivity`).
+    The other bone components are the rod profiles, each isolated in the marrow.
 
 The structure of a slice is measured by :mod:`bonegrid.readouts.morphometry`.
 
@@ -69,8 +90,9 @@ from scipy import ndimage, sparse
 from scipy.sparse import csgraph
 from scipy.spatial import Voronoi, cKDTree
 
-from bonegrid.constants import SITES
+from bonegrid.constants import SEXES, SITES
 from bonegrid.parameters import ParameterError, ParameterSet, param
+from bonegrid.patient import check_age, check_choice
 
 """Sites :func:`generate` knows."""
 
@@ -127,27 +149,46 @@ ENDOCORTICAL_WOBBLE_LENGTH_UM = 150.0
 CANAL_GAP_UM = 10.0
 """Least bone between two Haversian canals, and between a canal and either cortical surface."""
 
+ROD_WIDTH_FACTOR = 1.15
+"""Width of a rod profile over the strut thickness Tb.Th_0 (struts measure 1.1-1.2 Tb.Th_0 with their fillets)."""
+
+ROD_ELONGATION = 1.0
+"""A rod profile is longer than wide by up to this many widths (uniform): oblique sections of rods."""
+
+ROD_CANDIDATES = 8
+"""Each rod profile goes to the roomiest of this many random candidate centres (best-candidate sampling), so that
+profiles spread through the marrow as rods do, rather than clustering by chance."""
+
+ROD_GAP_FRACTION = 1.0
+"""Least marrow between a rod profile and other bone, in rod widths."""
+
 MAX_CORTEX_FRACTION = 0.45
 """The cortex takes at most this fraction of the slice height."""
 
 
 @dataclasses.dataclass(frozen=True)
 class MicroarchitectureParameters(ParameterSet):
-    """Starting microarchitecture: trabecular network and, at the hip, the cortical shell."""
+    """Starting microarchitecture: trabecular network, rod profiles and, at the hip, the cortical shell.
+
+    :class:`~bonegrid.model.BoneModel` derives these from the published target of its patient's
+    site, sex and age (:func:`starting_parameters`); the defaults are those of a woman of 50
+    (the trabecular ones for her spine, the cortical ones for her femoral neck). Values given
+    explicitly win over the derived ones.
+    """
 
     trabecular_spacing_um: float = param(
-        500.0, unit="um", low=150.0, high=5000.0, symbol="S_{Tb}",
+        1276.9, unit="um", low=150.0, high=10000.0, symbol="S_{Tb}",
         doc="pitch of the seed lattice whose Voronoi walls are the trabeculae (one marrow space per seed "
-            "before struts are removed); sets Tb.N and Tb.Sp",
-        source="calibrated: BV/TV ~0.28 (0.27-0.30 over seeds), Tb.Sp ~550 um at 256 x 256 x 10 um "
-               "(micro-CT of lumbar vertebrae: Tb.Sp 600-900 um, approx.)")
+            "before struts are removed); sets Tb.N and Tb.Sp with the rod profiles",
+        source="derived from the target BV/TV, Tb.Th and Tb.Sp of the patient (starting_parameters)")
     trabecular_thickness_um: float = param(
-        120.0, unit="um", low=20.0, high=1000.0, symbol="Tb.Th_0",
-        doc="mean strut width before junction rounding (the measured mean local thickness is ~25 % larger)",
-        source="calibrated: mean local thickness ~150 um (micro-CT of lumbar vertebrae: Tb.Th 100-150 um, approx.)")
+        115.0, unit="um", low=20.0, high=1000.0, symbol="Tb.Th_0",
+        doc="mean strut width before junction rounding (the measured mean local thickness is ~13 % larger at the "
+            "spine, ~21 % at the hip)",
+        source="derived from the target Tb.Th of the patient (starting_parameters)")
     thickness_variation: float = param(
         0.25, unit="1", low=0.0, high=0.5, symbol="CV_{Th}",
-        doc="coefficient of variation of strut thickness between struts (log-normal)",
+        doc="coefficient of variation of strut and rod-profile thickness (log-normal)",
         source="modelling choice")
     strut_removal_fraction: float = param(
         0.35, unit="1", low=0.0, high=0.4, symbol="f_{rm}",
@@ -156,17 +197,333 @@ class MicroarchitectureParameters(ParameterSet):
         source="modelling choice: about what those openings remove in a 10 mm window, so that BV/TV does not "
                "depend on the window size")
     cortex_thickness_um: float = param(
-        800.0, unit="um", low=50.0, high=5000.0, symbol="Ct.Th",
+        880.0, unit="um", low=50.0, high=5000.0, symbol="Ct.Th",
         doc="hip only: thickness of the cortical shell along the bottom edge (at most 45 % of the slice height)",
-        source="micro-CT of the femoral neck: cortex 0.5-1.5 mm thick (approx.)")
+        source="derived from the target Ct.Th of the patient (starting_parameters; Poole et al. 2010, approx.)")
     cortical_porosity: float = param(
-        0.06, unit="1", low=0.0, high=0.3, symbol="Ct.Po",
+        0.065, unit="1", low=0.0, high=0.3, symbol="Ct.Po",
         doc="hip only: area fraction of the cortex taken by Haversian canals",
-        source="femoral-neck cortical porosity, approx. 0.03-0.10 (micro-CT, approx.)")
+        source="derived from the target Ct.Po of the patient (starting_parameters; Laval-Jeantet et al. 1983, "
+               "Bell et al. 1999, approx.)")
+    trabecular_bone_fraction: float = param(
+        0.13, unit="1", low=0.0, high=0.6, symbol="BV/TV_{Tb}",
+        doc="bone area fraction of the trabecular core: isolated rod profiles (sections through rods that "
+            "cross the plane of the slice) are added to the marrow until it is reached; 0 adds none",
+        source="derived from the target BV/TV of the patient (starting_parameters)")
     canal_diameter_um: float = param(
         50.0, unit="um", low=10.0, high=300.0, symbol="Ca.Dm",
         doc="hip only: Haversian canal diameter",
         source="histology (approx. 40-60 um)")
+
+
+# ----------------------------------------------------------------------------- published targets
+@dataclasses.dataclass(frozen=True)
+class Band:
+    """A published value and the band a healthy slice should land in (same unit)."""
+
+    mean: float
+    low: float
+    high: float
+
+    def at(self, weight: float, other: Band) -> Band:
+        """Linear interpolation towards ``other``: ``(1 - weight) self + weight other``, for each of the three."""
+        return Band(*((1 - weight) * a + weight * b for a, b in ((self.mean, other.mean), (self.low, other.low),
+                                                                 (self.high, other.high))))
+
+    def __contains__(self, value: float) -> bool:
+        """Whether ``value`` lies inside the band (ends included)."""
+        return self.low <= value <= self.high
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """Published microarchitecture of healthy bone of one site, sex and age.
+
+    Attributes
+    ----------
+    site, sex : str
+    age_years : float
+    bv_tv, tb_th_um, tb_sp_um : Band
+        Trabecular bone (at the hip: the trabecular core of the femoral neck): bone volume
+        fraction (1), mean thickness and separation (um, direct: mean local thickness).
+    cortex_thickness_um, cortical_porosity : Band or None
+        Hip only: femoral-neck cortex (um; area fraction of Haversian canals, 1).
+    source : str
+    """
+
+    site: str
+    sex: str
+    age_years: float
+    bv_tv: Band
+    tb_th_um: Band
+    tb_sp_um: Band
+    cortex_thickness_um: Band | None
+    cortical_porosity: Band | None
+    source: str
+
+    @property
+    def tb_n_per_mm(self) -> Band:
+        """Tb.N = 1 / (Tb.Th + Tb.Sp), 1/mm: its band from the ends of the other two."""
+        return Band(1000.0 / (self.tb_th_um.mean + self.tb_sp_um.mean), 1000.0 / (self.tb_th_um.high + self.tb_sp_um.high),
+                    1000.0 / (self.tb_th_um.low + self.tb_sp_um.low))
+
+
+_SPINE_YOUNG = ("lumbar vertebral body, young adults: micro-CT of L2 (Thomsen et al. 2013, Bone 57:47; 2015, "
+                "Osteoporos Int 26:219: Tb.Th independent of age) and reference ranges of vertebral micro-CT "
+                "(BV/TV 0.10-0.20, Tb.Th 100-150 um, Tb.Sp 600-900 um); approx.")
+_SPINE_MIDDLE = ("lumbar vertebral body at 50: interpolated along the losses from 33-49 to 80-89 years in 2D "
+                 "sections of L3 (Bergot et al. 1988, Calcif Tissue Int 43:143: women -51 %, men -38 %; trabecular "
+                 "width 172 -> 128 um in women, 181 -> 144 um in men) and in L3 cores (Mosekilde 1989, Bone 10:425); "
+                 "approx.")
+_SPINE_OLD = ("elderly vertebral cancellous bone by micro-CT: BV/TV 6.75 +- 2.45 %, Tb.Th 132 +- 22 um, Tb.Sp "
+              "1020 +- 217 um (Slyfield et al. 2012, Bone 50:1281, Table 1; PMC3352993), the bands are +- 1 SD; men lose "
+              "about two thirds as much bone as women (Bergot et al. 1988) and keep thicker trabeculae (Thomsen et "
+              "al. 2013: vertical bone lost faster in women); men's values approx.")
+_HIP = ("femoral neck: trabecular core BV/TV 0.2-0.3 (micro-CT, approx.) falling with age, more in women (Chen et al. "
+        "2010, Osteoporos Int 21:627); cortex thinning with age, superiorly most (Poole et al. 2010, J Bone Miner Res "
+        "25:482: superoposterior 1.63 -> 0.33 mm, inferoanterior 3.9 -> 3.3 mm from 25 to 85 years in women; less in "
+        "men, Johannesdottir et al. 2013, J Bone Miner Res 28:2165); cortical porosity ~4-5 % at 40 (Laval-Jeantet et "
+        "al. 1983, Calcif Tissue Int 35:268) and 7.7 % inferior to 16 % superior in women, 11-14 % in men near 80 "
+        "(Bell et al. 1999, Bone 24:57); approx.")
+
+TARGETS: tuple[Target, ...] = (
+    Target("spine", "female", 25.0, Band(0.16, 0.12, 0.20), Band(135, 110, 160), Band(750, 600, 900), None, None,
+           _SPINE_YOUNG),
+    Target("spine", "female", 50.0, Band(0.13, 0.10, 0.16), Band(130, 105, 155), Band(860, 700, 1020), None, None,
+           _SPINE_MIDDLE),
+    Target("spine", "female", 80.0, Band(0.0675, 0.043, 0.092), Band(132, 110, 154), Band(1020, 803, 1237), None,
+           None, _SPINE_OLD),
+    Target("spine", "male", 25.0, Band(0.165, 0.13, 0.20), Band(140, 115, 165), Band(730, 590, 870), None, None,
+           _SPINE_YOUNG),
+    Target("spine", "male", 50.0, Band(0.14, 0.11, 0.17), Band(135, 110, 160), Band(820, 670, 970), None, None,
+           _SPINE_MIDDLE),
+    Target("spine", "male", 80.0, Band(0.10, 0.07, 0.13), Band(130, 105, 155), Band(950, 780, 1120), None, None,
+           _SPINE_OLD),
+    Target("hip", "female", 25.0, Band(0.28, 0.22, 0.34), Band(190, 150, 230), Band(750, 600, 900),
+           Band(1000, 800, 1200), Band(0.045, 0.03, 0.06), _HIP),
+    Target("hip", "female", 50.0, Band(0.24, 0.19, 0.29), Band(180, 145, 215), Band(820, 660, 980),
+           Band(880, 700, 1060), Band(0.065, 0.045, 0.085), _HIP),
+    Target("hip", "female", 80.0, Band(0.18, 0.13, 0.23), Band(165, 130, 200), Band(950, 760, 1140),
+           Band(650, 450, 850), Band(0.12, 0.08, 0.16), _HIP),
+    Target("hip", "male", 25.0, Band(0.30, 0.24, 0.36), Band(200, 160, 240), Band(720, 580, 860),
+           Band(1100, 900, 1300), Band(0.045, 0.03, 0.06), _HIP),
+    Target("hip", "male", 50.0, Band(0.26, 0.21, 0.31), Band(190, 150, 230), Band(780, 630, 930),
+           Band(1000, 800, 1200), Band(0.065, 0.045, 0.085), _HIP),
+    Target("hip", "male", 80.0, Band(0.21, 0.16, 0.26), Band(180, 145, 215), Band(880, 700, 1060),
+           Band(850, 650, 1050), Band(0.125, 0.09, 0.16), _HIP),
+)
+"""Published microarchitecture of healthy bone by site, sex and age (nodes at 25, 50 and 80 years).
+
+Each row cites its sources; the bands are about one standard deviation of the published
+spread. :func:`target` interpolates them linearly in age (constant before the first and after
+the last node)."""
+
+
+def target(site: str, sex: str, age_years: float) -> Target:
+    """Return the published target of healthy bone at ``site`` for a patient of ``sex`` and ``age_years``.
+
+    Parameters
+    ----------
+    site : {"spine", "hip"}
+    sex : {"female", "male"}
+    age_years : float
+        20..90 years; linear between the nodes of :data:`TARGETS`, constant beyond them.
+
+    Returns
+    -------
+    Target
+        ``age_years`` is the age asked for; ``source`` joins the sources of the nodes used.
+
+    Examples
+    --------
+    >>> t = target("spine", "female", 65)
+    >>> round(t.bv_tv.mean, 4), round(t.tb_sp_um.mean, 1)
+    (0.0988, 940.0)
+    """
+    site, sex = check_choice("site", site, SITES), check_choice("sex", sex, SEXES)
+    age = check_age(age_years)
+    rows = [t for t in TARGETS if t.site == site and t.sex == sex]
+    ages = [t.age_years for t in rows]
+    upper = min(max(int(np.searchsorted(ages, age)), 1), len(rows) - 1)
+    a, b = rows[upper - 1], rows[upper]
+    w = min(max((age - a.age_years) / (b.age_years - a.age_years), 0.0), 1.0)
+
+    def mix(name: str) -> Band | None:
+        first, second = getattr(a, name), getattr(b, name)
+        return None if first is None else first.at(w, second)
+
+    source = a.source if a.source == b.source or w == 0.0 else (b.source if w == 1.0 else f"{a.source} | {b.source}")
+    return Target(site, sex, age, mix("bv_tv"), mix("tb_th_um"), mix("tb_sp_um"), mix("cortex_thickness_um"),
+                  mix("cortical_porosity"), source)
+
+
+STRUT_THICKNESS_GAIN = {"spine": 1.13, "hip": 1.21}
+"""Measured Tb.Th over Tb.Th_0 of generated networks, by site: junction fillets (and at the hip the struts' feet on
+the cortex) add bone (``examples/calibration/starting_slices.py relations`` fits it)."""
+
+NETWORK_DENSITY = {"spine": 1.28, "hip": 1.24}
+"""BV/TV of a generated network (``strut_removal_fraction`` 0.35, no rod profiles) times ``S / Tb.Th_0``, by site
+(the trabecular core at the hip); fitted by the same script."""
+
+SEPARATION_GAIN = {"spine": 0.90, "hip": 0.81}
+"""Tb.Sp over the pitch S of generated slices planned with no rod profiles, at S = 1 mm, by site; fitted by the
+same script (with the profiles that make up the network's shortfall of BV/TV)."""
+
+SEPARATION_PITCH_EXPONENT = {"spine": -0.11, "hip": -0.19}
+"""Tb.Sp / S changes as ``(S / 1 mm) ** SEPARATION_PITCH_EXPONENT`` with the pitch, by site (a window holds
+fewer marrow spaces as the pitch grows, and more of them are cut by its edges); fitted by the same script."""
+
+ROD_SEPARATION_DECAY = {"spine": 2.33, "hip": 1.57}
+"""Tb.Sp falls as ``exp(-ROD_SEPARATION_DECAY f_rod)`` with the planned share ``f_rod`` of trabecular bone in rod
+profiles (0-0.6), by site; fitted by the same script."""
+
+THICKENING_LIMIT = 0.7
+"""Struts are thickened at most this far from the target Tb.Th towards the top of its band (see
+:func:`starting_parameters`): half way, so that the measured thickness keeps inside the band."""
+
+MAX_ROD_SHARE = 0.6
+"""Largest share of trabecular bone the derivation puts into rod profiles (less where more profiles would no
+longer narrow the marrow spaces: see :func:`starting_parameters`)."""
+
+
+def starting_parameters(site: str, sex: str, age_years: float, **overrides: float) -> MicroarchitectureParameters:
+    """Derive the generator parameters whose slices meet the published target of a site, sex and age.
+
+    With ``t`` the target, the strut thickness, the network pitch and the share of rod
+    profiles follow from the relations measured on generated slices (the constants above):
+
+        Tb.Th_0 = Tb.Th / STRUT_THICKNESS_GAIN
+        BV/TV (1 - f_rod) = NETWORK_DENSITY Tb.Th_0 / S                    the network's share
+        Tb.Sp = SEPARATION_GAIN S (S / 1 mm)**a exp(-ROD_SEPARATION_DECAY f_rod)
+
+    (each constant for the site, the trabecular core at the hip; ``a`` is
+    ``SEPARATION_PITCH_EXPONENT``).
+
+    Where even a network without profiles has too many struts for the target separation, the
+    struts are first thickened (at fixed BV/TV its separation grows as ``Tb.Th_0``), at most
+    ``THICKENING_LIMIT`` of the way to the top of the target's Tb.Th band: a section cuts plates
+    obliquely, so plate-like bone (the young femoral neck) reads thicker and more widely spaced
+    in 2D than its 3D thickness.
+    Eliminating S leaves Tb.Sp a function of ``f_rod`` alone, ``~ exp(-b f) / (1 - f)**(1 + a)``,
+    solved for the target by bisection on ``[0, min(MAX_ROD_SHARE, 1 - (1 + a)/b)]``, where it
+    falls (beyond, more profiles would thin the network faster than they narrow the marrow); 0
+    when the thickened network still has too many struts, and the end of the interval when the
+    target is wider than any mix reaches. The rod profiles then fill the core up to the
+    target BV/TV (``trabecular_bone_fraction``), so BV/TV holds whatever the network's noise.
+    At the hip the cortex takes the target thickness and porosity. ``strut_removal_fraction``,
+    ``thickness_variation`` and ``canal_diameter_um`` keep their defaults.
+
+    Parameters
+    ----------
+    site : {"spine", "hip"}
+    sex : {"female", "male"}
+    age_years : float
+        20..90 years.
+    **overrides
+        Microarchitecture parameters set explicitly: they win over the derived ones.
+
+    Returns
+    -------
+    MicroarchitectureParameters
+
+    Raises
+    ------
+    ParameterError
+        For a bad site, sex or age, an unknown parameter or a value out of range.
+
+    Examples
+    --------
+    >>> p = starting_parameters("spine", "female", 80)
+    >>> round(p.trabecular_spacing_um), p.trabecular_bone_fraction
+    (5538, 0.0675)
+    >>> starting_parameters("spine", "female", 80, trabecular_spacing_um=900.0).trabecular_spacing_um
+    900.0
+    """
+    t = target(site, sex, age_years)
+    unknown = sorted(set(overrides) - set(MicroarchitectureParameters.names()))
+    if unknown:
+        raise ParameterError(f"unknown microarchitecture parameter {unknown[0]!r}; expected one of "
+                             f"{', '.join(MicroarchitectureParameters.names())}")
+    bv, sp = t.bv_tv.mean, t.tb_sp_um.mean
+    density, gain = NETWORK_DENSITY[site], SEPARATION_GAIN[site]
+    power, decay = 1.0 + SEPARATION_PITCH_EXPONENT[site], ROD_SEPARATION_DECAY[site]
+
+    def separation(t0: float, f: float) -> float:          # Tb.Sp (um) of the planned slice
+        pitch_mm = density * t0 / (bv * (1.0 - f)) / 1000.0
+        return 1000.0 * gain * pitch_mm**power * math.exp(-decay * f)
+
+    t0 = t.tb_th_um.mean / STRUT_THICKNESS_GAIN[site]
+    # A network without profiles that is still too dense in struts for the target separation gets
+    # thicker struts: at fixed BV/TV its pitch, and so its separation, grows with Tb.Th_0.
+    limit = t.tb_th_um.mean + THICKENING_LIMIT * (t.tb_th_um.high - t.tb_th_um.mean)
+    if separation(t0, 0.0) < sp:
+        t0 = min(t0 * (sp / separation(t0, 0.0)) ** (1.0 / power), limit / STRUT_THICKNESS_GAIN[site])
+    top = min(MAX_ROD_SHARE, 1.0 - power / decay)
+    if separation(t0, 0.0) <= sp:
+        share = 0.0
+    elif separation(t0, top) >= sp:
+        share = top
+    else:
+        low, high = 0.0, top
+        for _ in range(60):
+            mid = 0.5 * (low + high)
+            low, high = (mid, high) if separation(t0, mid) > sp else (low, mid)
+        share = 0.5 * (low + high)
+    derived = dict(trabecular_thickness_um=t0, trabecular_spacing_um=density * t0 / (bv * (1.0 - share)),
+                   trabecular_bone_fraction=bv)
+    if site == "hip":
+        derived.update(cortex_thickness_um=t.cortex_thickness_um.mean, cortical_porosity=t.cortical_porosity.mean)
+    return MicroarchitectureParameters(**{**derived, **overrides})
+
+
+def core_rows(site: str, shape: tuple[int, int], voxel_size_um: float, params: MicroarchitectureParameters) -> int:
+    """Rows of a generated slice that hold trabecular bone only: all at the spine; at the hip those above the cortex.
+
+    The hip's endocortical line wobbles by about +-2 ``ENDOCORTICAL_WOBBLE_UM`` and struts widen as they
+    join it, so the core ends ``4 ENDOCORTICAL_WOBBLE_UM`` above the mean line.
+
+    Returns
+    -------
+    int
+        Number of rows from the top, at least 1.
+    """
+    ny, nx = _check_shape(shape)
+    if site == "spine":
+        return ny
+    cortex_um = min(params.cortex_thickness_um, MAX_CORTEX_FRACTION * ny * voxel_size_um)
+    return max(1, ny - int(math.ceil((cortex_um + 4 * ENDOCORTICAL_WOBBLE_UM) / voxel_size_um)))
+
+
+def healthy_bone_fraction(site: str, sex: str, age_years: float, height_um: float) -> float:
+    """Return the bone area fraction a healthy generated slice is expected to have over a window ``height_um`` tall.
+
+    Spine: the target BV/TV. Hip: a cortex of the target thickness (at most
+    ``MAX_CORTEX_FRACTION`` of the height) with the target porosity under a core of the target
+    BV/TV: ``c (1 - Ct.Po) + (1 - c) BV/TV`` with ``c = min(Ct.Th, 0.45 H) / H``.
+
+    Parameters
+    ----------
+    site : {"spine", "hip"}
+    sex : {"female", "male"}
+    age_years : float
+    height_um : float
+        Window height (rows times voxel edge), um.
+
+    Returns
+    -------
+    float
+        0..1.
+
+    Examples
+    --------
+    >>> round(healthy_bone_fraction("hip", "female", 25, 2560.0), 4)
+    0.5437
+    """
+    t = target(site, sex, age_years)
+    if site == "spine":
+        return t.bv_tv.mean
+    share = min(t.cortex_thickness_um.mean, MAX_CORTEX_FRACTION * height_um) / height_um
+    return share * (1.0 - t.cortical_porosity.mean) + (1.0 - share) * t.bv_tv.mean
 
 
 # ----------------------------------------------------------------------------- generator
@@ -219,7 +576,7 @@ def generate(site: str, shape: tuple[int, int], voxel_size_um: float, rng: np.ra
     h = float(voxel_size_um)
     height, width = ny * h, nx * h
     if site == "spine":
-        return _trabecular(ny, nx, h, rng, p, core_height=height, cortex=None)
+        return _rod_profiles(_trabecular(ny, nx, h, rng, p, core_height=height, cortex=None), None, h, p, rng)
     cortex_um = min(p.cortex_thickness_um, MAX_CORTEX_FRACTION * height)
     x = (np.arange(nx) + 0.5) * h
     wobble = _wobble(width, x, rng) * min(1.0, cortex_um / (12 * ENDOCORTICAL_WOBBLE_UM))   # tamed in thin cortices
@@ -234,7 +591,7 @@ def generate(site: str, shape: tuple[int, int], voxel_size_um: float, rng: np.ra
                                         distance_upper_bound=p.canal_diameter_um / 2)
         in_canal = dist < p.canal_diameter_um / 2
         bone[yy[in_canal], xx[in_canal]] = False
-    return bone
+    return _rod_profiles(bone, cortex, h, p, rng)
 
 
 def _check_shape(shape) -> tuple[int, int]:
@@ -666,6 +1023,68 @@ def _trabecular(ny: int, nx: int, h: float, rng: np.random.Generator, p: Microar
     return _clean(bone, cortex, t_mean / h)
 
 
+def _rod_profiles(bone: np.ndarray, cortex: np.ndarray | None, h: float, p: MicroarchitectureParameters,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Step 7: isolated rod profiles in the marrow of the core until its bone fraction is ``trabecular_bone_fraction``.
+
+    Each profile is a capsule, a rod cut obliquely by the plane of the slice: width
+    ``ROD_WIDTH_FACTOR Tb.Th_0`` times a log-normal factor (coefficient of variation
+    ``thickness_variation``), length along its axis the width plus ``U(0, ROD_ELONGATION)``
+    widths, orientation uniform. Each profile is offered ``ROD_CANDIDATES`` centres drawn
+    uniformly over the window and takes the one farthest from bone (best-candidate sampling);
+    it is kept when that centre lies at least half its length plus half its width plus
+    ``ROD_GAP_FRACTION`` widths from any bone or cortex. Drawing stops when the core's bone
+    reaches the fraction (the last capsule may overshoot it by its own area) or ten times the
+    profiles needed have been offered; a network that already holds more gets none.
+
+    Returns
+    -------
+    (ny, nx) bool ndarray
+        A new array if profiles were added, else ``bone`` itself.
+    """
+    ny, nx = bone.shape
+    core = np.ones_like(bone) if cortex is None else ~cortex
+    missing = p.trabecular_bone_fraction * np.count_nonzero(core) - np.count_nonzero(bone & core)   # voxels
+    if missing <= 0:
+        return bone
+    # Drawn in micrometres, so that the same rng gives the same profiles at any voxel size.
+    width_um = ROD_WIDTH_FACTOR * p.trabecular_thickness_um
+    n_rods = int(10 * missing * h * h / (width_um**2 * (math.pi / 4 + ROD_ELONGATION / 2))) + 20
+    cy = rng.uniform(0, ny * h, (n_rods, ROD_CANDIDATES))
+    cx = rng.uniform(0, nx * h, (n_rods, ROD_CANDIDATES))
+    widths = width_um * _lognormal(rng, p.thickness_variation, n_rods)
+    lengths = widths * rng.uniform(0.0, ROD_ELONGATION, n_rods)
+    angles = rng.uniform(0.0, math.pi, n_rods)
+    bone = bone.copy()
+    solid = bone | cortex if cortex is not None else bone.copy()
+    room = _room(solid, h)                                                                  # um
+    for ys, xs, w, ell, a in zip(cy, cx, widths, lengths, angles, strict=True):
+        if missing <= 0:
+            break
+        iy, ix = (ys / h).astype(np.intp), (xs / h).astype(np.intp)
+        best = int(np.argmax(room[iy, ix]))
+        if room[iy[best], ix[best]] < (ell + w) / 2 + ROD_GAP_FRACTION * w:
+            continue
+        y, x = ys[best] / h, xs[best] / h                                                  # voxels
+        reach = int(math.ceil((ell + w) / (2 * h))) + 1
+        y0, y1 = max(int(y) - reach, 0), min(int(y) + reach + 1, ny)
+        x0, x1 = max(int(x) - reach, 0), min(int(x) + reach + 1, nx)
+        dy = (np.arange(y0, y1)[:, None] + 0.5 - y) * h
+        dx = (np.arange(x0, x1)[None, :] + 0.5 - x) * h
+        along = np.clip(dy * math.sin(a) + dx * math.cos(a), -ell / 2, ell / 2)
+        capsule = np.hypot(dy - along * math.sin(a), dx - along * math.cos(a)) < w / 2
+        bone[y0:y1, x0:x1] |= capsule
+        solid[y0:y1, x0:x1] |= capsule
+        missing -= np.count_nonzero(capsule)
+        room = _room(solid, h)
+    return bone
+
+
+def _room(solid: np.ndarray, h: float) -> np.ndarray:
+    """Distance (um) from each voxel centre to the nearest solid voxel centre; infinite without any."""
+    return ndimage.distance_transform_edt(~solid) * h if solid.any() else np.full(solid.shape, np.inf)
+
+
 def _smooth_noise(rng: np.random.Generator, box: tuple[float, float, float, float], length_um: float,
                   points: np.ndarray, n: int, min_step: float = 0.0) -> np.ndarray:
     """``n`` smooth Gaussian random fields of unit variance over ``box``, sampled at ``points``.
@@ -767,4 +1186,5 @@ def _carve(bone: np.ndarray, cortex: np.ndarray | None, p: tuple[int, int], q: t
     bone[y0:y1, x0:x1] &= ~cut
     return bone
 
-__all__ = ["SITES", "MicroarchitectureParameters", "generate"]
+__all__ = ["SITES", "TARGETS", "Band", "MicroarchitectureParameters", "Target", "core_rows", "generate",
+           "healthy_bone_fraction", "starting_parameters", "target"]

@@ -40,7 +40,7 @@ from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, GRID_LIMITS, SITES
 from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.effects import EffectParameters, cell_modifiers
 from bonegrid.fields import FieldParameters, FieldSolver
-from bonegrid.microarchitecture import RELIABLE_SIDE, MicroarchitectureParameters, generate
+from bonegrid.microarchitecture import RELIABLE_SIDE, MicroarchitectureParameters, generate, starting_parameters
 from bonegrid.osteoclast_precursors import OsteoclastPrecursorPool
 from bonegrid.parameter_courses import ParameterCourses, is_course
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
@@ -181,6 +181,9 @@ class BoneModel(mesa.Model):
         section; replaces the generated microarchitecture (``grid`` is then its shape).
     age_years, sex : float, {"female", "male"}
         The virtual patient at day 0 (age 20-90 years, the span of the DXA reference curves).
+        The generated slice has the published microarchitecture of healthy bone of that site,
+        sex and age (:func:`bonegrid.microarchitecture.starting_parameters`); microarchitecture
+        parameters given in ``params`` win over the derived ones.
     drivers : DriverSchedule, mapping or callable, optional
         Systemic drivers over time: a :class:`DriverSchedule`, a mapping accepted by it
         (``{"estrogen": [(0, 1.0), (365, 0.1)]}``) or a callable ``day -> Drivers``.
@@ -228,6 +231,11 @@ class BoneModel(mesa.Model):
         self._course_values = self.parameter_courses.at(-math.inf)
         self.params = ModelParameters.from_overrides({**constant, **self._course_values})
         self.age_years, self.sex = check_patient(age_years, sex)
+        # the patient's starting microarchitecture, held as constant overrides (explicit values win)
+        explicit = {k: v for k, v in constant.items() if k in MicroarchitectureParameters.names()}
+        derived = starting_parameters(site, self.sex, self.age_years, **explicit)
+        self._constant_overrides = constant = {**constant, **dataclasses.asdict(derived)}
+        self.params = ModelParameters.from_overrides({**constant, **self._course_values})
         if self.params.myeloma.myeloma_opg_degradation_per_day > self.params.fields.opg_decay_per_day:
             raise ParameterError(
                 f"myeloma_opg_degradation_per_day={self.params.myeloma.myeloma_opg_degradation_per_day!r} is not "

@@ -54,9 +54,12 @@ class RecruitmentParameters(ParameterSet):
     """Rates of cell recruitment."""
 
     osteoclastogenesis_per_day: float = param(
-        0.1, unit="1/day per surface voxel", low=0.0, high=1.0, symbol="\\nu_{Oc}",
+        0.15, unit="1/day per surface voxel", low=0.0, high=1.0, symbol="\\nu_{Oc}",
         doc="maximal daily chance that precursors fuse into an osteoclast on a bone-surface voxel",
-        source="calibrated: a unit starts within days of a strong RANKL signal")
+        source="fitted to the healthy turnover band (~25%/year in trabecular bone, Parfitt) on the patient's "
+               "starting slice, with osteocyte_apoptosis_per_year held: it scales every unit's start alike, so "
+               "a cause's fold change of RANKL keeps its fold change of turnover; re-fit: "
+               "python -m bonegrid.runs.calibrate osteoclastogenesis_per_day")
     osteoclastogenesis_hill: float = param(
         4.0, unit="1", low=1.0, high=10.0, symbol="n",
         doc="steepness of osteoclastogenesis in RANK occupancy",

@@ -69,9 +69,9 @@ class TissueParameters(ParameterSet):
     initial_matrix_age_years: float = param(
         3.0, unit="year", low=0.1, high=50.0, symbol="\\bar a_0",
         doc="mean age of starting matrix within remodeling reach of a surface (exponential ages)",
-        source="fitted to the healthy turnover band: the reachable layer (~2/3 of trabecular bone) carries the "
-               "~25%/year turnover (Parfitt), with osteocyte_apoptosis_per_year held; re-fit: "
-               "python -m bonegrid.runs.calibrate initial_matrix_age_years")
+        source="approx.: the reachable layer (~2/3 of trabecular bone) carries the ~25%/year turnover "
+               "(Parfitt), so its matrix is a few years old; healthy turnover hardly follows it (19-22 %/yr "
+               "for 1-8 years, calibration runner)")
     interstitial_matrix_age_years: float = param(
         40.0, unit="year", low=0.1, high=100.0, symbol="\\bar a_i",
         doc="age scale of starting matrix deeper than remodeling reaches (interstitial bone; exponential ages "

@@ -73,7 +73,7 @@ def refused(tmp_path, monkeypatch, capsys, argv, *words, status=2):
     (["run", "--grid", "abc"], ["--grid", "abc"]),
     (["frobnicate"], ["frobnicate"]),
     (["run", "--grid", "5000"], ["grid", "2048"]),
-    (["run", "--grid", "16"], ["no bone", "40"]),
+    (["run", "--grid", "16", "--set", "trabecular_bone_fraction=0"], ["no bone", "40"]),
     (["run", "--years", "1000", *FAST], ["years", "100"]),
     (["run", "--set", "burn_in_days=-1", "--grid", "32"], ["burn_in_days"]),
     (["run", "--set", "estrogen=nan", *FAST], ["estrogen"]),

@@ -60,7 +60,7 @@ days = 60
 replicates = 1
 
 [parameters]
-initial_matrix_age_years = [1.0, 3.0, 5.0]
+osteoclastogenesis_per_day = [0.1, 0.15, 0.2]
 
 [fit]
 metric = "turnover_pct_per_year"
@@ -74,10 +74,10 @@ target = "band centre"
     (('"turnover_pct_per_year"', '"bmd_change_pct"'), ["no [[expect]] band of bmd_change_pct", "fitted"]),
     (('"turnover_pct_per_year"', '"turnover"'), ["fit.metric='turnover'", "turnover_pct_per_year"]),
     (('"rising"', '"up"'), ["fit.direction='up'", "rising or falling"]),
-    (("[1.0, 3.0, 5.0]", "[1.0, 2.0, 4.0]"), ["must include the shipped value 3"]),
-    (("[1.0, 3.0, 5.0]", "[2.0, 3.0]"), ["levels on both sides"]),
+    (("[0.1, 0.15, 0.2]", "[0.1, 0.125, 0.2]"), ["must include the shipped value 0.15"]),
+    (("[0.1, 0.15, 0.2]", "[0.15, 0.2]"), ["levels on both sides"]),
     (('"band centre"', "25.0"), ["fit.target=25.0 needs fit.source"]),
-    (("[1.0, 3.0, 5.0]\n", "[1.0, 3.0]\nosteocyte_apoptosis_per_year = [0.05, 0.1]\n"), ["one float parameter"]),
+    (("[0.1, 0.15, 0.2]\n", "[0.1, 0.15]\nosteocyte_apoptosis_per_year = [0.05, 0.1]\n"), ["one float parameter"]),
     (('target = "band centre"', 'target = "band centre"\nto_years = 1.0'), ["not a window"]),
     (('target = "band centre"', 'target = -0.5\nsource = "x"\nbaseline_to_years = 0.1'), ["alone is not a window"]),
     (('target = "band centre"', 'target = "band centre"\nbaseline_from_years = 0.0\nbaseline_to_years = 0.1'),
@@ -110,9 +110,9 @@ def test_runs_are_stored_and_a_second_call_resumes_without_running(tmp_path, mon
     path = tmp_path / "tiny.toml"
     path.write_text(SPEC.replace("[parameters]", f'output = "{tmp_path / "out"}"\n\n[parameters]'))
     cal = load_calibration(path)
-    assert cal.shipped == default("initial_matrix_age_years")
+    assert cal.shipped == default("osteoclastogenesis_per_day")
     first = run_calibration(cal, workers=1)
-    assert list(first.level) == [1.0, 3.0, 5.0] and first.value.notna().all()
+    assert list(first.level) == [0.1, 0.15, 0.2] and first.value.notna().all()
 
     def refuse(*args, **kwargs):
         raise AssertionError("stored runs were run again")
@@ -127,13 +127,13 @@ def test_the_command_line_prints_the_fit_or_says_in_one_line_why_there_is_none(t
 
     path = tmp_path / "tiny.toml"
     path.write_text(SPEC.replace("[parameters]", f'output = "{tmp_path / "out"}"\n\n[parameters]'))
-    turnover = {1.0: 15.0, 3.0: 20.0, 5.0: 40.0}  # %/yr per level; the target is the band centre, 25
+    turnover = {0.1: 15.0, 0.15: 20.0, 0.2: 40.0}  # %/yr per level; the target is the band centre, 25
     table = pd.DataFrame({"run_id": [0, 1, 2], "replicate": 0, "level": list(turnover),
                           "seed": [1, 2, 3], "value": list(turnover.values())})
     monkeypatch.setattr(calibrate, "run_calibration", lambda cal, workers, fresh: table)
     assert calibrate.main([str(path)]) == 0
     out = capsys.readouterr().out
-    assert "fitted initial_matrix_age_years = 3.5 (shipped 3)" in out and "20 (n=1)  <- shipped" in out
+    assert "fitted osteoclastogenesis_per_day = 0.1625 (shipped 0.15)" in out and "20 (n=1)  <- shipped" in out
     table["value"] = [10.0, 12.0, 14.0]
     assert calibrate.main([str(path)]) == 1
     err = capsys.readouterr().err

@@ -1,9 +1,11 @@
 """The command line: run, tour, validate, help, bad input (one line, exit 2, nothing written)."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -52,7 +54,7 @@ def test_bad_input_is_one_line_exit_2_nothing_written(tmp_path, capsys, args, wo
 def test_help_documents_the_options():
     text = subprocess.run([sys.executable, "run.py", "run", "--help"], cwd=ROOT, capture_output=True,
                           text=True, check=True).stdout
-    for option in ("--site", "--grid", "--seed", "--years", "--out", "--set", "--treat"):
+    for option in ("--site", "--grid", "--bone", "--voxel-size", "--seed", "--years", "--out", "--set", "--treat"):
         assert option in text
     top = subprocess.run([sys.executable, "run.py", "--help"], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout
@@ -128,3 +130,91 @@ def test_parameter_sources_cite_sources_not_files_outside_the_package(capsys):
     text = capsys.readouterr().out
     for outside in ("reference.md", "DESIGN.md", "docs/model.md"):
         assert outside not in text, outside
+
+
+# ------------------------------------------------------------------------------ your own slice: run --bone
+def _write_image(path, image):
+    from skimage import io
+
+    io.imsave(path, image, check_contrast=False)
+    return path
+
+
+@pytest.fixture()
+def cross_png(tmp_path):
+    """A 64 x 64 binary slice: a 10-pixel plate across and an 8-pixel bar down, crossing once."""
+    image = np.zeros((64, 64), dtype=np.uint8)
+    image[20:30] = 255
+    image[:, 30:38] = 255
+    return _write_image(tmp_path / "cross.png", image)
+
+
+def test_run_from_a_png_uses_it_as_the_slice_and_reports_its_morphometry(tmp_path, capsys, cross_png):
+    out = tmp_path / "res"
+    assert main(["run", "--bone", str(cross_png), "--voxel-size", "10", "--years", "0.02", "--out", str(out),
+                 "--set", "burn_in_days=0"]) == 0
+    text = capsys.readouterr().out
+    assert "binary image" in text and "BV/TV" in text and "Conn.D" in text
+    state = np.load(out / "state.npz")
+    expected = np.zeros((64, 64), dtype=bool)
+    expected[20:30] = True
+    expected[:, 30:38] = True
+    assert np.array_equal(state["start_matrix"], expected)          # the image is the starting bone, pixel for pixel
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["grid"] == [64, 64] and meta["voxel_size_um"] == 10.0
+    indices = json.loads((out / "bone_morphometry.json").read_text())["indices"]
+    assert indices["BV/TV"]["value"] == pytest.approx(expected.mean())
+    # the crossing of two bars through the window is one node of a larger network: Delta chi = -1, Conn = 2
+    assert indices["Delta.Euler"]["value"] == -1.0 and indices["Conn"]["value"] == 2.0
+    assert indices["Conn.D"]["value"] == pytest.approx(2.0 / 0.64 ** 2)
+    assert indices["Tb.N"]["value"] == pytest.approx(1000 / (indices["Tb.Th"]["value"] + indices["Tb.Sp"]["value"]))
+
+
+def test_a_grey_tiff_is_thresholded_by_otsu(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    grey = rng.normal(60.0, 8.0, (48, 80))
+    grey[10:22] += 120.0                                           # bright bone on a noisy dark marrow
+    path = _write_image(tmp_path / "slice.tif", grey.clip(0, 255).astype(np.uint8))
+    out = tmp_path / "res"
+    assert main(["run", "hyperthyroid", "--bone", str(path), "--voxel-size", "20", "--years", "0.01", "--out",
+                 str(out), "--set", "burn_in_days=0"]) == 0
+    assert "Otsu" in capsys.readouterr().out
+    start = np.load(out / "state.npz")["start_matrix"]
+    truth = np.zeros((48, 80), dtype=bool)
+    truth[10:22] = True
+    assert start.shape == (48, 80) and (start == truth).mean() > 0.999
+    assert json.loads((out / "run.json").read_text())["voxel_size_um"] == 20.0
+
+
+def _bad_images(tmp_path):
+    empty = _write_image(tmp_path / "empty.png", np.zeros((32, 32), dtype=np.uint8))
+    full = _write_image(tmp_path / "full.png", np.full((32, 32), 255, dtype=np.uint8))
+    tiny = np.zeros((8, 8), dtype=np.uint8)
+    tiny[:4] = 255
+    tiny = _write_image(tmp_path / "tiny.png", tiny)
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\nthis is not an image")
+    return dict(empty=empty, full=full, tiny=tiny, broken=broken)
+
+
+@pytest.mark.parametrize("case, args, words", [
+    ("missing", ["--voxel-size", "10"], ["--bone", "no such file"]),
+    ("broken", ["--voxel-size", "10"], ["broken.png", "cannot read"]),
+    ("empty", ["--voxel-size", "10"], ["no bone"]),
+    ("full", ["--voxel-size", "10"], ["all bone"]),
+    ("tiny", ["--voxel-size", "10"], ["8 x 8", "16 to 2048"]),
+    ("cross", [], ["--voxel-size"]),
+    ("cross", ["--voxel-size", "0.5"], ["--voxel-size=0.5", "out of range"]),
+    ("cross", ["--voxel-size", "80"], ["--voxel-size=80", "out of range"]),
+    ("cross", ["--voxel-size", "10", "--grid", "128"], ["--grid=128", "64 x 64"]),
+    ("cross", ["--voxel-size", "10", "--site", "both"], ["--site both"]),
+])
+def test_bad_bone_images_are_one_line_exit_2_nothing_written(tmp_path, capsys, cross_png, case, args, words):
+    files = {**_bad_images(tmp_path), "cross": cross_png, "missing": tmp_path / "missing.png"}
+    out = tmp_path / "never"
+    assert main(["run", "--bone", str(files[case]), *args, "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("bonegrid: error:") and "\n" not in err and "Traceback" not in err
+    for w in words:
+        assert w in err
+    assert not out.exists()

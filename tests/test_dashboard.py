@@ -177,7 +177,8 @@ def test_a_visitor_seeds_myeloma_mid_run_in_the_patient_only_and_removes_it():
     assert frame.counts["tumour"] == 0 and frame.tumour_planned == 30      # from the next day, as a live cause
     assert myeloma_status(frame) == "Today: no tumour. 30 cells are seeded at the next step."
     s.step(1)
-    assert len(s.model.myeloma) == 30 and s.frame().tumour_planned == 0 and len(s.twin.myeloma) == 0
+    # 30 seeded, then the day's deaths and divisions (a daughter needs free marrow beside its mother)
+    assert 27 <= len(s.model.myeloma) <= 33 and s.frame().tumour_planned == 0 and len(s.twin.myeloma) == 0
     s.step(200)
     frame = s.frame()
     assert frame.counts["tumour"] > 30                                     # the clone grows

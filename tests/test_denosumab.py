@@ -29,7 +29,14 @@ def test_on_the_drug_remodeling_is_suppressed_not_abolished(table):
     on = _mean(table, "ctx", 1.25, 2.75)
     assert 0.05 < on / before < 0.35
     assert _mean(table, "n_osteoclasts", 1.25, 2.75) > 0.3  # osteoclasts still form
-    assert _mean(table, "n_osteoblasts", 1.25, 2.75) > 20.0  # and bone is still formed
+    # and bone is still formed: osteoblasts fall with the units that call them, by as much as the
+    # resorption marker, but do not vanish. Counted against the same slice before the drug, since a
+    # slice's osteoblasts scale with its bone surface (a 51-year-old's BV/TV 0.13 slice has fewer
+    # than a BV/TV 0.27 one: 17 against 52 on the drug, 119 against 311 before; both ~0.15 of it).
+    # Denosumab lowers formation markers by ~50-80% and histomorphometric formation by more
+    # (FREEDOM: Eastell 2011, J Bone Miner Res 26:530; Reid 2010, J Bone Miner Res 25:2256; approx.).
+    formation_left = _mean(table, "n_osteoblasts", 1.25, 2.75) / _mean(table, "n_osteoblasts", 0.5, 1.0)
+    assert 0.05 < formation_left < 0.5
     assert table.loc[int(2.75 * 365), "bmd"] > table.loc[365, "bmd"]
 
 

@@ -33,8 +33,10 @@ def modulus(mineral, **params):
 
 @pytest.fixture(scope="module")
 def spine48():
-    """A small generated spine slice with heterogeneous mineral (0.4..1 in bone, 0 in marrow)."""
-    bone = generate("spine", (48, 48), 50.0, np.random.default_rng(3), MicroarchitectureParameters())
+    """A small generated spine network (no rod profiles) with heterogeneous mineral (0.4..1 in bone, 0 in marrow)."""
+    dense = MicroarchitectureParameters(trabecular_spacing_um=500.0, trabecular_thickness_um=120.0,
+                                        trabecular_bone_fraction=0.0)
+    bone = generate("spine", (48, 48), 50.0, np.random.default_rng(3), dense)
     mineral = np.where(bone, np.random.default_rng(4).uniform(0.4, 1.0, bone.shape), 0.0)
     return mineral
 

@@ -86,6 +86,8 @@ def test_analyze_a_real_morris_sweep_from_the_command_line(tmp_path, capsys):
 
         [fixed]
         burn_in_days = 20
+        trabecular_spacing_um = 500.0        # a dense network: a 0.32 mm window of it holds remodeling surface
+        trabecular_bone_fraction = 0.0
 
         [parameters]
         rankl_surface_pM_per_day = { low = 20.0, high = 180.0 }

@@ -40,7 +40,7 @@ class OsteocyteParameters(ParameterSet):
         0.05, unit="1/year", low=0.0, high=365.0, symbol="h_0",
         doc="apoptosis hazard of an osteocyte in new matrix",
         source="fitted to the healthy empty-lacunae band: 9-22% of lacunae empty in healthy adult cancellous "
-               "bone (Qiu 2003; Mullender 1996), with initial_matrix_age_years held (together they set the "
+               "bone (Qiu 2003; Mullender 1996), with osteoclastogenesis_per_day held (together they set the "
                "~25%/year turnover, Parfitt); re-fit: python -m bonegrid.runs.calibrate osteocyte_apoptosis_per_year")
     osteocyte_ageing_years: float = param(
         20.0, unit="year", low=0.1, high=1000.0, symbol="A",

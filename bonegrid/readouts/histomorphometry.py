@@ -32,10 +32,10 @@ Tb.Th.plate, Tb.N.plate, Tb.Sp.plate
     thickness) and available when ``direct=False``; they inherit the perimeter bias below.
 Euler.N, N.Frag, BV.largest/BV
     Connectivity of the matrix: the 2D Euler characteristic
-    ``chi = (fragments) - (marrow cavities enclosed by matrix)`` from
-    :func:`skimage.measure.euler_number` (8-connected matrix, 4-connected marrow, the
-    outside of the window counted as marrow, so marrow that reaches the window edge is
-    never a hole); the number of 8-connected matrix fragments and the share of BV in the
+    ``chi = (fragments) - (marrow cavities enclosed by matrix)``
+    (:func:`bonegrid.readouts.morphometry.euler_characteristic`: 8-connected matrix,
+    4-connected marrow, the outside of the window counted as marrow, so marrow that reaches
+    the window edge is never a hole); the number of 8-connected matrix fragments and the share of BV in the
     largest (:func:`bonegrid.readouts.morphometry.connectivity`, scipy.ndimage.label).
     Perforated or disconnected trabeculae raise N.Frag and lower BV.largest/BV. These
     are not ASBMR indices (connectivity has no agreed 2D histomorphometric measure).
@@ -112,9 +112,13 @@ import math
 
 import numpy as np
 from scipy import ndimage
-from skimage.measure import euler_number
 
-from bonegrid.readouts.morphometry import connectivity, trabecular_separation_um, trabecular_thickness_um
+from bonegrid.readouts.morphometry import (
+    connectivity,
+    euler_characteristic,
+    trabecular_separation_um,
+    trabecular_thickness_um,
+)
 from bonegrid.remodeling_units import RemodelingUnits
 from bonegrid.tissue import APOPTOTIC, BONE, EMPTY, MARROW, OSTEOID, VIABLE
 
@@ -361,7 +365,7 @@ def _connectivity_indices(s: _Slice) -> dict[str, float]:
     """Euler.N and N.Frag (counts) and BV.largest/BV (%) of the matrix."""
     conn = connectivity(s.matrix)
     return dict(
-        euler_number=int(euler_number(s.matrix, connectivity=2)) if s.n_matrix else 0,
+        euler_number=euler_characteristic(s.matrix),
         n_fragments=int(conn["bone_components"]),
         largest_fragment_pct=100.0 * conn["bone_largest"] if s.n_matrix else math.nan)
 

@@ -62,8 +62,9 @@ class Markers(Observer, default=True):
 class DXA(Observer, default=True):
     """Areal BMD of the slice by virtual DXA at its site, and the T- and Z-scores (:mod:`bonegrid.readouts.dxa`).
 
-    The Z-score uses the patient's age on the recorded day (age at day 0 plus the elapsed
-    time, capped at the oldest reference age).
+    The scanner is calibrated for the patient at day 0 and the slice's height
+    (:func:`bonegrid.readouts.dxa.calibration`); the Z-score uses the patient's age on the
+    recorded day (age at day 0 plus the elapsed time, capped at the oldest reference age).
     """
 
     columns = (
@@ -73,9 +74,14 @@ class DXA(Observer, default=True):
     )
     parameters = dxa.DXAParameters
 
+    def attach(self, model) -> None:
+        """Calibrate the scanner for the patient and the slice."""
+        height_um = model.tissue.mineral.shape[dxa.BEAM_AXIS] * model.tissue.voxel_size_um
+        self.calibration = dxa.calibration(model.site, model.sex, model.age_years, height_um, self.params)
+
     def sample(self, model) -> Mapping[str, float]:
         """BMD (g/cm²), T and Z (SD)."""
-        bmd = dxa.bmd_from_mean_mineral(float(model.tissue.mineral.mean()), model.site, self.params)
+        bmd = self.calibration.bmd(float(model.tissue.mineral.mean()))
         age = min(model.age_years + max(model.day, 0) / DAYS_PER_YEAR, ADULT_AGE_RANGE_YEARS[1])
         return {"bmd": bmd, "t_score": dxa.t_score(bmd, model.site, model.sex, self.params),
                 "z_score": dxa.z_score(bmd, model.site, model.sex, age)}

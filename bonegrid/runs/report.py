@@ -106,7 +106,8 @@ class Run:
         """DXA of the final slice (artefacts only at the spine)."""
         return dxa.scan(self.state["mineral"], self.meta["voxel_size_um"], self.site,
                         min(self.age_end, ADULT_AGE_RANGE_YEARS[1]), self.meta["sex"],
-                        artefacts=artefacts if self.site == "spine" else None)
+                        artefacts=artefacts if self.site == "spine" else None,
+                        baseline_age_years=self.meta["age_years_day0"])
 
     def findings(self) -> dict:
         """Return the findings for the differential."""

@@ -162,7 +162,7 @@ class DXAResult:
 
 def scan(mineral: np.ndarray, voxel_size_um: float, site: str, age_years: float, sex: str, *,
          params: DXAParameters | None = None, artefacts: Artefacts | None = None,
-         postmenopausal: bool | None = None) -> DXAResult:
+         postmenopausal: bool | None = None, baseline_age_years: float | None = None) -> DXAResult:
     """Scan a slice: areal BMD, T- and Z-scores, WHO category and ISCD flag.
 
     Parameters
@@ -181,6 +181,9 @@ def scan(mineral: np.ndarray, voxel_size_um: float, site: str, age_years: float,
         Aortic calcification and osteophytes; spine only.
     postmenopausal : bool, optional
         Women's menopausal status; default: ``age >= params.menopause_age_years``. Ignored for men.
+    baseline_age_years : float, optional
+        The patient's age at day 0 of the run, which calibrates the scanner
+        (:func:`~bonegrid.readouts.dxa.scanner.calibration`); default ``age_years``.
 
     Returns
     -------
@@ -193,17 +196,22 @@ def scan(mineral: np.ndarray, voxel_size_um: float, site: str, age_years: float,
 
     Examples
     --------
-    >>> mineral = np.full((256, 256), 0.25991)
+    A healthy 50-year-old woman's slice (the target bone fraction at the healthy matrix
+    mineral) reads her age-matched mean:
+
+    >>> from bonegrid.readouts.dxa.scanner import calibration
+    >>> mineral = np.full((256, 256), calibration("spine", "female", 50, 2560.0).healthy_fraction)
     >>> r = scan(mineral, 10.0, "spine", 50, "female")
-    >>> round(r.bmd_g_cm2, 3), round(r.t_score, 1), r.category
-    (1.064, 0.0, 'normal')
+    >>> round(r.bmd_g_cm2, 3), round(r.t_score, 1), r.category, abs(r.z_score) < 1e-9
+    (1.031, -0.3, 'normal', True)
     """
     p = DXAParameters() if params is None else params
     site, sex = check_choice("site", site, SITES), check_choice("sex", sex, SEXES)
     age = check_age(age_years)
     if postmenopausal is not None and not isinstance(postmenopausal, bool):
         raise ParameterError(f"postmenopausal={postmenopausal!r} is not allowed: expected True, False or None")
-    fraction, artefact, bmd = _measure(mineral, voxel_size_um, site, p, artefacts)
+    baseline = age if baseline_age_years is None else baseline_age_years
+    fraction, artefact, bmd = _measure(mineral, voxel_size_um, site, sex, baseline, p, artefacts)
     young_mean, young_sd = young_adult_reference(site, sex, p)
     age_mean, age_sd = REFERENCE_CURVES[(site, sex)].at(age)
     t = (bmd - young_mean) / young_sd
@@ -227,7 +235,8 @@ def dxa(model, age_years: float, sex: str, *, artefacts: Artefacts | None = None
     Parameters
     ----------
     model : bonegrid.model.BoneModel
-        Read only: ``model.site``, ``model.tissue.mineral`` and ``model.params.run.voxel_size_um``.
+        Read only: ``model.site``, ``model.age_years`` (day 0: the calibration),
+        ``model.tissue.mineral`` and ``model.params.run.voxel_size_um``.
     age_years : float
         The patient's age now, 20..90 years.
     sex : {"female", "male"}
@@ -242,7 +251,7 @@ def dxa(model, age_years: float, sex: str, *, artefacts: Artefacts | None = None
     if not isinstance(mineral, np.ndarray):
         mineral = model.tissue.layers["mineral"].data
     return scan(mineral, model.params.run.voxel_size_um, model.site, age_years, sex,
-                params=params, artefacts=artefacts, postmenopausal=postmenopausal)
+                params=params, artefacts=artefacts, postmenopausal=postmenopausal, baseline_age_years=model.age_years)
 
 
 @dataclasses.dataclass(frozen=True)

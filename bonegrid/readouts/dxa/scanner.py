@@ -18,32 +18,45 @@ with mineral fraction ``m_ij`` (0..1 of full mineralisation):
 
     slice areal mineral    a_j = rho_m * h * sum_i m_ij                      (g/cm^2)
     projected fraction     p_j = a_j / (rho_m * D) = mean_i m_ij             (1)
-    areal BMD              BMD = rho_m * L_site * mean_j p_j + B_site + A    (g/cm^2)
+    areal BMD              BMD = rho_m * L * mean_j p_j + B + A              (g/cm^2)
 
-The slice stands for a path of bone of effective length ``L_site`` in the beam (it is a
-sample of that path, so its mineral is scaled by ``L_site / D``); ``B_site`` is mineral in
-the beam that the slice does not represent and that does not remodel in the model, and ``A``
+The slice stands for a path of bone of effective length ``L`` in the beam (it is a sample of
+that path, so its mineral is scaled by ``L / D``); ``B`` is mineral in the beam that the
+slice does not represent and that does not remodel in the model, and ``A``
 is artefact mineral (spine only). ``rho_m`` is the mineral (ash, hydroxyapatite) density of
 bone tissue at full mineralisation (``m = 1``).
 
 Calibration rule
 ----------------
-``L_site`` is chosen so that healthy generated slices at the model's own steady-state
-mineral read the young-adult reference mean of women (T = 0):
+The scanner is calibrated for each patient (site, sex, age at day 0 ``a0``) and window height
+``H`` so that a healthy slice of that patient reads its age- and sex-matched reference mean.
+A healthy generated slice has the bone area fraction of its published target
+(:func:`bonegrid.microarchitecture.healthy_bone_fraction`) at the model's steady-state matrix
+mineral ``m_h`` (``healthy_matrix_mineral``), so its projected fraction is
 
-    L_site = (mu_young(women) - B_site) / (rho_m * mean_j p_j)
+    p_h(a) = m_h * healthy_bone_fraction(site, sex, a, H)
 
-:func:`calibrated_path_length_cm` is this rule as code (use it to recalibrate for another
-window or voxel size). The measured fractions, the recipe to re-measure them and the
-plausibility of the resulting path lengths are in ``docs/model.md``, "Virtual DXA calibration".
+The path length is fixed by the young-adult node ``a_y`` of the reference curve, where all the
+mineral outside the slice is the site's fixed part ``B_site``; at other ages the mineral outside
+the slice takes what the reference mean holds beyond the healthy slice of that age:
 
-Consequences. (i) At the spine the fixed ``B_spine = 0.45 g/cm^2`` (posterior elements and
-the vertebral body's cortical shell, which are not in the slice) makes the slice ~58 % of
-the reading (0.614 / 1.064): a relative change of the slice's mineral moves spine BMD by
-~0.58 of that change, as PA DXA of the spine changes less than trabecular QCT. At the hip
-the slice holds its own cortex and ``B_hip = 0``. (ii) The hip cortex has a fixed thickness
-(800 um) whatever the window, so ``L_hip`` holds for a 2.56 mm tall window (256 rows of
-10 um); a 128-row window has twice the cortex share and reads ~+1.2 SD high: recalibrate.
+    L = (mu(a_y) - B_site) / (rho_m * p_h(a_y))
+    B(a0) = mu(a0) - rho_m * L * p_h(a0)              (= B_site at a_y)
+
+:func:`calibration` is this rule as code. ``B(a0) - B_site`` is mineral in the beam that grows
+with age while the trabecular bone is lost: at the spine the degenerative changes (osteophytes,
+facet and end-plate sclerosis, aortic calcification) that keep PA spine BMD of older people,
+men especially, nearly flat while vertebral trabecular density falls by half (Looker et al.
+2012; Riggs et al. 2004, J Bone Miner Res 19:1945: -55 % in women, -46 % in men from 20 to 90 by
+QCT); at the femoral neck the periosteal expansion of the neck. It is held at its day-0 value
+during a run (it does not remodel in the model), so the BMD of a run moves with the slice only.
+
+Consequences. (i) At the spine ``B_site = 0.45 g/cm^2`` (posterior elements and the vertebral
+body's cortical shell) plus the age part makes the slice 58 % of the reading of a young woman
+and less in older patients: a relative change of the slice's mineral moves spine BMD by that
+share of the change, as PA DXA of the spine changes less than trabecular QCT. At the hip the
+slice holds its own cortex and ``B_hip = 0``. (ii) Because ``p_h`` is taken for the window's own
+height, a hip window of any height reads its reference (the cortex share changes with it).
 
 Artefacts (spine only)
 ----------------------
@@ -64,14 +77,16 @@ ignored).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
 
-from bonegrid.constants import SITES
+from bonegrid.constants import SEXES, SITES
+from bonegrid.microarchitecture import healthy_bone_fraction
 from bonegrid.parameters import ParameterError, ParameterSet, param
-from bonegrid.patient import check_choice
-from bonegrid.readouts.dxa.reference import YOUNG_ADULT
+from bonegrid.patient import check_age, check_choice
+from bonegrid.readouts.dxa.reference import REFERENCE_CURVES
 
 BEAM_AXIS = 0
 """The beam runs along the row index (see the module docstring for why)."""
@@ -86,16 +101,13 @@ class DXAParameters(ParameterSet):
         doc="mineral (ash) mass per volume of bone tissue at full mineralisation (mineral fraction 1)",
         source="approx.: ash density of cortical bone tissue ~1.2 g/cm^3 (Keller 1994, J Biomech 27:1159); "
                "ash/wet density ~0.6 of ~2.0 g/cm^3 (Morgan et al. 2003, J Biomech 36:897)")
-    spine_path_length_cm: float = param(
-        1.97, unit="cm", low=0.01, high=20.0, symbol="L_{spine}",
-        doc="effective path of vertebral-body bone in the PA beam that the spine slice stands for",
-        source="calibrated: healthy spine slices (BoneModel grid 256, seeds 1-3, mean projected fraction 0.25991) "
-               "read the women's young-adult mean 1.064 g/cm^2 (rule: calibrated_path_length_cm)")
-    hip_path_length_cm: float = param(
-        1.56, unit="cm", low=0.01, high=20.0, symbol="L_{hip}",
-        doc="effective path of femoral-neck bone in the AP beam that the hip slice stands for",
-        source="calibrated: healthy hip slices (BoneModel grid 256, seeds 1-3, mean projected fraction 0.45842) "
-               "read the women's young-adult femoral-neck mean 0.858 g/cm^2 (rule: calibrated_path_length_cm)")
+    healthy_matrix_mineral: float = param(
+        0.937, unit="1", low=0.5, high=1.0, symbol="m_h",
+        doc="mean mineral fraction of the matrix of a healthy slice at day 0 (after the burn-in): with the "
+            "target bone fraction it gives the projected fraction a healthy slice reads",
+        source="calibrated: mean over healthy BoneModel slices at day 0 (256 x 256, spine and hip, women and men, "
+               "30, 55 and 80 years, seeds 1-3) of mineral.mean() / healthy_bone_fraction: 0.9374 "
+               "(examples/calibration/starting_slices.py dxa)")
     spine_posterior_elements_g_cm2: float = param(
         0.35, unit="g/cm^2", low=0.0, high=2.0, symbol="B_{post}",
         doc="mineral of the posterior elements (pedicles, laminae, spinous process) in the PA spine beam, "
@@ -199,11 +211,92 @@ def slice_areal_mineral_g_cm2(mineral: np.ndarray, voxel_size_um: float,
     return p.tissue_mineral_density_g_cm3 * h_cm * m.sum(axis=BEAM_AXIS)
 
 
-def _site_terms(site: str, p: DXAParameters) -> tuple[float, float]:
-    """(effective path length, cm; mineral outside the slice, g/cm^2) of a site."""
+def _outside_slice_g_cm2(site: str, p: DXAParameters) -> float:
+    """``B_site``: mineral in the young adult's beam that the slice does not represent, g/cm^2."""
     if site == "spine":
-        return p.spine_path_length_cm, p.spine_posterior_elements_g_cm2 + p.spine_cortical_shell_g_cm2
-    return p.hip_path_length_cm, p.hip_outside_slice_g_cm2
+        return p.spine_posterior_elements_g_cm2 + p.spine_cortical_shell_g_cm2
+    return p.hip_outside_slice_g_cm2
+
+
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """The scanner as calibrated for one patient and window: ``BMD = rho_m L p + B + A``.
+
+    Attributes
+    ----------
+    site : {"spine", "hip"}
+    tissue_mineral_density_g_cm3 : float
+        ``rho_m``.
+    path_length_cm : float
+        ``L``: effective path of bone in the beam that the slice stands for, cm.
+    outside_g_cm2 : float
+        ``B(a0)``: mineral in the beam outside the slice, g/cm^2.
+    healthy_fraction : float
+        ``p_h(a0)``: the projected fraction of a healthy slice of this patient, 0..1.
+    """
+
+    site: str
+    tissue_mineral_density_g_cm3: float
+    path_length_cm: float
+    outside_g_cm2: float
+    healthy_fraction: float
+
+    def bmd(self, fraction: float, artefact_g_cm2: float = 0.0) -> float:
+        """Areal BMD (g/cm^2) of a slice whose mean mineral fraction is ``fraction``, plus artefact mineral.
+
+        The projection is linear, so this is the BMD of any slice with that mean.
+        """
+        return self.tissue_mineral_density_g_cm3 * self.path_length_cm * fraction + self.outside_g_cm2 + artefact_g_cm2
+
+
+def calibration(site: str, sex: str, age_years: float, height_um: float,
+                params: DXAParameters | None = None) -> Calibration:
+    """Calibrate the scanner for a patient at day 0 and a window ``height_um`` tall (the rule of the module docstring).
+
+    Parameters
+    ----------
+    site : {"spine", "hip"}
+    sex : {"female", "male"}
+    age_years : float
+        The patient's age at day 0 (20..90), which fixes the mineral outside the slice.
+    height_um : float
+        Window height along the beam, um (rows times voxel edge).
+    params : DXAParameters, optional
+
+    Returns
+    -------
+    Calibration
+
+    Examples
+    --------
+    >>> c = calibration("spine", "female", 26, 2560.0)      # the young node (band 21-30)
+    >>> round(c.bmd(c.healthy_fraction), 3), round(c.outside_g_cm2, 3)
+    (1.064, 0.45)
+    >>> old = calibration("spine", "female", 80, 2560.0)
+    >>> round(old.bmd(old.healthy_fraction), 3), round(old.outside_g_cm2 - 0.45, 3) > 0
+    (0.897, True)
+    """
+    p = DXAParameters() if params is None else params
+    site, sex = check_choice("site", site, SITES), check_choice("sex", sex, SEXES)
+    age = check_age(age_years)
+    if not (math.isfinite(height_um) and height_um > 0):
+        raise ParameterError(f"height_um={height_um!r} is not allowed: expected a finite window height > 0 um")
+    return _calibration(site, sex, age, float(height_um), p)
+
+
+@functools.lru_cache(maxsize=256)
+def _calibration(site: str, sex: str, age: float, height_um: float, p: DXAParameters) -> Calibration:
+    curve = REFERENCE_CURVES[(site, sex)]
+    young = curve.ages_years[0]
+    rho = p.tissue_mineral_density_g_cm3
+
+    def healthy(a: float) -> float:
+        return p.healthy_matrix_mineral * healthy_bone_fraction(site, sex, a, height_um)
+
+    length = (curve.at(young)[0] - _outside_slice_g_cm2(site, p)) / (rho * healthy(young))
+    fraction = healthy(age)
+    return Calibration(site=site, tissue_mineral_density_g_cm3=rho, path_length_cm=length,
+                       outside_g_cm2=curve.at(age)[0] - rho * length * fraction, healthy_fraction=fraction)
 
 
 def _artefact_g_cm2(site: str, artefacts: Artefacts | None, p: DXAParameters) -> float:
@@ -217,17 +310,20 @@ def _artefact_g_cm2(site: str, artefacts: Artefacts | None, p: DXAParameters) ->
     return artefacts.added_g_cm2(p)
 
 
-def areal_bmd(mineral: np.ndarray, voxel_size_um: float, site: str, *, params: DXAParameters | None = None,
-              artefacts: Artefacts | None = None) -> float:
-    """Areal BMD, ``rho_m L_site mean_j p_j + B_site + A`` (g/cm^2).
+def areal_bmd(mineral: np.ndarray, voxel_size_um: float, site: str, sex: str, age_years: float, *,
+              params: DXAParameters | None = None, artefacts: Artefacts | None = None) -> float:
+    """Areal BMD, ``rho_m L mean_j p_j + B + A`` (g/cm^2), calibrated for the patient (:func:`calibration`).
 
     Parameters
     ----------
     mineral : (ny, nx) float ndarray
         Mineral fraction, 0..1; the beam runs along axis 0.
     voxel_size_um : float
-        Voxel edge, um (the slice depth ``ny h`` cancels against the scaling to ``L_site``).
+        Voxel edge, um (with ``ny`` it gives the window height of the calibration).
     site : {"spine", "hip"}
+    sex : {"female", "male"}
+    age_years : float
+        The patient's age at day 0 of the run (20..90): it fixes the mineral outside the slice.
     params : DXAParameters, optional
     artefacts : Artefacts, optional
         Spine only (non-zero artefacts at the hip raise).
@@ -240,13 +336,13 @@ def areal_bmd(mineral: np.ndarray, voxel_size_um: float, site: str, *, params: D
     Raises
     ------
     ParameterError
-        For a bad site, mineral array, voxel size, or artefacts at the hip.
+        For a bad site, sex, age, mineral array, voxel size, or artefacts at the hip.
     """
     p = DXAParameters() if params is None else params
-    return _measure(mineral, voxel_size_um, check_choice("site", site, SITES), p, artefacts)[2]
+    return _measure(mineral, voxel_size_um, check_choice("site", site, SITES), sex, age_years, p, artefacts)[2]
 
 
-def _measure(mineral: np.ndarray, voxel_size_um: float, site: str, p: DXAParameters,
+def _measure(mineral: np.ndarray, voxel_size_um: float, site: str, sex: str, age_years: float, p: DXAParameters,
              artefacts: Artefacts | None) -> tuple[float, float, float]:
     """Check a scan's inputs and project: the numbers behind :func:`areal_bmd` and a clinical scan.
 
@@ -255,9 +351,11 @@ def _measure(mineral: np.ndarray, voxel_size_um: float, site: str, p: DXAParamet
     mineral : (ny, nx) float ndarray
         Mineral fraction, 0..1.
     voxel_size_um : float
-        Voxel edge, um (checked; it cancels from the BMD).
+        Voxel edge, um.
     site : {"spine", "hip"}
         Already checked.
+    sex, age_years
+        The patient at day 0 (the calibration).
     p : DXAParameters
     artefacts : Artefacts or None
         Spine only.
@@ -269,55 +367,13 @@ def _measure(mineral: np.ndarray, voxel_size_um: float, site: str, p: DXAParamet
     artefact_g_cm2 : float
         ``A``, g/cm^2.
     bmd_g_cm2 : float
-        ``rho_m L_site mean_j p_j + B_site + A``, g/cm^2.
+        ``rho_m L mean_j p_j + B + A``, g/cm^2.
     """
-    fraction = float(_check_mineral(mineral).mean())
-    _check_voxel_size(voxel_size_um)
+    m = _check_mineral(mineral)
+    h = _check_voxel_size(voxel_size_um)
+    fraction = float(m.mean())
     artefact = _artefact_g_cm2(site, artefacts, p)
-    return fraction, artefact, _bmd(fraction, site, p, artefact)
-
-
-def bmd_from_mean_mineral(fraction: float, site: str, params: DXAParameters | None = None) -> float:
-    """Areal BMD (g/cm^2) of a slice whose mean mineral fraction over all voxels is ``fraction`` (no artefacts).
-
-    The projection is linear, so this equals :func:`areal_bmd` of any slice with that mean; the
-    model's time series uses it (``bmd`` column).
-    """
-    return _bmd(float(fraction), check_choice("site", site, SITES), params or DXAParameters(), 0.0)
-
-
-def _bmd(fraction: float, site: str, p: DXAParameters, artefact_g_cm2: float) -> float:
-    """``rho_m L_site p + B_site + A`` for validated inputs (``p = mean_j p_j = mean of a_j / (rho_m D)``)."""
-    length_cm, outside = _site_terms(site, p)
-    return p.tissue_mineral_density_g_cm3 * length_cm * fraction + outside + artefact_g_cm2
-
-
-def calibrated_path_length_cm(mean_projected_fraction: float, site: str,
-                              params: DXAParameters | None = None) -> float:
-    """Effective path length that makes a slice of this projected fraction read the young-adult mean.
-
-    ``L = (mu_young(women) - B_site) / (rho_m * p)``: the calibration rule of the module docstring.
-
-    Parameters
-    ----------
-    mean_projected_fraction : float
-        ``mean_j p_j`` of healthy steady-state slices (``mineral.mean()``), 0 < p <= 1.
-    site : {"spine", "hip"}
-    params : DXAParameters, optional
-        Supplies ``rho_m`` and ``B_site``.
-
-    Returns
-    -------
-    float
-        cm.
-    """
-    p = DXAParameters() if params is None else params
-    site = check_choice("site", site, SITES)
-    if not (0.0 < mean_projected_fraction <= 1.0):
-        raise ParameterError(f"mean_projected_fraction={mean_projected_fraction!r} is out of range: allowed 0 < p <= 1")
-    _, outside = _site_terms(site, p)
-    mean, _ = YOUNG_ADULT[(site, "female")]
-    return (mean - outside) / (p.tissue_mineral_density_g_cm3 * mean_projected_fraction)
+    return fraction, artefact, calibration(site, sex, age_years, m.shape[BEAM_AXIS] * h, p).bmd(fraction, artefact)
 
 
 def _check_mineral(mineral: object) -> np.ndarray:
@@ -339,5 +395,5 @@ def _check_voxel_size(voxel_size_um: object) -> float:
     return float(voxel_size_um)
 
 
-__all__ = ["BEAM_AXIS", "Artefacts", "DXAParameters", "areal_bmd", "bmd_from_mean_mineral", "calibrated_path_length_cm",
-           "projected_fraction", "slice_areal_mineral_g_cm2"]
+__all__ = ["BEAM_AXIS", "Artefacts", "Calibration", "DXAParameters", "areal_bmd", "calibration", "projected_fraction",
+           "slice_areal_mineral_g_cm2"]
