@@ -1,4 +1,4 @@
-"""Lithium against the same patient without it (slow: 256² slices, 2 years, 3 seeds).
+"""Lithium against the same patient without it (slow: 256² slices, 2 years, 8 seeds).
 
 Lithium raises PTH ~40% (Mak 1998; Bendz 1996), yet its users have lower CTX, osteocalcin and
 ALP and higher BMD than matched controls (Zamani 2009) and fewer fractures (Vestergaard 2005).
@@ -13,7 +13,9 @@ from bonegrid import load_scenario
 
 pytestmark = pytest.mark.slow
 
-SEEDS = (1, 2, 3)
+SEEDS = tuple(range(1, 9))
+"""Lithium is judged against the same patient without it, pooled over eight seeds: on a woman's sparse
+vertebral slice one seed's CTX ratio can read 2.7 (seeds 1-8: 0.43-2.74)."""
 YEAR = 365
 
 
