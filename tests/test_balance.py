@@ -1,10 +1,11 @@
 """Science check: a healthy slice renews itself without drifting (issue: healthy balance).
 
-Five seeds x 10 simulated years at the default 256 x 256 grid (slow: ~1.5 min on one core).
+Five seeds x 10 simulated years at the default grid (360 x 360) (slow: ~1.5 min on one core).
 """
 
 import pytest
 
+from bonegrid.constants import DEFAULT_GRID
 from bonegrid.model import BoneModel
 from bonegrid.readouts.balance import balance_report, unit_statistics
 from bonegrid.remodeling_units import RemodelingUnits
@@ -12,7 +13,7 @@ from bonegrid.remodeling_units import RemodelingUnits
 
 @pytest.fixture(scope="module")
 def healthy_runs():
-    return [BoneModel(site="spine", grid=256, seed=seed).run(3653) for seed in range(1, 6)]
+    return [BoneModel(site="spine", grid=DEFAULT_GRID, seed=seed).run(3653) for seed in range(1, 6)]
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The blood of a whole run is calm and defended (docs/model.md, section 4.3).
 
-Slow: each case runs a 256² slice for years. Bounds are the clinical reference ranges: total serum
+Slow: each case runs a default (360²) slice for years. Bounds are the clinical reference ranges: total serum
 calcium 2.2-2.6 mmol/L on every day of a healthy adult, PTH inside 1.6-6.9 pmol/L; a slice's units
 must not drive the blood as if the whole skeleton had synchronised.
 """
@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 from bonegrid import load_scenario
+from bonegrid.constants import DEFAULT_GRID
 
 pytestmark = pytest.mark.slow
 
 
 def _blood(name: str, years: int, seed: int):
-    model = load_scenario(name).model(seed=seed, grid=256)
+    model = load_scenario(name).model(seed=seed, grid=DEFAULT_GRID)
     model.run(years * 365)
     table = model.recorder.table()
     return table.serum_ca.to_numpy(), table.pth.to_numpy()

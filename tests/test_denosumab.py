@@ -1,4 +1,4 @@
-"""Denosumab on and off, from mechanism (slow: a 256² slice for 5 years).
+"""Denosumab on and off, from mechanism (slow: a default 360² slice for 5 years).
 
 On the drug, RANKL that the antibody reaches is sequestered, osteoclasts lose their survival
 signal and precursors pile up in the marrow; remodeling is suppressed but not abolished
@@ -9,13 +9,14 @@ RANKL: turnover rebounds and the bone gained is lost again (Bone 2011; Cummings 
 import pytest
 
 from bonegrid import load_scenario
+from bonegrid.constants import DEFAULT_GRID
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def table():
-    model = load_scenario("postmenopausal_denosumab_stopped").model(seed=1, grid=256)
+    model = load_scenario("postmenopausal_denosumab_stopped").model(seed=1, grid=DEFAULT_GRID)
     model.run(5 * 365)
     return model.recorder.table().set_index("day")
 
@@ -46,7 +47,8 @@ def paired():
     treated, twin = load_scenario("postmenopausal_denosumab_stopped"), load_scenario("postmenopausal")
     pairs = []
     for seed in range(1, 5):
-        a, b = (s.model(seed=seed, grid=256).run(5 * 365).recorder.table().set_index("day") for s in (treated, twin))
+        a, b = (s.model(seed=seed, grid=DEFAULT_GRID).run(5 * 365).recorder.table().set_index("day")
+                for s in (treated, twin))
         pairs.append((a, b))
     return pairs
 
@@ -81,7 +83,7 @@ def test_stopping_the_drug_rebounds_turnover_and_loses_the_gain(table):
 def _serum_calcium_after_injection(name: str, months: float):
     scenario = load_scenario(name)
     start = scenario.treatments[0].start_day
-    model = scenario.model(seed=1, grid=256)
+    model = scenario.model(seed=1, grid=DEFAULT_GRID)
     model.run(int(start + months * 30.4))
     ca = model.recorder.table().set_index("day").serum_ca
     return ca.loc[start - 90:start].mean(), ca.loc[start + 1:].min()

@@ -1,4 +1,4 @@
-"""Lithium against the same patient without it (slow: 256² slices, 2 years, 8 seeds).
+"""Lithium against the same patient without it (slow: default 360² slices, 2 years, 8 seeds).
 
 Lithium raises PTH ~40% (Mak 1998; Bendz 1996), yet its users have lower CTX, osteocalcin and
 ALP and higher BMD than matched controls (Zamani 2009) and fewer fractures (Vestergaard 2005).
@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bonegrid import load_scenario
+from bonegrid.constants import DEFAULT_GRID
 
 pytestmark = pytest.mark.slow
 
@@ -21,13 +22,13 @@ YEAR = 365
 
 @pytest.fixture(scope="module")
 def twins():
-    """(with lithium, without) time series per seed, 2 years at 256²."""
+    """(with lithium, without) time series per seed, 2 years at the default grid."""
     scenario = load_scenario("lithium")
     pairs = []
     for seed in SEEDS:
         runs = []
         for s in (scenario, scenario.with_overrides({"lithium_mmol_per_l": 0.0})):
-            model = s.model(seed=seed, grid=256)
+            model = s.model(seed=seed, grid=DEFAULT_GRID)
             model.run(s.days)
             runs.append(model.recorder.table().set_index("day"))
         pairs.append(runs)

@@ -1,4 +1,4 @@
-"""Published time courses of the whole system, starting and stopping a drug (slow: 256² slices).
+"""Published time courses of the whole system, starting and stopping a drug (slow: default 360² slices).
 
 These check shapes a clinician knows, not bands a parameter was fitted to:
 
@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from bonegrid import load_scenario
+from bonegrid.constants import DEFAULT_GRID
 from bonegrid.readouts.morphometry import local_thickness
 from bonegrid.tissue import MARROW
 from bonegrid.treatments import Treatment
@@ -67,7 +68,7 @@ def teriparatide():
 
 
 def _run(scenario, seed, years):
-    model = scenario.model(seed=seed, grid=256)
+    model = scenario.model(seed=seed, grid=DEFAULT_GRID)
     model.run(int(years * YEAR))
     return model.recorder.table().set_index("day")
 
@@ -114,7 +115,7 @@ def loss_by_strut_thickness():
     """Postmenopausal bone over 3 years: share of day-0 bone that is marrow at the end, thin vs thick struts."""
     shares = []
     for seed in STRUT_SEEDS:
-        model = load_scenario("postmenopausal").model(seed=seed, grid=256)
+        model = load_scenario("postmenopausal").model(seed=seed, grid=DEFAULT_GRID)
         bone = model.tissue.kind != MARROW
         thickness = local_thickness(bone, model.params.run.voxel_size_um)
         thin = bone & (thickness < np.median(thickness[bone]))
@@ -148,7 +149,7 @@ def prednisolone():
     for label, scenario in (("on", load_scenario("glucocorticoid")), ("off", without)):
         tables[label] = []
         for seed in PREDNISOLONE_SEEDS:
-            model = scenario.model(seed=seed, grid=256)
+            model = scenario.model(seed=seed, grid=DEFAULT_GRID)
             model.run(YEAR // 2)
             tables[label].append(model.recorder.table().set_index("day"))
     return tables

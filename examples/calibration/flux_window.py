@@ -5,9 +5,11 @@ calm by the bounds of ``tests/test_blood.py`` (healthy serum calcium 2.2-2.6 mmo
 1.6-6.9 pmol/L on every day, no day-to-day PTH jump above 25%; celiac serum calcium >= 2.1 mmol/L
 and late PTH max/min below 4, with secondary hyperparathyroidism kept: median > 4 pmol/L). Shorter
 windows let the slice's few units drive the blood; longer ones delay what a drug does to every unit
-at once. Each window runs a healthy slice for 5 years and the celiac scenario for 3, 256², seeds 1-2.
+at once. Each window runs a healthy slice for 5 years and the celiac scenario for 3, seeds 1-2, on the default
+slice (360²; ``--grid`` another: the window the rule finds grows as the slice's bone shrinks, 60 days
+at 256² for a patient's sparse vertebral slice).
 
-Usage: ``python examples/calibration/flux_window.py [--windows 10 20 30 45 60 120] [--workers N]``
+Usage: ``python examples/calibration/flux_window.py [--windows 10 20 30 45 60 120] [--grid N] [--workers N]``
 (about 3 minutes on 2 cores).
 """
 
@@ -16,6 +18,7 @@ import argparse
 import numpy as np
 
 from bonegrid import load_scenario
+from bonegrid.constants import DEFAULT_GRID
 from bonegrid.model import RunParameters
 from bonegrid.runs.ensemble import run_jobs
 
@@ -36,6 +39,7 @@ def main() -> None:
     """Run every window, print each run's verdict and the shortest calm window beside the shipped one."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--windows", type=float, nargs="+", default=[10.0, 20.0, 30.0, 45.0, 60.0, 120.0])
+    parser.add_argument("--grid", type=int, default=DEFAULT_GRID, help=f"voxels per side (default {DEFAULT_GRID})")
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args()
     jobs, windows = [], []
@@ -44,7 +48,7 @@ def main() -> None:
             scenario = load_scenario(name).with_overrides({"years": years, "skeletal_flux_averaging_days": window})
             jobs += [(scenario, seed) for seed in SEEDS]
             windows += [window] * len(SEEDS)
-    results = run_jobs(jobs, grid=256, workers=args.workers)
+    results = run_jobs(jobs, grid=args.grid, workers=args.workers)
     chosen = None
     for window in sorted(args.windows):
         runs = [r for r, w in zip(results, windows, strict=True) if w == window]
