@@ -34,9 +34,6 @@ def celiac():
     return _blood("celiac", 3, seed=1)
 
 
-@pytest.mark.xfail(strict=True, reason="on the patient's sparse slice (BV/TV ~0.13) celiac serum calcium dips to 2.05 "
-                   "mmol/L in year 3 (32 days below 2.1, seed 1) with PTH up to 13.5 pmol/L: half the bone gives "
-                   "the blood half the calcium for the same PTH (docs/model.md section 4.2)")
 def test_celiac_serum_calcium_stays_above_2_1(celiac):
     ca, _ = celiac
     assert ca.min() >= 2.1

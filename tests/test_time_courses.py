@@ -33,7 +33,7 @@ YEAR = 365
 
 
 SEEDS = (1, 2)
-"""A 2.56 mm slice holds a handful of osteoclasts: marker means are taken over two seeds."""
+"""A 3.6 mm slice holds a handful of osteoclasts: marker means are taken over two seeds."""
 
 
 def _mean(tables, column, start_years, end_years):
@@ -55,7 +55,7 @@ TERIPARATIDE_SEEDS = tuple(range(1, 9))
 """Teriparatide is judged against the same patients without it (paired seeds): a slice's markers swing
 by tens of percent from month to month, more than the drug's first-month effect on CTX. A woman's
 sparse vertebral slice (BV/TV ~0.13) holds half the units of a dense one, so eight seeds are pooled
-(on four, months 3-6 CTX read 1.08 against 1.29 on eight)."""
+(256²: on four, months 3-6 CTX read 1.08 against 1.29 on eight)."""
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +107,7 @@ def test_teriparatide_resorption_markers_lag_then_follow(teriparatide):
 
 STRUT_SEEDS = tuple(range(1, 9))
 """Which strut a unit lands on is chance: per seed the thin/thick ratio ranges 0.42-2.94 on the patients' sparse
-slices (seeds 1-8), so eight seeds are pooled."""
+slices (256², seeds 1-8), so eight seeds are pooled."""
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +125,6 @@ def loss_by_strut_thickness():
     return np.mean(shares, axis=0)
 
 
-@pytest.mark.xfail(strict=True, reason="on the patients' sparse slices (BV/TV ~0.13 with rod profiles) thin struts "
-                   "lose 1.34 x the share thick ones do (seeds 1-8; per seed 0.42-2.94), not 1.5 x as on the old "
-                   "dense slice (1.52, seeds 1-4): the effect keeps its direction but is weaker (docs/model.md "
-                   "section 4.4)")
 def test_estrogen_loss_takes_thin_struts_first(loss_by_strut_thickness):
     """Cavities of one depth perforate thin trabeculae and only scallop thick ones (Parfitt 1983)."""
     thin, thick = loss_by_strut_thickness
