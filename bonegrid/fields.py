@@ -150,7 +150,7 @@ class FieldParameters(ParameterSet):
         source="numerical choice: the fields answer a changed secretion within hours, but what they drive "
                "(osteoclastogenesis, osteoblast recruitment after a reversal of 1-2 weeks, osteoclast lives of "
                "weeks) changes over weeks. Measured against 1 (256² spine): the healthy balance (seeds 1-5, 10 "
-               "years) and the validation table (seeds 1-3) stay within their seed noise (88 of 91 rows within 2 "
+               "years) and the validation table (seeds 1-3) stay within their seed noise (89 of 91 rows within 2 "
                "standard errors; denosumab's CTX +10%, 3.8 SE: TGF-beta's osteoclast apoptosis acts a day late on "
                "average), and a simulated day costs ~28% less; 2 saves ~17%, 5 ~32%")
 
