@@ -25,7 +25,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-TIME_STEPS = """async (n) => {
+TIME_STEPS = r"""async (n) => {
   const img = () => {
     const el = document.querySelector('.bg-slice');
     return el.tagName === 'IMG' ? el : el.querySelector('img');
