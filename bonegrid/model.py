@@ -7,7 +7,8 @@ overview and scheduling"):
    bone fluxes (the slice's net mineral flux, averaged over ``skeletal_flux_averaging_days``
    as the skeleton's); systemic cell modifiers derived;
 2. fields: secretion maps from cells and drivers; RANKL, OPG (binding -> free RANKL),
-   TGF-beta and Wnt antagonists solved to their quasi-steady state;
+   TGF-beta and Wnt antagonists solved to their quasi-steady state (every
+   ``field_interval_days``; in between the last solve's fields, bound for the day's denosumab);
 3. recruitment: osteoclasts on bone surfaces where free RANKL is high; osteoblasts on
    reversal surfaces where TGF-beta is high and Wnt antagonists low; under intermittent PTH,
    lining cells of quiescent surfaces turned into osteoblasts;
@@ -382,7 +383,11 @@ class BoneModel(mesa.Model):
         surfaces = self.tissue.surfaces()
         if self.drivers.bisphosphonate > 0.0:
             self.tissue.bind_bisphosphonate(self.drivers.bisphosphonate, surfaces.marrow)
-        self.fields = self.solver.solve(self._sources(surfaces), self.drivers.denosumab_nM)
+        if self.day % p.fields.field_interval_days == 0:
+            self.fields = self.solver.solve(self._sources(surfaces), self.drivers.denosumab_nM)
+        else:  # between solves: the latent TGF-beta still activates, the drug still binds
+            self.tissue.decay_latent_tgfb(p.secretion.tgfb_activation_per_day)
+            self.fields = self.solver.rebind(self.fields, self.drivers.denosumab_nM)
         # 3. recruitment (the tissue has not changed since the surfaces were taken)
         recruit_osteoclasts(self, p.recruitment, surfaces)
         recruit_osteoblasts(self, p.recruitment, surfaces)

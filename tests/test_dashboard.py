@@ -41,7 +41,7 @@ from bonegrid.dashboard.mystery import MysteryCard  # noqa: E402
 from bonegrid.dashboard.router import MISSPELT, SPELT, Router, mend_router, solara_template  # noqa: E402
 from bonegrid.dashboard.server import check_offline_assets  # noqa: E402
 from bonegrid.dashboard.session import MAX_POINTS, Session, Setup, day0_model, mystery_setup, thinned  # noqa: E402
-from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, render_rgb, scale_for  # noqa: E402
+from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, png_bytes, render_rgb, scale_for  # noqa: E402
 from bonegrid.drivers import Drivers  # noqa: E402
 from bonegrid.model import BoneModel, ModelParameters  # noqa: E402
 from bonegrid.readouts import dxa  # noqa: E402
@@ -166,6 +166,13 @@ def test_frame_carries_picture_series_scan_and_labs(session):
     assert frame.scan.site == "spine" and frame.scan.sex == "male"
     assert {r.test.key for r in frame.labs} >= {"pth_pmol_per_l", "serum_calcium_mmol_per_l", "ctx_ng_per_ml"}
     assert frame.counts["osteocyte"] > 0
+
+
+def test_png_bytes_decodes_to_the_same_pixels():
+    image = np.random.default_rng(3).integers(0, 256, size=(5, 7, 3), dtype=np.uint8)
+    decoded = Image.open(io.BytesIO(png_bytes(image)))
+    assert decoded.format == "PNG" and decoded.mode == "RGB" and decoded.size == (7, 5)
+    assert np.array_equal(np.asarray(decoded), image)
 
 
 def test_a_visitor_seeds_myeloma_mid_run_in_the_patient_only_and_removes_it():

@@ -348,3 +348,20 @@ def test_single_precision_solver_agrees_with_double():
         if name != "free_rankl":
             assert b.dtype == np.float32
         assert np.allclose(b, a, rtol=1e-4, atol=1e-4 * a.max()), name
+
+
+# (7) solves on an interval: the drug still binds every day ---------------------------------
+
+
+def test_rebind_binds_yesterdays_totals_for_todays_denosumab():
+    rng = np.random.default_rng(5)
+    sources = random_sparse_sources(rng, (64, 64), density=0.05)
+    solver = FieldSolver((64, 64), VOXEL_UM, FieldParameters())
+    untreated = solver.solve(sources)
+    assert solver.rebind(untreated, 0.0) is untreated  # nothing to redo
+    rebound = solver.rebind(untreated, 10.0)
+    fresh = solver.solve(sources, denosumab_nM=10.0)
+    assert rebound.denosumab_nM == 10.0 and rebound.rankl is untreated.rankl and rebound.opg is untreated.opg
+    assert np.array_equal(rebound.free_rankl, fresh.free_rankl)
+    assert rebound.free_rankl.max() < 0.5 * untreated.free_rankl.max()
+    assert np.array_equal(solver.rebind(rebound, 0.0).free_rankl, untreated.free_rankl)

@@ -6,6 +6,7 @@ import pytest
 
 from bonegrid.model import BoneModel
 from bonegrid.parameters import ParameterError
+from bonegrid.tissue import MARROW
 
 REQUIRED = ["day", "bv_tv", "ov_bv", "n_osteoclasts", "n_osteoblasts", "n_osteocytes", "osteocyte_viability",
             "resorbed_voxels", "formed_voxels", "ctx", "p1np", "serum_ca", "pth"]
@@ -132,3 +133,24 @@ def test_driver_schedule_reaches_the_cells():
     assert model.drivers.estrogen == pytest.approx(0.1)
     assert model.modifiers.rankl > base.rankl
     assert model.modifiers.osteoclast_lifespan > base.osteoclast_lifespan
+
+
+def test_fields_solved_every_field_interval_days_and_the_drug_binds_daily():
+    model = BoneModel(grid=64, seed=2, burn_in_days=0, field_interval_days=3,
+                      drivers={"denosumab_nM": [(0, 0.0), (31, 0.0), (32, 50.0)]})
+    model.run(29)  # day 29: the last solve was on day 27
+    latent = model.tissue.latent_tgfb.copy()
+    solved = model.fields
+    model.run(1)  # day 30: solved
+    assert model.fields.rankl is not solved.rankl
+    solved = model.fields
+    model.run(1)  # day 31: not solved, no drug yet
+    assert model.fields is solved
+    model.run(1)  # day 32: not solved, but the drug binds the same totals today
+    assert model.drivers.denosumab_nM > 0.0 and model.fields.rankl is solved.rankl
+    assert model.fields.free_rankl.max() < 0.5 * solved.free_rankl.max()
+    # latent TGF-beta in open cavities activated on every day, solved or not
+    still_open = (latent > 0) & (model.tissue.kind == MARROW)
+    rate = model.params.secretion.tgfb_activation_per_day
+    assert still_open.any()
+    assert np.allclose(model.tissue.latent_tgfb[still_open], latent[still_open] * (1 - rate) ** 3, rtol=1e-12, atol=0)

@@ -30,7 +30,11 @@ def _years(series: Mapping[str, np.ndarray]) -> np.ndarray:
 
 
 def _points(x: np.ndarray, y: np.ndarray, digits: int = 4) -> list[list[float]]:
-    return [[round(float(a), 3), round(float(b), digits)] for a, b in zip(x, y, strict=True) if np.isfinite(b)]
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.shape != y.shape:
+        raise ValueError(f"x has shape {x.shape}, y {y.shape}: expected one value of y per x")
+    keep = np.isfinite(y)
+    return [[round(a, 3), round(b, digits)] for a, b in zip(x[keep].tolist(), y[keep].tolist(), strict=True)]
 
 
 def _line(name: str, x, y, colour: str, *, axis: int = 0, dashed: bool = False, digits: int = 4,
@@ -106,7 +110,8 @@ def bmd_chart(series: Mapping[str, np.ndarray], twin: Mapping[str, np.ndarray] |
                    "osteoporosis")]
     option["series"].append(_line("patient", x, series["bmd"], PATIENT_COLOUR, bands=bands))
     ages = np.minimum(start_age_years + x, ADULT_AGE_RANGE_YEARS[1])
-    z_line = np.array([m + dxa.ISCD_Z_FLAG * s for m, s in (dxa.age_matched_reference(site, sex, a) for a in ages)])
+    mean, sd = dxa.REFERENCE_CURVES[(site, sex)].at(ages)
+    z_line = mean + dxa.ISCD_Z_FLAG * sd
     option["series"].append(_line("Z = -2 for age", x, z_line, "#6a1b9a", dashed=True, width=1.0))
     if twin is not None:
         option["series"].append(_line("healthy twin", _years(twin), twin["bmd"], TWIN_COLOUR, dashed=True))

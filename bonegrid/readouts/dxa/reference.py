@@ -60,10 +60,14 @@ class ReferenceCurve:
     sd_g_cm2: tuple[float, ...]
     source: str
 
-    def at(self, age_years: float) -> tuple[float, float]:
-        """Mean and SD (g/cm^2) at ``age_years``, interpolated linearly (constant beyond the end nodes)."""
-        return (float(np.interp(age_years, self.ages_years, self.mean_g_cm2)),
-                float(np.interp(age_years, self.ages_years, self.sd_g_cm2)))
+    def at(self, age_years: float | np.ndarray) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
+        """Mean and SD (g/cm^2) at ``age_years``, interpolated linearly (constant beyond the end nodes).
+
+        Floats for one age; for an array of ages, two arrays of its shape.
+        """
+        mean = np.interp(age_years, self.ages_years, self.mean_g_cm2)
+        sd = np.interp(age_years, self.ages_years, self.sd_g_cm2)
+        return (float(mean), float(sd)) if np.ndim(age_years) == 0 else (mean, sd)
 
 
 _SPINE_SOURCE = ("NHANES 2005-2008 lumbar spine (Looker et al. 2012), bands 21-30 .. 71-80 as tabulated by "
