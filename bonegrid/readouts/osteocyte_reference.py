@@ -21,26 +21,26 @@ START_AGES_YEARS = (25.0, 40.0, 55.0, 70.0, 85.0)
 YEARS_OBSERVED = (1.0, 2.0, 3.0, 4.0, 5.0)
 """Years after the start at which the reference was measured."""
 REFERENCE_SEEDS = (1, 2, 3)
-"""Seeds averaged for the table (256² slices)."""
+"""Seeds averaged for the table (the default 360² slices)."""
 
 VIABLE_PCT = {
     "spine": np.array([
-        [90.6, 89.7, 88.3, 87.5, 84.2],
-        [82.4, 81.7, 81.3, 80.0, 78.7],
-        [79.9, 79.4, 78.3, 76.0, 75.3],
-        [77.1, 75.0, 72.7, 72.9, 72.1],
-        [74.7, 75.6, 75.4, 74.2, 73.9],
+        [91.3, 89.8, 87.9, 86.1, 85.4],
+        [80.7, 79.8, 79.8, 79.2, 77.8],
+        [78.2, 78.7, 78.1, 77.2, 76.6],
+        [78.2, 76.9, 76.9, 75.9, 75.0],
+        [76.4, 75.5, 74.7, 73.6, 73.2],
     ]),
     "hip": np.array([
-        [85.8, 83.2, 79.9, 76.5, 72.8],
-        [70.7, 68.5, 66.0, 62.9, 60.9],
-        [65.3, 63.5, 62.0, 61.3, 59.6],
-        [67.2, 66.2, 65.7, 64.3, 63.1],
-        [67.3, 65.9, 65.0, 64.6, 63.6],
+        [85.8, 82.8, 79.7, 76.6, 73.1],
+        [69.9, 68.5, 66.5, 64.8, 62.6],
+        [65.7, 64.6, 62.7, 62.0, 59.8],
+        [66.7, 66.0, 65.0, 64.1, 63.0],
+        [67.7, 67.9, 66.6, 66.4, 64.6],
     ]),
 }
 """Healthy viable lacunae (% of lacunae), rows :data:`START_AGES_YEARS`, columns :data:`YEARS_OBSERVED`
-(``python -m bonegrid.runs.osteocyte_reference``, 256², seeds 1-3; seed means still wobble by a few tenths)."""
+(``python -m bonegrid.runs.osteocyte_reference``, 360², seeds 1-3; seed means still wobble by a few tenths)."""
 
 
 def reference_viable_pct(site: str, start_age_years: float, years_observed: float) -> float:

@@ -1,7 +1,7 @@
 """Measure the healthy osteocyte reference (:mod:`bonegrid.readouts.osteocyte_reference`).
 
 ``python -m bonegrid.runs.osteocyte_reference`` runs the healthy scenario at each site and start
-age for five years (256², seeds 1-3; about 10 minutes on 2 workers) and prints the table to paste
+age for five years (the default 360² slice, seeds 1-3; about 5 minutes on 2 workers) and prints the table to paste
 into that module's ``VIABLE_PCT``. A slow test checks that the stored table is what this gives.
 """
 
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from bonegrid.constants import DAYS_PER_YEAR, SITES
+from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, SITES
 from bonegrid.readouts.osteocyte_reference import REFERENCE_SEEDS, START_AGES_YEARS, YEARS_OBSERVED
 from bonegrid.runs.ensemble import run_jobs
 from bonegrid.scenarios import load_scenario
 
 
-def measure(grid: int = 256, seeds: tuple[int, ...] = REFERENCE_SEEDS, workers: int | None = None, *,
+def measure(grid: int = DEFAULT_GRID, seeds: tuple[int, ...] = REFERENCE_SEEDS, workers: int | None = None, *,
             sites: tuple[str, ...] = SITES, start_ages_years: tuple[float, ...] = START_AGES_YEARS
             ) -> dict[str, np.ndarray]:
     """Run the healthy scenario at each site and start age for the longest time observed; return the table.
