@@ -139,6 +139,9 @@ def test_fields_solved_every_field_interval_days_and_the_drug_binds_daily():
     model = BoneModel(grid=64, seed=2, burn_in_days=0, field_interval_days=3,
                       drivers={"denosumab_nM": [(0, 0.0), (31, 0.0), (32, 50.0)]})
     model.run(29)  # day 29: the last solve was on day 27
+    # latent TGF-beta released into five marrow voxels (a sparse slice may have no open cavity on this day)
+    marrow = np.flatnonzero((model.tissue.kind == MARROW).ravel())[:5]
+    model.tissue.latent_tgfb.flat[marrow] = 100.0
     latent = model.tissue.latent_tgfb.copy()
     solved = model.fields
     model.run(1)  # day 30: solved

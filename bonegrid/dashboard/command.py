@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bonegrid.constants import DEFAULT_GRID
 from bonegrid.dashboard.server import DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_PORT, serve
 
 
@@ -19,8 +20,8 @@ def add_command(subparsers) -> argparse.ArgumentParser:
                                                "read the clinic. Works offline.")
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--grid", type=int, default=None, choices=(128, 256, 512),
-                        help="default slice size of new visitors, voxels per side (default 256)")
+    parser.add_argument("--grid", type=int, default=None, choices=(128, 256, DEFAULT_GRID, 512),
+                        help=f"default slice size of new visitors, voxels per side (default {DEFAULT_GRID})")
     parser.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS, metavar="N",
                         help=f"most visitors at once; the next is asked to come back later (default {DEFAULT_MAX_SESSIONS})")
     return parser
