@@ -19,7 +19,7 @@ DEFAULT_GRID = 360
 """Voxels per side of the default slice (3.6 mm at 10 um).
 
 A patient's sparse vertebral slice (BV/TV ~0.13) needs this much bone for its units' calcium noise
-not to drive the blood (docs/model.md, "the slice and the skeleton"): at 256² the slice-to-blood
+not to drive the blood (docs/model.md section 4.3, "The size of the default slice"): at 256² the slice-to-blood
 window rule (examples/calibration/flux_window.py) found no calm window shorter than 60 days, at 320²
 none up to 45 days, at 360² 30 days. 360 = 2 x 180 keeps the field mesh a product of small primes
 (fast transforms)."""
