@@ -10,7 +10,8 @@ cells of a living bone are there from the first picture (a few seconds on the de
 """
 
 SLICE = """\
-**What you see.** A square of spongy bone a few millimetres across (3.6 mm at the default 360 voxels of 10 µm), stained as a histologist would (Goldner).
+**What you see.** A square of spongy bone a few millimetres across (3.6 mm at the default 360 voxels
+of 10 µm), stained as a histologist would (Goldner).
 Osteoclasts (magenta discs) dissolve mineralised bone and leave **yellow pits**. TGF-β freed from
 the dissolved bone calls osteoblasts (blue), which refill the pit with **osteoid** (orange-red);
 within weeks it mineralises into **green bone**, darker as it matures. Osteoblasts that get buried
