@@ -33,8 +33,8 @@ def test_each_seed_has_no_drift_over_years_2_to_10(report):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="the patient's sparse slice loses a little: ensemble -0.52% over years 2-10 "
-                   "(360 x 360, seeds 1-5; -0.52% at 512 x 512 where every seed loses), because a unit that removes a rod profile "
-                   "whole leaves no surface to refill from (docs/model.md section 4.1)")
+                   "(360 x 360, seeds 1-5; -0.52% at 512 x 512 where every seed loses), because a unit that "
+                   "removes a rod profile whole leaves no surface to refill from (docs/model.md section 4.1)")
 def test_ensemble_mean_change_is_within_half_a_percent(report):
     assert abs(report["ensemble_change"]) <= 0.005
 
