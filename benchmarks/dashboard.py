@@ -8,7 +8,8 @@ Starts ``python -m bonegrid.dashboard`` on a free loopback port, waits until it 
 page ``--visits`` times, one after another, and prints each time to the first picture (the
 ``.bg-slice`` image). Then, on the last visit's page, it sets 1 day per picture and times
 ``--steps`` steps in the page itself, from the click on Step to the new slice image being loaded
-(one day of the 256² patient and its healthy twin, both slices drawn, the plots updated), and
+(one day of the patient and its healthy twin at ``--grid``, default 256² as in issue 15's row, both
+slices drawn, the plots updated), and
 prints the median. Needs the dashboard and test extras (Solara, Playwright) and Debian's chromium
 at /usr/bin/chromium.
 """
@@ -57,11 +58,11 @@ def one_day_per_picture(page) -> None:
     page.wait_for_selector("button.bg-step:has-text('Step +1 d')")
 
 
-def timed_steps(page, n: int, days: int) -> float:
+def timed_steps(page, n: int, days: int, grid: int) -> float:
     """Step ``n`` times; print and return the median step + redraw time in the browser, ms."""
     times, server = page.evaluate(TIME_STEPS, n)
     median = statistics.median(times)
-    print(f"step + redraw in the browser, {days} day(s) per step, 256² patient + twin: median {median:.0f} ms, "
+    print(f"step + redraw in the browser, {days} day(s) per step, {grid}² patient + twin: median {median:.0f} ms, "
           f"min {min(times):.0f}, max {max(times):.0f} (n={n})", flush=True)
     if server:
         print(f"  of it on the server, stepping both models and drawing the frame: median "
@@ -93,9 +94,11 @@ def main() -> None:
     parser.add_argument("--wait", type=float, default=10.0, help="seconds between server start and first visit")
     parser.add_argument("--visits", type=int, default=3, help="visits, one after another (default 3)")
     parser.add_argument("--steps", type=int, default=15, help="timed one-day steps after the visits (default 15)")
+    parser.add_argument("--grid", type=int, default=256, help="slice size, voxels per side (default 256, issue 15's row)")
     args = parser.parse_args()
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "bonegrid.dashboard", "--port", str(port)], cwd=ROOT,
+    server = subprocess.Popen([sys.executable, "-m", "bonegrid.dashboard", "--port", str(port), "--grid", str(args.grid)],
+                              cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_listening(port)
@@ -114,7 +117,7 @@ def main() -> None:
                 if visit == args.visits and args.steps:
                     page.wait_for_selector(".bg-chart-bmd canvas", timeout=30_000)
                     one_day_per_picture(page)
-                    timed_steps(page, args.steps, days=1)
+                    timed_steps(page, args.steps, days=1, grid=args.grid)
                 page.close()
             browser.close()
         print(f"median {sorted(times)[len(times) // 2]:.1f} s over {len(times)} visits")

@@ -5,7 +5,7 @@ and its whole process group is stopped afterwards; its console goes to ``server.
 screenshots, in pytest's temporary directory (``<basetemp>/dashboard0/``; their paths are printed,
 run with ``-s`` to see them). A visit must leave no warning or error in either console. The step +
 redraw time is measured in the page itself: from the click on Step to the new slice image being
-loaded, median of 15 one-day steps at the default grid (256², patient and healthy twin), against
+loaded, median of 15 one-day steps at the default grid (360², patient and healthy twin), against
 300 ms; when other programs load the 2-core machine (1-minute load above 1.5 per core) the budget
 is doubled and the test says so.
 """
@@ -24,6 +24,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from bonegrid.constants import DEFAULT_GRID
 
 CHROMIUM = Path("/usr/bin/chromium")
 VIEWPORT = {"width": 1500, "height": 3000}
@@ -159,11 +161,11 @@ def test_step_changes_slice_and_plots_within_budget(server, browser, artifacts):
     page, _ = _open(browser, server)
     src0 = _src(page)
     chart0 = page.locator(".bg-chart-bmd canvas").first.screenshot()
-    bench.timed_steps(page, 10, days=5)  # the default speed: 5 days per picture
+    bench.timed_steps(page, 10, days=5, grid=DEFAULT_GRID)  # the default speed: 5 days per picture
     assert _day(page) == 10 * 5
     assert _src(page) != src0
     bench.one_day_per_picture(page)
-    median = bench.timed_steps(page, 15, days=1)
+    median = bench.timed_steps(page, 15, days=1, grid=DEFAULT_GRID)
     load = os.getloadavg()[0] / (os.cpu_count() or 1)
     budget = STEP_BUDGET_MS if load <= OWN_LOAD_PER_CORE else 2 * STEP_BUDGET_MS
     print(f"load {load:.1f} per core: budget {budget:.0f} ms" + ("" if budget == STEP_BUDGET_MS else
