@@ -22,6 +22,7 @@ from PIL import Image
 
 solara = pytest.importorskip("solara")
 
+import reacton.core  # noqa: E402
 from solara import widgets  # noqa: E402
 
 import bonegrid.dashboard  # noqa: E402
@@ -35,6 +36,7 @@ from bonegrid.dashboard.knobs import (  # noqa: E402
     OPG_SOURCES,
     RANKL_SOURCES,
     RESTART_KNOBS,
+    knob_levels,
     rate_overrides,
 )
 from bonegrid.dashboard.mystery import MysteryCard  # noqa: E402
@@ -346,8 +348,8 @@ def test_every_lab_has_a_clinical_precision_and_markers_print_as_a_laboratory_do
 
 def test_treatment_switch_calls_back_with_its_name(session):
     calls = []
-    frame = solara.reactive(session.frame())
-    _, rc = solara.render(TreatmentsCard(frame, lambda name, on: calls.append((name, on))), handle_error=False)
+    _, rc = solara.render(TreatmentsCard(solara.reactive(session.frame().treatments),
+                                         lambda name, on: calls.append((name, on))), handle_error=False)
     switch = rc.find(v.Switch, class_="bg-treat-denosumab").widget
     switch.v_model = True
     assert calls == [("denosumab", True)]
@@ -356,11 +358,16 @@ def test_treatment_switch_calls_back_with_its_name(session):
 def test_causes_card_shows_todays_levels_and_seeds_and_removes_myeloma(session):
     frame = solara.reactive(session.frame())
     calls = []
-    _, rc = solara.render(CausesCard(frame, solara.reactive({}), lambda k, x: None, lambda n: calls.append(("seed", n)),
-                                     lambda: calls.append(("remove",))), handle_error=False)
+    today = solara.reactive(knob_levels(frame.value.drivers))
+    _, rc = solara.render(CausesCard(frame, today, solara.reactive({}), lambda k, x: None,
+                                     lambda n: calls.append(("seed", n)), lambda: calls.append(("remove",))),
+                          handle_error=False)
     assert len(rc.find(v.Slider).widgets) == len(LIVE_KNOBS) + 1
     text = _texts(rc)
-    assert f"today {session.model.drivers.glucocorticoid:g}" in text
+    assert f"today {session.model.drivers.glucocorticoid:.3g}" in text
+    gc = [k.key for k in LIVE_KNOBS].index("glucocorticoid")
+    today.set(today.value[:gc] + (12.5,) + today.value[gc + 1:])        # a level that changed redraws the card
+    assert "today 12.5" in _texts(rc)
     assert "Myeloma tumour to seed (cells): <b>30</b>" in text and "Today: no tumour." in text
     assert rc.find(v.Btn, class_="bg-myeloma-remove").widget.disabled           # nothing to remove yet
     rc.find(v.Btn, class_="bg-myeloma-seed").widget.click()
@@ -374,13 +381,13 @@ def test_causes_card_shows_todays_levels_and_seeds_and_removes_myeloma(session):
 
 def test_run_card_steps_and_plays(session):
     steps = []
-    frame, playing, last = solara.reactive(session.frame()), solara.reactive(False), solara.reactive(12.0)
+    frame, playing, last = solara.reactive(session.frame()), solara.reactive(False), reacton.core.Ref(12.0)
     _, rc = solara.render(RunCard(frame, playing, lambda: steps.append(1), lambda: None, solara.reactive(5),
                                   solara.reactive(100), False, last), handle_error=False)
     rc.find(v.Btn, class_="bg-step").widget.click()
     rc.find(v.Btn, class_="bg-play").widget.click()
     assert steps == [1] and playing.value
-    assert f"Day {session.model.day}" in _texts(rc)
+    assert f"Day {session.model.day}" in _texts(rc) and "last step + redraw 12 ms" in _texts(rc)
 
 
 def test_mystery_card_judges_a_guess_and_reveals_the_answer_only_on_reveal(session, monkeypatch):

@@ -27,6 +27,7 @@ from bonegrid.dashboard.controls import (
     scenario,
     short_title,
 )
+from bonegrid.dashboard.knobs import knob_levels
 from bonegrid.dashboard.mystery import MysteryCard
 from bonegrid.dashboard.server import GRID_ENV
 from bonegrid.dashboard.session import Frame, Session, Setup, mystery_setup
@@ -55,23 +56,31 @@ def Page():
     playing = solara.use_reactive(False)
     days_per_frame = solara.use_reactive(DEFAULT_DAYS_PER_FRAME)
     pause_ms = solara.use_reactive(DEFAULT_PAUSE_MS)
-    last_ms = solara.use_reactive(None)
+    last_ms = solara.use_ref(None)  # the previous frame's server time, ms: shown with the next frame, no render of its own
+    today = solara.use_reactive(())  # knob_levels of the frame's drivers: the causes card redraws when they change
+    treatments = solara.use_reactive(())  # the frame's treatments: the treatment card redraws when they change
+
+    def show(new: Frame):
+        """Put a new frame on the page (each card redraws only if what it shows changed)."""
+        frame.set(new)
+        today.set(knob_levels(new.drivers))
+        treatments.set(new.treatments)
 
     def build():
         playing.set(False)
         built = Session(setup.value)
         levels.set({})
-        frame.set(built.frame(overlay.value))
+        show(built.frame(overlay.value))
         session.set(built)
 
     building = solara.lab.use_task(build, dependencies=[setup.value, generation.value], raise_error=False)
 
     def advance():
-        """One frame: step the models ``days_per_frame`` days, then redraw."""
+        """One frame: step the models ``days_per_frame`` days, then redraw (the page shows the previous frame's time)."""
         start = time.perf_counter()
         session.value.step(days_per_frame.value)
-        frame.set(session.value.frame(overlay.value))
-        last_ms.set(1000.0 * (time.perf_counter() - start))
+        show(session.value.frame(overlay.value))
+        last_ms.current = 1000.0 * (time.perf_counter() - start)
 
     def play_loop():
         while playing.value and session.value is not None:
@@ -83,7 +92,7 @@ def Page():
 
     def redraw():
         if session.value is not None and not playing.value:
-            frame.set(session.value.frame(overlay.value))
+            show(session.value.frame(overlay.value))
 
     def choose_overlay(key: str):
         overlay.set(key)
@@ -144,8 +153,8 @@ def Page():
         RunCard(frame, playing, advance, lambda: generation.set(generation.value + 1), days_per_frame, pause_ms, busy,
                 last_ms)
         if not busy and not mystery:
-            CausesCard(frame, levels, set_level, seed_myeloma, remove_myeloma)
-            TreatmentsCard(frame, toggle_treatment)
+            CausesCard(frame, today, levels, set_level, seed_myeloma, remove_myeloma)
+            TreatmentsCard(treatments, toggle_treatment)
         SetupCard(setup.value, pending, apply_setup, mystery)
 
     if building.error:

@@ -6,6 +6,7 @@ import dataclasses
 import functools
 from collections.abc import Callable, Mapping
 
+import reacton.core
 import solara
 
 import bonegrid.dashboard.explanations as explanations
@@ -14,7 +15,7 @@ from bonegrid.dashboard.knobs import LIVE_KNOBS, MYELOMA_KNOB, RESTART_KNOBS, Kn
 from bonegrid.dashboard.session import GRIDS, Frame, Setup
 from bonegrid.dashboard.text import note, prose
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
-from bonegrid.treatments import TREATMENTS
+from bonegrid.treatments import TREATMENTS, Treatment
 
 
 @functools.cache
@@ -98,8 +99,11 @@ def SetupCard(setup: Setup, pending: solara.Reactive[Setup], on_apply: Callable[
 @solara.component
 def RunCard(frame: solara.Reactive[Frame | None], playing: solara.Reactive[bool], on_step: Callable[[], None],
             on_reset: Callable[[], None], days_per_frame: solara.Reactive[int], pause_ms: solara.Reactive[int],
-            busy: bool, last_ms: solara.Reactive[float | None]):
-    """Render play / pause / step / reset, the speed (days per picture) and the pause between pictures."""
+            busy: bool, last_ms: reacton.core.Ref[float | None]):
+    """Render play / pause / step / reset, the speed (days per picture) and the pause between pictures.
+
+    ``last_ms`` holds the server time of the frame before this one (step, picture and page update), ms.
+    """
     with solara.Card("Run", classes=["bg-run"]):
         with solara.Row():
             solara.Button("Pause" if playing.value else "Play", icon_name="mdi-pause" if playing.value else "mdi-play",
@@ -113,25 +117,30 @@ def RunCard(frame: solara.Reactive[Frame | None], playing: solara.Reactive[bool]
         LabelledSlider("Pause between pictures (ms)", pause_ms.value, 0, 1000, 50, lambda v: pause_ms.set(int(v)),
                        "slow the film down")
         if frame.value is not None:
-            timing = f" · last step + redraw {last_ms.value:.0f} ms on the server" if last_ms.value is not None else ""
+            timing = f" · last step + redraw {last_ms.current:.0f} ms on the server" if last_ms.current is not None else ""
             solara.HTML(tag="div", unsafe_innerHTML=f"Day {frame.value.day} ({frame.value.day / DAYS_PER_YEAR:.2f} years)"
                                                     f"{timing}", style="font-size:13px", classes=["bg-day"])
 
 
 @solara.component
-def CausesCard(frame: solara.Reactive[Frame], levels: solara.Reactive[Mapping[str, float]],
-               on_level: Callable[[str, float], None], on_seed: Callable[[int], None], on_remove: Callable[[], None]):
-    """Render the sliders of the live causes (drivers), grouped, each with today's level, and the myeloma clone."""
-    drivers = frame.value.drivers
+def CausesCard(frame: solara.Reactive[Frame], today: solara.Reactive[tuple[float, ...]],
+               levels: solara.Reactive[Mapping[str, float]], on_level: Callable[[str, float], None],
+               on_seed: Callable[[int], None], on_remove: Callable[[], None]):
+    """Render the sliders of the live causes (drivers), grouped, each with today's level, and the myeloma clone.
+
+    ``today`` holds :func:`~bonegrid.dashboard.knobs.knob_levels` of today's drivers; only the myeloma
+    control reads ``frame``, so a new frame redraws the card only where a level it shows changed.
+    """
+    shown = dict(zip((knob.key for knob in LIVE_KNOBS), today.value, strict=True))
     with solara.Card("Change a cause", subtitle=explanations.LIVE, classes=["bg-causes"]):
         for group, knobs in _groups(LIVE_KNOBS).items():
             note(group, size=13, colour="#222", bold=True)
             for knob in knobs:
-                today = float(getattr(drivers, knob.key))
-                LabelledSlider(f"{knob.label} ({knob.unit})", levels.value.get(knob.key, today), knob.low, knob.high,
-                               knob.step, functools.partial(on_level, knob.key), f"today {today:g} · {knob.help}")
+                level = shown[knob.key]
+                LabelledSlider(f"{knob.label} ({knob.unit})", levels.value.get(knob.key, level), knob.low, knob.high,
+                               knob.step, functools.partial(on_level, knob.key), f"today {level:g} · {knob.help}")
             if group == MYELOMA_KNOB.group:
-                MyelomaControl(frame.value, on_seed, on_remove)
+                MyelomaControl(frame, on_seed, on_remove)
 
 
 def myeloma_status(frame: Frame) -> str:
@@ -146,9 +155,10 @@ def myeloma_status(frame: Frame) -> str:
 
 
 @solara.component
-def MyelomaControl(frame: Frame, on_seed: Callable[[int], None], on_remove: Callable[[], None]):
+def MyelomaControl(frame: solara.Reactive[Frame], on_seed: Callable[[int], None], on_remove: Callable[[], None]):
     """Render the myeloma clone: how many cells to seed, Seed (or Add) and Remove, and what the patient has today."""
     knob = MYELOMA_KNOB
+    frame = frame.value
     cells = solara.use_reactive(int(knob.scenario_value(scenario("myeloma"))))
     has_tumour = frame.counts["tumour"] > 0 or frame.tumour_planned > 0
     LabelledSlider(f"{knob.label} ({knob.unit})", cells.value, knob.low, knob.high, knob.step,
@@ -162,9 +172,9 @@ def MyelomaControl(frame: Frame, on_seed: Callable[[int], None], on_remove: Call
 
 
 @solara.component
-def TreatmentsCard(frame: solara.Reactive[Frame], on_toggle: Callable[[str, bool], None]):
-    """Render a switch per treatment: on starts it today, off stops it."""
-    running = {t.name: t.start_day for t in frame.value.treatments if t.stop_day == float("inf")}
+def TreatmentsCard(treatments: solara.Reactive[tuple[Treatment, ...]], on_toggle: Callable[[str, bool], None]):
+    """Render a switch per treatment (``treatments``: those given so far): on starts it today, off stops it."""
+    running = {t.name: t.start_day for t in treatments.value if t.stop_day == float("inf")}
     with solara.Card("Treat", subtitle=explanations.TREATMENTS, classes=["bg-treatments"]):
         for name, (description, _rule) in TREATMENTS.items():
             label = description + (f" (since day {running[name]:g})" if name in running else "")

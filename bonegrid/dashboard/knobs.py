@@ -160,6 +160,14 @@ RESTART_KNOBS: tuple[Knob, ...] = (
 
 
 
+def knob_levels(drivers: Drivers) -> tuple[float, ...]:
+    """Each live knob's driver level in ``drivers`` (:data:`LIVE_KNOBS` order), to the 3 significant digits shown.
+
+    The causes card redraws only when one of these changes, not on every frame.
+    """
+    return tuple(float(f"{getattr(drivers, knob.key):.3g}") for knob in LIVE_KNOBS)
+
+
 def rate_overrides(values: Mapping[str, float], scenario: Scenario) -> dict[str, float]:
     """Model-parameter overrides for restart-knob ``values`` (knob key -> slider value).
 
@@ -180,5 +188,5 @@ def rate_overrides(values: Mapping[str, float], scenario: Scenario) -> dict[str,
     return out
 
 
-__all__ = ["LIVE_KNOBS", "MYELOMA_KNOB", "OPG_SOURCES", "RANKL_SOURCES", "RESTART_KNOBS", "Knob", "live_knob",
+__all__ = ["LIVE_KNOBS", "MYELOMA_KNOB", "OPG_SOURCES", "RANKL_SOURCES", "RESTART_KNOBS", "Knob", "knob_levels", "live_knob",
            "rate_overrides"]
