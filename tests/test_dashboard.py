@@ -41,7 +41,7 @@ from bonegrid.dashboard.knobs import (  # noqa: E402
 )
 from bonegrid.dashboard.mystery import MysteryCard  # noqa: E402
 from bonegrid.dashboard.router import MISSPELT, SPELT, Router, mend_router, solara_template  # noqa: E402
-from bonegrid.dashboard.server import check_offline_assets  # noqa: E402
+from bonegrid.dashboard.server import FAST_RENDERER, check_offline_assets  # noqa: E402
 from bonegrid.dashboard.session import MAX_POINTS, Session, Setup, day0_model, mystery_setup, thinned  # noqa: E402
 from bonegrid.dashboard.slice_image import GLYPHS, OVERLAYS, png_bytes, render_rgb, scale_for  # noqa: E402
 from bonegrid.drivers import Drivers  # noqa: E402
@@ -54,6 +54,13 @@ from bonegrid.scenarios import Scenario, load_scenario, scenario_names  # noqa: 
 from bonegrid.secretion import SecretionParameters  # noqa: E402
 
 SMALL = dict(grid=64)
+
+
+@pytest.fixture(autouse=True)
+def fast_renderer(monkeypatch):
+    """Render components with the renderer the server uses."""
+    for name, value in FAST_RENDERER.items():
+        monkeypatch.setenv(name, value)
 
 
 @pytest.fixture(scope="module")
@@ -316,15 +323,19 @@ def test_chart_bands_are_the_panels_normal_ranges(session):
 def test_dxa_card_reads_the_category_and_the_z_flag(session):
     frame = session.frame()
     low = dataclasses.replace(frame.scan, t_score=-2.7, z_score=-2.2, category=dxa.OSTEOPOROSIS, z_flag=True)
-    _, rc = solara.render(DXACard(dataclasses.replace(frame, scan=low)), handle_error=False)
+    shown = solara.reactive(dataclasses.replace(frame, scan=low))
+    _, rc = solara.render(DXACard(shown), handle_error=False)
     text = _texts(rc)
     assert "osteoporosis" in text and dxa.BELOW_EXPECTED in text and "-2.7" in text
+    shown.set(frame)                                                   # the next frame redraws the report
+    assert f"{frame.scan.t_score:+.1f}" in _texts(rc) and "-2.7" not in _texts(rc)
 
 
 def test_labs_card_flags_out_of_range_values(session):
     frame = session.frame()
     pth = LabTest("pth_pmol_per_l", "PTH", "rises when calcium falls")
-    _, rc = solara.render(LabsCard(dataclasses.replace(frame, labs=[Result(pth, 12.0)])), handle_error=False)
+    _, rc = solara.render(LabsCard(solara.reactive(dataclasses.replace(frame, labs=[Result(pth, 12.0)]))),
+                          handle_error=False)
     text = _texts(rc)
     assert ">H</td>" in text and ">12.0</td>" in text
 
@@ -339,8 +350,8 @@ def test_every_lab_has_a_clinical_precision_and_markers_print_as_a_laboratory_do
     assert set(LAB_DECIMALS) == set(NORMAL_RANGES)
     frame = session.frame()
     ctx, p1np = (LabTest(k, n, "") for k, n in (("ctx_ng_per_ml", "CTX"), ("p1np_ug_per_l", "P1NP")))
-    _, rc = solara.render(LabsCard(dataclasses.replace(frame, labs=[Result(ctx, 2.88e-73), Result(p1np, 55.23)])),
-                          handle_error=False)
+    labs = [Result(ctx, 2.88e-73), Result(p1np, 55.23)]
+    _, rc = solara.render(LabsCard(solara.reactive(dataclasses.replace(frame, labs=labs))), handle_error=False)
     text = _texts(rc)
     assert ">&lt; 0.01</td>" in text
     assert ">55</td>" in text and "e-73" not in text

@@ -168,24 +168,29 @@ def Page():
 
 @solara.component
 def MainArea(frame: solara.Reactive[Frame], session: Session, overlay: str, on_overlay):
-    """Render the slices and the clinic from the latest frame (only this part redraws on each frame)."""
-    current = frame.value
+    """Render the slices and the clinic. Only the parts that show the frame read it, so only they redraw with each one."""
     mystery = session.setup.mystery
     if not mystery:
         solara.Info(explanations.START, classes=["bg-start"])
     with solara.Columns([1, 1]):
         title = "Patient" if mystery else f"Patient: {short_title(session.setup.scenario)}"
-        SliceCard(current, overlay, on_overlay, title)
-        if current.twin_image is not None:
-            TwinCard(current)
+        SliceCard(frame, overlay, on_overlay, title)
+        if session.twin is not None:
+            TwinCard(frame)
         else:
             prose(explanations.TWIN)
     if mystery:
-        MysteryCard(session, current.day)
+        MysteryOnDay(frame, session)
     with solara.Columns([1, 1]):
-        DXACard(current)
-        LabsCard(current)
-    Charts(current)
+        DXACard(frame)
+        LabsCard(frame)
+    Charts(frame)
+
+
+@solara.component
+def MysteryOnDay(frame: solara.Reactive[Frame], session: Session):
+    """Render the mystery card for the frame's day."""
+    MysteryCard(session, frame.value.day)
 
 
 @solara.component

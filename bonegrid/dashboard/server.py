@@ -33,6 +33,11 @@ CULL_TIMEOUT = "2m"
 a tab that reconnects within it finds its models again."""
 PORTS = (1, 65535)
 """Allowed ports (TCP)."""
+FAST_RENDERER = {"REACTON_FAST": "1"}
+"""Reacton's opt-in renderer, which skips the subtrees a change does not reach in both of its phases. The default one
+re-reconciles every widget of the page on each frame (~260 at 256² with a twin): the page update took 36-38 ms with it
+and 20-24 ms with this one (median of 30 one-day frames, two runs each). The page is built for it: only small leaf
+components read the frame."""
 ASSET_BUNDLE = "@widgetti/solara-vuetify-app@10.1.1"
 """The front-end bundle Solara 1.64 with ipyvue/ipyvuetify 1.x loads (from solara-assets)."""
 
@@ -79,12 +84,15 @@ def check_address(host: str, port: int) -> str | None:
 
 def configure_environment(host: str, port: int, grid: int | None = None,
                           max_sessions: int = DEFAULT_MAX_SESSIONS) -> None:
-    """Set the environment Solara reads at import: the app, offline assets, no telemetry, production mode, culling."""
+    """Set the environment Solara reads at import: the app, offline assets, no telemetry, production mode, culling.
+
+    Also Reacton's fast renderer (:data:`FAST_RENDERER`): a frame changes only the components that read it.
+    """
     os.environ.update({
         "SOLARA_APP": APP, "SERVER_NAME": host, "SERVER_PORT": str(port), "SOLARA_MODE": "production",
         "SOLARA_ASSETS_PROXY": "true", "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
         "SOLARA_THEME_SHOW_BANNER": "false",
-        "SOLARA_KERNEL_CULL_TIMEOUT": CULL_TIMEOUT, MAX_SESSIONS_ENV: str(max_sessions),
+        "SOLARA_KERNEL_CULL_TIMEOUT": CULL_TIMEOUT, MAX_SESSIONS_ENV: str(max_sessions), **FAST_RENDERER,
     })
     if grid is not None:
         os.environ[GRID_ENV] = str(grid)
@@ -131,5 +139,6 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, grid: int | Non
     return 0
 
 
-__all__ = ["CULL_TIMEOUT", "DEFAULT_HOST", "DEFAULT_MAX_SESSIONS", "DEFAULT_PORT", "GRID_ENV", "MAX_SESSIONS_ENV",
+__all__ = ["CULL_TIMEOUT", "DEFAULT_HOST", "DEFAULT_MAX_SESSIONS", "DEFAULT_PORT", "FAST_RENDERER", "GRID_ENV",
+           "MAX_SESSIONS_ENV",
            "check_address", "check_offline_assets", "serve"]

@@ -55,11 +55,13 @@ def _counts(frame: Frame) -> str:
 
 
 @solara.component
-def SliceCard(frame: Frame, overlay: str, on_overlay: Callable[[str], None], title: str):
-    """Render the patient's slice with the overlay menu, colour bar, legend and the explanation of what is seen."""
-    with solara.Card(title, subtitle=f"day {frame.day}", classes=["bg-slice-card"]):
-        solara.Image(frame.image, width="100%", classes=["bg-slice"])
-        note(_counts(frame), size=12, colour="#444")
+def SliceCard(frame: solara.Reactive[Frame], overlay: str, on_overlay: Callable[[str], None], title: str):
+    """Render the patient's slice with the overlay menu, colour bar, legend and the explanation of what is seen.
+
+    Only the picture and the line under it (:func:`SlicePicture`) read the frame, so only they redraw with each one.
+    """
+    with solara.Card(title, classes=["bg-slice-card"]):
+        SlicePicture(frame, "image", "bg-slice", counted=True)
         by_label = {o.label: key for key, o in OVERLAYS.items()}
         solara.Select("Signal overlay (drawn on both slices)", values=list(by_label), value=OVERLAYS[overlay].label,
                       on_value=lambda label: on_overlay(by_label[label]), dense=True, classes=["bg-overlay-select"],
@@ -73,14 +75,19 @@ def SliceCard(frame: Frame, overlay: str, on_overlay: Callable[[str], None], tit
 
 
 @solara.component
-def TwinCard(frame: Frame):
+def SlicePicture(frame: solara.Reactive[Frame], image: str, classes: str, counted: bool = False):
+    """Render a slice picture of the frame (its field ``image``) with the day under it (and the cell counts)."""
+    current = frame.value
+    solara.Image(getattr(current, image), width="100%", classes=[classes])
+    note(f"day {current.day}" + (f" · {_counts(current)}" if counted else ""), size=12, colour="#444")
+
+
+@solara.component
+def TwinCard(frame: solara.Reactive[Frame]):
     """Render the healthy twin's slice, with what it is for."""
-    if frame.twin_image is None:
-        return
-    with solara.Card("Healthy twin", subtitle=f"day {frame.day}: same bone, age and sex, no cause",
-                     classes=["bg-twin-card"]):
-        solara.Image(frame.twin_image, width="100%", classes=["bg-twin"])
+    with solara.Card("Healthy twin", subtitle="same bone, age and sex, no cause", classes=["bg-twin-card"]):
+        SlicePicture(frame, "twin_image", "bg-twin")
         prose(explanations.TWIN)
 
 
-__all__ = ["ColourBar", "Legend", "SliceCard", "TwinCard"]
+__all__ = ["ColourBar", "Legend", "SliceCard", "SlicePicture", "TwinCard"]
