@@ -191,7 +191,7 @@ def test_a_visitor_seeds_myeloma_mid_run_in_the_patient_only_and_removes_it():
     s.seed_myeloma(30)
     frame = s.frame()
     assert frame.counts["tumour"] == 0 and frame.tumour_planned == 30      # from the next day, as a live cause
-    assert myeloma_status(frame) == "Today: no tumour. 30 cells are seeded at the next step."
+    assert myeloma_status(frame.tumour) == "Today: no tumour. 30 cells are seeded at the next step."
     s.step(1)
     # 30 seeded, then the day's deaths and divisions (a daughter needs free marrow beside its mother)
     assert 27 <= len(s.model.myeloma) <= 33 and s.frame().tumour_planned == 0 and len(s.twin.myeloma) == 0
@@ -201,7 +201,7 @@ def test_a_visitor_seeds_myeloma_mid_run_in_the_patient_only_and_removes_it():
     assert next(r for r in frame.labs if r.test.key == "m_protein_g_per_l").value > 0.0
     assert s.twin.timeseries()["n_tumour_cells"].max() == 0
     s.remove_myeloma()
-    assert myeloma_status(s.frame()).endswith("The tumour is removed at the next step.")
+    assert myeloma_status(s.frame().tumour).endswith("The tumour is removed at the next step.")
     s.step(1)
     assert len(s.model.myeloma) == 0 and s.frame().counts["tumour"] == 0
     s.step(5)
@@ -367,10 +367,10 @@ def test_treatment_switch_calls_back_with_its_name(session):
 
 
 def test_causes_card_shows_todays_levels_and_seeds_and_removes_myeloma(session):
-    frame = solara.reactive(session.frame())
+    frame = session.frame()
     calls = []
-    today = solara.reactive(knob_levels(frame.value.drivers))
-    _, rc = solara.render(CausesCard(frame, today, solara.reactive({}), lambda k, x: None,
+    today, tumour = solara.reactive(knob_levels(frame.drivers)), solara.reactive(frame.tumour)
+    _, rc = solara.render(CausesCard(tumour, today, solara.reactive({}), lambda k, x: None,
                                      lambda n: calls.append(("seed", n)), lambda: calls.append(("remove",))),
                           handle_error=False)
     assert len(rc.find(v.Slider).widgets) == len(LIVE_KNOBS) + 1
@@ -383,7 +383,7 @@ def test_causes_card_shows_todays_levels_and_seeds_and_removes_myeloma(session):
     assert rc.find(v.Btn, class_="bg-myeloma-remove").widget.disabled           # nothing to remove yet
     rc.find(v.Btn, class_="bg-myeloma-seed").widget.click()
     assert calls == [("seed", 30)]
-    frame.set(dataclasses.replace(frame.value, counts={**frame.value.counts, "tumour": 12}))
+    tumour.set(dataclasses.replace(frame, counts={**frame.counts, "tumour": 12}).tumour)
     remove = rc.find(v.Btn, class_="bg-myeloma-remove").widget
     assert not remove.disabled and "Add 30 cells" in _texts(rc) and "Today: 12 tumour cells." in _texts(rc)
     remove.click()

@@ -30,7 +30,7 @@ from bonegrid.dashboard.controls import (
 from bonegrid.dashboard.knobs import knob_levels
 from bonegrid.dashboard.mystery import MysteryCard
 from bonegrid.dashboard.server import GRID_ENV
-from bonegrid.dashboard.session import Frame, Session, Setup, mystery_setup
+from bonegrid.dashboard.session import Frame, Session, Setup, Tumour, mystery_setup
 from bonegrid.dashboard.slice_view import SliceCard, TwinCard
 from bonegrid.dashboard.text import CSS, prose
 
@@ -59,12 +59,14 @@ def Page():
     last_ms = solara.use_ref(None)  # the previous frame's server time, ms: shown with the next frame, no render of its own
     today = solara.use_reactive(())  # knob_levels of the frame's drivers: the causes card redraws when they change
     treatments = solara.use_reactive(())  # the frame's treatments: the treatment card redraws when they change
+    tumour = solara.use_reactive(Tumour(0, 0, False))  # the frame's myeloma clone, for the causes card
 
     def show(new: Frame):
         """Put a new frame on the page (each card redraws only if what it shows changed)."""
         frame.set(new)
         today.set(knob_levels(new.drivers))
         treatments.set(new.treatments)
+        tumour.set(new.tumour)
 
     def build():
         playing.set(False)
@@ -153,7 +155,7 @@ def Page():
         RunCard(frame, playing, advance, lambda: generation.set(generation.value + 1), days_per_frame, pause_ms, busy,
                 last_ms)
         if not busy and not mystery:
-            CausesCard(frame, today, levels, set_level, seed_myeloma, remove_myeloma)
+            CausesCard(tumour, today, levels, set_level, seed_myeloma, remove_myeloma)
             TreatmentsCard(treatments, toggle_treatment)
         SetupCard(setup.value, pending, apply_setup, mystery)
 

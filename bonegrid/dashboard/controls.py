@@ -12,7 +12,7 @@ import solara
 import bonegrid.dashboard.explanations as explanations
 from bonegrid.constants import DAYS_PER_YEAR, SITES
 from bonegrid.dashboard.knobs import LIVE_KNOBS, MYELOMA_KNOB, RESTART_KNOBS, Knob
-from bonegrid.dashboard.session import GRIDS, Frame, Setup
+from bonegrid.dashboard.session import GRIDS, Frame, Setup, Tumour
 from bonegrid.dashboard.text import note, prose
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
 from bonegrid.treatments import TREATMENTS, Treatment
@@ -116,20 +116,29 @@ def RunCard(frame: solara.Reactive[Frame | None], playing: solara.Reactive[bool]
                        lambda v: days_per_frame.set(int(v)), "more days between pictures: faster on large grids")
         LabelledSlider("Pause between pictures (ms)", pause_ms.value, 0, 1000, 50, lambda v: pause_ms.set(int(v)),
                        "slow the film down")
-        if frame.value is not None:
-            timing = f" · last step + redraw {last_ms.current:.0f} ms on the server" if last_ms.current is not None else ""
-            solara.HTML(tag="div", unsafe_innerHTML=f"Day {frame.value.day} ({frame.value.day / DAYS_PER_YEAR:.2f} years)"
-                                                    f"{timing}", style="font-size:13px", classes=["bg-day"])
+        DayLine(frame, last_ms)
 
 
 @solara.component
-def CausesCard(frame: solara.Reactive[Frame], today: solara.Reactive[tuple[float, ...]],
+def DayLine(frame: solara.Reactive[Frame | None], last_ms: reacton.core.Ref[float | None]):
+    """Render the frame's day and the server time of the frame before it (the only part of the run card a frame changes)."""
+    if frame.value is None:
+        return
+    day = frame.value.day
+    timing = f" · last step + redraw {last_ms.current:.0f} ms on the server" if last_ms.current is not None else ""
+    solara.HTML(tag="div", unsafe_innerHTML=f"Day {day} ({day / DAYS_PER_YEAR:.2f} years){timing}",
+                style="font-size:13px", classes=["bg-day"])
+
+
+@solara.component
+def CausesCard(tumour: solara.Reactive[Tumour], today: solara.Reactive[tuple[float, ...]],
                levels: solara.Reactive[Mapping[str, float]], on_level: Callable[[str, float], None],
                on_seed: Callable[[int], None], on_remove: Callable[[], None]):
     """Render the sliders of the live causes (drivers), grouped, each with today's level, and the myeloma clone.
 
-    ``today`` holds :func:`~bonegrid.dashboard.knobs.knob_levels` of today's drivers; only the myeloma
-    control reads ``frame``, so a new frame redraws the card only where a level it shows changed.
+    ``today`` holds :func:`~bonegrid.dashboard.knobs.knob_levels` of today's drivers and ``tumour`` the
+    frame's :class:`~bonegrid.dashboard.session.Tumour`: a new frame redraws the card only where what it
+    shows changed.
     """
     shown = dict(zip((knob.key for knob in LIVE_KNOBS), today.value, strict=True))
     with solara.Card("Change a cause", subtitle=explanations.LIVE, classes=["bg-causes"]):
@@ -140,35 +149,34 @@ def CausesCard(frame: solara.Reactive[Frame], today: solara.Reactive[tuple[float
                 LabelledSlider(f"{knob.label} ({knob.unit})", levels.value.get(knob.key, level), knob.low, knob.high,
                                knob.step, functools.partial(on_level, knob.key), f"today {level:g} · {knob.help}")
             if group == MYELOMA_KNOB.group:
-                MyelomaControl(frame, on_seed, on_remove)
+                MyelomaControl(tumour, on_seed, on_remove)
 
 
-def myeloma_status(frame: Frame) -> str:
+def myeloma_status(tumour: Tumour) -> str:
     """Say what myeloma the patient has today and what the next step will do to it."""
-    cells = frame.counts["tumour"]
-    now = f"Today: {cells} tumour cells." if cells else "Today: no tumour."
-    if frame.tumour_removal:
+    now = f"Today: {tumour.cells} tumour cells." if tumour.cells else "Today: no tumour."
+    if tumour.removal:
         return f"{now} The tumour is removed at the next step."
-    if frame.tumour_planned:
-        return f"{now} {frame.tumour_planned} cells are seeded at the next step."
+    if tumour.planned:
+        return f"{now} {tumour.planned} cells are seeded at the next step."
     return now
 
 
 @solara.component
-def MyelomaControl(frame: solara.Reactive[Frame], on_seed: Callable[[int], None], on_remove: Callable[[], None]):
+def MyelomaControl(tumour: solara.Reactive[Tumour], on_seed: Callable[[int], None], on_remove: Callable[[], None]):
     """Render the myeloma clone: how many cells to seed, Seed (or Add) and Remove, and what the patient has today."""
     knob = MYELOMA_KNOB
-    frame = frame.value
+    state = tumour.value
     cells = solara.use_reactive(int(knob.scenario_value(scenario("myeloma"))))
-    has_tumour = frame.counts["tumour"] > 0 or frame.tumour_planned > 0
+    has_tumour = state.cells > 0 or state.planned > 0
     LabelledSlider(f"{knob.label} ({knob.unit})", cells.value, knob.low, knob.high, knob.step,
                    lambda v: cells.set(int(v)), knob.help)
     with solara.Row(style={"flex-wrap": "wrap", "margin": "4px 0"}):
         solara.Button(f"Add {cells.value} cells" if has_tumour else f"Seed {cells.value} cells",
                       on_click=lambda: on_seed(cells.value), dense=True, classes=["bg-myeloma-seed"])
-        solara.Button("Remove the tumour", on_click=on_remove, disabled=not has_tumour or frame.tumour_removal,
+        solara.Button("Remove the tumour", on_click=on_remove, disabled=not has_tumour or state.removal,
                       dense=True, classes=["bg-myeloma-remove"])
-    note(myeloma_status(frame), size=12, colour="#222")
+    note(myeloma_status(state), size=12, colour="#222")
 
 
 @solara.component
@@ -182,5 +190,5 @@ def TreatmentsCard(treatments: solara.Reactive[tuple[Treatment, ...]], on_toggle
                           classes=[f"bg-treat-{name}"])
 
 
-__all__ = ["CausesCard", "MyelomaControl", "RunCard", "ScenarioCard", "SetupCard", "TreatmentsCard", "myeloma_status",
-           "scenario", "short_title"]
+__all__ = ["CausesCard", "DayLine", "MyelomaControl", "RunCard", "ScenarioCard", "SetupCard", "TreatmentsCard",
+           "myeloma_status", "scenario", "short_title"]

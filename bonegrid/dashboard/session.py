@@ -14,6 +14,7 @@ import dataclasses
 import math
 import threading
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 
@@ -29,8 +30,8 @@ from bonegrid.timeseries import Recorder, column
 from bonegrid.tissue import MARROW
 from bonegrid.treatments import Treatment
 
-GRIDS = (128, 256, 512)
-"""Slice sizes a visitor can choose."""
+GRIDS = tuple(sorted({128, 256, DEFAULT_GRID, 512}))
+"""Slice sizes a visitor can choose (the server's ``--grid`` choices): the default slice among them."""
 OPEN_ENDED_YEARS = 100.0
 """The dashboard runs until the visitor stops; scenarios are opened this long so treatments can start any time."""
 DAY0_CACHE_SIZE = 8
@@ -154,6 +155,19 @@ class Frame:
     treatments: tuple[Treatment, ...]
     tumour_planned: int
     tumour_removal: bool
+
+    @property
+    def tumour(self) -> Tumour:
+        """The myeloma clone as the causes card shows it."""
+        return Tumour(self.counts["tumour"], self.tumour_planned, self.tumour_removal)
+
+
+class Tumour(NamedTuple):
+    """The patient's myeloma clone: cells today, cells to be seeded at the next step, removal at the next step."""
+
+    cells: int
+    planned: int
+    removal: bool
 
 
 def thinned(recorder: Recorder, columns: tuple[str, ...] = SERIES, max_points: int = MAX_POINTS
@@ -311,4 +325,4 @@ class Session:
                 tumour_removal=m.myeloma.removal_day is not None)
 
 
-__all__ = ["DAY0_CACHE_SIZE", "GRIDS", "day0_model", "Frame", "Session", "Setup", "mystery_setup", "thinned"]
+__all__ = ["DAY0_CACHE_SIZE", "GRIDS", "day0_model", "Frame", "Session", "Setup", "Tumour", "mystery_setup", "thinned"]
