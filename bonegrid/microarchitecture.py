@@ -1105,8 +1105,9 @@ class _Room:
         """Distance (um) at voxels (iy, ix): 0 inside the solid."""
         space = self.base[iy, ix]
         if self.tree is not None:
-            _, k = self.tree.query(np.column_stack([iy, ix]))
-            d2 = ((self.edges[k] - np.column_stack([iy, ix])) ** 2).sum(axis=1)
+            points = np.column_stack([iy, ix])
+            _, k = self.tree.query(points)
+            d2 = ((self.edges[k] - points) ** 2).sum(axis=1)
             space = np.minimum(space, np.sqrt(d2.astype(float)) * self.h)
         return np.where(self.solid[iy, ix], 0.0, space)
 

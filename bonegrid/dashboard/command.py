@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from bonegrid.constants import DEFAULT_GRID
-from bonegrid.dashboard.server import DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_PORT, serve
+from bonegrid.dashboard.server import DEFAULT_HOST, DEFAULT_MAX_SESSIONS, DEFAULT_PORT, GRIDS, serve
 
 
 def add_command(subparsers) -> argparse.ArgumentParser:
@@ -20,7 +20,7 @@ def add_command(subparsers) -> argparse.ArgumentParser:
                                                "read the clinic. Works offline.")
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--grid", type=int, default=None, choices=(128, 256, DEFAULT_GRID, 512),
+    parser.add_argument("--grid", type=int, default=None, choices=GRIDS,
                         help=f"default slice size of new visitors, voxels per side (default {DEFAULT_GRID})")
     parser.add_argument("--max-sessions", type=int, default=DEFAULT_MAX_SESSIONS, metavar="N",
                         help=f"most visitors at once; the next is asked to come back later (default {DEFAULT_MAX_SESSIONS})")

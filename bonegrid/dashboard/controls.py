@@ -12,7 +12,8 @@ import solara
 import bonegrid.dashboard.explanations as explanations
 from bonegrid.constants import DAYS_PER_YEAR, SITES
 from bonegrid.dashboard.knobs import LIVE_KNOBS, MYELOMA_KNOB, RESTART_KNOBS, Knob
-from bonegrid.dashboard.session import GRIDS, Frame, Setup, Tumour
+from bonegrid.dashboard.server import GRIDS
+from bonegrid.dashboard.session import Frame, Setup, Tumour
 from bonegrid.dashboard.text import note, prose
 from bonegrid.scenarios import Scenario, load_scenario, scenario_names
 from bonegrid.treatments import TREATMENTS, Treatment

@@ -17,6 +17,8 @@ import sys
 import threading
 from pathlib import Path
 
+from bonegrid.constants import DEFAULT_GRID
+
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 """The dashboard's fixed default port."""
@@ -33,11 +35,13 @@ CULL_TIMEOUT = "2m"
 a tab that reconnects within it finds its models again."""
 PORTS = (1, 65535)
 """Allowed ports (TCP)."""
+GRIDS = tuple(sorted({128, 256, DEFAULT_GRID, 512}))
+"""Slice sizes, voxels per side, a visitor (and ``--grid``) can choose: the default slice among them."""
 FAST_RENDERER = {"REACTON_FAST": "1"}
 """Reacton's opt-in renderer, which skips the subtrees a change does not reach in both of its phases. The default one
 re-reconciles every widget of the page on each frame (~260 at 256² with a twin): the page update took 36-38 ms with it
-and 20-24 ms with this one (median of 30 one-day frames, two runs each). The page is built for it: only small leaf
-components read the frame."""
+(two runs) and 20-24 ms with this one (three of four runs; 33 ms in the fourth, whose model steps also took 40% longer;
+medians of 30 one-day frames). The page is built for it: only small leaf components read the frame."""
 ASSET_BUNDLE = "@widgetti/solara-vuetify-app@10.1.1"
 """The front-end bundle Solara 1.64 with ipyvue/ipyvuetify 1.x loads (from solara-assets)."""
 
@@ -139,6 +143,6 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, grid: int | Non
     return 0
 
 
-__all__ = ["CULL_TIMEOUT", "DEFAULT_HOST", "DEFAULT_MAX_SESSIONS", "DEFAULT_PORT", "FAST_RENDERER", "GRID_ENV",
+__all__ = ["CULL_TIMEOUT", "DEFAULT_HOST", "DEFAULT_MAX_SESSIONS", "DEFAULT_PORT", "FAST_RENDERER", "GRID_ENV", "GRIDS",
            "MAX_SESSIONS_ENV",
            "check_address", "check_offline_assets", "serve"]

@@ -30,8 +30,6 @@ from bonegrid.timeseries import Recorder, column
 from bonegrid.tissue import MARROW
 from bonegrid.treatments import Treatment
 
-GRIDS = tuple(sorted({128, 256, DEFAULT_GRID, 512}))
-"""Slice sizes a visitor can choose (the server's ``--grid`` choices): the default slice among them."""
 OPEN_ENDED_YEARS = 100.0
 """The dashboard runs until the visitor stops; scenarios are opened this long so treatments can start any time."""
 DAY0_CACHE_SIZE = 8
@@ -325,4 +323,4 @@ class Session:
                 tumour_removal=m.myeloma.removal_day is not None)
 
 
-__all__ = ["DAY0_CACHE_SIZE", "GRIDS", "day0_model", "Frame", "Session", "Setup", "Tumour", "mystery_setup", "thinned"]
+__all__ = ["DAY0_CACHE_SIZE", "day0_model", "Frame", "Session", "Setup", "Tumour", "mystery_setup", "thinned"]
