@@ -527,9 +527,35 @@ def healthy_bone_fraction(site: str, sex: str, age_years: float, height_um: floa
 
 
 # ----------------------------------------------------------------------------- generator
+@dataclasses.dataclass(frozen=True)
+class StartingSlice:
+    """A generated slice and its compartments.
+
+    ``bone``: (ny, nx) bool ndarray, True = bone. ``cortex``: (ny, nx) bool ndarray, True in the
+    cortical shell (its bone and its Haversian canals: the rows below the endocortical line), or
+    None for a slice without a cortex (the spine).
+    """
+
+    bone: np.ndarray
+    cortex: np.ndarray | None
+
+
 def generate(site: str, shape: tuple[int, int], voxel_size_um: float, rng: np.random.Generator,
              params: MicroarchitectureParameters | None = None) -> np.ndarray:
-    """Generate a starting slice of bone for a site.
+    """Generate a starting slice of bone for a site: the ``bone`` of :func:`generate_slice`.
+
+    Examples
+    --------
+    >>> bone = generate("spine", (128, 128), 10.0, np.random.default_rng(1))
+    >>> bone.shape, bone.dtype
+    ((128, 128), dtype('bool'))
+    """
+    return generate_slice(site, shape, voxel_size_um, rng, params).bone
+
+
+def generate_slice(site: str, shape: tuple[int, int], voxel_size_um: float, rng: np.random.Generator,
+                   params: MicroarchitectureParameters | None = None) -> StartingSlice:
+    """Generate a starting slice of bone for a site, with its cortex.
 
     Parameters
     ----------
@@ -547,8 +573,9 @@ def generate(site: str, shape: tuple[int, int], voxel_size_um: float, rng: np.ra
 
     Returns
     -------
-    (ny, nx) bool ndarray
-        True = bone, False = marrow (row index grows downwards).
+    StartingSlice
+        ``bone``: True = bone, False = marrow (row index grows downwards); ``cortex``: the hip's
+        cortical shell, None at the spine.
 
     Raises
     ------
@@ -559,9 +586,9 @@ def generate(site: str, shape: tuple[int, int], voxel_size_um: float, rng: np.ra
 
     Examples
     --------
-    >>> bone = generate("spine", (128, 128), 10.0, np.random.default_rng(1))
-    >>> bone.shape, bone.dtype
-    ((128, 128), dtype('bool'))
+    >>> hip = generate_slice("hip", (128, 128), 10.0, np.random.default_rng(1))
+    >>> bool(hip.cortex[-1].all()), bool(hip.cortex[0].any())
+    (True, False)
     """
     if site not in SITES:
         raise ParameterError(f"site={site!r} is not allowed: expected one of {', '.join(map(repr, SITES))}")
@@ -576,7 +603,8 @@ def generate(site: str, shape: tuple[int, int], voxel_size_um: float, rng: np.ra
     h = float(voxel_size_um)
     height, width = ny * h, nx * h
     if site == "spine":
-        return _rod_profiles(_trabecular(ny, nx, h, rng, p, core_height=height, cortex=None), None, h, p, rng)
+        return StartingSlice(_rod_profiles(_trabecular(ny, nx, h, rng, p, core_height=height, cortex=None), None, h,
+                                           p, rng), None)
     cortex_um = min(p.cortex_thickness_um, MAX_CORTEX_FRACTION * height)
     x = (np.arange(nx) + 0.5) * h
     wobble = _wobble(width, x, rng) * min(1.0, cortex_um / (12 * ENDOCORTICAL_WOBBLE_UM))   # tamed in thin cortices
@@ -591,7 +619,7 @@ def generate(site: str, shape: tuple[int, int], voxel_size_um: float, rng: np.ra
                                         distance_upper_bound=p.canal_diameter_um / 2)
         in_canal = dist < p.canal_diameter_um / 2
         bone[yy[in_canal], xx[in_canal]] = False
-    return _rod_profiles(bone, cortex, h, p, rng)
+    return StartingSlice(_rod_profiles(bone, cortex, h, p, rng), cortex)
 
 
 def _check_shape(shape) -> tuple[int, int]:

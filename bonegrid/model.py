@@ -41,7 +41,13 @@ from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, GRID_LIMITS, SITES
 from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.effects import EffectParameters, cell_modifiers
 from bonegrid.fields import FieldParameters, FieldSolver
-from bonegrid.microarchitecture import RELIABLE_SIDE, MicroarchitectureParameters, generate, starting_parameters
+from bonegrid.microarchitecture import (
+    RELIABLE_SIDE,
+    MicroarchitectureParameters,
+    StartingSlice,
+    generate_slice,
+    starting_parameters,
+)
 from bonegrid.osteoclast_precursors import OsteoclastPrecursorPool
 from bonegrid.parameter_courses import ParameterCourses, is_course
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
@@ -180,7 +186,8 @@ class BoneModel(mesa.Model):
         Seed of the model's random number generators (the only source of randomness).
     initial_bone : (ny, nx) bool ndarray, optional
         A starting slice of your own (True = mineralised bone), e.g. a segmented micro-CT
-        section; replaces the generated microarchitecture (``grid`` is then its shape).
+        section; replaces the generated microarchitecture (``grid`` is then its shape). Its
+        starting matrix takes the trabecular ages throughout (no cortex is known in it).
     age_years, sex : float, {"female", "male"}
         The virtual patient at day 0 (age 20-90 years, the span of the DXA reference curves).
         The generated slice has the published microarchitecture of healthy bone of that site,
@@ -252,16 +259,17 @@ class BoneModel(mesa.Model):
         self.day = -p.run.burn_in_days
 
         if initial_bone is None:
-            initial_bone = generate(site, shape, p.run.voxel_size_um, self.rng, p.microarchitecture)
-            if not initial_bone.any():
+            start = generate_slice(site, shape, p.run.voxel_size_um, self.rng, p.microarchitecture)
+            if not start.bone.any():
                 raise ParameterError(f"the generated {site} slice has no bone at grid {grid!r} (seed {seed}): use a "
                                      f"grid of at least {RELIABLE_SIDE} voxels, or another seed")
         elif not initial_bone.any():
             raise ParameterError("initial_bone has no bone: expected a slice with some True (bone) voxels")
-        bone = initial_bone
-        self.tissue = Tissue(bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day,
+        else:
+            start = StartingSlice(initial_bone, None)
+        self.tissue = Tissue(start.bone, p.run.voxel_size_um, p.tissue, self.rng, start_day=self.day,
                              reach_um=p.osteoclast.osteoclast_max_depth_um,
-                             patient_age_years=self.age_years + self.day / DAYS_PER_YEAR)
+                             patient_age_years=self.age_years + self.day / DAYS_PER_YEAR, cortex=start.cortex)
         self.units = RemodelingUnits()
         self.osteoclast_precursors = OsteoclastPrecursorPool()
         self.osteoblast_days = OsteoblastDays()

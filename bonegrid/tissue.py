@@ -72,6 +72,13 @@ class TissueParameters(ParameterSet):
         source="approx.: the reachable layer (~2/3 of trabecular bone) carries the ~25%/year turnover "
                "(Parfitt), so its matrix is a few years old; healthy turnover hardly follows it (19-22 %/yr "
                "for 1-8 years, calibration runner)")
+    cortical_matrix_age_years: float = param(
+        33.0, unit="year", low=0.1, high=100.0, symbol="\\bar a_C",
+        doc="mean age of starting cortical matrix within remodeling reach of a canal or surface (exponential "
+            "ages): matrix renewed at random at a fraction r a year is on average 1/r years old",
+        source="1 / (3 %/year): each year ~3% of cortical bone is remodeled, against ~25% of trabecular bone "
+               "(Manolagas 2000, doi:10.1210/edrv.21.2.0395, the figure of cortical_turnover_ratio; Parfitt 1983: "
+               "~2-5 %/year in adult cortex, approx.)")
     interstitial_matrix_age_years: float = param(
         40.0, unit="year", low=0.1, high=100.0, symbol="\\bar a_i",
         doc="age scale of starting matrix deeper than remodeling reaches (interstitial bone; exponential ages "
@@ -219,6 +226,10 @@ class Tissue:
     reach_um : float
         How deep remodeling reaches below a surface (the osteoclasts' maximum depth); matrix
         deeper than this starts as old interstitial bone.
+    cortex : (ny, nx) bool ndarray, optional
+        The cortical shell (True), whose reachable matrix starts with the cortical mean age
+        (``cortical_matrix_age_years``: cortical bone turns over slowly), not the trabecular one
+        (``initial_matrix_age_years``). None: no cortex (all bone is trabecular).
     patient_age_years : float
         The patient's age, years: starting matrix is no older than the years since skeletal
         maturity (``skeletal_maturity_age_years``), and never capped below ``initial_matrix_age_years``.
@@ -251,7 +262,7 @@ class Tissue:
 
     def __init__(self, bone: np.ndarray, voxel_size_um: float, params: TissueParameters,
                  rng: np.random.Generator, start_day: float = 0.0, reach_um: float = 50.0,
-                 patient_age_years: float = math.inf) -> None:
+                 patient_age_years: float = math.inf, cortex: np.ndarray | None = None) -> None:
         shape = bone.shape
         self.shape = shape
         self.voxel_size_um = float(voxel_size_um)
@@ -270,7 +281,9 @@ class Tissue:
         self.kind[bone] = BONE
         n = int(bone.sum())
         depth_um = ndimage.distance_transform_edt(bone)[bone] * self.voxel_size_um
-        mean_age = np.where(depth_um <= reach_um + 0.5 * self.voxel_size_um, params.initial_matrix_age_years,
+        reachable_age = (params.initial_matrix_age_years if cortex is None else
+                         np.where(cortex[bone], params.cortical_matrix_age_years, params.initial_matrix_age_years))
+        mean_age = np.where(depth_um <= reach_um + 0.5 * self.voxel_size_um, reachable_age,
                             params.interstitial_matrix_age_years)
         oldest = max(patient_age_years - params.skeletal_maturity_age_years, params.initial_matrix_age_years)
         age_days = DAYS_PER_YEAR * truncated_exponential(mean_age, oldest, rng.random(n))

@@ -22,6 +22,7 @@ from bonegrid.microarchitecture import (
     MicroarchitectureParameters,
     core_rows,
     generate,
+    generate_slice,
     healthy_bone_fraction,
     starting_parameters,
     target,
@@ -369,6 +370,18 @@ def test_any_shape_and_voxel_size(site, shape, h):
     assert bone.shape == shape and bone.dtype == bool and bone.any()
     network = generate(site, shape, h, np.random.default_rng(3), MicroarchitectureParameters(trabecular_bone_fraction=0))
     assert connectivity(network)["bone_components"] <= 1
+
+
+@pytest.mark.parametrize("age", [40, 85])
+def test_the_hip_slice_knows_its_cortex_the_spine_has_none(age):
+    p = starting_parameters("hip", "female", age)
+    hip = generate_slice("hip", (256, 256), H, np.random.default_rng(2), p)
+    assert (hip.bone == generate("hip", (256, 256), H, np.random.default_rng(2), p)).all()
+    # a shell under the endocortical line: every column's cortex runs from that line to the periosteal border
+    assert hip.cortex[-1].all() and not hip.cortex[0].any() and (np.diff(hip.cortex.astype(int), axis=0) >= 0).all()
+    # its marrow is the Haversian canals, at the target porosity (0.057 at 40 years, 0.12 at 85)
+    assert 1.0 - hip.bone[hip.cortex].mean() == pytest.approx(p.cortical_porosity, abs=0.01)
+    assert generate_slice("spine", (64, 64), H, np.random.default_rng(2)).cortex is None
 
 
 # ------------------------------------------------------------------------------------ errors

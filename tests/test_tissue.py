@@ -1,11 +1,40 @@
-"""Tissue: the mineralisation lag, mineralisation limited by supply, matrix adjacency."""
+"""Tissue: starting matrix ages, the mineralisation lag, mineralisation limited by supply, matrix adjacency."""
 
 
 import numpy as np
 import pytest
 from conftest import half_bone
 
+from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.tissue import BONE, DEEPEST, MARROW, OSTEOID, OUTSIDE, Tissue, TissueParameters, touches
+
+
+def _truncated_mean(scale, upper):
+    """Mean of an exponential of mean ``scale`` conditioned on being below ``upper``."""
+    return scale - upper / np.expm1(upper / scale)
+
+
+def test_starting_matrix_in_reach_of_a_surface_is_young_in_the_trabecular_core_and_old_in_the_cortex():
+    # a slab under a marrow row: rows 1-5 lie within the 50 um reach; the right half is cortex
+    bone = np.ones((20, 2000), dtype=bool)
+    bone[0] = False
+    cortex = np.zeros_like(bone)
+    cortex[:, 1000:] = True
+    p = TissueParameters()
+    t = Tissue(bone, 10.0, p, np.random.default_rng(4), patient_age_years=85.0, cortex=cortex)
+    age = -t.formed_day / DAYS_PER_YEAR
+    oldest = 85.0 - p.skeletal_maturity_age_years
+    assert np.nanmax(age) <= oldest
+    # exponential ages of each compartment's mean, truncated at the years since skeletal maturity
+    assert age[1:6, :1000].mean() == pytest.approx(_truncated_mean(p.initial_matrix_age_years, oldest), rel=0.05)
+    assert age[1:6, 1000:].mean() == pytest.approx(_truncated_mean(p.cortical_matrix_age_years, oldest), rel=0.05)
+    # deeper than remodeling reaches, both are interstitial bone
+    for half in (slice(0, 1000), slice(1000, None)):
+        assert age[7:, half].mean() == pytest.approx(_truncated_mean(p.interstitial_matrix_age_years, oldest), rel=0.05)
+    # no cortex: the trabecular rule throughout, drawn from the same numbers as an empty cortex
+    plain = Tissue(bone, 10.0, p, np.random.default_rng(4), patient_age_years=85.0)
+    empty = Tissue(bone, 10.0, p, np.random.default_rng(4), patient_age_years=85.0, cortex=np.zeros_like(bone))
+    assert np.array_equal(plain.formed_day, empty.formed_day, equal_nan=True)
 
 
 def test_osteoid_does_not_mineralise_before_the_lag():
