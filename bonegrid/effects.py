@@ -45,6 +45,13 @@ class EffectParameters(ParameterSet):
         1.0, unit="1", low=0.0, high=10.0, symbol="g_{E,Oc}",
         doc="osteoclast lifespan x (1 + g (1 - E)) when E < 1",
         source="Manolagas 2000 (estrogen promotes osteoclast apoptosis)")
+    estrogen_osteoblast_lifespan_loss: float = param(
+        0.3, unit="1", low=0.0, high=0.99, symbol="g_{E,Ob}",
+        doc="osteoblast lifespan x (1 - g (1 - E)) when E < 1: estrogen keeps osteoblasts from apoptosis",
+        source="Kousteni 2001, doi:10.1016/S0092-8674(01)00268-9; Manolagas 2000 (estrogen loss raises osteoblast "
+               "apoptosis); thinner walls after the menopause (Vedi 1996); fitted to the postmenopausal years 2-4 "
+               "band (SWAN: spine about -1.1 %/yr after the rapid phase); re-fit: python -m bonegrid.runs.calibrate "
+               "estrogen_osteoblast_lifespan_loss")
     glucocorticoid_half_effect_mg_per_day: float = param(
         7.5, unit="mg/day", low=0.1, high=100.0, symbol="G_{50}",
         doc="prednisolone-equivalent dose giving half the maximal glucocorticoid effect, f_G = G / (G + G_50), "
@@ -410,6 +417,7 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
                                 * (1.0 - p.bilirubin_osteoblast_recruitment_loss * f_bil)
                                 * (1.0 - p.igf1_osteoblast_recruitment_loss * (1.0 - igf1))),
         osteoblast_lifespan=((1.0 - p.glucocorticoid_osteoblast_lifespan_loss * f_gc)
+                             * (1.0 - p.estrogen_osteoblast_lifespan_loss * estrogen_loss)
                              * t ** -p.thyroid_osteoblast_lifespan_exponent
                              * (1.0 + p.teriparatide_osteoblast_lifespan_gain * tpt)
                              * (1.0 - p.bilirubin_osteoblast_lifespan_loss * f_bil)),
