@@ -125,10 +125,6 @@ def loss_by_strut_thickness():
     return np.mean(shares, axis=0)
 
 
-@pytest.mark.xfail(strict=True, reason="on the patients' sparse 360² slices with fields every 3 days thin struts lose "
-                   "11.7% against 8.7% of thick strut bone over 3 years (seeds 1-8, ratio 1.34), not 1.5 x as on the "
-                   "old dense slice (1.52, seeds 1-4): the effect keeps its direction but is weaker (docs/model.md "
-                   "section 4.4)")
 def test_estrogen_loss_takes_thin_struts_first(loss_by_strut_thickness):
     """Cavities of one depth perforate thin trabeculae and only scallop thick ones (Parfitt 1983)."""
     thin, thick = loss_by_strut_thickness
