@@ -53,7 +53,9 @@ def paired():
     return pairs
 
 
-@pytest.mark.xfail(strict=True, reason="with estrogen_osteoblast_lifespan_loss (0.3) months 9-15 read 1.53 x pre-treatment and 1.15 x the untreated twin (1.05-1.22 per seed, seeds 1-4), short of 1.2 x. Before it: "
+@pytest.mark.xfail(strict=True, reason="with estrogen_osteoblast_lifespan_loss (0.3) months 9-15 read "
+                   "1.53 x pre-treatment and 1.15 x the untreated twin (1.05-1.22 per seed, seeds 1-4), short of "
+                   "1.2 x. Before it: "
                    "the overshoot comes early and against the untreated twin it is "
                    "cancelled (360², seeds 1-4): the antibody is gone by month 7 after the last injection and CTX rises "
                    "at once (1.24 x pre-treatment in month 6, 1.6-1.7 x in months 7-9) while the precursor pool (2.8 x) "
