@@ -4,7 +4,8 @@ Scenario files (``[parameters]``), ``--set key=value``, sweep specs (``[fixed]``
 ``[parameters]``) and the dashboard's knobs all set values by name. A name is one of:
 
 - a **scenario field**: ``site``, ``sex``, ``age_years`` (the patient) or ``years`` (the horizon);
-- a **driver** (:class:`bonegrid.drivers.Drivers`), set as a constant level from day 0;
+- a **driver** (:class:`bonegrid.drivers.Drivers`), set as a constant level from day 1 (the burn-in and day 0
+  keep the scenario's own level, so a run starts at the onset of the change);
 - a **model parameter** (:class:`bonegrid.model.ModelParameters`, one set per mechanism);
 - a **readout parameter** of a default observer (:func:`bonegrid.timeseries.default_observers`);
 - a **treatment parameter** (:class:`bonegrid.treatments.TreatmentParameters`).
