@@ -12,6 +12,7 @@ import dataclasses
 import os
 import time
 
+import reacton.core
 import solara
 import solara.lab
 
@@ -61,12 +62,15 @@ def Page():
     treatments = solara.use_reactive(())  # the frame's treatments: the treatment card redraws when they change
     tumour = solara.use_reactive(Tumour(0, 0, False))  # the frame's myeloma clone, for the causes card
 
+    render_context = reacton.core.get_render_context()
+
     def show(new: Frame):
-        """Put a new frame on the page (each card redraws only if what it shows changed)."""
-        frame.set(new)
-        today.set(knob_levels(new.drivers))
-        treatments.set(new.treatments)
-        tumour.set(new.tumour)
+        """Put a new frame on the page in one render (each card redraws only if what it shows changed)."""
+        with render_context:  # a batch: the browser never gets the frame's pictures before its causes card
+            frame.set(new)
+            today.set(knob_levels(new.drivers))
+            treatments.set(new.treatments)
+            tumour.set(new.tumour)
 
     def build():
         playing.set(False)
