@@ -357,10 +357,15 @@ class BoneModel(mesa.Model):
         return drug
 
     def form(self, osteoblast: Osteoblast, y: int, x: int) -> None:
-        """Osteoblast ``osteoblast`` fills cavity voxel (y, x) with osteoid (overfill: a marrow voxel on the surface)."""
-        unit = self.tissue.deposit_osteoid(y, x, self.day) or osteoblast.unit
+        """Osteoblast ``osteoblast`` fills cavity voxel (y, x) with osteoid (overfill: a marrow voxel on the surface).
+
+        The voxel is credited to the unit the osteoblast works for (that of the cavity, unless the
+        cavity was another unit's arrested reversal surface, :meth:`Osteoblast.move_to`), or to the
+        cavity's unit if the osteoblast works for none.
+        """
+        cavity_unit = self.tissue.deposit_osteoid(y, x, self.day)
         self.formed_today += 1
-        self.units.record_formation(unit, self.day)
+        self.units.record_formation(osteoblast.unit or cavity_unit, self.day)
 
     def bury(self, osteoblast: Osteoblast) -> None:
         """Osteoblast ``osteoblast`` is embedded in the osteoid it laid and becomes an osteocyte."""

@@ -2,9 +2,11 @@
 
 A remodeling unit is born when an osteoclast forms away from any other; osteoclasts that
 form close to a working one join its unit. Each resorbed voxel carries its unit's id
-(``Tissue.cavity``) and osteoblasts credit the voxels they refill to that id, so the
-refill of every unit (formed / resorbed voxels) and the length of its resorption and
-formation phases are measured, not assumed. This is an observer: it never changes cells
+(``Tissue.cavity``) and osteoblasts credit the voxels they refill to that id, except that
+an osteoblast of another unit refilling an arrested reversal surface (past its recruitment
+window) credits its own unit, whose team re-activated the surface: the abandoned unit ends
+when its own team does. So the refill of every unit (formed / resorbed voxels) and the
+length of its resorption and formation phases are measured, not assumed. This is an observer: it never changes cells
 or tissue.
 """
 

@@ -149,7 +149,8 @@ class Osteoblast(SurfaceCell):
     """An osteoid-forming osteoblast in cavity voxel ``pos``.
 
     Lifespan, voxel and unit are those of a :class:`~bonegrid.agents.surface_cell.SurfaceCell`;
-    moving onto another unit's cavity, it works for that unit from then on. Its day counters
+    moving onto another unit's cavity while it is open to recruitment, it works for that unit from
+    then on; on another unit's arrested reversal surface it keeps its own unit (:meth:`move_to`). Its day counters
     (age, lifespan, progress) live in the model's :class:`OsteoblastDays`, so that the day's
     ageing and apposition run as array operations over the population.
 
@@ -266,12 +267,23 @@ class Osteoblast(SurfaceCell):
         return True
 
     def move_to(self, pos: tuple[int, int]) -> None:
-        """Step to free voxel ``pos``; on another unit's cavity, work for that unit from now on."""
+        """Step to free voxel ``pos``; on another unit's open cavity, work for that unit from now on.
+
+        On another unit's arrested reversal surface (:meth:`_arrested`) it stays with its own unit:
+        that unit's team re-activates the abandoned surface, and the osteoid it lays there is
+        that unit's formation, not a late end of the abandoned unit's.
+        """
         super().move_to(pos)
         self.model.osteoblast_days.moved(self.slot, pos)
         unit = int(self.model.tissue.cavity[pos])
-        if unit and unit != self.unit:
+        if unit and unit != self.unit and not self._arrested(pos):
             self.join(unit)
+
+    def _arrested(self, pos: tuple[int, int]) -> bool:
+        """Whether cavity voxel ``pos`` is past its recruitment window (reversal + window days since erosion)."""
+        r = self.model.params.recruitment
+        since = self.model.day - self.model.tissue.eroded_day[pos]
+        return bool(since > r.reversal_days + r.osteoblast_recruitment_window_days)
 
     def remove(self) -> None:
         """Leave the surface and free the slot of the day counters."""
