@@ -146,9 +146,10 @@ class EffectParameters(ParameterSet):
     thyroid_osteoblast_lifespan_exponent: float = param(
         0.6, unit="1", low=0.0, high=4.0, symbol="t_{L}",
         doc="osteoblast lifespan scales as T^-t (formation shortened more than resorption)",
-        source="fitted to the hyperthyroid remodeling-period band: about halved, ~200 -> ~100 days, at free "
-               "T4 ~3x normal (Eriksen 1985); re-fit: python -m bonegrid.runs.calibrate "
-               "thyroid_osteoblast_lifespan_exponent")
+        source="Eriksen 1985 (formation period shortened more than resorption at free T4 ~3x normal); approx.: "
+               "no longer fitted, since the remodeling period hardly depends on it once osteoid laid on an "
+               "arrested reversal surface counts for the re-activating unit (97, 104, 92 days at 0.2, 0.6, 1.2; "
+               "360², seeds 1-3)")
     ascorbate_collagen_half: float = param(
         0.25, unit="1", low=1e-3, high=10.0, symbol="K_C",
         doc="plasma ascorbate (relative to replete) at which osteoblast collagen (osteoid) production is "

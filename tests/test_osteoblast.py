@@ -72,7 +72,6 @@ def test_osteoblast_moving_onto_another_units_cavity_works_for_that_unit():
     assert np.argwhere(m.tissue.occupied).tolist() == [[7, 5]]
 
 
-
 def test_osteoblast_refilling_another_units_arrested_surface_works_and_counts_for_its_own_unit():
     m = quiet_model(half_bone(16, 8))
     old = dig_cavity(m, range(8, 10), range(5, 8))
@@ -85,6 +84,7 @@ def test_osteoblast_refilling_another_units_arrested_surface_works_and_counts_fo
     m.form(ob, 8, 5)
     assert (m.units.units[new].formed, m.units.units[old].formed) == (1, 0)
     assert m.tissue.kind[8, 5] == OSTEOID and m.tissue.cavity[8, 5] == 0
+
 
 def test_buried_osteoblast_leaves_its_voxel_to_the_osteocyte_and_its_unit():
     m = quiet_model(half_bone(16, 8), osteoblast_burial_probability=1.0, osteoblast_lifespan_days=1000.0)
