@@ -102,9 +102,15 @@ class RecruitmentParameters(ParameterSet):
     osteoblast_recruitment_window_days: float = param(
         60.0, unit="day", low=1.0, high=3650.0, symbol="\\tau_{win}",
         doc="after the reversal phase, how long a cavity voxel stays open to new osteoblasts; "
-            "later it is an arrested reversal surface that only the team already there can refill",
+            "later it is an arrested reversal surface that only osteoblasts already working nearby (its own "
+            "team, or a neighbouring unit's for their own unit) can refill",
         source="Andersen 2013; Delaisse 2020 (osteoprogenitors colonise reversal surfaces within weeks; "
                "arrested reversal surfaces, more in glucocorticoid and postmenopausal bone); window approx.")
+
+    @property
+    def arrested_after_days(self) -> float:
+        """Days after its erosion from which a cavity voxel takes no new osteoblast: an arrested reversal surface."""
+        return self.reversal_days + self.osteoblast_recruitment_window_days
 
 
 def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces) -> int:
@@ -210,7 +216,7 @@ def recruit_osteoblasts(model, params: RecruitmentParameters, surfaces: Surfaces
     # free cavity voxels touching matrix (cavities are marrow: on the matrix surface), in flat-index order
     cav = np.flatnonzero(surfaces.matrix_surface & (tissue.cavity != 0) & (tissue.occupied == 0))
     since = model.day - tissue.eroded_day.flat[cav]
-    cav = cav[(since >= params.reversal_days) & (since <= params.reversal_days + params.osteoblast_recruitment_window_days)]
+    cav = cav[(since >= params.reversal_days) & (since <= params.arrested_after_days)]
     if cav.size == 0:
         return 0
     ys, xs = np.divmod(cav, tissue.shape[1])

@@ -280,10 +280,9 @@ class Osteoblast(SurfaceCell):
             self.join(unit)
 
     def _arrested(self, pos: tuple[int, int]) -> bool:
-        """Whether cavity voxel ``pos`` is past its recruitment window (reversal + window days since erosion)."""
-        r = self.model.params.recruitment
+        """Whether cavity voxel ``pos`` is past its recruitment window (an arrested reversal surface)."""
         since = self.model.day - self.model.tissue.eroded_day[pos]
-        return bool(since > r.reversal_days + r.osteoblast_recruitment_window_days)
+        return bool(since > self.model.params.recruitment.arrested_after_days)
 
     def remove(self) -> None:
         """Leave the surface and free the slot of the day counters."""
