@@ -46,7 +46,7 @@ class EffectParameters(ParameterSet):
         doc="osteoclast lifespan x (1 + g (1 - E)) when E < 1",
         source="Manolagas 2000 (estrogen promotes osteoclast apoptosis)")
     estrogen_osteoblast_lifespan_loss: float = param(
-        0.3, unit="1", low=0.0, high=0.99, symbol="g_{E,Ob}",
+        0.35, unit="1", low=0.0, high=0.99, symbol="g_{E,Ob}",
         doc="osteoblast lifespan x (1 - g (1 - E)) when E < 1: estrogen keeps osteoblasts from apoptosis",
         source="Kousteni 2001, doi:10.1016/S0092-8674(01)00268-9; Manolagas 2000 (estrogen loss raises osteoblast "
                "apoptosis); thinner walls after the menopause (Vedi 1996); fitted to the postmenopausal years 2-4 "

@@ -437,7 +437,8 @@ class BoneModel(mesa.Model):
         self.osteoid_laid_today = len(osteoblasts) * self.apposition_um_today / self.tissue.voxel_size_um
         if osteoblasts:
             slots = np.array([ob.slot for ob in osteoblasts], dtype=np.intp)
-            due = self.osteoblast_days.advance(slots, self.apposition_um_today, self.tissue.voxel_size_um)
+            due = self.osteoblast_days.advance(slots, self.apposition_um_today, self.tissue.voxel_size_um,
+                                               self.modifiers.osteoblast_lifespan)
             acts = np.concatenate([np.ones(len(osteoclasts), dtype=bool), due])
             order = order[acts[order]]
         n_oc = len(osteoclasts)

@@ -3,8 +3,9 @@
 Rule (step 4 of the day), for each living osteoblast in random order:
 
 1. age by one day; at the end of its active lifespan (gamma-distributed, mean
-   ``osteoblast_lifespan_days`` x systemic effects) it dies by apoptosis, wherever the
-   refilling stands, so too few or too short-lived osteoblasts leave a deficit;
+   ``osteoblast_lifespan_days``, spent faster or slower as the day's systemic effects raise or
+   lower the apoptosis hazard: :class:`~bonegrid.agents.surface_cell.SurfaceCell`) it dies by
+   apoptosis, wherever the refilling stands, so too few or too short-lived osteoblasts leave a deficit;
 2. lay down osteoid at the apposition rate: every ``voxel / MAR`` days it fills the cavity
    voxel it sits in (a cavity voxel touching matrix) with osteoid;
 3. after each voxel it is buried in it as an osteocyte with probability
@@ -67,12 +68,14 @@ class OsteoblastDays:
     Most days an osteoblast only grows a day older and adds the day's apposition to the
     voxel it is filling (95% of its days); :meth:`advance` does that for the whole
     population at once and says which cells have more to do today (die, or lay a voxel).
-    Each :class:`Osteoblast` holds a slot here; its ``age`` (days), ``lifespan`` (days) and
-    ``progress`` (voxels of osteoid) read and write its slot, and its moves update ``y``, ``x``
+    Each :class:`Osteoblast` holds a slot here; its ``age`` (days), ``wear`` and ``lifespan`` (a healthy
+    adult's days, :class:`~bonegrid.agents.surface_cell.SurfaceCell`) and ``progress`` (voxels of
+    osteoid) read and write its slot, and its moves update ``y``, ``x``
     (:meth:`positions`). Slots of cells that left are reused.
     """
 
-    ARRAYS = {"age": (0, np.int64), "lifespan": (np.inf, np.float64), "progress": (0.0, np.float64),
+    ARRAYS = {"age": (0, np.int64), "wear": (0.0, np.float64), "lifespan": (np.inf, np.float64),
+              "progress": (0.0, np.float64),
               "y": (0, np.intp), "x": (0, np.intp), "alive": (False, bool)}
 
     def __init__(self) -> None:
@@ -90,6 +93,7 @@ class OsteoblastDays:
             self._free = list(range(n + grow - 1, n - 1, -1))
         slot = self._free.pop()
         self.age[slot] = 0
+        self.wear[slot] = 0.0
         self.progress[slot] = 0.0
         self.alive[slot] = True
         self.moved(slot, pos)
@@ -110,7 +114,8 @@ class OsteoblastDays:
         alive = self.alive
         return self.y[alive], self.x[alive]
 
-    def advance(self, slots: np.ndarray, apposition_um: float, voxel_size_um: float) -> np.ndarray:
+    def advance(self, slots: np.ndarray, apposition_um: float, voxel_size_um: float,
+                lifespan_modifier: float) -> np.ndarray:
         """Age the osteoblasts in ``slots`` by a day and add a day's progress; return who has more to do.
 
         Parameters
@@ -121,6 +126,8 @@ class OsteoblastDays:
             Today's apposition of one osteoblast, µm.
         voxel_size_um : float
             Voxel edge, µm.
+        lifespan_modifier : float
+            Today's systemic lifespan modifier ``M`` (1 in health): each cell's wear grows by ``1 / M``.
 
         Returns
         -------
@@ -129,8 +136,9 @@ class OsteoblastDays:
             :meth:`Osteoblast.work` must run today.
         """
         self.age[slots] += 1
+        self.wear[slots] += 1.0 / lifespan_modifier
         self.progress[slots] += apposition_um * (1.0 / voxel_size_um)
-        return (self.age[slots] >= self.lifespan[slots]) | (self.progress[slots] >= 1.0)
+        return (self.wear[slots] >= self.lifespan[slots]) | (self.progress[slots] >= 1.0)
 
 
 def _slot_attribute(name: str, doc: str) -> property:
@@ -164,7 +172,8 @@ class Osteoblast(SurfaceCell):
     """
 
     age = _slot_attribute("age", "Days lived.")
-    lifespan = _slot_attribute("lifespan", "Days it will live (drawn at birth).")
+    wear = _slot_attribute("wear", "Life spent, in a healthy adult's days.")
+    lifespan = _slot_attribute("lifespan", "Life it has, in a healthy adult's days (drawn at birth).")
     progress = _slot_attribute("progress", "Osteoid laid towards the next voxel, in voxels.")
 
     def __init__(self, model, pos: tuple[int, int], unit: int) -> None:
@@ -172,8 +181,7 @@ class Osteoblast(SurfaceCell):
         self.model = model
         self.slot = model.osteoblast_days.enter(pos)
         super().__init__(model, pos, unit, lifespan_days=p.osteoblast_lifespan_days,
-                         lifespan_shape=p.osteoblast_lifespan_shape,
-                         lifespan_modifier=model.modifiers.osteoblast_lifespan)
+                         lifespan_shape=p.osteoblast_lifespan_shape)
         self.overfilling = False
         vox = model.tissue.voxel_size_um
         self._radius = max(1, round(p.osteoblast_search_radius_um / vox))
@@ -188,13 +196,14 @@ class Osteoblast(SurfaceCell):
         and calls :meth:`work` for those that have more to do.
         """
         model = self.model
-        model.osteoblast_days.advance(np.array([self.slot]), model.apposition_um_today, model.tissue.voxel_size_um)
+        model.osteoblast_days.advance(np.array([self.slot]), model.apposition_um_today, model.tissue.voxel_size_um,
+                                      model.modifiers.osteoblast_lifespan)
         self.work()
 
     def work(self) -> None:
         """Do the rest of the day, once aged and progressed: maybe die, else lay osteoid and move on or retire."""
         model = self.model
-        if self.age >= self.lifespan:
+        if self.wear >= self.lifespan:
             self._end("apoptosis")
             return
         if self.progress < 1.0:

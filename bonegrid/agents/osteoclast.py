@@ -109,8 +109,7 @@ class Osteoclast(SurfaceCell):
     def __init__(self, model, pos: tuple[int, int], unit: int) -> None:
         p = model.params.osteoclast
         super().__init__(model, pos, unit, lifespan_days=p.osteoclast_lifespan_days,
-                         lifespan_shape=p.osteoclast_lifespan_shape,
-                         lifespan_modifier=model.modifiers.osteoclast_lifespan)
+                         lifespan_shape=p.osteoclast_lifespan_shape)
         self.credit = 0.0
         self.resorbed = 0
         angle = model.rng.uniform(0.0, 2.0 * math.pi)
@@ -134,7 +133,7 @@ class Osteoclast(SurfaceCell):
         left = model.osteoclast_precursors.signal_left
         if left < 1.0:  # a drug blocks RANKL, the mature osteoclast's survival signal
             hazard += (1.0 - hazard) * -math.expm1(-p.osteoclast_rankl_withdrawal_apoptosis_per_day * (1.0 - left))
-        if self.grow_older() or model.rng.random() < hazard:
+        if self.grow_older(model.modifiers.osteoclast_lifespan) or model.rng.random() < hazard:
             self.remove()  # apoptosis at the end of its life, induced by TGF-beta or by RANKL withdrawal
             return
         self._sense()

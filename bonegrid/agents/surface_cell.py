@@ -2,7 +2,8 @@
 
 A surface cell is a bone cell that works on the bone surface from one voxel beside the
 matrix (an osteoclast in the marrow against the bone it dissolves, an osteoblast in the
-cavity it refills), for a lifespan drawn at birth, on behalf of one remodeling unit. Their
+cavity it refills), for a lifespan drawn at birth and spent at the pace of the day's systemic conditions, on behalf
+of one remodeling unit. Their
 biology (resorbing and crawling; laying osteoid, burial and retirement) lives in
 :mod:`bonegrid.agents.osteoclast` and :mod:`bonegrid.agents.osteoblast`.
 """
@@ -20,9 +21,12 @@ class SurfaceCell(mesa.Agent):
     A surface cell has a lifespan, a place and an employer, and this class holds exactly
     that (as Mesa's ``CellAgent`` holds a cell and the moves between cells):
 
-    - lifespan ``L ~ Gamma(k, L_mean M / k)`` days, drawn once at birth from the model's RNG
-      (mean ``L_mean M``, coefficient of variation ``1 / sqrt(k)``; ``M`` is the day's systemic
-      modifier, e.g. estrogen loss lengthening osteoclast life), and its age in days;
+    - lifespan ``L ~ Gamma(k, L_mean / k)`` in a healthy adult's days, drawn once at birth from the
+      model's RNG (coefficient of variation ``1 / sqrt(k)``), and its ``wear``: each day adds
+      ``1 / M``, ``M`` being that day's systemic lifespan modifier (e.g. estrogen loss lengthening
+      osteoclast life), and the cell dies once its wear reaches ``L``. A modifier is a change of the
+      apoptosis hazard, so it acts on the cells alive when it changes, not only on those born after
+      (under a constant ``M`` the life lasts ``L M`` days); ``age`` counts the days lived;
     - its voxel ``pos``, marked in ``tissue.occupied`` while it lives there (one cell per
       voxel): birth occupies it, :meth:`move_to` carries the mark along, :meth:`remove` frees it;
     - the remodeling unit it works for, ``unit`` (0: none), whose record counts it among its
@@ -42,25 +46,27 @@ class SurfaceCell(mesa.Agent):
         Mean lifespan ``L_mean`` of a healthy adult's cell, days.
     lifespan_shape : float
         Gamma shape ``k`` of the lifespan distribution, dimensionless.
-    lifespan_modifier : float
-        Systemic multiplier ``M`` of the mean lifespan on the day of birth, dimensionless.
     """
 
-    def __init__(self, model, pos: tuple[int, int], unit: int, *, lifespan_days: float, lifespan_shape: float,
-                 lifespan_modifier: float) -> None:
+    def __init__(self, model, pos: tuple[int, int], unit: int, *, lifespan_days: float,
+                 lifespan_shape: float) -> None:
         super().__init__(model)
-        mean = lifespan_days * lifespan_modifier
-        self.lifespan = model.rng.gamma(lifespan_shape, mean / lifespan_shape)
+        self.lifespan = model.rng.gamma(lifespan_shape, lifespan_days / lifespan_shape)
         self.age = 0
+        self.wear = 0.0
         self.pos = pos
         model.tissue.occupied[pos] = 1
         self.unit = 0
         self.join(unit)
 
-    def grow_older(self) -> bool:
-        """Age by one day; return True once the lifespan is spent (the cell is due to die)."""
+    def grow_older(self, lifespan_modifier: float) -> bool:
+        """Live one day under today's lifespan modifier ``M`` (1 in health): age 1 day, wear ``1 / M``.
+
+        Return True once the wear reaches the lifespan (the cell is due to die).
+        """
         self.age += 1
-        return self.age >= self.lifespan
+        self.wear += 1.0 / lifespan_modifier
+        return self.wear >= self.lifespan
 
     def move_to(self, pos: tuple[int, int]) -> None:
         """Step to voxel ``pos`` (the caller has found it free), carrying the occupancy mark."""

@@ -74,6 +74,20 @@ def bv_tv_change_pct(run: RunRecord, start: float, end: float) -> float:
     return 100.0 * (_end_mean(ts, bv, end) / float(_window(ts, start, end)["bv_tv"].iloc[0]) - 1.0)
 
 
+def slice_vbmd_change_pct(run: RunRecord, start: float, end: float) -> float:
+    """Change of the slice's volumetric BMD (:func:`mineral_content`) over the window, %.
+
+    From the window's first record to the mean of its last 30 days.
+
+    At the spine the slice is a vertebral body's trabecular core, so this is the trabecular vBMD
+    that quantitative CT measures in its trabecular region of interest (Laan 1993), without the
+    shell and posterior elements that dilute a DXA reading.
+    """
+    ts = run.timeseries
+    first = float(mineral_content(_window(ts, start, end))[0])
+    return 100.0 * (_end_mean(ts, mineral_content(ts), end) / first - 1.0)
+
+
 def _voxels_pct_per_year(run: RunRecord, start: float, end: float, column: str) -> float:
     """Voxels of day-count ``column`` per year over the mean bone volume in the window, %/year."""
     w = _window(run.timeseries, start, end)
@@ -226,6 +240,7 @@ METRICS: dict[str, tuple[str, str, Callable[[RunRecord, float, float], float]]] 
     "bmd_change_pct_per_year": ("BMD change rate (fitted)", "%/yr", bmd_change_pct_per_year),
     "z_score_change": ("Z-score change over the window", "SD", z_score_change),
     "bv_tv_change_pct": ("BV/TV change over the window", "%", bv_tv_change_pct),
+    "slice_vbmd_change_pct": ("trabecular vBMD (QCT) change over the window", "%", slice_vbmd_change_pct),
     "turnover_pct_per_year": ("bone turnover", "%/yr", turnover_pct_per_year),
     "formation_pct_per_year": ("bone formation rate BFR/BV", "%/yr", formation_pct_per_year),
     "unit_refill": ("refill of completed remodeling units", "1", unit_refill),
