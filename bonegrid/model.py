@@ -375,8 +375,10 @@ class BoneModel(mesa.Model):
 
     # ------------------------------------------------------------------ step
     def _sources(self, surfaces: Surfaces) -> dict[str, np.ndarray]:
-        activated = self.tissue.decay_latent_tgfb(self.params.secretion.tgfb_activation_per_day)
-        return source_maps(self, self.modifiers, self.params.secretion, activated, surfaces)
+        voxels, activated = self.tissue.decay_latent_tgfb(self.params.secretion.tgfb_activation_per_day)
+        tgfb = np.zeros(self.tissue.shape)
+        tgfb.reshape(-1)[voxels] = activated
+        return source_maps(self, self.modifiers, self.params.secretion, tgfb, surfaces)
 
     def step(self) -> None:
         """Advance one day (see the module docstring for the order)."""

@@ -214,7 +214,8 @@ def recruit_osteoblasts(model, params: RecruitmentParameters, surfaces: Surfaces
     if surfaces is None:
         surfaces = tissue.surfaces()
     # free cavity voxels touching matrix (cavities are marrow: on the matrix surface), in flat-index order
-    cav = np.flatnonzero(surfaces.matrix_surface & (tissue.cavity != 0) & (tissue.occupied == 0))
+    cav = tissue.open_cavities.indices()
+    cav = cav[surfaces.matrix_surface.reshape(-1)[cav] & (tissue.occupied.reshape(-1)[cav] == 0)]
     since = model.day - tissue.eroded_day.flat[cav]
     cav = cav[(since >= params.reversal_days) & (since <= params.arrested_after_days)]
     if cav.size == 0:

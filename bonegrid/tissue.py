@@ -196,6 +196,54 @@ def resorption_depth_in(kind: list[list[int]], cavity_depth: list[list[int]], i:
     return best + 1
 
 
+class VoxelSet:
+    """The voxels in one state (flat indices into the slice), kept as the cells change them.
+
+    What the day reads of a sparse state (osteoid, open cavities, living osteocytes: a few
+    thousandths of the slice) is read from here instead of rescanning the whole grid; the
+    owner of the state adds and removes voxels where it changes it.
+
+    Parameters
+    ----------
+    flat_indices : iterable of int, optional
+        The starting members.
+    """
+
+    def __init__(self, flat_indices=()) -> None:
+        self._members = set(np.asarray(flat_indices, dtype=np.intp).tolist())
+        self._sorted: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def add(self, flat_index: int) -> None:
+        """Add one voxel."""
+        self._members.add(flat_index)
+        self._sorted = None
+
+    def discard(self, flat_index: int) -> None:
+        """Remove one voxel if it is a member."""
+        self._members.discard(flat_index)
+        self._sorted = None
+
+    def update(self, flat_indices: np.ndarray) -> None:
+        """Add the voxels ``flat_indices``."""
+        self._members.update(flat_indices.tolist())
+        self._sorted = None
+
+    def difference_update(self, flat_indices: np.ndarray) -> None:
+        """Remove the voxels ``flat_indices`` (members or not)."""
+        self._members.difference_update(flat_indices.tolist())
+        self._sorted = None
+
+    def indices(self) -> np.ndarray:
+        """Return the members' flat indices in increasing order (the order of a grid scan); do not modify them."""
+        if self._sorted is None:
+            self._sorted = np.fromiter(self._members, dtype=np.intp, count=len(self._members))
+            self._sorted.sort()
+        return self._sorted
+
+
 @dataclasses.dataclass(frozen=True)
 class Surfaces:
     """Marrow and surface masks of one moment, each (ny, nx) bool.
@@ -255,6 +303,10 @@ class Tissue:
     bisphosphonate : (ny, nx) float64 ndarray
         Bisphosphonate bound to the mineral of a voxel, in lethal doses for an osteoclast
         (see :meth:`bind_bisphosphonate`); it stays until the voxel is resorbed.
+    osteoid_voxels : VoxelSet
+        The osteoid voxels (``kind`` OSTEOID).
+    open_cavities : VoxelSet
+        The cavity voxels not yet refilled (``cavity`` not 0): the only voxels holding latent TGF-beta.
     """
 
     LAYERS = ("kind", "mineral", "formed_day", "cavity", "cavity_depth", "eroded_day",
@@ -293,6 +345,8 @@ class Tissue:
         self.kind[young] = OSTEOID
         self.n_matrix = n
         self.n_osteoid = int(young.sum())
+        self.osteoid_voxels = VoxelSet(np.flatnonzero(young))
+        self.open_cavities = VoxelSet()
         self.mineralisation_onsets = 0               # osteoid voxels that began to mineralise (cumulative)
         self.mineralisation_onset_age_days = 0.0     # their summed age at onset, days (cumulative)
 
@@ -357,6 +411,7 @@ class Tissue:
         self.cavity_depth[y, x] = depth
         self.eroded_day[y, x] = day
         self.latent_tgfb[y, x] += tgfb_release_pM
+        self.open_cavities.add(y * self.shape[1] + x)
         self.n_matrix -= 1
         return released
 
@@ -391,6 +446,9 @@ class Tissue:
         self.cavity_depth[y, x] = 0
         self.eroded_day[y, x] = np.nan
         self.latent_tgfb[y, x] = 0.0
+        flat_index = y * self.shape[1] + x
+        self.open_cavities.discard(flat_index)
+        self.osteoid_voxels.add(flat_index)
         self.n_matrix += 1
         self.n_osteoid += 1
         return unit
@@ -443,12 +501,13 @@ class Tissue:
             voxel-equivalents); growth is scaled down uniformly if demand exceeds it.
         """
         p = self.params
-        if self.n_osteoid:
-            osteoid = np.flatnonzero(self.kind == OSTEOID)
+        if len(self.osteoid_voxels):
+            osteoid = self.osteoid_voxels.indices()
             idx = osteoid[day - self.formed_day.flat[osteoid] >= p.mineralisation_lag_days]
             if idx.size:
                 onset = idx[self.rng.random(idx.size) < supply]
                 self.kind.flat[onset] = BONE
+                self.osteoid_voxels.difference_update(onset)
                 self.n_osteoid -= onset.size
                 self.mineralisation_onsets += onset.size
                 self.mineralisation_onset_age_days += float((day - self.formed_day.flat[onset]).sum())
@@ -471,8 +530,21 @@ class Tissue:
         self.mineral.flat[secondary] += dm_secondary
         return demand
 
-    def decay_latent_tgfb(self, fraction_released: float) -> np.ndarray:
-        """Activate a fraction of latent TGF-beta; return the activated amount map, pM/day (in one voxel)."""
-        released = self.latent_tgfb * fraction_released
-        self.latent_tgfb -= released
-        return released
+    def decay_latent_tgfb(self, fraction_released: float) -> tuple[np.ndarray, np.ndarray]:
+        """Activate a fraction of latent TGF-beta; return where and how much, pM/day (in one voxel).
+
+        Only open cavities hold latent TGF-beta (resorption releases it there, refilling clears
+        it), so only they are updated; nothing is activated elsewhere.
+
+        Returns
+        -------
+        voxels : (k,) int ndarray
+            Flat indices of the open cavities (:attr:`open_cavities`).
+        activated : (k,) float ndarray
+            TGF-beta activated today in each, pM/day.
+        """
+        voxels = self.open_cavities.indices()
+        latent = self.latent_tgfb.reshape(-1)
+        activated = latent[voxels] * fraction_released
+        latent[voxels] -= activated
+        return voxels, activated
