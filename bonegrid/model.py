@@ -310,7 +310,7 @@ class BoneModel(mesa.Model):
         kind = self.tissue.kind
         interior = np.flatnonzero(((kind != MARROW) & ~touches(kind == MARROW)).ravel())
         chosen = interior[self.rng.random(interior.size) < self.params.osteoblast.osteoblast_burial_probability]
-        ages = self.day - self.tissue.formed_day.flat[chosen]
+        ages = self.day - self.tissue.formed_day.reshape(-1)[chosen]
         self.osteocytes.seed(chosen, ages, self.day, self.rng)
 
     def _skeleton(self, p: PhysiologyParameters) -> None:

@@ -218,7 +218,7 @@ def recruit_osteoblasts(model, params: RecruitmentParameters, surfaces: Surfaces
     # free cavity voxels touching matrix (cavities are marrow: on the matrix surface), in flat-index order
     cav = tissue.open_cavities.indices()
     cav = cav[surfaces.matrix_surface.reshape(-1)[cav] & (tissue.occupied.reshape(-1)[cav] == 0)]
-    since = model.day - tissue.eroded_day.flat[cav]
+    since = model.day - tissue.eroded_day.reshape(-1)[cav]
     cav = cav[(since >= params.reversal_days) & (since <= params.arrested_after_days)]
     if cav.size == 0:
         return 0

@@ -501,24 +501,25 @@ class Tissue:
             voxel-equivalents); growth is scaled down uniformly if demand exceeds it.
         """
         p = self.params
+        kind, mineral, formed_day = self.kind.reshape(-1), self.mineral.reshape(-1), self.formed_day.reshape(-1)
         if len(self.osteoid_voxels):
             osteoid = self.osteoid_voxels.indices()
-            idx = osteoid[day - self.formed_day.flat[osteoid] >= p.mineralisation_lag_days]
+            idx = osteoid[day - formed_day[osteoid] >= p.mineralisation_lag_days]
             if idx.size:
                 onset = idx[self.rng.random(idx.size) < supply]
-                self.kind.flat[onset] = BONE
+                kind[onset] = BONE
                 self.osteoid_voxels.difference_update(onset)
                 self.n_osteoid -= onset.size
                 self.mineralisation_onsets += onset.size
-                self.mineralisation_onset_age_days += float((day - self.formed_day.flat[onset]).sum())
+                self.mineralisation_onset_age_days += float((day - formed_day[onset]).sum())
         bone = self.kind == BONE
         primary = np.flatnonzero(bone & (self.mineral < p.primary_mineral_fraction))
         dm_primary = supply * p.primary_mineralisation_per_day * (p.primary_mineral_fraction
-                                                                   - self.mineral.flat[primary])
+                                                                   - mineral[primary])
         step = p.secondary_mineralisation_step_days
         if int(day) % step == 0:
             secondary = np.flatnonzero(bone & (self.mineral < 0.999))
-            dm_secondary = (1.0 - self.mineral.flat[secondary]) * -np.expm1(-p.secondary_mineralisation_per_day * step)
+            dm_secondary = (1.0 - mineral[secondary]) * -np.expm1(-p.secondary_mineralisation_per_day * step)
         else:
             secondary, dm_secondary = primary[:0], dm_primary[:0]
         demand = float(dm_primary.sum() + dm_secondary.sum())
@@ -526,8 +527,8 @@ class Tissue:
             dm_primary *= max_mineral / demand
             dm_secondary *= max_mineral / demand
             demand = max_mineral
-        self.mineral.flat[primary] += dm_primary
-        self.mineral.flat[secondary] += dm_secondary
+        mineral[primary] += dm_primary
+        mineral[secondary] += dm_secondary
         return demand
 
     def decay_latent_tgfb(self, fraction_released: float) -> tuple[np.ndarray, np.ndarray]:

@@ -118,7 +118,7 @@ class OsteocyteNetwork:
         a = matrix_age_days / DAYS_PER_YEAR
         survival = np.exp(-p.osteocyte_apoptosis_per_year * (a + a * a / (2.0 * p.osteocyte_ageing_years)))
         alive = rng.random(a.size) < survival
-        self.state.flat[flat_indices[~alive]] = EMPTY
+        self.state.reshape(-1)[flat_indices[~alive]] = EMPTY
         self._counts[EMPTY] += int((~alive).sum())
         nx = self.state.shape[1]
         for i in flat_indices[alive]:
@@ -153,10 +153,10 @@ class OsteocyteNetwork:
             once instead of signalling for ``osteocyte_apoptotic_days``.
         """
         p = self.params
-        flat = self.state.reshape(-1)
+        flat, since = self.state.reshape(-1), self.since.reshape(-1)
         viable = self.viable.indices()
         if viable.size:
-            age_years = (day - self.model.tissue.formed_day.flat[viable]) / DAYS_PER_YEAR
+            age_years = (day - self.model.tissue.formed_day.reshape(-1)[viable]) / DAYS_PER_YEAR
             hazard = (p.osteocyte_apoptosis_per_year / DAYS_PER_YEAR) * (1.0 + age_years / p.osteocyte_ageing_years)
             dying = viable[rng.random(viable.size) < hazard * apoptosis_modifier]
             if unsignalled_share > 0.0 and dying.size:
@@ -166,12 +166,12 @@ class OsteocyteNetwork:
             flat[dying] = APOPTOTIC
             self.viable.difference_update(dying)
             self.apoptotic.update(dying)
-            self.since.flat[dying] = day
+            since[dying] = day
             self._counts[VIABLE] -= dying.size
             self._counts[APOPTOTIC] += dying.size
         apoptotic = self.apoptotic.indices()
         if apoptotic.size:
-            self._empty(apoptotic[day - self.since.flat[apoptotic] >= p.osteocyte_apoptotic_days])
+            self._empty(apoptotic[day - since[apoptotic] >= p.osteocyte_apoptotic_days])
 
     def _empty(self, flat_indices: np.ndarray) -> None:
         """Leave empty lacunae at ``flat_indices`` (viable or apoptotic osteocytes now dead)."""
