@@ -201,7 +201,9 @@ class VoxelSet:
 
     What the day reads of a sparse state (osteoid, open cavities, living osteocytes: a few
     thousandths of the slice) is read from here instead of rescanning the whole grid; the
-    owner of the state adds and removes voxels where it changes it.
+    owner of the state adds and removes voxels where it changes it. The members are held as a
+    set and as a sorted array; the array is brought up to date when read, at the voxels
+    changed since (a few a day), not rebuilt.
 
     Parameters
     ----------
@@ -210,8 +212,9 @@ class VoxelSet:
     """
 
     def __init__(self, flat_indices=()) -> None:
-        self._members = set(np.asarray(flat_indices, dtype=np.intp).tolist())
-        self._sorted: np.ndarray | None = None
+        self._sorted = np.unique(np.asarray(flat_indices, dtype=np.intp))
+        self._members = set(self._sorted.tolist())
+        self._changed: set[int] = set()
 
     def __len__(self) -> int:
         return len(self._members)
@@ -219,28 +222,38 @@ class VoxelSet:
     def add(self, flat_index: int) -> None:
         """Add one voxel."""
         self._members.add(flat_index)
-        self._sorted = None
+        self._changed.add(flat_index)
 
     def discard(self, flat_index: int) -> None:
         """Remove one voxel if it is a member."""
         self._members.discard(flat_index)
-        self._sorted = None
+        self._changed.add(flat_index)
 
     def update(self, flat_indices: np.ndarray) -> None:
         """Add the voxels ``flat_indices``."""
-        self._members.update(flat_indices.tolist())
-        self._sorted = None
+        voxels = flat_indices.tolist()
+        self._members.update(voxels)
+        self._changed.update(voxels)
 
     def difference_update(self, flat_indices: np.ndarray) -> None:
         """Remove the voxels ``flat_indices`` (members or not)."""
-        self._members.difference_update(flat_indices.tolist())
-        self._sorted = None
+        voxels = flat_indices.tolist()
+        self._members.difference_update(voxels)
+        self._changed.update(voxels)
 
     def indices(self) -> np.ndarray:
         """Return the members' flat indices in increasing order (the order of a grid scan); do not modify them."""
-        if self._sorted is None:
-            self._sorted = np.fromiter(self._members, dtype=np.intp, count=len(self._members))
-            self._sorted.sort()
+        if self._changed:
+            changed = np.sort(np.fromiter(self._changed, dtype=np.intp, count=len(self._changed)))
+            kept = self._sorted
+            at = np.searchsorted(kept, changed)
+            listed = at < kept.size
+            listed[listed] = kept[at[listed]] == changed[listed]
+            kept = np.delete(kept, at[listed])
+            members = self._members
+            now = changed[np.array([v in members for v in changed.tolist()], dtype=bool)]
+            self._sorted = np.insert(kept, np.searchsorted(kept, now), now)
+            self._changed = set()
         return self._sorted
 
 
