@@ -477,8 +477,7 @@ class BoneModel(mesa.Model):
 
     def remodeling_space(self) -> float:
         """Open cavity (resorbed, not yet refilled) over bone volume."""
-        open_voxels = int(np.count_nonzero(self.tissue.cavity))
-        return open_voxels / max(self.tissue.n_matrix, 1)
+        return len(self.tissue.open_cavities) / max(self.tissue.n_matrix, 1)
 
     def active_units(self) -> int:
         """Remodeling units with at least one osteoclast or osteoblast working now."""
