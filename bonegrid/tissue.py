@@ -202,8 +202,8 @@ class VoxelSet:
     What the day reads of a sparse state (osteoid, open cavities, living osteocytes: a few
     thousandths of the slice) is read from here instead of rescanning the whole grid; the
     owner of the state adds and removes voxels where it changes it. The members are held as a
-    set and as a sorted array; the array is brought up to date when read, at the voxels
-    changed since (a few a day), not rebuilt.
+    set and as a sorted array; the array is brought up to date when read: a large set's at the
+    voxels changed since (a few a day), a small one's rebuilt (:attr:`REBUILD_BELOW`).
 
     Parameters
     ----------
@@ -241,9 +241,17 @@ class VoxelSet:
         self._members.difference_update(voxels)
         self._changed.update(voxels)
 
+    REBUILD_BELOW = 1000
+    """Sets smaller than this (or changed at more than an eighth of their members) rebuild the sorted array
+    from the set when read; larger ones update it. Measured (3,700 members, 110 changed): rebuild 115 us,
+    update 42 us; the update costs ~20 us whatever the size, a rebuild ~3 us + 30 ns a member."""
+
     def indices(self) -> np.ndarray:
         """Return the members' flat indices in increasing order (the order of a grid scan); do not modify them."""
-        if self._changed:
+        if self._changed and (len(self._members) < self.REBUILD_BELOW or 8 * len(self._changed) > len(self._members)):
+            self._sorted = np.sort(np.fromiter(self._members, dtype=np.intp, count=len(self._members)))
+            self._changed = set()
+        elif self._changed:
             changed = np.sort(np.fromiter(self._changed, dtype=np.intp, count=len(self._changed)))
             kept = self._sorted
             at = np.searchsorted(kept, changed)
