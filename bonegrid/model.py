@@ -310,7 +310,7 @@ class BoneModel(mesa.Model):
         kind = self.tissue.kind
         interior = np.flatnonzero(((kind != MARROW) & ~touches(kind == MARROW)).ravel())
         chosen = interior[self.rng.random(interior.size) < self.params.osteoblast.osteoblast_burial_probability]
-        ages = self.day - self.tissue.formed_day.flat[chosen]
+        ages = self.day - self.tissue.formed_day.reshape(-1)[chosen]
         self.osteocytes.seed(chosen, ages, self.day, self.rng)
 
     def _skeleton(self, p: PhysiologyParameters) -> None:
@@ -375,8 +375,10 @@ class BoneModel(mesa.Model):
 
     # ------------------------------------------------------------------ step
     def _sources(self, surfaces: Surfaces) -> dict[str, np.ndarray]:
-        activated = self.tissue.decay_latent_tgfb(self.params.secretion.tgfb_activation_per_day)
-        return source_maps(self, self.modifiers, self.params.secretion, activated, surfaces)
+        voxels, activated = self.tissue.decay_latent_tgfb(self.params.secretion.tgfb_activation_per_day)
+        tgfb = np.zeros(self.tissue.shape)
+        tgfb.reshape(-1)[voxels] = activated
+        return source_maps(self, self.modifiers, self.params.secretion, tgfb, surfaces)
 
     def step(self) -> None:
         """Advance one day (see the module docstring for the order)."""
@@ -476,8 +478,7 @@ class BoneModel(mesa.Model):
 
     def remodeling_space(self) -> float:
         """Open cavity (resorbed, not yet refilled) over bone volume."""
-        open_voxels = int(np.count_nonzero(self.tissue.cavity))
-        return open_voxels / max(self.tissue.n_matrix, 1)
+        return len(self.tissue.open_cavities) / max(self.tissue.n_matrix, 1)
 
     def active_units(self) -> int:
         """Remodeling units with at least one osteoclast or osteoblast working now."""

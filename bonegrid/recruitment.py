@@ -116,24 +116,27 @@ class RecruitmentParameters(ParameterSet):
 def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces) -> int:
     """Form new osteoclasts on free mineralised-bone surfaces; return how many formed.
 
-    Each site draws one uniform number; the RANK competition term only lowers a site's chance,
-    so it is evaluated just for the sites whose uncompeted chance already beat their draw.
+    Each site draws one uniform number. The RANK occupancy term is below 1, so only the sites
+    whose draw is below the day's rate can gain an osteoclast, and the signal is evaluated just
+    for them; the RANK competition term only lowers a site's chance further, so it is evaluated
+    just for the sites whose uncompeted chance already beat their draw.
     """
     tissue = model.tissue
     sites = np.flatnonzero((surfaces.bone_surface & (tissue.occupied == 0)).ravel())
     if sites.size == 0:
         return 0
-    ys, xs = np.divmod(sites, tissue.shape[1])
     kd = model.params.fields.rank_rankl_dissociation_pM
-    free = model.fields.at("free_rankl", ys, xs)
-    signal = rank_occupancy(free, kd) ** params.osteoclastogenesis_hill
-    pool = model.osteoclast_precursors.step(_signal_left_by_drug(model, signal, ys, xs, kd, params),
+    pool = model.osteoclast_precursors.step(_signal_left_by_drug(model, sites, kd, params),
                                             params.osteoclast_precursor_turnover_days,
                                             params.osteoclast_precursor_fusion_share,
                                             model.modifiers.osteoclast_precursor_supply)
     rate = (params.osteoclastogenesis_per_day * model.modifiers.osteoclast_activity * model.modifiers.osteoclastogenesis
             * pool)
     draw = model.rng.random(sites.size)
+    within = draw < rate  # rate x signal <= rate
+    draw, ys, xs = draw[within], *np.divmod(sites[within], tissue.shape[1])
+    free = model.fields.at("free_rankl", ys, xs)
+    signal = rank_occupancy(free, kd) ** params.osteoclastogenesis_hill
     chosen = np.flatnonzero(draw < rate * signal)
     working = [(c.pos, c.unit) for c in model.osteoclasts]
     if working and chosen.size:
@@ -156,21 +159,20 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
     return chosen.size
 
 
-def _signal_left_by_drug(model, signal: np.ndarray, ys: np.ndarray, xs: np.ndarray, kd: float,
-                         params: RecruitmentParameters) -> float:
+def _signal_left_by_drug(model, sites: np.ndarray, kd: float, params: RecruitmentParameters) -> float:
     """Share of the surfaces' osteoclastogenic signal that today's denosumab leaves, 0..1 (1 without it).
 
     Parameters
     ----------
-    signal : (k,) float ndarray
-        RANK occupancy to the power n at the free surface sites today, with the drug, 1.
-    ys, xs : (k,) int ndarray
-        The sites.
+    sites : (k,) int ndarray
+        Flat indices of the free surface sites today.
     kd : float
         RANK-RANKL dissociation constant, pM.
     """
     if model.drivers.denosumab_nM <= 0.0:
         return 1.0
+    ys, xs = np.divmod(sites, model.tissue.shape[1])
+    signal = rank_occupancy(model.fields.at("free_rankl", ys, xs), kd) ** params.osteoclastogenesis_hill  # with the drug
     undrugged = free_rankl(model.fields.at("rankl", ys, xs), model.fields.at("opg", ys, xs),
                            model.params.fields.opg_rankl_association_per_pM)
     total = float((rank_occupancy(undrugged, kd) ** params.osteoclastogenesis_hill).sum())
@@ -214,8 +216,9 @@ def recruit_osteoblasts(model, params: RecruitmentParameters, surfaces: Surfaces
     if surfaces is None:
         surfaces = tissue.surfaces()
     # free cavity voxels touching matrix (cavities are marrow: on the matrix surface), in flat-index order
-    cav = np.flatnonzero(surfaces.matrix_surface & (tissue.cavity != 0) & (tissue.occupied == 0))
-    since = model.day - tissue.eroded_day.flat[cav]
+    cav = tissue.open_cavities.indices()
+    cav = cav[surfaces.matrix_surface.reshape(-1)[cav] & (tissue.occupied.reshape(-1)[cav] == 0)]
+    since = model.day - tissue.eroded_day.reshape(-1)[cav]
     cav = cav[(since >= params.reversal_days) & (since <= params.arrested_after_days)]
     if cav.size == 0:
         return 0

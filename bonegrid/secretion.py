@@ -98,7 +98,7 @@ def source_maps(model, mods: CellModifiers, params: SecretionParameters,
         Today's systemic effects.
     params : SecretionParameters
     tgfb_activated : (ny, nx) float ndarray
-        Latent TGF-beta activated today (from :meth:`Tissue.decay_latent_tgfb`), pM/day.
+        Latent TGF-beta activated today (:meth:`Tissue.decay_latent_tgfb`, 0 outside open cavities), pM/day.
     surfaces : Surfaces
         Today's marrow and surface masks (:meth:`Tissue.surfaces`).
     """

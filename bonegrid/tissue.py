@@ -196,6 +196,75 @@ def resorption_depth_in(kind: list[list[int]], cavity_depth: list[list[int]], i:
     return best + 1
 
 
+class VoxelSet:
+    """The voxels in one state (flat indices into the slice), kept as the cells change them.
+
+    What the day reads of a sparse state (osteoid, open cavities, living osteocytes: a few
+    thousandths of the slice) is read from here instead of rescanning the whole grid; the
+    owner of the state adds and removes voxels where it changes it. The members are held as a
+    set and as a sorted array; the array is brought up to date when read: a large set's at the
+    voxels changed since (a few a day), a small one's rebuilt (:attr:`REBUILD_BELOW`).
+
+    Parameters
+    ----------
+    flat_indices : iterable of int, optional
+        The starting members.
+    """
+
+    def __init__(self, flat_indices=()) -> None:
+        self._sorted = np.unique(np.asarray(flat_indices, dtype=np.intp))
+        self._members = set(self._sorted.tolist())
+        self._changed: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def add(self, flat_index: int) -> None:
+        """Add one voxel."""
+        self._members.add(flat_index)
+        self._changed.add(flat_index)
+
+    def discard(self, flat_index: int) -> None:
+        """Remove one voxel if it is a member."""
+        self._members.discard(flat_index)
+        self._changed.add(flat_index)
+
+    def update(self, flat_indices: np.ndarray) -> None:
+        """Add the voxels ``flat_indices``."""
+        voxels = flat_indices.tolist()
+        self._members.update(voxels)
+        self._changed.update(voxels)
+
+    def difference_update(self, flat_indices: np.ndarray) -> None:
+        """Remove the voxels ``flat_indices`` (members or not)."""
+        voxels = flat_indices.tolist()
+        self._members.difference_update(voxels)
+        self._changed.update(voxels)
+
+    REBUILD_BELOW = 1000
+    """Sets smaller than this (or changed at more than an eighth of their members) rebuild the sorted array
+    from the set when read; larger ones update it. Measured (3,700 members, 110 changed): rebuild 115 us,
+    update 42 us; the update costs ~20 us whatever the size, a rebuild ~3 us + 30 ns a member."""
+
+    def indices(self) -> np.ndarray:
+        """Return the members' flat indices in increasing order (the order of a grid scan); do not modify them."""
+        if self._changed and (len(self._members) < self.REBUILD_BELOW or 8 * len(self._changed) > len(self._members)):
+            self._sorted = np.sort(np.fromiter(self._members, dtype=np.intp, count=len(self._members)))
+            self._changed = set()
+        elif self._changed:
+            changed = np.sort(np.fromiter(self._changed, dtype=np.intp, count=len(self._changed)))
+            kept = self._sorted
+            at = np.searchsorted(kept, changed)
+            listed = at < kept.size
+            listed[listed] = kept[at[listed]] == changed[listed]
+            kept = np.delete(kept, at[listed])
+            members = self._members
+            now = changed[np.array([v in members for v in changed.tolist()], dtype=bool)]
+            self._sorted = np.insert(kept, np.searchsorted(kept, now), now)
+            self._changed = set()
+        return self._sorted
+
+
 @dataclasses.dataclass(frozen=True)
 class Surfaces:
     """Marrow and surface masks of one moment, each (ny, nx) bool.
@@ -255,6 +324,10 @@ class Tissue:
     bisphosphonate : (ny, nx) float64 ndarray
         Bisphosphonate bound to the mineral of a voxel, in lethal doses for an osteoclast
         (see :meth:`bind_bisphosphonate`); it stays until the voxel is resorbed.
+    osteoid_voxels : VoxelSet
+        The osteoid voxels (``kind`` OSTEOID).
+    open_cavities : VoxelSet
+        The cavity voxels not yet refilled (``cavity`` not 0): the only voxels holding latent TGF-beta.
     """
 
     LAYERS = ("kind", "mineral", "formed_day", "cavity", "cavity_depth", "eroded_day",
@@ -293,6 +366,8 @@ class Tissue:
         self.kind[young] = OSTEOID
         self.n_matrix = n
         self.n_osteoid = int(young.sum())
+        self.osteoid_voxels = VoxelSet(np.flatnonzero(young))
+        self.open_cavities = VoxelSet()
         self.mineralisation_onsets = 0               # osteoid voxels that began to mineralise (cumulative)
         self.mineralisation_onset_age_days = 0.0     # their summed age at onset, days (cumulative)
 
@@ -357,6 +432,7 @@ class Tissue:
         self.cavity_depth[y, x] = depth
         self.eroded_day[y, x] = day
         self.latent_tgfb[y, x] += tgfb_release_pM
+        self.open_cavities.add(y * self.shape[1] + x)
         self.n_matrix -= 1
         return released
 
@@ -391,6 +467,9 @@ class Tissue:
         self.cavity_depth[y, x] = 0
         self.eroded_day[y, x] = np.nan
         self.latent_tgfb[y, x] = 0.0
+        flat_index = y * self.shape[1] + x
+        self.open_cavities.discard(flat_index)
+        self.osteoid_voxels.add(flat_index)
         self.n_matrix += 1
         self.n_osteoid += 1
         return unit
@@ -443,23 +522,25 @@ class Tissue:
             voxel-equivalents); growth is scaled down uniformly if demand exceeds it.
         """
         p = self.params
-        if self.n_osteoid:
-            osteoid = np.flatnonzero(self.kind == OSTEOID)
-            idx = osteoid[day - self.formed_day.flat[osteoid] >= p.mineralisation_lag_days]
+        kind, mineral, formed_day = self.kind.reshape(-1), self.mineral.reshape(-1), self.formed_day.reshape(-1)
+        if len(self.osteoid_voxels):
+            osteoid = self.osteoid_voxels.indices()
+            idx = osteoid[day - formed_day[osteoid] >= p.mineralisation_lag_days]
             if idx.size:
                 onset = idx[self.rng.random(idx.size) < supply]
-                self.kind.flat[onset] = BONE
+                kind[onset] = BONE
+                self.osteoid_voxels.difference_update(onset)
                 self.n_osteoid -= onset.size
                 self.mineralisation_onsets += onset.size
-                self.mineralisation_onset_age_days += float((day - self.formed_day.flat[onset]).sum())
+                self.mineralisation_onset_age_days += float((day - formed_day[onset]).sum())
         bone = self.kind == BONE
         primary = np.flatnonzero(bone & (self.mineral < p.primary_mineral_fraction))
         dm_primary = supply * p.primary_mineralisation_per_day * (p.primary_mineral_fraction
-                                                                   - self.mineral.flat[primary])
+                                                                   - mineral[primary])
         step = p.secondary_mineralisation_step_days
         if int(day) % step == 0:
             secondary = np.flatnonzero(bone & (self.mineral < 0.999))
-            dm_secondary = (1.0 - self.mineral.flat[secondary]) * -np.expm1(-p.secondary_mineralisation_per_day * step)
+            dm_secondary = (1.0 - mineral[secondary]) * -np.expm1(-p.secondary_mineralisation_per_day * step)
         else:
             secondary, dm_secondary = primary[:0], dm_primary[:0]
         demand = float(dm_primary.sum() + dm_secondary.sum())
@@ -467,12 +548,25 @@ class Tissue:
             dm_primary *= max_mineral / demand
             dm_secondary *= max_mineral / demand
             demand = max_mineral
-        self.mineral.flat[primary] += dm_primary
-        self.mineral.flat[secondary] += dm_secondary
+        mineral[primary] += dm_primary
+        mineral[secondary] += dm_secondary
         return demand
 
-    def decay_latent_tgfb(self, fraction_released: float) -> np.ndarray:
-        """Activate a fraction of latent TGF-beta; return the activated amount map, pM/day (in one voxel)."""
-        released = self.latent_tgfb * fraction_released
-        self.latent_tgfb -= released
-        return released
+    def decay_latent_tgfb(self, fraction_released: float) -> tuple[np.ndarray, np.ndarray]:
+        """Activate a fraction of latent TGF-beta; return where and how much, pM/day (in one voxel).
+
+        Only open cavities hold latent TGF-beta (resorption releases it there, refilling clears
+        it), so only they are updated; nothing is activated elsewhere.
+
+        Returns
+        -------
+        voxels : (k,) int ndarray
+            Flat indices of the open cavities (:attr:`open_cavities`).
+        activated : (k,) float ndarray
+            TGF-beta activated today in each, pM/day.
+        """
+        voxels = self.open_cavities.indices()
+        latent = self.latent_tgfb.reshape(-1)
+        activated = latent[voxels] * fraction_released
+        latent[voxels] -= activated
+        return voxels, activated

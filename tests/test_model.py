@@ -6,7 +6,7 @@ import pytest
 
 from bonegrid.model import BoneModel
 from bonegrid.parameters import ParameterError
-from bonegrid.tissue import MARROW
+from bonegrid.tissue import BONE, MARROW, touches
 
 REQUIRED = ["day", "bv_tv", "ov_bv", "n_osteoclasts", "n_osteoblasts", "n_osteocytes", "osteocyte_viability",
             "resorbed_voxels", "formed_voxels", "ctx", "p1np", "serum_ca", "pth"]
@@ -139,9 +139,11 @@ def test_fields_solved_every_field_interval_days_and_the_drug_binds_daily():
     model = BoneModel(grid=64, seed=2, burn_in_days=0, field_interval_days=3,
                       drivers={"denosumab_nM": [(0, 0.0), (31, 0.0), (32, 50.0)]})
     model.run(29)  # day 29: the last solve was on day 27
-    # latent TGF-beta released into five marrow voxels (a sparse slice may have no open cavity on this day)
-    marrow = np.flatnonzero((model.tissue.kind == MARROW).ravel())[:5]
-    model.tissue.latent_tgfb.flat[marrow] = 100.0
+    # latent TGF-beta released by resorbing five surface voxels (a sparse slice may have no open cavity on this day)
+    unit = model.units.open(model.day)
+    for y, x in np.argwhere((model.tissue.kind == BONE) & touches(model.tissue.kind == MARROW))[:5].tolist():
+        model.osteocytes.remove_at(y, x)
+        model.tissue.resorb(y, x, unit, 1, model.day, 100.0)
     latent = model.tissue.latent_tgfb.copy()
     solved = model.fields
     model.run(1)  # day 30: solved

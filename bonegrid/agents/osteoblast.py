@@ -25,6 +25,7 @@ stays active and keeps laying osteoid on the adjacent surface for the rest of it
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
@@ -153,6 +154,13 @@ def _slot_attribute(name: str, doc: str) -> property:
     return property(get, set_, doc=doc)
 
 
+@functools.cache
+def _disc(radius: int) -> tuple[tuple[int, int, int], ...]:
+    """Return the steps (d², dy, dx) to the voxels within ``radius`` voxels, nearest first and row-major among equals."""
+    return tuple(sorted((dy * dy + dx * dx, dy, dx) for dy in range(-radius, radius + 1)
+                        for dx in range(-radius, radius + 1) if dy * dy + dx * dx <= radius * radius))
+
+
 class Osteoblast(SurfaceCell):
     """An osteoid-forming osteoblast in cavity voxel ``pos``.
 
@@ -256,20 +264,16 @@ class Osteoblast(SurfaceCell):
                 self.move_to((y + dy, x + dx))
                 return True
         r = self._radius
-        y0, x0 = max(0, y - r), max(0, x - r)
-        vs, us = np.nonzero(tissue.cavity[y0:y + r + 1, x0:x + r + 1])
-        vs += y0
-        us += x0
-        d2 = (vs - y) ** 2 + (us - x) ** 2
-        free = np.flatnonzero((d2 <= r * r) & (tissue.occupied[vs, us] == 0))
+        kind, cavity, occupied = tissue.around(y, x, r + 1, "kind", "cavity", "occupied")
         # nearest first, row-major among equals; the first distance with a voxel touching matrix wins
         nearest, ties = None, []
-        for d, v, u in sorted(zip(d2[free].tolist(), vs[free].tolist(), us[free].tolist(), strict=True)):
+        for d, dy, dx in _disc(r):
             if nearest is not None and d > nearest:
                 break
-            if tissue.is_matrix_adjacent(v, u):
+            i, j = r + 1 + dy, r + 1 + dx
+            if cavity[i][j] and not occupied[i][j] and matrix_adjacent_in(kind, i, j):
                 nearest = d
-                ties.append((v, u))
+                ties.append((y + dy, x + dx))
         if not ties:
             return False
         self.move_to(ties[model.rng.integers(len(ties))] if len(ties) > 1 else ties[0])

@@ -29,7 +29,7 @@ import math
 from bonegrid.agents.surface_cell import SurfaceCell
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.remodeling_units import RemodelingUnit
-from bonegrid.tissue import BONE, MARROW, NEIGHBOURS_4, NEIGHBOURS_8, resorption_depth_in
+from bonegrid.tissue import BONE, MARROW, NEIGHBOURS_4, NEIGHBOURS_8, OSTEOID, resorption_depth_in
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,21 +217,23 @@ class Osteoclast(SurfaceCell):
         y, x = self.pos
         if around is None:
             around = Surroundings(model.tissue, self.pos, 2)
-        kind, occupied = around.kind, around.occupied
+        kind, occupied, ci, cj = around.kind, around.occupied, around.i, around.j
         heading_y, heading_x = self.heading
+        preference, noise_weight = p.osteoclast_bone_preference, p.osteoclast_crawl_noise
         best, best_score = None, -math.inf
         noise = model.rng.random(len(_CRAWL_STEPS)).tolist()
         for (dy, dx, length), r in zip(_CRAWL_STEPS, noise, strict=True):
-            i, j = around.i + dy, around.j + dx
-            if kind[i][j] != MARROW or occupied[i][j]:
+            i, j = ci + dy, cj + dx
+            row = kind[i]
+            if row[j] != MARROW or occupied[i][j]:
                 continue
-            next_door = (kind[i - 1][j], kind[i + 1][j], kind[i][j - 1], kind[i][j + 1])
+            next_door = (kind[i - 1][j], kind[i + 1][j], row[j - 1], row[j + 1])
             touching_bone = BONE in next_door
-            if not touching_bone and next_door.count(MARROW) == len(next_door):
+            if not touching_bone and OSTEOID not in next_door:
                 continue  # touches no matrix
-            score = (p.osteoclast_bone_preference * touching_bone
+            score = (preference * touching_bone
                      + (dy * heading_y + dx * heading_x) / length
-                     + p.osteoclast_crawl_noise * r)
+                     + noise_weight * r)
             if score > best_score:
                 best, best_score = (y + dy, x + dx), score
         if best is None:

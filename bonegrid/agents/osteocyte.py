@@ -29,7 +29,7 @@ from mesa.discrete_space import PropertyLayer
 
 from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.parameters import ParameterSet, param
-from bonegrid.tissue import APOPTOTIC, EMPTY, NO_OSTEOCYTE, VIABLE
+from bonegrid.tissue import APOPTOTIC, EMPTY, NO_OSTEOCYTE, VIABLE, VoxelSet
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,6 +72,11 @@ class OsteocyteNetwork:
     ----------
     model : BoneModel
     params : OsteocyteParameters
+
+    Attributes
+    ----------
+    viable, apoptotic : VoxelSet
+        The lacunae holding a viable, an apoptotic osteocyte (the daily rule reads these, not the layer).
     """
 
     def __init__(self, model, params: OsteocyteParameters) -> None:
@@ -85,6 +90,7 @@ class OsteocyteNetwork:
         self.state = self.layers["osteocyte"].data
         self.since = self.layers["osteocyte_since"].data
         self.agents: dict[tuple[int, int], Osteocyte] = {}
+        self.viable, self.apoptotic = VoxelSet(), VoxelSet()
         self._counts = np.zeros(4, dtype=np.int64)  # lacunae per state, kept in step with the layer
 
     def add(self, y: int, x: int, day: float) -> Osteocyte:
@@ -95,6 +101,7 @@ class OsteocyteNetwork:
         self._counts[self.state[y, x]] -= 1
         self._counts[VIABLE] += 1
         self.state[y, x] = VIABLE
+        self.viable.add(y * self.state.shape[1] + x)
         self.since[y, x] = day
         self.agents[(y, x)] = agent
         return agent
@@ -111,7 +118,7 @@ class OsteocyteNetwork:
         a = matrix_age_days / DAYS_PER_YEAR
         survival = np.exp(-p.osteocyte_apoptosis_per_year * (a + a * a / (2.0 * p.osteocyte_ageing_years)))
         alive = rng.random(a.size) < survival
-        self.state.flat[flat_indices[~alive]] = EMPTY
+        self.state.reshape(-1)[flat_indices[~alive]] = EMPTY
         self._counts[EMPTY] += int((~alive).sum())
         nx = self.state.shape[1]
         for i in flat_indices[alive]:
@@ -125,6 +132,9 @@ class OsteocyteNetwork:
         self._counts[self.state[y, x]] -= 1
         self._counts[NO_OSTEOCYTE] += 1
         self.state[y, x] = NO_OSTEOCYTE
+        flat_index = y * self.state.shape[1] + x
+        self.viable.discard(flat_index)
+        self.apoptotic.discard(flat_index)
 
     def step(self, day: float, apoptosis_modifier: float, rng: np.random.Generator,
              unsignalled_share: float = 0.0) -> None:
@@ -143,10 +153,10 @@ class OsteocyteNetwork:
             once instead of signalling for ``osteocyte_apoptotic_days``.
         """
         p = self.params
-        flat = self.state.reshape(-1)
-        viable = np.flatnonzero(flat == VIABLE)
+        flat, since = self.state.reshape(-1), self.since.reshape(-1)
+        viable = self.viable.indices()
         if viable.size:
-            age_years = (day - self.model.tissue.formed_day.flat[viable]) / DAYS_PER_YEAR
+            age_years = (day - self.model.tissue.formed_day.reshape(-1)[viable]) / DAYS_PER_YEAR
             hazard = (p.osteocyte_apoptosis_per_year / DAYS_PER_YEAR) * (1.0 + age_years / p.osteocyte_ageing_years)
             dying = viable[rng.random(viable.size) < hazard * apoptosis_modifier]
             if unsignalled_share > 0.0 and dying.size:
@@ -154,18 +164,22 @@ class OsteocyteNetwork:
                 self._empty(dying[silent])
                 dying = dying[~silent]
             flat[dying] = APOPTOTIC
-            self.since.flat[dying] = day
+            self.viable.difference_update(dying)
+            self.apoptotic.update(dying)
+            since[dying] = day
             self._counts[VIABLE] -= dying.size
             self._counts[APOPTOTIC] += dying.size
-        apoptotic = np.flatnonzero(flat == APOPTOTIC)
+        apoptotic = self.apoptotic.indices()
         if apoptotic.size:
-            self._empty(apoptotic[day - self.since.flat[apoptotic] >= p.osteocyte_apoptotic_days])
+            self._empty(apoptotic[day - since[apoptotic] >= p.osteocyte_apoptotic_days])
 
     def _empty(self, flat_indices: np.ndarray) -> None:
         """Leave empty lacunae at ``flat_indices`` (viable or apoptotic osteocytes now dead)."""
         flat = self.state.reshape(-1)
         np.subtract.at(self._counts, flat[flat_indices], 1)
         flat[flat_indices] = EMPTY
+        self.viable.difference_update(flat_indices)
+        self.apoptotic.difference_update(flat_indices)
         self._counts[EMPTY] += flat_indices.size
         nx = self.state.shape[1]
         for i in flat_indices:

@@ -550,10 +550,9 @@ class _GridTest:
         n_free = int(free.sum())
         index = (np.cumsum(free) - 1).astype(np.int64)              # dof -> free dof
         dofs = element_dofs.astype(np.int32)
-        a, b = np.repeat(dofs, 8, axis=1), np.tile(dofs, (1, 8))    # (n_elements, 64): row and column dof
-        value = np.broadcast_to(_unit_element(nu, plane).ravel(), a.shape)
-        ff = free[a] & free[b]
-        keys = (index[a] * n_free + index[b])[ff]                   # entries of K_ff, element by element
+        value = np.broadcast_to(_unit_element(nu, plane).ravel(), (ny * nx, 64))  # (n_elements, 64), :func:`_pairs` order
+        ff = _pairs(free[dofs], np.logical_and)
+        keys = _pairs(index[dofs] * n_free, np.add, index[dofs])[ff]  # entries of K_ff, element by element
         entries = np.sort(keys)                                     # the CSR order, with repeats
         entries = entries[np.concatenate([[True], entries[1:] != entries[:-1]])]
         self.indices = (entries % n_free).astype(np.int32)
@@ -562,10 +561,11 @@ class _GridTest:
         del keys
         by_element = np.concatenate([[0], np.cumsum(ff.sum(axis=1))]).astype(np.int32)
         self.assembly = sp.csr_array((value[ff], position, by_element), shape=(ny * nx, entries.size)).T
-        ft = free[a] & top[b]
-        element = np.broadcast_to(np.arange(ny * nx)[:, None], a.shape)
-        self.load = sp.csr_array((value[ft], (index[a[ft]], element[ft])), shape=(n_free, ny * nx))
-        tt = top[a] & top[b]
+        ft = _pairs(free[dofs], np.logical_and, top[dofs])
+        element = np.broadcast_to(np.arange(ny * nx)[:, None], value.shape)
+        row_dof = np.repeat(dofs, 8, axis=1)
+        self.load = sp.csr_array((value[ft], (index[row_dof[ft]], element[ft])), shape=(n_free, ny * nx))
+        tt = _pairs(top[dofs], np.logical_and)
         self.plate = np.bincount(element[tt], weights=value[tt], minlength=ny * nx)
         self.ny = ny
         self.interpolations = []
@@ -613,6 +613,23 @@ class _GridTest:
         if not converged:
             u = _factor(k).solve(f)
         return 0.5 * (_dot(u, k @ u) - 2.0 * _dot(u, f) + d * d * float(self.plate @ e)), u, iterations, not converged
+
+
+def _pairs(row: np.ndarray, op: np.ufunc, column: np.ndarray | None = None) -> np.ndarray:
+    """``op`` of every (row dof, column dof) pair of each element, in the (8 x 8) order of its stiffness matrix.
+
+    Parameters
+    ----------
+    row, column : (n_elements, 8) ndarray
+        A value per element dof (``column`` defaults to ``row``).
+
+    Returns
+    -------
+    (n_elements, 64) ndarray
+        Entry ``8 i + j`` of element ``e`` is ``op(row[e, i], column[e, j])``.
+    """
+    column = row if column is None else column
+    return op(row[:, :, None], column[:, None, :]).reshape(row.shape[0], -1)
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
