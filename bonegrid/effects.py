@@ -77,14 +77,15 @@ class EffectParameters(ParameterSet):
                "loss, units refill to ~0.7 at 15 mg/day (thinner walls, as in glucocorticoid biopsies: Bressot 1979; "
                "Dempster 1989); at 0.5 with the collagen loss they refilled to ~0.6")
     glucocorticoid_osteocyte_apoptosis_gain: float = param(
-        0.5, unit="1", low=0.0, high=50.0, symbol="g_{G,Ot}",
+        2.0, unit="1", low=0.0, high=50.0, symbol="g_{G,Ot}",
         doc="osteocyte apoptosis hazard x (1 + g f_G)",
-        source="Weinstein 1998 (osteocyte apoptosis); strength approx., chosen while each dying osteocyte still "
-               "called a remodeling unit (now only the share glucocorticoid_osteocyte_repair_call_share does), while "
-               "the early bone loss under glucocorticoid comes from osteoclasts, not from "
-               "more activations (Jia 2006, doi:10.1210/en.2006-0459: shielding osteoclasts alone from glucocorticoid "
-               "prevents it); at 3 the extra targeted remodeling tripled turnover (~66%/yr) and raised P1NP 2-4x, "
-               "against the low turnover of glucocorticoid-treated bone (Dalle Carbonare 2001)")
+        source="Weinstein 1998 (J Clin Invest 102:274: prednisolone makes osteocyte apoptosis abundant); O'Brien "
+               "2004; strength approx.: a two- to threefold hazard at 10-15 mg/day (x2.1-2.3). It was 0.5 while "
+               "each dying osteocyte called a remodeling unit (at 3 the extra targeted remodeling tripled turnover, "
+               "against the low turnover of glucocorticoid-treated bone, Dalle Carbonare 2001); the deaths it adds "
+               "are silent now (glucocorticoid_osteocyte_repair_call_share), so that bound no longer holds. At 2 the "
+               "viable osteocytes fall 12.8 points in 2 years at 15 mg/day (0.5: 6.3) and a 60-year-old man's slice "
+               "reads dying osteocytes by year 1 on every seed (360², seeds 1-3)")
     glucocorticoid_osteocyte_repair_call_share: float = param(
         0.0, unit="1", low=0.0, high=1.0, symbol="r_{G,Ot}",
         doc="share of the osteocytes that glucocorticoid kills (the g f_G / (1 + g f_G) part of the deaths) "
