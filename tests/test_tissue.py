@@ -6,7 +6,7 @@ import pytest
 from conftest import half_bone
 
 from bonegrid.constants import DAYS_PER_YEAR
-from bonegrid.tissue import BONE, DEEPEST, MARROW, OSTEOID, OUTSIDE, Tissue, TissueParameters, touches
+from bonegrid.tissue import BONE, DEEPEST, MARROW, OSTEOID, OUTSIDE, Tissue, TissueParameters, VoxelSet, touches
 
 
 def _truncated_mean(scale, upper):
@@ -122,3 +122,31 @@ def test_surfaces_are_marrow_beside_matrix_and_beside_mineralised_bone():
     assert (s.marrow == marrow).all()
     assert (s.matrix_surface == (marrow & (around != MARROW).any(axis=0))).all()
     assert (s.bone_surface == (marrow & (around == BONE).any(axis=0))).all()
+
+
+def test_voxel_set_indices_match_a_plain_set_through_any_changes():
+    """VoxelSet keeps its sorted indices equal to its members, whether it updates or rebuilds them."""
+    rng = np.random.default_rng(7)
+    for start_size in (0, 10, 5000):
+        start = rng.choice(100_000, start_size, replace=False)
+        voxels, plain = VoxelSet(start), set(start.tolist())
+        for _ in range(60):
+            what = rng.integers(4)
+            picked = rng.integers(0, 100_000, size=int(rng.integers(1, 50)))
+            if what == 0:
+                voxels.add(int(picked[0]))
+                plain.add(int(picked[0]))
+            elif what == 1:
+                victim = int(rng.choice(sorted(plain))) if plain and rng.random() < 0.5 else int(picked[0])
+                voxels.discard(victim)
+                plain.discard(victim)
+            elif what == 2:
+                voxels.update(picked)
+                plain.update(picked.tolist())
+            else:
+                voxels.difference_update(picked)
+                plain.difference_update(picked.tolist())
+            if rng.random() < 0.5:
+                assert voxels.indices().tolist() == sorted(plain)
+                assert len(voxels) == len(plain)
+        assert voxels.indices().tolist() == sorted(plain)
