@@ -2,10 +2,10 @@
 
 A surface cell is a bone cell that works on the bone surface from one voxel beside the
 matrix (an osteoclast in the marrow against the bone it dissolves, an osteoblast in the
-cavity it refills), for a lifespan drawn at birth and spent at the pace of the day's systemic conditions, on behalf
-of one remodeling unit. Their
-biology (resorbing and crawling; laying osteoid, burial and retirement) lives in
-:mod:`bonegrid.agents.osteoclast` and :mod:`bonegrid.agents.osteoblast`.
+cavity it refills), for a lifespan drawn at birth and spent at the pace the day's systemic
+conditions set, on behalf of one remodeling unit. Their biology (resorbing and crawling;
+laying osteoid, burial and retirement) lives in :mod:`bonegrid.agents.osteoclast` and
+:mod:`bonegrid.agents.osteoblast`.
 """
 
 from __future__ import annotations
