@@ -132,6 +132,16 @@ def test_runs_are_stored_and_a_second_call_resumes_without_running(tmp_path, mon
     assert again.equals(first)
 
 
+def test_a_changed_model_never_reuses_the_runs_of_the_old_one(tmp_path, monkeypatch):
+    path = tmp_path / "tiny.toml"
+    path.write_text(SPEC.replace("[parameters]", f'output = "{tmp_path / "out"}"\n\n[parameters]'))
+    cal = load_calibration(path)
+    before = calibrate.store_path(cal)
+    assert calibrate.model_code_digest() == calibrate.model_code_digest.__wrapped__()  # the sources as installed
+    monkeypatch.setattr(calibrate, "model_code_digest", lambda: "another model")
+    assert calibrate.store_path(cal) != before
+
+
 def test_the_command_line_prints_the_fit_or_says_in_one_line_why_there_is_none(tmp_path, monkeypatch, capsys):
     import pandas as pd
 

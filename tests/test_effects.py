@@ -71,10 +71,10 @@ def test_glucocorticoid_dose_response_uses_the_half_effect_dose_parameter():
 def test_estrogen_loss_raises_rankl_lowers_opg_and_prolongs_osteoclasts():
     # E = 0.2: loss 1 - E = 0.8
     m = cell_modifiers(Drivers(estrogen=0.2), 1.0, P)
-    assert m.rankl == pytest.approx(1.0 + P.estrogen_rankl_gain * 0.8)                      # 1 + 1.5*0.8 = 2.2
+    assert m.rankl == pytest.approx(1.0 + P.estrogen_rankl_gain * 0.8)                      # 1 + 0.75*0.8 = 1.6
     assert m.opg == pytest.approx(1.0 - P.estrogen_opg_gain * 0.8)                          # 1 - 0.5*0.8 = 0.6
     assert m.osteoclast_lifespan == pytest.approx(1.0 + P.estrogen_osteoclast_lifespan_gain * 0.8)  # 1.8
-    assert m.rankl == pytest.approx(2.2) and m.opg == pytest.approx(0.6) and m.osteoclast_lifespan == pytest.approx(1.8)
+    assert m.rankl == pytest.approx(1.6) and m.opg == pytest.approx(0.6) and m.osteoclast_lifespan == pytest.approx(1.8)
 
 
 def test_estrogen_above_premenopausal_has_no_effect():
@@ -108,13 +108,13 @@ def test_pth_scales_rankl_up_and_opg_and_sclerostin_down():
 
 def test_terms_multiply():
     # E = 0.5 (loss 0.5), G = G_50 (f_G = 0.5), cytokines C = 1, PTH 4x, T = 1:
-    # RANKL = 4^0.5 * (1 + 1.5*0.5) * (1 + 0.5*0.5) * (1 + 1*1*(1 - 0.6*0.5)) = 2 * 1.75 * 1.25 * 1.7 = 7.4375
+    # RANKL = 4^0.5 * (1 + 0.75*0.5) * (1 + 0.5*0.5) * (1 + 1*1*(1 - 0.6*0.5)) = 2 * 1.375 * 1.25 * 1.7 = 5.84375
     #         (the glucocorticoid damps the cytokines' own RANKL gain by 1 - g_{G,syn} f_G)
     # OPG   = 4^-0.5 * (1 - 0.5*0.5) * (1 - 0.5*0.5)            = 0.5 * 0.75 * 0.75  = 0.28125
     # (glucocorticoid gains set here to 0.5, the others at their defaults)
     p = with_g50(getattr(P, G50_NAME), glucocorticoid_rankl_gain=0.5, glucocorticoid_opg_loss=0.5)
     m = cell_modifiers(Drivers(estrogen=0.5, glucocorticoid=getattr(P, G50_NAME), cytokines=1.0), 4.0, p)
-    assert m.rankl == pytest.approx(7.4375)
+    assert m.rankl == pytest.approx(5.84375)
     assert m.opg == pytest.approx(0.28125)
 
 

@@ -23,7 +23,8 @@ values and the run's level over the spec's horizon and grid, with the run's seed
 design (:func:`bonegrid.sweep.design_runs`), so the metric is measured exactly as ``validate``
 measures the band. Finished runs are appended to ``<output>/runs-<fingerprint>.csv`` (default
 output ``results/calibration/NAME``) and skipped when the command is run again; a changed spec
-writes a new file, and ``--fresh`` discards the stored runs (after changing the model's code).
+writes a new file, and so does a changed model (its fingerprint holds a digest of the package's
+sources); ``--fresh`` discards the stored runs.
 
 Prints the metric per level (mean ± sd over replicates) and the level interpolated linearly at
 the target beside the shipped value. Exit status 1 with one line if the target is not bracketed
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -48,6 +50,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+import bonegrid
 import bonegrid.tomlcheck as check
 from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.files import check_folder
@@ -122,9 +125,10 @@ class Calibration:
         return dataclasses.replace(scenario, years=self.spec.days / DAYS_PER_YEAR, expect=expect)
 
     def fingerprint(self) -> str:
-        """SHA-256 of what fixes the stored values: the sweep and the measured windows (not the target)."""
+        """SHA-256 of what fixes the stored values: the sweep, the measured windows (not the target) and the model's code."""
         text = json.dumps([STORE_COLUMNS, self.spec.fingerprint(), dataclasses.asdict(self.measured),
-                           None if self.baseline is None else dataclasses.asdict(self.baseline)], sort_keys=True)
+                           None if self.baseline is None else dataclasses.asdict(self.baseline), model_code_digest()],
+                          sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def describe(self) -> str:
@@ -247,6 +251,22 @@ def _windowed(band: Expectation, fit: Mapping[str, Any], prefix: str, years: flo
 
 
 # ---------------------------------------------------------------------------- running
+
+@functools.cache
+def model_code_digest() -> str:
+    """SHA-256 of the bonegrid package's sources (Python and scenario files) as installed.
+
+    Part of a calibration's fingerprint: stored runs of an older model (another default of any
+    parameter, another mechanism) are never mixed with new ones.
+    """
+    root = Path(bonegrid.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.suffix in (".py", ".toml")):
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def store_path(cal: Calibration) -> Path:
     """Return the file of the finished runs of this spec: ``<output>/runs-<first 12 digits of the fingerprint>.csv``."""
     return cal.spec.output / f"runs-{cal.fingerprint()[:12]}.csv"
@@ -378,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", help="spec names in examples/calibration or .toml paths (default: all)")
     parser.add_argument("--workers", type=int, default=None, help="worker processes (default: the cores)")
     parser.add_argument("--check", action="store_true", help="only validate the specs and print their plans")
-    parser.add_argument("--fresh", action="store_true", help="discard stored runs (after changing the model's code)")
+    parser.add_argument("--fresh", action="store_true", help="discard stored runs")
     args = parser.parse_args(argv)
     status = 0
     try:
