@@ -29,7 +29,14 @@ import bonegrid.dashboard  # noqa: E402
 from bonegrid.dashboard import add_command, run_command  # noqa: E402
 from bonegrid.dashboard.charts import bmd_chart, bone_volume_chart, calcium_chart, markers_chart  # noqa: E402
 from bonegrid.dashboard.clinic import LAB_DECIMALS, DXACard, LabsCard, clinical  # noqa: E402
-from bonegrid.dashboard.controls import CausesCard, RunCard, SetupCard, TreatmentsCard, myeloma_status  # noqa: E402
+from bonegrid.dashboard.controls import (  # noqa: E402
+    CausesCard,
+    LabelledSlider,
+    RunCard,
+    SetupCard,
+    TreatmentsCard,
+    myeloma_status,
+)
 from bonegrid.dashboard.knobs import (  # noqa: E402
     LIVE_KNOBS,
     MYELOMA_KNOB,
@@ -37,6 +44,7 @@ from bonegrid.dashboard.knobs import (  # noqa: E402
     RANKL_SOURCES,
     RESTART_KNOBS,
     knob_levels,
+    live_knob,
     rate_overrides,
 )
 from bonegrid.dashboard.mystery import MysteryCard  # noqa: E402
@@ -78,12 +86,29 @@ def _texts(rc) -> str:
 
 
 # ----------------------------------------------------------------------------------------------- knobs
-def test_every_driver_a_scenario_uses_has_a_live_knob_over_its_declared_range():
+def test_every_driver_a_scenario_uses_has_a_live_knob_within_its_declared_range_at_a_useful_resolution():
     used = {name for n in scenario_names(treated=True) for name in load_scenario(n).drivers}
     assert {"thyroid", "cytokines", "gut_absorption"} <= used <= {k.key for k in LIVE_KNOBS}
     for knob in LIVE_KNOBS:
         field = Drivers.__dataclass_fields__[knob.key]
-        assert knob.live and (knob.low, knob.high) == (field.metadata["low"], field.metadata["high"])
+        assert knob.live and knob.low == field.metadata["low"] < knob.high <= field.metadata["high"]
+        assert (knob.high - knob.low) / knob.step <= 100, knob  # a sidebar slider ~250 px wide: >= 2.5 px a step
+    gc = next(k for k in LIVE_KNOBS if k.key == "glucocorticoid")
+    assert gc.low == 0.0 and 60.0 <= gc.high < 1000.0  # clinical doses on the track; pulses beyond it
+    with pytest.raises(ValueError, match="must lie in the driver's range"):
+        live_knob("glucocorticoid", "x", "mg/day", 1.0, "x", "x", high=2000.0)
+
+
+def test_a_scenario_level_beyond_the_slider_is_shown_and_not_sent_until_the_visitor_moves_it():
+    sent = []
+    _, rc = solara.render(LabelledSlider("Glucocorticoid dose (mg/day)", 1000.0, 0.0, 80.0, 2.5,
+                                         sent.append, "help"), handle_error=False)
+    slider = rc.find(v.Slider).widget
+    assert slider.v_model == 80.0 and "<b>1000</b>" in _texts(rc)
+    slider.v_model = 80.0  # the slider resting at its end is not a choice
+    assert sent == []
+    slider.v_model = 20.0
+    assert sent == [20.0]
 
 
 def test_the_myeloma_scenarios_seed_has_a_mid_run_knob_that_offers_its_size():

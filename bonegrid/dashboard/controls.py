@@ -33,9 +33,16 @@ def short_title(name: str) -> str:
 @solara.component
 def LabelledSlider(label: str, value: float, low: float, high: float, step: float,
                    on_value: Callable[[float], None], help_text: str):
-    """Render a float slider with its label and value above and a line of help below (for a narrow sidebar)."""
+    """Render a float slider with its label and value above and a line of help below (for a narrow sidebar).
+
+    A ``value`` outside ``[low, high]`` (a scenario's level beyond the visitor's range) is shown in the
+    label while the slider rests at its end; that end is not sent back, so the scenario's level stays
+    until the visitor moves the slider elsewhere.
+    """
+    resting = min(max(value, low), high)
     note(f"{label}: <b>{value:g}</b>", size=13, colour="#222")
-    solara.SliderFloat("", value=value, min=low, max=high, step=step, on_value=on_value)
+    solara.SliderFloat("", value=resting, min=low, max=high, step=step,
+                       on_value=lambda v: None if v == resting else on_value(v))
     note(help_text)
 
 

@@ -83,15 +83,24 @@ class Knob:
         return float(override_names.default(self.key))
 
 
-def live_knob(key: str, label: str, unit: str, step: float, group: str, help: str) -> Knob:
-    """Return the live knob of driver ``key``, spanning the driver's declared range (:class:`bonegrid.drivers.Drivers`)."""
+def live_knob(key: str, label: str, unit: str, step: float, group: str, help: str, high: float | None = None) -> Knob:
+    """Return the live knob of driver ``key``, spanning the driver's declared range (:class:`bonegrid.drivers.Drivers`).
+
+    ``high`` caps the slider below the declared maximum where that reaches levels only a scenario sets
+    (a methylprednisolone pulse of 1000 mg/day on a dose slider meant for 5-60 mg/day): the slider keeps
+    a useful resolution, and a scenario level above it is shown, not sent
+    (:func:`~bonegrid.dashboard.controls.LabelledSlider`).
+    """
     meta = Drivers.__dataclass_fields__[key].metadata
-    return Knob(key, label, unit, meta["low"], meta["high"], step, group, help)
+    top = meta["high"] if high is None else high
+    if not meta["low"] < top <= meta["high"]:
+        raise ValueError(f"knob {key!r}: high={top!r} must lie in the driver's range ({meta['low']}, {meta['high']}]")
+    return Knob(key, label, unit, meta["low"], top, step, group, help)
 
 
 LIVE_KNOBS: tuple[Knob, ...] = (
     live_knob("glucocorticoid", "Glucocorticoid dose", "mg/day prednisolone", 2.5, "Hormones and drugs",
-              "kills osteoblasts and osteocytes, raises RANKL, blocks calcium uptake in the gut"),
+              "kills osteoblasts and osteocytes, raises RANKL, blocks calcium uptake in the gut", high=80.0),
     live_knob("estrogen", "Estrogen", "x premenopausal", 0.05, "Hormones and drugs",
               "estrogen keeps RANKL down and shortens osteoclast life; menopause takes it away"),
     live_knob("lithium_mmol_per_l", "Lithium", "mmol/L in serum", 0.1, "Hormones and drugs",
@@ -121,14 +130,15 @@ LIVE_KNOBS: tuple[Knob, ...] = (
     live_knob("vitamin_c", "Vitamin C", "x replete", 0.05, "Diet",
               "osteoblasts need vitamin C to make collagen: without it (scurvy) pits are dug but hardly refilled"),
     live_knob("dietary_calcium_mg_per_day", "Calcium intake", "mg/day", 50.0, "Diet",
-              "too little calcium raises PTH, which raises RANKL to take calcium from bone"),
+              "too little calcium raises PTH, which raises RANKL to take calcium from bone", high=3000.0),
     live_knob("bilirubin_umol_per_l", "Bilirubin", "umol/L in serum", 5.0, "Disease",
-              "a liver that cannot pass bile keeps bilirubin (jaundice above ~50): it holds osteoblasts back"),
+              "a liver that cannot pass bile keeps bilirubin (jaundice above ~50): it holds osteoblasts back",
+              high=300.0),
     live_knob("liver_function", "Liver function", "x healthy liver", 0.05, "Disease",
               "a cirrhotic liver makes less albumin, clotting factors, IGF-1 (fewer osteoblasts) and 25(OH)D"),
     live_knob("alcohol_g_per_day", "Alcohol", "g/day (a drink ~10-14 g)", 10.0, "Habits",
               "heavy drinking poisons osteoblasts (less new bone, pits left half-filled) and kills osteocytes; "
-              "stopping lets them recover"),
+              "stopping lets them recover", high=200.0),
     live_knob("cigarettes_per_day", "Smoking", "cigarettes/day", 5.0, "Habits",
               "smoking lowers vitamin D, raises resorption a little, and makes the liver clear estrogen pills "
               "faster"),
