@@ -13,7 +13,10 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+
+import numpy as np
 
 import bonegrid.readouts.dxa as dxa
 from bonegrid.constants import ADULT_AGE_RANGE_YEARS, DAYS_PER_YEAR
@@ -91,7 +94,10 @@ class Stiffness(Observer, default=True):
     """Apparent stiffness of the slice by micro-FE (:class:`bonegrid.readouts.strength.SliceTest`), relative to day 0.
 
     Solved at day 0 and every ``stiffness_interval_days``, each solve starting from the last
-    one's displacement; records in between repeat the last solve.
+    one's displacement; records in between repeat the last solve. The day-0 slice is kept and
+    solved at the first observation, just before that day's slice (the same solves in the same
+    order, so the same values): building a model costs no solve, and a run that stops before
+    its first observation none at all (0.9 s of a 1024² slice's build).
     """
 
     columns = (
@@ -109,12 +115,16 @@ class Stiffness(Observer, default=True):
         self.test = SliceTest(model.tissue.voxel_size_um, self.params)
 
     def start(self, model) -> None:
-        """Solve the day-0 slice: the reference."""
-        self.day0_mpa = self.test(model.tissue.mineral).apparent_modulus_mpa
+        """Keep the day-0 slice: the reference (solved at the first observation)."""
+        self.day0_mineral: np.ndarray | None = model.tissue.mineral.copy()
+        self.day0_mpa = math.nan
         self.relative = 1.0
 
     def observe(self, model) -> None:
-        """Solve the slice now; NaN if the day-0 slice carried no load."""
+        """Solve the slice now (the day-0 slice first, at the first observation); NaN if the day-0 slice carried no load."""
+        if self.day0_mineral is not None:
+            self.day0_mpa = self.test(self.day0_mineral).apparent_modulus_mpa
+            self.day0_mineral = None
         modulus = self.test(model.tissue.mineral).apparent_modulus_mpa
         self.relative = modulus / self.day0_mpa if self.day0_mpa > 0 else float("nan")
 
