@@ -128,9 +128,13 @@ def draw_slice(ax, snap: dict, *, title: str | None = None, cells: bool | tuple[
     window : (y0, x0, side), optional
         Show only this square of the slice (voxels), e.g. a zoom on :func:`most_changed_window`.
     """
-    ny, nx = snap["rgb"].shape[:2]
     mm = snap["voxel_size_um"] / 1000.0
-    ax.imshow(snap["rgb"], extent=(0, nx * mm, ny * mm, 0), interpolation="nearest")
+    y0, x0, side = window if window is not None else (0, 0, max(snap["rgb"].shape[:2]))
+    rgb = snap["rgb"][y0:y0 + side, x0:x0 + side]   # only the shown square is resampled
+    ny, nx = rgb.shape[:2]
+    shown = np.ones((ny, nx, 4), dtype=np.float32)   # matplotlib resamples float32 RGBA ~3x faster than float64 RGB
+    shown[..., :3] = rgb
+    ax.imshow(shown, extent=(x0 * mm, (x0 + nx) * mm, (y0 + ny) * mm, y0 * mm), interpolation="nearest")
     if cells:
         for name, style in CELL_STYLE.items():
             if cells is not True and name not in cells:
@@ -139,7 +143,6 @@ def draw_slice(ax, snap: dict, *, title: str | None = None, cells: bool | tuple[
             if len(pos):
                 ax.scatter((pos[:, 1] + 0.5) * mm, (pos[:, 0] + 0.5) * mm, linewidths=0.8, **style)
     if window is not None:
-        y0, x0, side = window
         ax.set_xlim(x0 * mm, (x0 + side) * mm)
         ax.set_ylim((y0 + side) * mm, y0 * mm)
     ax.set_xlabel("mm")

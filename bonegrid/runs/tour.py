@@ -21,7 +21,10 @@ from pathlib import Path
 import matplotlib
 import matplotlib.pyplot as plt
 import pandas as pd
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Rectangle
+from matplotlib.textpath import text_to_path
+from matplotlib.ticker import MaxNLocator
 
 from bonegrid import __version__
 from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID
@@ -82,9 +85,49 @@ def _change_pct(ts: pd.DataFrame, name: str) -> float:
     return 100 * (last[name].mean() / ts[name].iloc[0] - 1)
 
 
-def _scenario_panels(fig, cell, scenario: Scenario, result: JobResult, colour, zoom_voxels: int) -> None:
+# The layout of tour.png, inches. Every axes is placed at a fixed position (only the right-hand column
+# is fitted to its widest texts), so the figure is drawn once, without a layout engine.
+SLICE_SIDE_IN = 2.6
+"""Side of each slice and of its zoom."""
+SLICE_LEFT_IN = 0.55
+"""Room left of a slice for its y tick labels and unit."""
+ZOOM_GAP_IN = 0.6
+"""Room between a slice and its zoom for the zoom's y tick labels."""
+CELL_WIDTH_IN = SLICE_LEFT_IN + 2 * SLICE_SIDE_IN + ZOOM_GAP_IN + 0.1
+"""Width of one scenario."""
+TITLE_IN = 0.5
+"""Room above a slice for its two-line title."""
+ROW_HEIGHT_IN = 3.7
+"""Height of one row of scenarios: title, slices, x tick labels and x label."""
+SIDE_WIDTH_IN = 8.0
+"""Width of the right-hand column: the BMD trajectories with their legend, the marker bars."""
+TOP_IN, BOTTOM_IN = 0.5, 0.7
+"""Room above the first row for the figure's title, below the last for the shared legend."""
+
+
+def _text_width_in(texts: Sequence[str], fontsize: float) -> float:
+    """Width of the widest of ``texts`` at ``fontsize`` points, inches (0 for none)."""
+    prop = FontProperties(size=fontsize)
+    return max((text_to_path.get_text_width_height_descent(t, prop, ismath=False)[0] for t in texts),
+               default=0.0) / 72.0
+
+
+def _ticks_in_view(ax) -> None:
+    """Fix the ticks of both axes of ``ax`` to the locations its locators put inside the view.
+
+    The locators also return a location or two beyond the view; matplotlib builds a tick (two
+    lines, a grid line and two labels) for each, drawn or not. Call once the axes are placed
+    and their limits final: what is drawn is unchanged.
+    """
+    for axis in (ax.xaxis, ax.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        locs = axis.get_majorticklocs()
+        tolerance = 1e-9 * (high - low)
+        axis.set_ticks(locs[(locs >= low - tolerance) & (locs <= high + tolerance)])
+
+
+def _scenario_panels(slice_ax, zoom_ax, scenario: Scenario, result: JobResult, colour, zoom_voxels: int) -> None:
     """Draw one scenario: the final slice with what changed, a frame on the most changed square and its zoom."""
-    slice_ax, zoom_ax = (fig.add_subplot(c) for c in cell.subgridspec(1, 2, wspace=0.02))
     if result.error:
         slice_ax.text(0.5, 0.5, f"{scenario.name}\nfailed:\n{result.error[:80]}", ha="center", va="center",
                       wrap=True)
@@ -98,7 +141,7 @@ def _scenario_panels(fig, cell, scenario: Scenario, result: JobResult, colour, z
     draw_slice(slice_ax, snap, cells=TOUR_CELLS, title="")
     slice_ax.set_title(f"{scenario.title.split(' (')[0]}\nin {scenario.years:g} y: BV/TV "
                        f"{_change_pct(result.timeseries, 'bv_tv'):+.1f}%, BMD "
-                       f"{_change_pct(result.timeseries, 'bmd'):+.1f}%", fontsize=10, loc="left")
+                       f"{_change_pct(result.timeseries, 'bmd'):+.1f}%", fontsize=10, loc="left", y=1.0)
     mm = snap["voxel_size_um"] / 1000.0
     slice_ax.add_patch(Rectangle((x0 * mm, y0 * mm), zoom_voxels * mm, zoom_voxels * mm, fill=False,
                                  edgecolor="black", lw=1.2))
@@ -126,37 +169,63 @@ def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], pat
     """Write the final slices (with what changed and a zoom), the BMD trajectories and the turnover markers.
 
     Each scenario has its own colour (:func:`scenario_colours`): the frame of its slices, its BMD line
-    and its marker bars. Legends sit outside the plots.
+    and its marker bars. Legends sit outside the plots. The axes are placed in inches (the ``*_IN``
+    constants), titles at the top of their axes (``y=1.0``: nothing sits above an axes, so matplotlib
+    need not measure its tick labels to place them).
     """
     n = len(scenarios)
     cols = 3
     rows = max(-(-n // cols), 2)
     grid_side = results[0].end_snapshot["rgb"].shape[0] if results and not results[0].error else 256
     zoom_voxels = max(grid_side // 4, 8)
-    fig = plt.figure(figsize=(6.4 * cols + 8.0, 3.7 * rows + 1.2), constrained_layout=True)
-    grid = fig.add_gridspec(rows, cols + 1, width_ratios=[1] * cols + [1.25])
+    width, height = CELL_WIDTH_IN * cols + SIDE_WIDTH_IN, ROW_HEIGHT_IN * rows + TOP_IN + BOTTOM_IN
+    fig = plt.figure(figsize=(width, height))
+
+    def axes_at(left: float, bottom: float, w: float, h: float, **kwargs):
+        """Add axes with the lower-left corner at (``left``, ``bottom``) and size ``w`` x ``h``, inches."""
+        return fig.add_axes((left / width, bottom / height, w / width, h / height), **kwargs)
+
     colours = scenario_colours(n)
+    side = SLICE_SIDE_IN
+    last_zoom_labels = []
     for k, (s, r) in enumerate(zip(scenarios, results, strict=True)):
-        _scenario_panels(fig, grid[k // cols, k % cols], s, r, colours[k], zoom_voxels)
-    right = grid[:, cols].subgridspec(2, 2, height_ratios=[1.1, 1], hspace=0.05)
-    trajectories = fig.add_subplot(right[0, :])
-    ctx_ax = fig.add_subplot(right[1, 0])
-    p1np_ax = fig.add_subplot(right[1, 1], sharey=ctx_ax)
-    names, ctx, p1np, bar_colours = [], [], [], []
-    for k, (s, r) in enumerate(zip(scenarios, results, strict=True)):
-        if r.error:
-            continue
+        left = CELL_WIDTH_IN * (k % cols) + SLICE_LEFT_IN
+        bottom = height - TOP_IN - ROW_HEIGHT_IN * (k // cols) - TITLE_IN - side
+        zoom_ax = axes_at(left + side + ZOOM_GAP_IN, bottom, side, side)
+        _scenario_panels(axes_at(left, bottom, side, side), zoom_ax, s, r, colours[k], zoom_voxels)
+        if k % cols == cols - 1:
+            last_zoom_labels.append(zoom_ax.get_xlabel())
+
+    drawn = [(k, s, r) for k, (s, r) in enumerate(zip(scenarios, results, strict=True)) if not r.error]
+    names = [s.name.replace("_", " ") for _, s, _ in drawn]
+    # the right-hand column starts where the x labels of the last zooms (centred, wider than a zoom) end;
+    # widths of texts are measured without hinting, so 10% are added
+    overhang = max(1.1 * _text_width_in(last_zoom_labels, 10) / 2 - side / 2 - 0.1, 0.0)
+    side_left = CELL_WIDTH_IN * cols + overhang + 0.1
+    legend_width = 1.1 * _text_width_in([s.title.split(" (")[0] for _, s, _ in drawn], 8) + 0.6  # with handles
+    top = height - TOP_IN - 0.35          # below the trajectories' title
+    bottom = BOTTOM_IN + 0.85             # above the bars' x tick labels and four-line x labels
+    free = top - bottom - 0.9             # less the trajectories' x label and the bars' title
+    trajectories = axes_at(side_left + 0.8, top - free * 1.1 / 2.1, width - side_left - 0.8 - legend_width,
+                           free * 1.1 / 2.1)   # 0.8 in: the y tick labels and label
+    bars_left = side_left + 1.1 * _text_width_in(names, 9) + 0.25
+    bar_width = (width - bars_left - 0.65) / 2     # 0.3 in between, 0.35 in right of the bars
+    ctx_ax = axes_at(bars_left, bottom, bar_width, free / 2.1)
+    p1np_ax = axes_at(bars_left + bar_width + 0.3, bottom, bar_width, free / 2.1, sharey=ctx_ax)
+    ctx, p1np, bar_colours = [], [], []
+    for k, s, r in drawn:
         ts = r.timeseries
         trajectories.plot(ts["day"] / DAYS_PER_YEAR, 100 * (ts["bmd"] / ts["bmd"].iloc[0] - 1), color=colours[k],
                           lw=1.5, label=s.title.split(" (")[0])
         last_year = ts[ts["day"] > ts["day"].iloc[-1] - DAYS_PER_YEAR]
-        names.append(s.name.replace("_", " "))
         ctx.append(last_year["ctx"].mean())
         p1np.append(last_year["p1np"].mean())
         bar_colours.append(colours[k])
     trajectories.axhline(0, color="black", lw=0.6)
-    trajectories.set_title("BMD by virtual DXA at the slice's site", fontsize=10)
+    trajectories.set_title("BMD by virtual DXA at the slice's site", fontsize=10, y=1.0)
     trajectories.set_xlabel("years since day 0")
+    # matplotlib's own steps, at most 6 intervals: long labels (0.0025 y) of a short run do not run together
+    trajectories.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
     trajectories.set_ylabel("change from day 0, %")
     trajectories.grid(alpha=0.3)
     trajectories.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -165,12 +234,16 @@ def tour_figure(results: Sequence[JobResult], scenarios: Sequence[Scenario], pat
     ctx_ax.set_yticks(range(len(names)), names, fontsize=9)
     ctx_ax.invert_yaxis()
     p1np_ax.tick_params(labelleft=False)
-    ctx_ax.set_title("turnover markers, mean of the last year", fontsize=10, loc="left")
-    fig.legend(handles=legend_handles(TOUR_CELLS, changes=True), loc="outside lower center", ncol=8, frameon=False,
-               fontsize=10)
+    ctx_ax.set_title("turnover markers, mean of the last year", fontsize=10, loc="left", y=1.0)
+    fig.legend(handles=legend_handles(TOUR_CELLS, changes=True), loc="lower center", ncol=8, frameon=False,
+               fontsize=10, bbox_to_anchor=(0.5, 0.05 / height))
     fig.suptitle("bonegrid tour: the same healthy slice under each cause (final slices; black frame: the zoomed "
-                 "square)", fontsize=13)
-    fig.savefig(path, dpi=80)
+                 "square)", fontsize=13, y=1 - 0.12 / height, va="top")
+    for ax in fig.axes:
+        if ax not in (ctx_ax, p1np_ax):   # their ticks (the scenarios) are fixed already
+            _ticks_in_view(ax)
+    # zlib level 1: a PNG about 10% larger, written several times faster
+    fig.savefig(path, dpi=80, pil_kwargs={"compress_level": 1})
     plt.close(fig)
 
 
