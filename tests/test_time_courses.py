@@ -126,9 +126,9 @@ def loss_by_strut_thickness():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "thin struts lose 1.36 x the share of thick ones (14.7-22.9% against 10.8-16.4% over five estrogen settings, "
-    "ratios 1.35-1.46 and one pass; needed 1.5): 1.85 only at the previous RANKL gain 1.5 with osteoblast lifespan "
-    "loss 0.35 (docs/model.md section 4.4)"))
+    "thin struts lose 1.36 x the share of thick ones (14.7-22.9% against 10.8-16.4%, ratios 1.35-1.46, at four of "
+    "five estrogen settings measured; the fifth passes; needed 1.5): 1.85 at the previous RANKL gain 1.5 with "
+    "osteoblast lifespan loss 0.35 (docs/model.md section 4.4)"))
 def test_estrogen_loss_takes_thin_struts_first(loss_by_strut_thickness):
     """Cavities of one depth perforate thin trabeculae and only scallop thick ones (Parfitt 1983)."""
     thin, thick = loss_by_strut_thickness

@@ -36,13 +36,11 @@ def LabelledSlider(label: str, value: float, low: float, high: float, step: floa
     """Render a float slider with its label and value above and a line of help below (for a narrow sidebar).
 
     A ``value`` outside ``[low, high]`` (a scenario's level beyond the visitor's range) is shown in the
-    label while the slider rests at its end; that end is not sent back, so the scenario's level stays
-    until the visitor moves the slider elsewhere.
+    label while the slider is given its end: the browser then has nothing to clamp and send back, so
+    the scenario's level stays until the visitor moves the slider.
     """
-    resting = min(max(value, low), high)
     note(f"{label}: <b>{value:g}</b>", size=13, colour="#222")
-    solara.SliderFloat("", value=resting, min=low, max=high, step=step,
-                       on_value=lambda v: None if v == resting else on_value(v))
+    solara.SliderFloat("", value=min(max(value, low), high), min=low, max=high, step=step, on_value=on_value)
     note(help_text)
 
 
