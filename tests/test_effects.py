@@ -128,13 +128,18 @@ def test_disuse_and_overload_act_on_osteocyte_signals():
 
 
 def test_teriparatide_terms_at_dose_one():
-    # P = 1: lifespan x (1 + 1), recruitment x (1 + 1), sclerostin x (1 - 0.5 * 1/2) = 0.75, overfill min(1, 0.5)
+    # P = 1: lifespan x (1 + 1), recruitment x (1 + 1), sclerostin x (1 - 0.5 * 1/2) = 0.75; its daily exposure
+    # e_P adds to the PTH that sets RANKL and OPG; no overfill by default (a hypothesis: min(1, g P) when set)
     m = cell_modifiers(Drivers(teriparatide=1.0), 1.0, P)
     assert m.osteoblast_lifespan == pytest.approx(2.0)
     assert m.osteoblast_recruitment == pytest.approx(2.0)
     assert m.sclerostin == pytest.approx(0.75)
-    assert m.osteoblast_overfill == pytest.approx(0.5)
-    assert cell_modifiers(Drivers(teriparatide=5.0), 1.0, P).osteoblast_overfill == 1.0  # capped at 1
+    assert m.rankl == pytest.approx((1.0 + P.teriparatide_pth_exposure) ** P.pth_rankl_exponent)
+    assert m.opg == pytest.approx((1.0 + P.teriparatide_pth_exposure) ** -P.pth_opg_exponent)
+    assert m.osteoblast_overfill == 0.0
+    overfilling = dataclasses.replace(P, teriparatide_overfill=0.5)
+    assert cell_modifiers(Drivers(teriparatide=1.0), 1.0, overfilling).osteoblast_overfill == pytest.approx(0.5)
+    assert cell_modifiers(Drivers(teriparatide=5.0), 1.0, overfilling).osteoblast_overfill == 1.0  # capped at 1
 
 
 def test_heavy_drinking_poisons_osteoblasts_and_osteocytes_light_drinking_hardly():

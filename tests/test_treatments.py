@@ -166,7 +166,7 @@ def test_teriparatide_is_anabolic_in_the_modifiers():
     p = EffectParameters()
     off, on = cell_modifiers(Drivers(), 1.0, p), cell_modifiers(Drivers(teriparatide=1.0), 1.0, p)
     assert on.osteoblast_lifespan > off.osteoblast_lifespan and on.osteoblast_recruitment > off.osteoblast_recruitment
-    assert on.sclerostin < off.sclerostin and off.osteoblast_overfill == 0.0 < on.osteoblast_overfill
+    assert on.sclerostin < off.sclerostin and off.lining_activation == 0.0 < on.lining_activation
 
 
 def test_overfilling_osteoblasts_build_beyond_the_cement_line_only_under_teriparatide():
