@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import dig_cavity, half_bone, quiet_model
 
-from bonegrid.agents.osteoclast import Osteoclast, Surroundings
+from bonegrid.agents.osteoclast import Osteoclast
 from bonegrid.tissue import OSTEOID
 
 
@@ -82,19 +82,3 @@ def test_osteoclast_crawls_towards_mineralised_bone_against_its_heading(preferen
     assert oc._crawl()
     assert oc.pos == site
     assert np.argwhere(m.tissue.occupied).tolist() == [list(site)]
-
-
-def test_an_osteoclasts_surroundings_stay_those_of_the_tissue_while_it_resorbs_and_crawls():
-    m = quiet_model(half_bone(16, 8), osteoclast_crawl_noise=0.0)
-    oc = Osteoclast(m, (7, 1), m.units.open(m.day))   # at the left edge: the window reaches outside the slice
-    oc.heading = (0.0, 1.0)
-    around = Surroundings(m.tissue, oc.pos, 2 + 3)     # 2 voxels around wherever three crawls take it
-    for _ in range(3):
-        y, x, depth = oc._target(around)
-        m.resorb(oc, y, x, depth)
-        around.resorbed(y, x, depth)
-        assert oc._crawl(around)
-        fresh = Surroundings(m.tissue, oc.pos, 2)
-        i, j = around.i, around.j
-        for name in ("kind", "cavity_depth", "occupied"):
-            assert [row[j - 2:j + 3] for row in getattr(around, name)[i - 2:i + 3]] == getattr(fresh, name), name

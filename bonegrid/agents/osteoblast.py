@@ -30,9 +30,10 @@ import functools
 import numpy as np
 
 from bonegrid.agents.surface_cell import SurfaceCell
+from bonegrid.agents.surface_search import matrix_adjacent, relocation_sites
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.remodeling_units import RemodelingUnit
-from bonegrid.tissue import MARROW, NEIGHBOURS_4, matrix_adjacent_in
+from bonegrid.tissue import MARROW, NEIGHBOURS_4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,6 +162,12 @@ def _disc(radius: int) -> tuple[tuple[int, int, int], ...]:
                         for dx in range(-radius, radius + 1) if dy * dy + dx * dx <= radius * radius))
 
 
+@functools.cache
+def _disc_array(radius: int) -> np.ndarray:
+    """Return :func:`_disc` as an (n, 3) int array of (d², dy, dx) rows, voxels."""
+    return np.array(_disc(radius), dtype=np.int64).reshape(-1, 3)
+
+
 class Osteoblast(SurfaceCell):
     """An osteoid-forming osteoblast in cavity voxel ``pos``.
 
@@ -219,7 +226,7 @@ class Osteoblast(SurfaceCell):
         p = model.params.osteoblast
         y, x = self.pos
         tissue = model.tissue
-        if not ((tissue.cavity[y, x] or self.overfilling) and tissue.is_matrix_adjacent(y, x)):
+        if not ((tissue.cavity[y, x] or self.overfilling) and matrix_adjacent(tissue.kind, y, x)):
             if not self._relocate():
                 self._retire()
             return
@@ -253,30 +260,19 @@ class Osteoblast(SurfaceCell):
         return True
 
     def _relocate(self) -> bool:
-        """Move to the nearest free cavity voxel touching matrix; False if there is none in reach."""
-        model = self.model
-        tissue = model.tissue
+        """Move to the nearest free cavity voxel touching matrix; False if there is none in reach.
+
+        The next voxel of the cavity next door first; else the nearest within the search radius,
+        row-major among equals, one drawn at random among those as near
+        (:func:`~bonegrid.agents.surface_search.relocation_sites`).
+        """
+        tissue = self.model.tissue
         y, x = self.pos
-        kind, cavity, occupied = tissue.around(y, x, 2, "kind", "cavity", "occupied")
-        for dy, dx in NEIGHBOURS_4:  # the common case: the next voxel of the cavity is next door
-            i, j = 2 + dy, 2 + dx
-            if cavity[i][j] and not occupied[i][j] and matrix_adjacent_in(kind, i, j):
-                self.move_to((y + dy, x + dx))
-                return True
-        r = self._radius
-        kind, cavity, occupied = tissue.around(y, x, r + 1, "kind", "cavity", "occupied")
-        # nearest first, row-major among equals; the first distance with a voxel touching matrix wins
-        nearest, ties = None, []
-        for d, dy, dx in _disc(r):
-            if nearest is not None and d > nearest:
-                break
-            i, j = r + 1 + dy, r + 1 + dx
-            if cavity[i][j] and not occupied[i][j] and matrix_adjacent_in(kind, i, j):
-                nearest = d
-                ties.append((y + dy, x + dx))
-        if not ties:
+        sites = relocation_sites(tissue.kind, tissue.cavity, tissue.occupied, y, x, _disc_array(self._radius))
+        if len(sites) == 0:
             return False
-        self.move_to(ties[model.rng.integers(len(ties))] if len(ties) > 1 else ties[0])
+        v, u = sites[self.model.rng.integers(len(sites))] if len(sites) > 1 else sites[0]
+        self.move_to((int(v), int(u)))
         return True
 
     def move_to(self, pos: tuple[int, int]) -> None:

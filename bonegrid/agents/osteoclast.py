@@ -27,9 +27,10 @@ import dataclasses
 import math
 
 from bonegrid.agents.surface_cell import SurfaceCell
+from bonegrid.agents.surface_search import crawl_site, dig_target
 from bonegrid.parameters import ParameterSet, param
 from bonegrid.remodeling_units import RemodelingUnit
-from bonegrid.tissue import BONE, MARROW, NEIGHBOURS_4, NEIGHBOURS_8, OSTEOID, resorption_depth_in
+from bonegrid.tissue import NEIGHBOURS_8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,19 +140,15 @@ class Osteoclast(SurfaceCell):
         self._sense()
         self.credit += self._rate * model.modifiers.osteoclast_activity
         moves = self._moves
-        around = None
         while self.credit >= 1.0:
-            if around is None:  # read once a day, wide enough for all of the day's crawling
-                around = Surroundings(model.tissue, self.pos, 2 + moves)
-            target = self._target(around)
+            target = self._target()
             if target is None:
-                if moves == 0 or not self._crawl(around):
+                if moves == 0 or not self._crawl():
                     break
                 moves -= 1
                 continue
             y, x, depth = target
             drug = model.resorb(self, y, x, depth)
-            around.resorbed(y, x, depth)
             self.resorbed += 1
             self.credit -= 1.0
             if drug > 0.0 and model.rng.random() < -math.expm1(-drug):
@@ -178,109 +175,38 @@ class Osteoclast(SurfaceCell):
         if norm > threshold * float(up + down + left + right) / 2.0:
             self.heading = (gy / norm, gx / norm)
 
-    def _target(self, around: Surroundings | None = None) -> tuple[int, int, int] | None:
+    def _target(self) -> tuple[int, int, int] | None:
         """Adjacent mineralised voxel to resorb next, as (y, x, depth), or None.
 
         Score: depth (voxels, at most the maximum depth) + ``osteoclast_heading_weight`` x the
         alignment of the step with the heading (in [-1, 1]). Depth leads (dig to the maximum
         depth before widening), the heading breaks ties and, for weights above 0.5, can draw the
-        cell to a well-aligned voxel one shallower. ``around``: the cell's :class:`Surroundings` (default: read now).
+        cell to a well-aligned voxel one shallower (:func:`~bonegrid.agents.surface_search.dig_target`).
         """
-        weight = self.model.params.osteoclast.osteoclast_heading_weight
+        tissue = self.model.tissue
         y, x = self.pos
-        if around is None:
-            around = Surroundings(self.model.tissue, self.pos, 2)
-        kind, depths, i, j = around.kind, around.cavity_depth, around.i, around.j
         heading_y, heading_x = self.heading
-        best, best_score = None, -math.inf
-        for dy, dx in NEIGHBOURS_4:
-            if kind[i + dy][j + dx] != BONE:
-                continue
-            depth = resorption_depth_in(kind, depths, i + dy, j + dx)
-            if depth > self._max_depth:
-                continue
-            score = depth + weight * (dy * heading_y + dx * heading_x)
-            if score > best_score:
-                best, best_score = (y + dy, x + dx, depth), score
-        return best
+        ty, tx, depth = dig_target(tissue.kind, tissue.cavity_depth, y, x, heading_y, heading_x,
+                                   self.model.params.osteoclast.osteoclast_heading_weight, self._max_depth)
+        return None if ty < 0 else (ty, tx, depth)
 
-    def _crawl(self, around: Surroundings | None = None) -> bool:
+    def _crawl(self) -> bool:
         """Move one voxel along the bone surface; return False if boxed in.
 
         Score of a free marrow neighbour touching matrix: ``osteoclast_bone_preference`` if it
         touches mineralised bone, plus its alignment with the heading (in [-1, 1]), plus
-        ``osteoclast_crawl_noise`` x a uniform random number in [0, 1). ``around``: the cell's
-        :class:`Surroundings` (default: read now), which follow the move.
+        ``osteoclast_crawl_noise`` x a uniform random number in [0, 1), one drawn for each of the
+        8 neighbours (:func:`~bonegrid.agents.surface_search.crawl_site`).
         """
         model = self.model
         p = model.params.osteoclast
         y, x = self.pos
-        if around is None:
-            around = Surroundings(model.tissue, self.pos, 2)
-        kind, occupied, ci, cj = around.kind, around.occupied, around.i, around.j
         heading_y, heading_x = self.heading
-        preference, noise_weight = p.osteoclast_bone_preference, p.osteoclast_crawl_noise
-        best, best_score = None, -math.inf
-        noise = model.rng.random(len(_CRAWL_STEPS)).tolist()
-        for (dy, dx, length), r in zip(_CRAWL_STEPS, noise, strict=True):
-            i, j = ci + dy, cj + dx
-            row = kind[i]
-            if row[j] != MARROW or occupied[i][j]:
-                continue
-            next_door = (kind[i - 1][j], kind[i + 1][j], row[j - 1], row[j + 1])
-            touching_bone = BONE in next_door
-            if not touching_bone and OSTEOID not in next_door:
-                continue  # touches no matrix
-            score = (preference * touching_bone
-                     + (dy * heading_y + dx * heading_x) / length
-                     + noise_weight * r)
-            if score > best_score:
-                best, best_score = (y + dy, x + dx), score
-        if best is None:
+        v, u = crawl_site(model.tissue.kind, model.tissue.occupied, y, x, heading_y, heading_x,
+                          p.osteoclast_bone_preference, p.osteoclast_crawl_noise, model.rng.random(len(NEIGHBOURS_8)))
+        if v < 0:
             return False
-        v, u = best
         norm = math.hypot(v - y, u - x)
         self.heading = ((v - y) / norm, (u - x) / norm)
-        self.move_to(best)
-        around.moved(v, u)
+        self.move_to((v, u))
         return True
-
-
-class Surroundings:
-    """What an osteoclast reads of the tissue around it (kind, cavity depth, occupancy), as lists.
-
-    Read once (:meth:`Tissue.around <bonegrid.tissue.Tissue.around>`, ``reach`` voxels around
-    ``pos``) and kept equal to the tissue while the cell alone changes it: the voxels it
-    resorbs (:meth:`resorbed`) and its moves (:meth:`moved`). An osteoclast's day reads them
-    within 2 voxels of wherever it is, so ``reach`` 2 + its moves covers the whole day.
-
-    Attributes
-    ----------
-    kind, cavity_depth, occupied : list of lists
-        The windows (window voxel ``(i + dy, j + dx)`` is slice voxel ``(y + dy, x + dx)``).
-    i, j : int
-        Window position of the cell's voxel ``(y, x)``.
-    """
-
-    def __init__(self, tissue, pos: tuple[int, int], reach: int) -> None:
-        self.kind, self.cavity_depth, self.occupied = tissue.around(*pos, reach, "kind", "cavity_depth", "occupied")
-        self.y, self.x = pos
-        self.i = self.j = reach
-
-    def resorbed(self, y: int, x: int, depth: int) -> None:
-        """Record that voxel (y, x) is now cavity marrow ``depth`` voxels deep (:meth:`Tissue.resorb`)."""
-        i, j = self.i + y - self.y, self.j + x - self.x
-        self.kind[i][j] = MARROW
-        self.cavity_depth[i][j] = depth
-
-    def moved(self, y: int, x: int) -> None:
-        """Record that the cell moved from its voxel to (y, x), carrying its occupancy mark."""
-        self.occupied[self.i][self.j] = 0
-        self.i += y - self.y
-        self.j += x - self.x
-        self.y, self.x = y, x
-        self.occupied[self.i][self.j] = 1
-
-
-_CRAWL_STEPS = tuple((dy, dx, math.hypot(dy, dx)) for dy, dx in NEIGHBOURS_8)
-"""The crawl's steps to the 8 neighbours, with their lengths (voxels)."""
