@@ -2,7 +2,7 @@ import numpy as np
 
 from bonegrid.agents.osteoblast import Osteoblast
 from bonegrid.model import BoneModel
-from bonegrid.tissue import MARROW, touches
+from bonegrid.tissue import MARROW, Tissue, TissueParameters, touches
 
 
 def quiet_model(bone: np.ndarray, **params) -> BoneModel:
@@ -38,3 +38,13 @@ def line_osteoblasts(model, unit):
     for y, x in np.argwhere(free):
         Osteoblast(model, (int(y), int(x)), unit)
     return int(free.sum())
+
+
+def random_tissue(rng: np.random.Generator) -> Tissue:
+    """A 7 x 9 tissue of random bone, with random cavity ids (0-2), cavity depths (0-4) and occupancy in its marrow."""
+    t = Tissue(rng.random((7, 9)) < 0.5, 10.0, TissueParameters(), rng)
+    marrow = t.kind == MARROW
+    t.cavity[marrow] = rng.integers(0, 3, marrow.sum())
+    t.cavity_depth[marrow] = rng.integers(0, 5, marrow.sum())
+    t.occupied[marrow] = rng.integers(0, 2, marrow.sum())
+    return t

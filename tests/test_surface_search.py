@@ -2,24 +2,15 @@
 
 import numpy as np
 import pytest
+from conftest import random_tissue
 
 from bonegrid.agents.surface_search import matrix_adjacent, relocation_sites, resorption_depth
-from bonegrid.tissue import MARROW, NEIGHBOURS_4, Tissue, TissueParameters
-
-
-def _random_tissue(seed: int) -> Tissue:
-    rng = np.random.default_rng(seed)
-    t = Tissue(rng.random((7, 9)) < 0.5, 10.0, TissueParameters(), rng)
-    marrow = t.kind == MARROW
-    t.cavity[marrow] = rng.integers(0, 3, marrow.sum())
-    t.cavity_depth[marrow] = rng.integers(0, 5, marrow.sum())
-    t.occupied[marrow] = rng.integers(0, 2, marrow.sum())
-    return t
+from bonegrid.tissue import NEIGHBOURS_4
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_depth_and_matrix_contact_match_the_tissue_inside_and_at_the_border(seed):
-    t = _random_tissue(seed)
+    t = random_tissue(np.random.default_rng(seed))
     for y in range(7):
         for x in range(9):
             assert resorption_depth(t.kind, t.cavity_depth, y, x) == t.resorption_depth(y, x)
@@ -28,7 +19,7 @@ def test_depth_and_matrix_contact_match_the_tissue_inside_and_at_the_border(seed
 
 @pytest.mark.parametrize("seed", [4, 5, 6])
 def test_relocation_sites_are_the_nearest_free_cavity_voxels_touching_matrix(seed):
-    t = _random_tissue(seed)
+    t = random_tissue(np.random.default_rng(seed))
     disc = np.array(sorted((dy * dy + dx * dx, dy, dx) for dy in range(-3, 4) for dx in range(-3, 4)
                            if dy * dy + dx * dx <= 9), dtype=np.int64)
 

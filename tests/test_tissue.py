@@ -3,7 +3,7 @@
 
 import numpy as np
 import pytest
-from conftest import half_bone
+from conftest import half_bone, random_tissue
 
 from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.tissue import BONE, DEEPEST, MARROW, OSTEOID, OUTSIDE, Tissue, TissueParameters, VoxelSet, touches
@@ -83,17 +83,8 @@ def test_touches_is_four_adjacency_that_does_not_wrap_around_rows():
         assert (touches(mask) == (p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:])).all()
 
 
-def _random_tissue(rng):
-    t = Tissue(rng.random((7, 9)) < 0.5, 10.0, TissueParameters(), rng)
-    marrow = t.kind == MARROW
-    t.cavity[marrow] = rng.integers(0, 3, marrow.sum())
-    t.cavity_depth[marrow] = rng.integers(0, 5, marrow.sum())
-    t.occupied[marrow] = rng.integers(0, 2, marrow.sum())
-    return t
-
-
 def test_windows_hold_the_slice_and_outside_it_a_voxel_no_cell_can_use():
-    t = _random_tissue(np.random.default_rng(7))
+    t = random_tissue(np.random.default_rng(7))
     for reach in (1, 2):
         padded = {name: np.pad(getattr(t, name), reach, constant_values=value) for name, value in OUTSIDE.items()}
         for y in range(7):
@@ -104,7 +95,7 @@ def test_windows_hold_the_slice_and_outside_it_a_voxel_no_cell_can_use():
 
 
 def test_resorption_depth_counts_only_marrow_neighbours_inside_the_slice():
-    t = _random_tissue(np.random.default_rng(8))
+    t = random_tissue(np.random.default_rng(8))
     for y in range(7):
         for x in range(9):
             depths = [int(t.cavity_depth[v, u]) for v, u in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1))
@@ -113,7 +104,7 @@ def test_resorption_depth_counts_only_marrow_neighbours_inside_the_slice():
 
 
 def test_surfaces_are_marrow_beside_matrix_and_beside_mineralised_bone():
-    t = _random_tissue(np.random.default_rng(9))
+    t = random_tissue(np.random.default_rng(9))
     t.kind[(t.kind == BONE) & (np.random.default_rng(10).random(t.shape) < 0.4)] = OSTEOID
     p = np.pad(t.kind, 1, constant_values=MARROW)
     around = np.stack([p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:]])
