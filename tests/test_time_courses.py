@@ -91,7 +91,7 @@ def _drug_over_none(teriparatide, column, start_months, end_months):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "P1NP over months 2-3 reads 1.78 x the untreated twin (needed 1.8; month 1 1.41 x), seeds 1-8, since the drug's "
+    "P1NP over months 1-3 reads 1.78 x the untreated twin (needed 1.8; month 1 1.41 x), seeds 1-8, since the drug's "
     "lining-cell activation was fitted to the spine BMD gain (Neer 2001) and its overfill switched off (Jiang 2003: "
     "wall thickness unchanged): serum P1NP also counts cortical and periosteal formation, which the trabecular slice "
     "has not (docs/model.md section 4.4)"))
