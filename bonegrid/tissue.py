@@ -574,7 +574,7 @@ class Tissue:
             candidates = np.flatnonzero((self.kind == BONE) & (self.mineral < fraction))
             self._primary_fraction = fraction
         elif onset is not None and onset.size:
-            candidates = np.union1d(candidates, onset)
+            candidates = np.sort(np.concatenate((candidates, onset)))  # onsets were osteoid: not candidates
         candidates = candidates[(kind[candidates] == BONE) & (mineral[candidates] < fraction)]
         self._primary_candidates = candidates
         return candidates
