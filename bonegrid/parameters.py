@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -102,6 +103,21 @@ def check_value(name: str, value: Any, default: Any, meta: Mapping[str, Any]) ->
     return value
 
 
+@functools.cache
+def _declarations(cls: type) -> tuple[tuple[str, Any, Mapping[str, Any]], ...]:
+    """(name, default, metadata) of each field of parameter set ``cls``, its defaults checked.
+
+    Raises
+    ------
+    ParameterError
+        If a declared default is outside its own declaration.
+    """
+    fields = tuple((f.name, f.default, f.metadata) for f in dataclasses.fields(cls))
+    for name, default, meta in fields:
+        check_value(name, default, default, meta)
+    return fields
+
+
 @dataclasses.dataclass(frozen=True)
 class ParameterSet:
     """Base of all parameter sets: validates every field at construction.
@@ -120,10 +136,15 @@ class ParameterSet:
     """
 
     def __post_init__(self) -> None:
-        """Validate each field against its declared type and range."""
-        for f in dataclasses.fields(self):
-            value = check_value(f.name, getattr(self, f.name), f.default, f.metadata)
-            object.__setattr__(self, f.name, value)
+        """Validate each field against its declared type and range.
+
+        A field that holds its declared default itself is valid: the defaults are checked once per
+        class (:func:`_declarations`), so a day's drivers with one scheduled level cost one check.
+        """
+        for name, default, meta in _declarations(type(self)):
+            value = getattr(self, name)
+            if value is not default:
+                object.__setattr__(self, name, check_value(name, value, default, meta))
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

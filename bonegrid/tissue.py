@@ -370,6 +370,8 @@ class Tissue:
         self.open_cavities = VoxelSet()
         self.mineralisation_onsets = 0               # osteoid voxels that began to mineralise (cumulative)
         self.mineralisation_onset_age_days = 0.0     # their summed age at onset, days (cumulative)
+        self._primary_candidates: np.ndarray | None = None  # see _primary_mineralising
+        self._primary_fraction = math.nan
 
     # ------------------------------------------------------------------ state
     def equilibrium_mineral(self, age_days: np.ndarray) -> np.ndarray:
@@ -453,8 +455,10 @@ class Tissue:
         p = self.params
         exposed = touches(marrow) & (self.kind == BONE)
         eroded = touches(self.cavity > 0) & exposed
-        self.bisphosphonate[exposed] += p.bisphosphonate_uptake_per_day * dose
-        self.bisphosphonate[eroded] += p.bisphosphonate_uptake_per_day * dose * (p.bisphosphonate_eroded_affinity - 1.0)
+        bound = self.bisphosphonate  # masked in-place adds: no gather and scatter of the exposed voxels
+        np.add(bound, p.bisphosphonate_uptake_per_day * dose, out=bound, where=exposed)
+        np.add(bound, p.bisphosphonate_uptake_per_day * dose * (p.bisphosphonate_eroded_affinity - 1.0), out=bound,
+               where=eroded)
 
     def deposit_osteoid(self, y: int, x: int, day: float) -> int:
         """Fill marrow voxel (y, x) with osteoid laid down on ``day``; return its cavity's unit id (0: none)."""
@@ -523,6 +527,7 @@ class Tissue:
         """
         p = self.params
         kind, mineral, formed_day = self.kind.reshape(-1), self.mineral.reshape(-1), self.formed_day.reshape(-1)
+        onset = None
         if len(self.osteoid_voxels):
             osteoid = self.osteoid_voxels.indices()
             idx = osteoid[day - formed_day[osteoid] >= p.mineralisation_lag_days]
@@ -533,13 +538,12 @@ class Tissue:
                 self.n_osteoid -= onset.size
                 self.mineralisation_onsets += onset.size
                 self.mineralisation_onset_age_days += float((day - formed_day[onset]).sum())
-        bone = self.kind == BONE
-        primary = np.flatnonzero(bone & (self.mineral < p.primary_mineral_fraction))
+        primary = self._primary_mineralising(onset)
         dm_primary = supply * p.primary_mineralisation_per_day * (p.primary_mineral_fraction
                                                                    - mineral[primary])
         step = p.secondary_mineralisation_step_days
         if int(day) % step == 0:
-            secondary = np.flatnonzero(bone & (self.mineral < 0.999))
+            secondary = np.flatnonzero((self.kind == BONE) & (self.mineral < 0.999))
             dm_secondary = (1.0 - mineral[secondary]) * -np.expm1(-p.secondary_mineralisation_per_day * step)
         else:
             secondary, dm_secondary = primary[:0], dm_primary[:0]
@@ -551,6 +555,31 @@ class Tissue:
         mineral[primary] += dm_primary
         mineral[secondary] += dm_secondary
         return demand
+
+    def _primary_mineralising(self, onset: np.ndarray | None) -> np.ndarray:
+        """Flat indices, in increasing order, of the mineralised voxels still below ``primary_mineral_fraction``.
+
+        The same voxels as a scan of the slice, found among yesterday's (kept as candidates) and
+        today's onsets: mineral only grows in bone, and a resorbed voxel leaves bone, so no other
+        voxel can be below the fraction. The candidates are rebuilt by a scan the first time and
+        whenever the fraction changes (a parameter course).
+
+        Parameters
+        ----------
+        onset : (k,) int ndarray or None
+            Flat indices, increasing, of the osteoid voxels that became bone today (None: none).
+        """
+        fraction = self.params.primary_mineral_fraction
+        kind, mineral = self.kind.reshape(-1), self.mineral.reshape(-1)
+        candidates = self._primary_candidates
+        if candidates is None or self._primary_fraction != fraction:
+            candidates = np.flatnonzero((self.kind == BONE) & (self.mineral < fraction))
+            self._primary_fraction = fraction
+        elif onset is not None and onset.size:
+            candidates = np.sort(np.concatenate((candidates, onset)))  # onsets were osteoid: not candidates
+        candidates = candidates[(kind[candidates] == BONE) & (mineral[candidates] < fraction)]
+        self._primary_candidates = candidates
+        return candidates
 
     def decay_latent_tgfb(self, fraction_released: float) -> tuple[np.ndarray, np.ndarray]:
         """Activate a fraction of latent TGF-beta; return where and how much, pM/day (in one voxel).
