@@ -93,3 +93,15 @@ def test_run_figures_have_a_title_units_and_no_legend_on_a_plot(tmp_path, saved_
     assert "spine slice, day 0 and day 18" in slices.get_suptitle()
     for ax in series.axes:
         assert ax.get_legend() is None and ax.get_ylabel(), ax.get_title()
+
+
+def test_the_bv_tv_axis_holds_a_curve_that_leaves_the_ten_percent_span(tmp_path, saved_figures):
+    # teriparatide builds ~30% more bone in 21 months: the panel must not clip it
+    from bonegrid.model import BoneModel
+    from bonegrid.runs.plotting import timeseries_figure
+
+    ts = BoneModel(grid=48, seed=1, burn_in_days=10).run(20).timeseries()
+    ts["bv_tv"] *= np.linspace(1.0, 1.3, len(ts))
+    timeseries_figure(ts, tmp_path / "series.png")
+    low, high = saved_figures[-1].axes[0].get_ylim()
+    assert low <= 100 * ts["bv_tv"].min() and high >= 100 * ts["bv_tv"].max()

@@ -211,9 +211,11 @@ def timeseries_figure(ts, path, *, title: str = "") -> None:
     years = ts["day"] / DAYS_PER_YEAR
     fig, axes = plt.subplots(4, 2, figsize=(12, 11), sharex=True, constrained_layout=True)
     bv = 100 * ts["bv_tv"]
-    mean_bv = float(bv.mean())
-    _panel(axes[0, 0], years, bv, title="BV/TV, bone volume / tissue volume (axis spans mean ±10%)", unit="%",
-           colour="#1b5e20", ylim=(0.9 * mean_bv, 1.1 * mean_bv))
+    mean_bv, low_bv, high_bv = float(bv.mean()), float(bv.min()), float(bv.max())
+    margin = 0.02 * (high_bv - low_bv)  # a drug that builds or a cause that wastes bone leaves the ±10% span
+    _panel(axes[0, 0], years, bv, title="BV/TV, bone volume / tissue volume (axis spans at least mean ±10%)",
+           unit="%", colour="#1b5e20",
+           ylim=(min(0.9 * mean_bv, low_bv - margin), max(1.1 * mean_bv, high_bv + margin)))
     ax = axes[0, 1]
     ax.plot(years, 100 * ts["remodeling_space"], color="#f9a825", lw=1)
     _panel(ax, years, 100 * ts["ov_bv"], title="remodeling space (open cavities, yellow) and OV/BV (osteoid, red)",
