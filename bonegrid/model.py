@@ -477,8 +477,22 @@ class BoneModel(mesa.Model):
         return self.myeloma.tumour > 0
 
     def remodeling_space(self) -> float:
-        """Open cavity (resorbed, not yet refilled) over bone volume."""
-        return len(self.tissue.open_cavities) / max(self.tissue.n_matrix, 1)
+        """Open cavity still in a remodeling cycle (resorbed, not yet refilled) over bone volume.
+
+        A cavity voxel past its recruitment window (an arrested reversal surface) whose unit has no
+        osteoclast or osteoblast left is bone lost, not remodeling space: it leaves the count, though
+        it stays a cavity that a neighbouring unit's osteoblasts may still refill (and re-enters if its
+        own unit works again). Counting it made the space grow for as long as units refilled
+        incompletely (a postmenopausal slice: 34% of bone volume by year 6, 23 points of it arrested).
+        """
+        tissue = self.tissue
+        open_ = tissue.open_cavities.indices()
+        arrested = open_[self.day - tissue.eroded_day.reshape(-1)[open_] > self.params.recruitment.arrested_after_days]
+        records = self.units.units
+        ended = [uid for uid in np.unique(tissue.cavity.reshape(-1)[arrested]).tolist()
+                 if (u := records.get(uid)) is None or u.osteoclasts + u.osteoblasts == 0]
+        lost = np.isin(tissue.cavity.reshape(-1)[arrested], ended).sum() if ended else 0
+        return (open_.size - int(lost)) / max(tissue.n_matrix, 1)
 
     def active_units(self) -> int:
         """Remodeling units with at least one osteoclast or osteoblast working now."""

@@ -72,7 +72,8 @@ STATE_COLUMNS: tuple[Column, ...] = (
     Column("day", "day", "days since the end of burn-in"),
     Column("bv_tv", "1", "bone volume over tissue volume BV/TV (osteoid and mineralised matrix)"),
     Column("ov_bv", "1", "osteoid volume over bone volume OV/BV"),
-    Column("remodeling_space", "1", "open cavity (resorbed, not yet refilled) over bone volume"),
+    Column("remodeling_space", "1", "open cavity still in a remodeling cycle (resorbed, not yet refilled; not the arrested "
+           "cavity of a unit with no cells left) over bone volume"),
     Column("n_osteoclasts", "count", "living osteoclasts"),
     Column("n_osteoblasts", "count", "active osteoblasts"),
     Column("n_osteocytes", "count", "osteocytes (viable and apoptotic)"),
