@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import dig_cavity, half_bone, line_osteoblasts, quiet_model
 
 from bonegrid.model import BoneModel
 from bonegrid.parameters import ParameterError
@@ -159,3 +160,14 @@ def test_fields_solved_every_field_interval_days_and_the_drug_binds_daily():
     rate = model.params.secretion.tgfb_activation_per_day
     assert still_open.any()
     assert np.allclose(model.tissue.latent_tgfb[still_open], latent[still_open] * (1 - rate) ** 3, rtol=1e-12, atol=0)
+
+
+def test_remodeling_space_leaves_out_the_arrested_cavity_of_a_unit_with_no_cells():
+    m = quiet_model(half_bone())
+    unit = dig_cavity(m, range(20, 22), range(10, 20))  # 20 voxels resorbed today, nobody at work
+    assert m.remodeling_space() == pytest.approx(20 / m.tissue.n_matrix)  # in its cycle: space
+    m.day += m.params.recruitment.arrested_after_days + 1  # past its recruitment window, still nobody: bone lost
+    assert m.remodeling_space() == 0.0
+    assert len(m.tissue.open_cavities) == 20  # still a cavity that osteoblasts may refill
+    line_osteoblasts(m, unit)  # its unit works again: space again
+    assert m.remodeling_space() == pytest.approx(20 / m.tissue.n_matrix)
