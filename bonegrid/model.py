@@ -488,11 +488,11 @@ class BoneModel(mesa.Model):
         tissue = self.tissue
         open_ = tissue.open_cavities.indices()
         arrested = open_[self.day - tissue.eroded_day.reshape(-1)[open_] > self.params.recruitment.arrested_after_days]
+        per_unit = np.bincount(tissue.cavity.reshape(-1)[arrested])  # arrested voxels of each unit id
         records = self.units.units
-        ended = [uid for uid in np.unique(tissue.cavity.reshape(-1)[arrested]).tolist()
-                 if (u := records.get(uid)) is None or u.osteoclasts + u.osteoblasts == 0]
-        lost = np.isin(tissue.cavity.reshape(-1)[arrested], ended).sum() if ended else 0
-        return (open_.size - int(lost)) / max(tissue.n_matrix, 1)
+        lost = sum(int(per_unit[uid]) for uid in np.flatnonzero(per_unit).tolist()
+                   if (u := records.get(uid)) is None or u.osteoclasts + u.osteoblasts == 0)
+        return (open_.size - lost) / max(tissue.n_matrix, 1)
 
     def active_units(self) -> int:
         """Remodeling units with at least one osteoclast or osteoblast working now."""
