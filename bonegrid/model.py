@@ -496,7 +496,7 @@ class BoneModel(mesa.Model):
 
     def active_units(self) -> int:
         """Remodeling units with at least one osteoclast or osteoblast working now."""
-        return len({c.unit for c in self.osteoclasts} | {c.unit for c in self.osteoblasts})
+        return self.units.n_staffed
 
     def osteocyte_viability(self) -> float:
         """Fraction of lacunae holding a living, non-apoptotic osteocyte."""

@@ -59,6 +59,23 @@ class RemodelingUnits:
     def __init__(self) -> None:
         self.units: dict[int, RemodelingUnit] = {}
         self._next = 1
+        self._staff: dict[int, int] = {}
+
+    @property
+    def n_staffed(self) -> int:
+        """Number of unit ids (0, none, included) with at least one osteoclast or osteoblast working for them now."""
+        return len(self._staff)
+
+    def restaff(self, uid: int, change: int) -> None:
+        """Add ``change`` (+1 or -1) to the osteoclasts and osteoblasts working for unit ``uid`` (0: none).
+
+        Kept as cells join and leave, so that :attr:`n_staffed` need not look at every cell.
+        """
+        staff = self._staff.get(uid, 0) + change
+        if staff:
+            self._staff[uid] = staff
+        else:
+            del self._staff[uid]
 
     def open(self, day: float) -> int:
         """Start a new unit on ``day``; return its id (ids start at 1; 0 means none)."""

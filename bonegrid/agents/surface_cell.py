@@ -56,8 +56,8 @@ class SurfaceCell(mesa.Agent):
         self.wear = 0.0
         self.pos = pos
         model.tissue.occupied[pos] = 1
-        self.unit = 0
-        self.join(unit)
+        self.unit = unit
+        self._recount(unit, +1)
 
     def grow_older(self, lifespan_modifier: float) -> bool:
         """Live one day under today's lifespan modifier ``M`` (1 in health): age 1 day, wear ``1 / M``.
@@ -88,7 +88,9 @@ class SurfaceCell(mesa.Agent):
         super().remove()
 
     def _recount(self, unit: int, change: int) -> None:
-        record = self.model.units.units.get(unit)
+        units = self.model.units
+        units.restaff(unit, change)
+        record = units.units.get(unit)
         if record is not None:
             self._count_in_unit(record, change)
 

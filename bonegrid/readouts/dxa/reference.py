@@ -59,14 +59,21 @@ class ReferenceCurve:
     mean_g_cm2: tuple[float, ...]
     sd_g_cm2: tuple[float, ...]
     source: str
+    _nodes: tuple[np.ndarray, np.ndarray, np.ndarray] = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Keep the nodes as float arrays too, so that :meth:`at` does not convert the tuples at every call."""
+        nodes = tuple(np.asarray(v, dtype=float) for v in (self.ages_years, self.mean_g_cm2, self.sd_g_cm2))
+        object.__setattr__(self, "_nodes", nodes)
 
     def at(self, age_years: float | np.ndarray) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
         """Mean and SD (g/cm^2) at ``age_years``, interpolated linearly (constant beyond the end nodes).
 
         Floats for one age; for an array of ages, two arrays of its shape.
         """
-        mean = np.interp(age_years, self.ages_years, self.mean_g_cm2)
-        sd = np.interp(age_years, self.ages_years, self.sd_g_cm2)
+        ages, means, sds = self._nodes
+        mean = np.interp(age_years, ages, means)
+        sd = np.interp(age_years, ages, sds)
         return (float(mean), float(sd)) if np.ndim(age_years) == 0 else (mean, sd)
 
 
