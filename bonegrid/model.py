@@ -489,10 +489,8 @@ class BoneModel(mesa.Model):
         open_ = tissue.open_cavities.indices()
         arrested = open_[self.day - tissue.eroded_day.reshape(-1)[open_] > self.params.recruitment.arrested_after_days]
         per_unit = np.bincount(tissue.cavity.reshape(-1)[arrested])  # arrested voxels of each unit id
-        records = self.units.units
-        lost = sum(int(per_unit[uid]) for uid in np.flatnonzero(per_unit).tolist()
-                   if (u := records.get(uid)) is None or u.osteoclasts + u.osteoblasts == 0)
-        return (open_.size - lost) / max(tissue.n_matrix, 1)
+        still_worked = sum(int(per_unit[uid]) for uid in self.units.staffed() if uid < per_unit.size)
+        return (open_.size - arrested.size + still_worked) / max(tissue.n_matrix, 1)
 
     def active_units(self) -> int:
         """Remodeling units with at least one osteoclast or osteoblast working now."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Iterable
 
 
 @dataclasses.dataclass
@@ -65,6 +66,10 @@ class RemodelingUnits:
     def n_staffed(self) -> int:
         """Number of unit ids (0, none, included) with at least one osteoclast or osteoblast working for them now."""
         return len(self._staff)
+
+    def staffed(self) -> Iterable[int]:
+        """Ids of the units (0, none, included) with at least one osteoclast or osteoblast working for them now."""
+        return self._staff.keys()
 
     def restaff(self, uid: int, change: int) -> None:
         """Add ``change`` (+1 or -1) to the osteoclasts and osteoblasts working for unit ``uid`` (0: none).
