@@ -165,35 +165,8 @@ def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray
 
 
 DEEPEST = 1 << 14
-"""Cavity depth, in voxels, deeper than any cavity: what :meth:`Tissue.resorption_depth` starts from
-(one more for a voxel with no marrow neighbour), and what a window reads outside the slice."""
-
-OUTSIDE = {"kind": MARROW, "cavity": 0, "cavity_depth": DEEPEST, "occupied": 1}
-"""What :meth:`Tissue.around` reads outside the slice, by layer: marrow that is no cavity, lies deeper
-than any cavity and holds a cell; so it is neither matrix to touch, nor a voxel to resorb, refill or move to."""
-
-
-def matrix_adjacent_in(kind: list[list[int]], i: int, j: int) -> bool:
-    """:meth:`Tissue.is_matrix_adjacent` of window voxel (i, j), from a window of ``kind`` (:meth:`Tissue.around`).
-
-    (i, j) lies at least one voxel inside the window.
-    """
-    return (kind[i - 1][j] != MARROW or kind[i + 1][j] != MARROW
-            or kind[i][j - 1] != MARROW or kind[i][j + 1] != MARROW)
-
-
-def resorption_depth_in(kind: list[list[int]], cavity_depth: list[list[int]], i: int, j: int) -> int:
-    """:meth:`Tissue.resorption_depth` of window voxel (i, j), from windows of ``kind`` and ``cavity_depth``.
-
-    The windows come from :meth:`Tissue.around`, and (i, j) lies at least one voxel inside them.
-    Returns voxels below the pre-existing surface: one more than the shallowest marrow
-    4-neighbour's cavity depth (:data:`DEEPEST` + 1 without a marrow neighbour).
-    """
-    best = DEEPEST
-    for a, b in ((i - 1, j), (i + 1, j), (i, j - 1), (i, j + 1)):
-        if kind[a][b] == MARROW and cavity_depth[a][b] < best:
-            best = cavity_depth[a][b]
-    return best + 1
+"""Cavity depth, in voxels, deeper than any cavity: what a resorption depth starts from (one more for a
+voxel with no marrow neighbour; :func:`bonegrid.agents.surface_search.resorption_depth`)."""
 
 
 class VoxelSet:
@@ -405,11 +378,6 @@ class Tissue:
         """Whether (y, x) lies inside the slice."""
         return 0 <= y < self.shape[0] and 0 <= x < self.shape[1]
 
-    def is_matrix_adjacent(self, y: int, x: int) -> bool:
-        """Whether voxel (y, x) has a 4-neighbour of osteoid or bone."""
-        (kind,) = self.around(y, x, 1, "kind")
-        return matrix_adjacent_in(kind, 1, 1)
-
     def surfaces(self) -> Surfaces:
         """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment)."""
         marrow = self.kind == MARROW
@@ -477,39 +445,6 @@ class Tissue:
         self.n_matrix += 1
         self.n_osteoid += 1
         return unit
-
-    def resorption_depth(self, y: int, x: int) -> int:
-        """Depth (voxels below the pre-existing surface) voxel (y, x) would have once resorbed.
-
-        One more than the shallowest marrow 4-neighbour's cavity depth (0 for marrow that is not
-        a cavity); a large number if it has no marrow neighbour.
-        """
-        return resorption_depth_in(*self.around(y, x, 1, "kind", "cavity_depth"), 1, 1)
-
-    def around(self, y: int, x: int, reach: int, *layers: str) -> list[list[list]]:
-        """Return the layers named ``layers`` within ``reach`` voxels of (y, x) as nested lists.
-
-        For scalar neighbour searches of a cell (one list look-up instead of a numpy index per
-        voxel): window voxel ``(reach + dy, reach + dx)`` is slice voxel ``(y + dy, x + dx)`` for
-        ``|dy|, |dx| <= reach``; outside the slice a layer reads its :data:`OUTSIDE` value.
-
-        Returns
-        -------
-        list
-            One nested list (``2 reach + 1`` rows of ``2 reach + 1`` values) per layer.
-        """
-        ny, nx = self.shape
-        if reach <= y < ny - reach and reach <= x < nx - reach:
-            return [getattr(self, name)[y - reach:y + reach + 1, x - reach:x + reach + 1].tolist() for name in layers]
-        size = 2 * reach + 1
-        y0, y1, x0, x1 = max(y - reach, 0), min(y + reach + 1, ny), max(x - reach, 0), min(x + reach + 1, nx)
-        windows = []
-        for name in layers:
-            window = [[OUTSIDE[name]] * size for _ in range(size)]
-            for v, row in enumerate(getattr(self, name)[y0:y1, x0:x1].tolist(), start=y0 - y + reach):
-                window[v][x0 - x + reach:x1 - x + reach] = row
-            windows.append(window)
-        return windows
 
     # ---------------------------------------------------------- mineralisation
     def mineralise(self, day: float, supply: float, max_mineral: float) -> float:

@@ -6,7 +6,7 @@ import pytest
 from conftest import half_bone, random_tissue
 
 from bonegrid.constants import DAYS_PER_YEAR
-from bonegrid.tissue import BONE, DEEPEST, MARROW, OSTEOID, OUTSIDE, Tissue, TissueParameters, VoxelSet, touches
+from bonegrid.tissue import BONE, MARROW, OSTEOID, Tissue, TissueParameters, VoxelSet, touches
 
 
 def _truncated_mean(scale, upper):
@@ -63,44 +63,12 @@ def test_mineralisation_never_takes_more_than_supplied():
     assert t.mineral.sum() == pytest.approx(0.5 * (t.kind == BONE).sum() + 3.0)
 
 
-def test_matrix_surface_mask_matches_the_scalar_adjacency_on_marrow():
-    t = Tissue(half_bone(12, 6), 10.0, TissueParameters(), np.random.default_rng(0))
-    x = int(np.flatnonzero(t.kind[6] == BONE)[0])
-    t.resorb(6, x, 1, 1, 0.0, 0.0)
-    ys, xs = np.mgrid[0:12, 0:12]
-    slow = np.array([t.is_matrix_adjacent(int(y), int(x)) for y, x in zip(ys.ravel(), xs.ravel(), strict=True)])
-    marrow = t.kind == MARROW
-    assert (t.surfaces().matrix_surface == (slow.reshape(12, 12) & marrow)).all()
-    assert t.surfaces().matrix_surface[6, x]                     # the resorbed voxel: marrow beside matrix
-    assert (slow.reshape(12, 12) == touches(t.kind != MARROW)).all()
-
-
 def test_touches_is_four_adjacency_that_does_not_wrap_around_rows():
     rng = np.random.default_rng(5)
     for shape in ((5, 8), (8, 5), (1, 6), (6, 1), (64, 64)):
         mask = rng.random(shape) < 0.3
         p = np.pad(mask, 1)
         assert (touches(mask) == (p[:-2, 1:-1] | p[2:, 1:-1] | p[1:-1, :-2] | p[1:-1, 2:])).all()
-
-
-def test_windows_hold_the_slice_and_outside_it_a_voxel_no_cell_can_use():
-    t = random_tissue(np.random.default_rng(7))
-    for reach in (1, 2):
-        padded = {name: np.pad(getattr(t, name), reach, constant_values=value) for name, value in OUTSIDE.items()}
-        for y in range(7):
-            for x in range(9):
-                windows = t.around(y, x, reach, *OUTSIDE)
-                for name, window in zip(OUTSIDE, windows, strict=True):
-                    assert window == padded[name][y:y + 2 * reach + 1, x:x + 2 * reach + 1].tolist()
-
-
-def test_resorption_depth_counts_only_marrow_neighbours_inside_the_slice():
-    t = random_tissue(np.random.default_rng(8))
-    for y in range(7):
-        for x in range(9):
-            depths = [int(t.cavity_depth[v, u]) for v, u in ((y - 1, x), (y + 1, x), (y, x - 1), (y, x + 1))
-                      if 0 <= v < 7 and 0 <= u < 9 and t.kind[v, u] == MARROW]
-            assert t.resorption_depth(y, x) == min(depths, default=DEEPEST) + 1
 
 
 def test_surfaces_are_marrow_beside_matrix_and_beside_mineralised_bone():

@@ -253,7 +253,7 @@ class Osteoblast(SurfaceCell):
         y, x = self.pos
         free = [(y + dy, x + dx) for dy, dx in NEIGHBOURS_4
                 if tissue.in_grid(y + dy, x + dx) and tissue.kind[y + dy, x + dx] == MARROW
-                and not tissue.occupied[y + dy, x + dx] and tissue.is_matrix_adjacent(y + dy, x + dx)]
+                and not tissue.occupied[y + dy, x + dx] and matrix_adjacent(tissue.kind, y + dy, x + dx)]
         if not free:
             return False
         self.move_to(free[self.model.rng.integers(len(free))] if len(free) > 1 else free[0])

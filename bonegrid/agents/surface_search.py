@@ -6,9 +6,10 @@ An osteoclast's day is a few searches of its 4- and 8-neighbourhood (:meth:`Oste
 (:meth:`Osteoblast._relocate <bonegrid.agents.osteoblast.Osteoblast._relocate>`), repeated for every
 living cell every day. Here they read the tissue layers in place, compiled with Numba (``cache=True``: compiled once per
 installation, loaded from the cache by later processes and the tour's workers): the scores,
-comparisons and tie-breaks are those of the rules, operation for operation, so a run's results
-are those of the same search written in Python, bit for bit. Outside the slice a layer reads its
-:data:`~bonegrid.tissue.OUTSIDE` value (marrow that is no cavity, deeper than any, holding a cell).
+comparisons and tie-breaks are those of the rules, operation for operation (the release before ran
+the same searches in Python and gave the same runs, bit for bit). Outside the slice is marrow that is no
+cavity, deeper than any (:data:`~bonegrid.tissue.DEEPEST`) and holds a cell: nothing a cell can touch,
+resorb, refill or move to.
 """
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ def _kind_at(kind: np.ndarray, y: int, x: int) -> int:
 
 @numba.njit(cache=True)
 def resorption_depth(kind: np.ndarray, cavity_depth: np.ndarray, y: int, x: int) -> int:
-    """:meth:`Tissue.resorption_depth <bonegrid.tissue.Tissue.resorption_depth>` of voxel (y, x), voxels."""
+    """Depth, voxels below the pre-existing surface, voxel (y, x) would have once resorbed.
+
+    One more than the shallowest marrow 4-neighbour's cavity depth (0 for marrow that is no cavity;
+    :data:`~bonegrid.tissue.DEEPEST` + 1 without a marrow neighbour in the slice).
+    """
     best = DEEPEST
     for k in range(4):
         v, u = y + _STEPS_4[k, 0], x + _STEPS_4[k, 1]
@@ -101,7 +106,7 @@ def crawl_site(kind: np.ndarray, occupied: np.ndarray, y: int, x: int, heading_y
 
 @numba.njit(cache=True)
 def matrix_adjacent(kind: np.ndarray, y: int, x: int) -> bool:
-    """:meth:`Tissue.is_matrix_adjacent <bonegrid.tissue.Tissue.is_matrix_adjacent>` of voxel (y, x)."""
+    """Whether voxel (y, x) has a 4-neighbour of osteoid or bone (in the slice)."""
     return (_kind_at(kind, y - 1, x) != MARROW or _kind_at(kind, y + 1, x) != MARROW
             or _kind_at(kind, y, x - 1) != MARROW or _kind_at(kind, y, x + 1) != MARROW)
 
