@@ -48,7 +48,7 @@ from bonegrid.microarchitecture import (
     generate_slice,
     starting_parameters,
 )
-from bonegrid.osteoclast_precursors import OsteoclastPrecursorPool
+from bonegrid.osteoclast_precursors import CommittedPrecursors, OsteoclastPrecursorPool
 from bonegrid.parameter_courses import ParameterCourses, is_course
 from bonegrid.parameters import ParameterError, ParameterSet, param, split_overrides
 from bonegrid.patient import check_patient
@@ -272,6 +272,7 @@ class BoneModel(mesa.Model):
                              patient_age_years=self.age_years + self.day / DAYS_PER_YEAR, cortex=start.cortex)
         self.units = RemodelingUnits()
         self.osteoclast_precursors = OsteoclastPrecursorPool()
+        self.committed_precursors = CommittedPrecursors()
         self.osteoblast_days = OsteoblastDays()
         self.myeloma = MyelomaClone(self, p.myeloma)
         self.osteocytes = OsteocyteNetwork(self, p.osteocyte)

@@ -28,11 +28,22 @@ with time constant :math:`\tau_P/(1 - c)`. Each surface
 site's chance of osteoclastogenesis is multiplied by :math:`P`
 (:func:`bonegrid.recruitment.recruit_osteoclasts`). A day is the exact exponential update for
 the day's :math:`a`, stable for any :math:`\tau_P`.
+
+Commitment is not yet an osteoclast. Precursors that RANKL commits on a bone surface take
+:math:`\tau_D` days (``osteoclast_differentiation_days``) to differentiate and fuse into a
+multinucleated, resorbing osteoclast there (:class:`CommittedPrecursors`): RANKL, M-CSF and the
+transcription factors they induce (NFATc1) act in sequence over several days (Arai 1999;
+Boyle 2003). Meanwhile the committed cells carry RANK and bind RANKL like the osteoclasts
+they become, and one may be lost: if its site is built over or taken, it never forms. So a rise of
+RANKL shows in resorption a differentiation time later, and a drug that blocks RANKL still lets
+the precursors already committed mature.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 
 class OsteoclastPrecursorPool:
@@ -69,3 +80,31 @@ class OsteoclastPrecursorPool:
         target = supply / loss
         self.relative = target + (self.relative - target) * math.exp(-loss / turnover_days)
         return self.relative
+
+
+class CommittedPrecursors:
+    """Precursors committed on bone-surface voxels, each becoming an osteoclast there on its due day.
+
+    Holds flat voxel indices with the model day each is due; a voxel holds at most one.
+    """
+
+    def __init__(self) -> None:
+        self._due: dict[int, int] = {}   # flat voxel index -> model day it is due to form
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    def commit(self, flat: np.ndarray, due_day: int) -> None:
+        """Commit precursors on the voxels ``flat`` (flat indices, none already holding one), due on ``due_day``."""
+        self._due.update(dict.fromkeys(flat.tolist(), due_day))
+
+    def sites(self) -> np.ndarray:
+        """Flat indices of the voxels holding a committed precursor, in commitment order (int ndarray)."""
+        return np.fromiter(self._due, dtype=np.intp, count=len(self._due))
+
+    def due(self, day: int) -> list[int]:
+        """Remove and return, in commitment order, the flat indices of the precursors due by ``day``."""
+        ready = [flat for flat, due in self._due.items() if due <= day]
+        for flat in ready:
+            del self._due[flat]
+        return ready

@@ -81,6 +81,12 @@ class RecruitmentParameters(ParameterSet):
             "fusion blocked the pool fills to 1/(1-c)",
         source="approx.: CTX rises to about twice its pre-treatment level after denosumab is stopped "
                "(Bone 2011; Cummings 2018, doi:10.1002/jbmr.3337)")
+    osteoclast_differentiation_days: int = param(
+        0, unit="day", low=0, high=60, symbol="\\tau_D",
+        doc="days from a precursor's commitment by RANKL on a bone surface to the resorbing osteoclast it "
+            "becomes there (0: the same day)",
+        source="RANKL + M-CSF turn committed precursors into multinucleated TRAP+ osteoclasts over ~5-7 days "
+               "(Arai 1999, doi:10.1084/jem.190.12.1741; Boyle 2003, doi:10.1038/nature01658)")
     bmu_join_radius_um: float = param(
         100.0, unit="um", low=0.0, high=1000.0, symbol="r_{BMU}",
         doc="a new osteoclast within this distance of a working one joins its unit",
@@ -114,15 +120,26 @@ class RecruitmentParameters(ParameterSet):
 
 
 def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces) -> int:
-    """Form new osteoclasts on free mineralised-bone surfaces; return how many formed.
+    """Commit osteoclast precursors on free mineralised-bone surfaces; return how many were committed.
 
-    Each site draws one uniform number. The RANK occupancy term is below 1, so only the sites
-    whose draw is below the day's rate can gain an osteoclast, and the signal is evaluated just
-    for them; the RANK competition term only lowers a site's chance further, so it is evaluated
-    just for the sites whose uncompeted chance already beat their draw.
+    First the precursors committed ``osteoclast_differentiation_days`` ago become osteoclasts
+    (:func:`_form_osteoclasts`); then today's commitments are drawn. With a differentiation time
+    of 0 days a committed precursor is an osteoclast the same day.
+
+    Each free site (no cell, no committed precursor) draws one uniform number. The RANK
+    occupancy term is below 1, so only the sites whose draw is below the day's rate can commit,
+    and the signal is evaluated just for them; the RANK competition term only lowers a site's
+    chance further, so it is evaluated just for the sites whose uncompeted chance already beat
+    their draw. Osteoclasts and committed precursors both compete.
     """
     tissue = model.tissue
-    sites = np.flatnonzero((surfaces.bone_surface & (tissue.occupied == 0)).ravel())
+    committed = model.committed_precursors
+    working = [(c.pos, c.unit) for c in model.osteoclasts]
+    _form_osteoclasts(model, committed.due(model.day), surfaces, working, params)
+    free = surfaces.bone_surface & (tissue.occupied == 0)
+    waiting = committed.sites()
+    free.reshape(-1)[waiting] = False
+    sites = np.flatnonzero(free.reshape(-1))
     if sites.size == 0:
         return 0
     kd = model.params.fields.rank_rankl_dissociation_pM
@@ -135,28 +152,41 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
     draw = model.rng.random(sites.size)
     within = draw < rate  # rate x signal <= rate
     draw, ys, xs = draw[within], *np.divmod(sites[within], tissue.shape[1])
-    free = model.fields.at("free_rankl", ys, xs)
-    signal = rank_occupancy(free, kd) ** params.osteoclastogenesis_hill
+    free_rankl_pM = model.fields.at("free_rankl", ys, xs)
+    signal = rank_occupancy(free_rankl_pM, kd) ** params.osteoclastogenesis_hill
     chosen = np.flatnonzero(draw < rate * signal)
-    working = [(c.pos, c.unit) for c in model.osteoclasts]
-    if working and chosen.size:
-        pos = np.array([p for p, _ in working])
+    if chosen.size and (working or waiting.size):
+        pos = np.array([p for p, _ in working] + [divmod(int(f), tissue.shape[1]) for f in waiting])
         r2 = (params.bmu_join_radius_um / tissue.voxel_size_um) ** 2
         cy, cx = ys[chosen], xs[chosen]
         near = ((cy[:, None] - pos[None, :, 0]) ** 2 + (cx[:, None] - pos[None, :, 1]) ** 2 <= r2).sum(axis=1)
         competed_kd = kd * (1.0 + near / params.osteoclast_rank_competition)
-        prob = rate * rank_occupancy(free[chosen], competed_kd) ** params.osteoclastogenesis_hill
+        prob = rate * rank_occupancy(free_rankl_pM[chosen], competed_kd) ** params.osteoclastogenesis_hill
         chosen = chosen[draw[chosen] < prob]
-    for i in chosen:
-        y, x = int(ys[i]), int(xs[i])
-        if tissue.occupied[y, x]:
-            continue
+    flat = ys[chosen] * tissue.shape[1] + xs[chosen]
+    if params.osteoclast_differentiation_days == 0:
+        _form_osteoclasts(model, flat.tolist(), surfaces, working, params)
+    else:
+        committed.commit(flat, model.day + params.osteoclast_differentiation_days)
+    return chosen.size
+
+
+def _form_osteoclasts(model, flat: list[int], surfaces: Surfaces, working: list, params: RecruitmentParameters) -> None:
+    """Turn the committed precursors on the voxels ``flat`` into osteoclasts where their site is still free bone surface.
+
+    Each joins a unit (:func:`_unit_to_join`) and is added to ``working`` (positions and units).
+    """
+    tissue = model.tissue
+    bone_surface = surfaces.bone_surface.reshape(-1)
+    for f in flat:
+        y, x = divmod(f, tissue.shape[1])
+        if tissue.occupied[y, x] or not bone_surface[f]:
+            continue   # taken or built over meanwhile: the precursor is lost
         unit = _unit_to_join(model, y, x, working, params)
         if unit == 0:
             unit = model.units.open(model.day)
         Osteoclast(model, (y, x), unit)
         working.append(((y, x), unit))
-    return chosen.size
 
 
 def _signal_left_by_drug(model, sites: np.ndarray, kd: float, params: RecruitmentParameters) -> float:

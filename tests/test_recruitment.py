@@ -30,6 +30,11 @@ def striped_bone(n=64):
     return bone
 
 
+def same_day(**params):
+    """Recruitment parameters with no differentiation time: a committed precursor is an osteoclast the same day."""
+    return RecruitmentParameters(osteoclast_differentiation_days=0, **params)
+
+
 def oc_positions(m):
     return {tuple(int(v) for v in c.pos) for c in m.osteoclasts}
 
@@ -45,7 +50,7 @@ def test_osteoclastogenesis_probability_is_rate_times_modifier_times_occupancy_t
     kd = m.params.fields.rank_rankl_dissociation_pM
     m.fields = uniform_fields(m.tissue.shape, free_rankl=kd)   # theta = K_D / (K_D + K_D) = 1/2
     m.modifiers = CellModifiers(osteoclast_activity=0.5)
-    params = RecruitmentParameters(osteoclastogenesis_per_day=0.8, osteoclastogenesis_hill=4.0)
+    params = same_day(osteoclastogenesis_per_day=0.8, osteoclastogenesis_hill=4.0)
     surfaces = m.tissue.surfaces()
     sites = np.argwhere(surfaces.bone_surface)                # row-major, as the function orders them
     assert len(sites) == 32 * 64
@@ -60,9 +65,9 @@ def test_osteoclastogenesis_probability_is_rate_times_modifier_times_occupancy_t
 def test_no_osteoclastogenesis_without_free_rankl_or_at_rate_zero():
     m = quiet_model(striped_bone(16))
     m.fields = uniform_fields(m.tissue.shape, free_rankl=0.0)
-    assert recruit_osteoclasts(m, RecruitmentParameters(osteoclastogenesis_per_day=1.0), m.tissue.surfaces()) == 0
+    assert recruit_osteoclasts(m, same_day(osteoclastogenesis_per_day=1.0), m.tissue.surfaces()) == 0
     m.fields = uniform_fields(m.tissue.shape, free_rankl=1e9)
-    assert recruit_osteoclasts(m, RecruitmentParameters(osteoclastogenesis_per_day=0.0), m.tissue.surfaces()) == 0
+    assert recruit_osteoclasts(m, same_day(osteoclastogenesis_per_day=0.0), m.tissue.surfaces()) == 0
     assert len(m.osteoclasts) == 0
 
 
@@ -71,7 +76,7 @@ def test_saturating_rankl_at_rate_one_fills_every_free_bone_surface_voxel():
     m = quiet_model(half_bone(16, 8))
     m.fields = uniform_fields(m.tissue.shape, free_rankl=1e9)
     m.tissue.occupied[7, 5] = 1                                # a cell already sits here
-    assert recruit_osteoclasts(m, RecruitmentParameters(osteoclastogenesis_per_day=1.0), m.tissue.surfaces()) == 15
+    assert recruit_osteoclasts(m, same_day(osteoclastogenesis_per_day=1.0), m.tissue.surfaces()) == 15
     assert oc_positions(m) == {(7, x) for x in range(16) if x != 5}
 
 
@@ -82,7 +87,7 @@ def test_working_osteoclasts_compete_for_rankl_within_the_join_radius():
     kd = m.params.fields.rank_rankl_dissociation_pM
     m.fields = uniform_fields(m.tissue.shape, free_rankl=kd)
     Osteoclast(m, (33, 32), m.units.open(m.day))
-    params = RecruitmentParameters(osteoclastogenesis_per_day=0.9, osteoclastogenesis_hill=4.0,
+    params = same_day(osteoclastogenesis_per_day=0.9, osteoclastogenesis_hill=4.0,
                                    osteoclast_rank_competition=1.0, bmu_join_radius_um=100.0)
     surfaces = m.tissue.surfaces()
     sites = np.argwhere(surfaces.bone_surface & (m.tissue.occupied == 0))
@@ -107,7 +112,7 @@ def test_new_osteoclast_joins_a_nearby_unit_or_a_fresh_cavity_else_opens_its_own
         m.tissue.occupied[7, 3:15] = 1
         return m, unit
 
-    params = RecruitmentParameters(osteoclastogenesis_per_day=1.0, bmu_join_radius_um=100.0)
+    params = same_day(osteoclastogenesis_per_day=1.0, bmu_join_radius_um=100.0)
     m, unit = setup()
     assert recruit_osteoclasts(m, params, m.tissue.surfaces()) == 2
     units = {tuple(int(v) for v in c.pos): c.unit for c in m.osteoclasts}
@@ -133,6 +138,50 @@ def test_new_osteoclast_joins_a_nearby_unit_or_a_fresh_cavity_else_opens_its_own
     recruit_osteoclasts(m, params, m.tissue.surfaces())
     units = {tuple(int(v) for v in c.pos): c.unit for c in m.osteoclasts}
     assert units[(7, 15)] not in (0, unit, cavity) and len(m.units.units) == 3
+
+
+def test_committed_precursors_become_osteoclasts_a_differentiation_time_later_where_their_site_is_still_free():
+    # Every free surface voxel of row 7 commits (saturating RANKL, rate 1) on day 0; none is an osteoclast before
+    # day 7. By then (7, 3) is taken by another cell and (7, 9) is osteoid: those two precursors are lost.
+    m = quiet_model(half_bone(16, 8))
+    m.fields = uniform_fields(m.tissue.shape, free_rankl=1e9)
+    params = RecruitmentParameters(osteoclastogenesis_per_day=1.0, osteoclast_differentiation_days=7)
+    assert recruit_osteoclasts(m, params, m.tissue.surfaces()) == 16
+    assert len(m.osteoclasts) == 0 and len(m.committed_precursors) == 16
+    for day in range(1, 7):   # every site holds a precursor: no new commitment, no osteoclast yet
+        m.day = day
+        assert recruit_osteoclasts(m, params, m.tissue.surfaces()) == 0
+        assert len(m.osteoclasts) == 0
+    m.day = 7
+    m.tissue.occupied[7, 3] = 1
+    m.tissue.deposit_osteoid(7, 9, m.day)
+    recruit_osteoclasts(m, params, m.tissue.surfaces())
+    assert oc_positions(m) == {(7, x) for x in range(16) if x not in (3, 9)}
+    assert len(m.committed_precursors) == 0
+
+
+def test_committed_precursors_compete_for_rankl_like_working_osteoclasts():
+    # As test_working_osteoclasts_compete_for_rankl_within_the_join_radius, with a committed precursor at
+    # (33, 32) instead of the osteoclast: the same sites commit, and none at the precursor's own voxel.
+    m = quiet_model(striped_bone())
+    kd = m.params.fields.rank_rankl_dissociation_pM
+    m.fields = uniform_fields(m.tissue.shape, free_rankl=kd)
+    m.committed_precursors.commit(np.array([33 * 64 + 32]), due_day=m.day + 100)
+    params = RecruitmentParameters(osteoclastogenesis_per_day=0.9, osteoclastogenesis_hill=4.0,
+                                   osteoclast_rank_competition=1.0, bmu_join_radius_um=100.0,
+                                   osteoclast_differentiation_days=5)
+    surfaces = m.tissue.surfaces()
+    free = surfaces.bone_surface & (m.tissue.occupied == 0)
+    free[33, 32] = False
+    sites = np.argwhere(free)
+    near = ((sites - [33, 32]) ** 2).sum(axis=1) <= 10 ** 2
+    draw = copy.deepcopy(m.rng).random(len(sites))
+    p = np.where(near, 0.9 / 81, 0.9 / 16)
+    expected = {tuple(int(v) for v in s) for s in sites[draw < p]}
+    assert recruit_osteoclasts(m, params, surfaces) == len(expected)
+    waiting = {divmod(int(f), 64) for f in m.committed_precursors.sites()}
+    assert waiting == expected | {(33, 32)}
+    assert len(m.osteoclasts) == 0
 
 
 # ------------------------------------------------------------------ osteoblast recruitment
