@@ -35,11 +35,11 @@ class EffectParameters(ParameterSet):
         0.5, unit="1", low=0.0, high=4.0, symbol="c_{PTH}",
         doc="sclerostin production scales as (PTH/PTH_ref)^-c", source="Keller & Kneissel 2005 (PTH suppresses SOST)")
     estrogen_rankl_gain: float = param(
-        0.75, unit="1", low=0.0, high=10.0, symbol="g_{E,R}",
+        0.5, unit="1", low=0.0, high=10.0, symbol="g_{E,R}",
         doc="RANKL production x (1 + g (1 - E)) when estrogen E < 1",
         source="Eghbali-Fatourechi 2003 (RANKL up on marrow cells after menopause); fitted to the rise of "
                "resorption markers after the menopause, +79-97% (Garnero 1996), as postmenopausal turnover "
-               "1.88 x the same woman's premenopausal 19.6 %/yr (inside the postmenopausal turnover band); "
+               "1.88 x the same woman's premenopausal 20.0 %/yr (inside the postmenopausal turnover band); "
                "re-fit: python -m bonegrid.runs.calibrate estrogen_rankl_gain")
     estrogen_opg_gain: float = param(
         0.5, unit="1", low=0.0, high=1.0, symbol="g_{E,O}",
@@ -225,15 +225,15 @@ class EffectParameters(ParameterSet):
                "3.2-fold in 21 months (against +14%, same study). Overfilled units are reported (Dempster 2001; "
                "Lindsay 2006): a hypothesis to switch on")
     teriparatide_lining_activation_per_day: float = param(
-        0.003, unit="1/day per surface voxel", low=0.0, high=0.1, symbol="\\nu_{P,lin}",
+        0.0025, unit="1/day per surface voxel", low=0.0, high=0.1, symbol="\\nu_{P,lin}",
         doc="daily chance, at dose 1, that the lining cell of a quiescent bone surface is turned back into a "
             "matrix-making osteoblast (modelling-based formation, without resorption first)",
         source="intermittent PTH converts quiescent lining cells to active osteoblasts (Dobnig & Turner 1995, "
                "Endocrinology 136:3632; Kim 2012, doi:10.1002/jbmr.1741); in women on teriparatide a third of "
                "the new formation within a month is on smooth cement lines, without prior resorption "
                "(Lindsay 2006, doi:10.1359/JBMR.051211; Dempster 2018); fitted to the postmenopausal_teriparatide "
-               "BMD band (Neer 2001: +8.6 points over placebo in 21 months): levels 0, 0.0015, 0.003, 0.006, 0.008 "
-               "read +0.3, +1.6, +6.2, +11.3, +12.5% (6 seeds), fit 0.0029; re-fit: python -m "
+               "BMD band (Neer 2001: +8.6 points over placebo in 21 months): levels 0, 0.0015, 0.0025, 0.0035, "
+               "0.0045 read -0.5, +3.9, +6.9, +6.8, +10.3% (6 seeds), fit 0.0022; re-fit: python -m "
                "bonegrid.runs.calibrate teriparatide_lining_activation_per_day")
     alcohol_half_effect_g_per_day: float = param(
         60.0, unit="g/day", low=1.0, high=400.0, symbol="A_{50}",
@@ -243,7 +243,7 @@ class EffectParameters(ParameterSet):
                "16:737); light drinking is not harmful to BMD (Berg 2008, "
                "Am J Med 121:406); approx.")
     alcohol_osteoblast_apposition_loss: float = param(
-        0.6, unit="1", low=0.0, high=1.0, symbol="g_{A,MAR}",
+        0.73, unit="1", low=0.0, high=1.0, symbol="g_{A,MAR}",
         doc="osteoblast matrix apposition x (1 - g f_A): ethanol is directly toxic to osteoblasts",
         source="ethanol inhibits human osteoblast proliferation and function in vitro (Friday & Howard 1991, "
                "Metabolism 40:562); fitted to the alcohol BFR/BV band (BFR/BS about half of controls' and MAR "

@@ -82,7 +82,7 @@ class RecruitmentParameters(ParameterSet):
         source="approx.: CTX rises to about twice its pre-treatment level after denosumab is stopped "
                "(Bone 2011; Cummings 2018, doi:10.1002/jbmr.3337)")
     osteoclast_differentiation_days: int = param(
-        0, unit="day", low=0, high=60, symbol="\\tau_D",
+        7, unit="day", low=0, high=60, symbol="\\tau_D",
         doc="days from a precursor's commitment by RANKL on a bone surface to the resorbing osteoclast it "
             "becomes there (0: the same day)",
         source="RANKL + M-CSF turn committed precursors into multinucleated TRAP+ osteoclasts over ~5-7 days "

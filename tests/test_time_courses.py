@@ -91,7 +91,7 @@ def _drug_over_none(teriparatide, column, start_months, end_months):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "P1NP over months 1-3 reads 1.78 x the untreated twin (needed 1.8; month 1 1.41 x), seeds 1-8, since the drug's "
+    "P1NP over months 1-3 reads 1.57 x the untreated twin (needed 1.8; month 1 1.32 x), seeds 1-8, since the drug's "
     "lining-cell activation was fitted to the spine BMD gain (Neer 2001) and its overfill switched off (Jiang 2003: "
     "wall thickness unchanged): serum P1NP also counts cortical and periosteal formation, which the trabecular slice "
     "has not (docs/model.md section 4.4)"))
@@ -104,10 +104,6 @@ def test_teriparatide_raises_formation_markers_first_and_more(teriparatide):
     assert months_2_3 > _drug_over_none(teriparatide, "ctx", 1, 3)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CTX in month 1 reads 1.33 x the untreated twin (needed < 1.3; months 3-6 1.56 x, McClung 2005 +58%), seeds 1-8: "
-    "the drug's RANKL acts on the same day's osteoclastogenesis, as osteoclasts form the day a precursor commits "
-    "(no differentiation delay, issue 11 item 7; docs/model.md section 4.4)"))
 def test_teriparatide_resorption_markers_lag_then_follow(teriparatide):
     # the anabolic window: resorption does not move in month 1 and rises by months 4-6 (Glover 2009; McClung 2005)
     assert _drug_over_none(teriparatide, "ctx", 0, 1) < 1.3
@@ -134,10 +130,6 @@ def loss_by_strut_thickness():
     return np.mean(shares, axis=0)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "thin struts lose 1.36 x the share of thick ones (14.7-22.9% against 10.8-16.4%, ratios 1.35-1.46, at four of "
-    "five estrogen settings measured; the fifth passes; needed 1.5): 1.85 at the previous RANKL gain 1.5 with "
-    "osteoblast lifespan loss 0.35 (docs/model.md section 4.4)"))
 def test_estrogen_loss_takes_thin_struts_first(loss_by_strut_thickness):
     """Cavities of one depth perforate thin trabeculae and only scallop thick ones (Parfitt 1983)."""
     thin, thick = loss_by_strut_thickness

@@ -1,7 +1,7 @@
 """Measure the healthy osteocyte reference (:mod:`bonegrid.readouts.osteocyte_reference`).
 
 ``python -m bonegrid.runs.osteocyte_reference`` runs the healthy scenario at each site and start
-age for five years (the default 360² slice, seeds 1-3; about 5 minutes on 2 workers) and prints the table to paste
+age for five years (the default 360² slice, seeds 1-5; about 4 minutes on 2 workers) and prints the table to paste
 into that module's ``VIABLE_PCT``. A slow test checks that the stored table is what this gives.
 """
 
