@@ -418,6 +418,7 @@ class BoneModel(mesa.Model):
         ca_per_voxel_today = self.ca_mmol_per_mineral / p.run.mineralisation_pool_share_per_day
         available = self.physiology.available_for_mineralisation_mmol() / ca_per_voxel_today
         self._transit_mineral -= self.tissue.mineralise(self.day, self.physiology.mineralisation_supply,
+                                                        self.physiology.crystal_growth_supply,
                                                         max(available + self._transit_mineral, 0.0))
         self.resorbed_total += self.resorbed_today
         self.formed_total += self.formed_today

@@ -13,10 +13,13 @@ Mineralisation (step 5 of the day): osteoid older than the mineralisation lag st
 mineralise with daily probability equal to the mineral supply ``phi`` (the serum Ca x P
 factor from :mod:`bonegrid.physiology`); once started, mineral fraction ``m`` follows
 
-    dm/dt = phi * k_p * max(m_p - m, 0) + k_s * (1 - m)
+    dm/dt = phi * k_p * max(m_p - m, 0) + phi_s * k_s * (1 - m)
 
 (primary mineralisation to ``m_p`` within days, applied daily; slow secondary mineralisation
-to 1 over months, applied exactly every ``secondary_mineralisation_step_days``).
+to 1 over months, applied exactly every ``secondary_mineralisation_step_days``). The crystal
+growth factor ``phi_s`` (:attr:`bonegrid.physiology.Physiology.crystal_growth_supply`) is ~1
+unless serum Ca x P is far below normal: old mineral keeps maturing in osteomalacia, but does
+not take calcium from a blood that has none to give.
 """
 
 from __future__ import annotations
@@ -448,7 +451,7 @@ class Tissue:
         return unit
 
     # ---------------------------------------------------------- mineralisation
-    def mineralise(self, day: float, supply: float, max_mineral: float) -> float:
+    def mineralise(self, day: float, supply: float, growth_supply: float, max_mineral: float) -> float:
         """Advance mineralisation by one day; return the mineral taken up (voxel-equivalents).
 
         Parameters
@@ -456,7 +459,9 @@ class Tissue:
         day : float
             Today.
         supply : float
-            Mineral supply factor phi in [0, 1] (serum Ca x P relative to normal).
+            Mineral supply factor phi in [0, 1] for new osteoid (serum Ca x P relative to normal).
+        growth_supply : float
+            Crystal growth factor phi_s in [0, 1] for secondary mineralisation.
         max_mineral : float
             Upper bound on today's uptake (the calcium the exchangeable pool can give, in
             voxel-equivalents); growth is scaled down uniformly if demand exceeds it.
@@ -480,7 +485,7 @@ class Tissue:
         step = p.secondary_mineralisation_step_days
         if int(day) % step == 0:
             secondary = np.flatnonzero((self.kind == BONE) & (self.mineral < 0.999))
-            dm_secondary = (1.0 - mineral[secondary]) * -np.expm1(-p.secondary_mineralisation_per_day * step)
+            dm_secondary = (1.0 - mineral[secondary]) * -np.expm1(-growth_supply * p.secondary_mineralisation_per_day * step)
         else:
             secondary, dm_secondary = primary[:0], dm_primary[:0]
         demand = float(dm_primary.sum() + dm_secondary.sum())

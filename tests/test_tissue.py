@@ -43,22 +43,22 @@ def test_osteoid_does_not_mineralise_before_the_lag():
     t.resorb(10, 5, 1, 1, 0.0, 0.0)
     t.deposit_osteoid(10, 5, 0.0)
     for day in range(1, 10):
-        t.mineralise(day, supply=1.0, max_mineral=np.inf)
+        t.mineralise(day, supply=1.0, growth_supply=1.0, max_mineral=np.inf)
         assert t.kind[10, 5] == OSTEOID and t.mineral[10, 5] == 0.0
-    t.mineralise(10, supply=1.0, max_mineral=np.inf)
+    t.mineralise(10, supply=1.0, growth_supply=1.0, max_mineral=np.inf)
     assert t.kind[10, 5] == BONE and t.mineral[10, 5] > 0.0
     # with no mineral supply osteoid stays osteoid however old
     t.resorb(10, 6, 1, 1, 0.0, 0.0)
     t.deposit_osteoid(10, 6, 0.0)
     for day in range(11, 60):
-        t.mineralise(day, supply=0.0, max_mineral=np.inf)
+        t.mineralise(day, supply=0.0, growth_supply=0.0, max_mineral=np.inf)
     assert t.kind[10, 6] == OSTEOID
 
 
 def test_mineralisation_never_takes_more_than_supplied():
     t = Tissue(half_bone(20, 10), 10.0, TissueParameters(), np.random.default_rng(0), start_day=0.0)
     t.mineral[t.kind == BONE] = 0.5
-    taken = t.mineralise(1.0, supply=1.0, max_mineral=3.0)
+    taken = t.mineralise(1.0, supply=1.0, growth_supply=1.0, max_mineral=3.0)
     assert taken == pytest.approx(3.0)
     assert t.mineral.sum() == pytest.approx(0.5 * (t.kind == BONE).sum() + 3.0)
 
@@ -109,3 +109,14 @@ def test_voxel_set_indices_match_a_plain_set_through_any_changes():
                 assert voxels.indices().tolist() == sorted(plain)
                 assert len(voxels) == len(plain)
         assert voxels.indices().tolist() == sorted(plain)
+
+
+def test_secondary_mineralisation_needs_crystal_growth_supply():
+    """Old mineral matures towards full mineralisation only while the bone fluid can feed crystal growth."""
+    params = TissueParameters(secondary_mineralisation_step_days=1)
+    t = Tissue(half_bone(20, 10), 10.0, params, np.random.default_rng(0), start_day=0.0)
+    t.mineral[t.kind == BONE] = 0.8
+    assert t.mineralise(1.0, supply=1.0, growth_supply=0.0, max_mineral=np.inf) == 0.0
+    assert np.all(t.mineral[t.kind == BONE] == 0.8)
+    taken = t.mineralise(2.0, supply=0.0, growth_supply=1.0, max_mineral=np.inf)
+    assert taken > 0.0 and np.all(t.mineral[t.kind == BONE] > 0.8)
