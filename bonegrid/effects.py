@@ -39,7 +39,7 @@ class EffectParameters(ParameterSet):
         doc="RANKL production x (1 + g (1 - E)) when estrogen E < 1",
         source="Eghbali-Fatourechi 2003 (RANKL up on marrow cells after menopause); fitted to the rise of "
                "resorption markers after the menopause, +79-97% (Garnero 1996), as postmenopausal turnover "
-               "1.88 x the same woman's premenopausal 20.0 %/yr (inside the postmenopausal turnover band); "
+               "1.88 x the same woman's premenopausal 19.3 %/yr (inside the postmenopausal turnover band); "
                "re-fit: python -m bonegrid.runs.calibrate estrogen_rankl_gain")
     estrogen_opg_gain: float = param(
         0.5, unit="1", low=0.0, high=1.0, symbol="g_{E,O}",

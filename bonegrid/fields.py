@@ -133,7 +133,7 @@ class FieldParameters(ParameterSet):
         source="modelling choice: interstitial IgG is ~10-30% of serum (approx.)")
 
     denosumab_shielded_rankl_fraction: float = param(
-        0.12, unit="1", low=0.0, high=1.0, symbol="\\phi_D",
+        0.16, unit="1", low=0.0, high=1.0, symbol="\\phi_D",
         doc="share of RANKL presented to precursors in direct cell contact (osteocyte dendrites, "
             "osteoblast-lineage cells under the remodeling canopy) that circulating denosumab does not "
             "reach; locally secreted OPG does",

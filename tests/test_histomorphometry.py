@@ -329,7 +329,9 @@ def test_real_model_is_physiological_and_left_untouched(remodeling_model):
     assert 0.5 <= r.tb_n_per_mm <= 4.0
     assert 8.0 <= r.bs_bv_per_mm <= 40.0
     assert 0.0 < r.ov_bv_pct <= 10.0 and 10.0 <= r.o_th_um <= 50.0
-    assert 0.0 < r.os_bs_pct <= 60.0 and 0.0 <= r.es_bs_pct <= 40.0
+    # ES/BS of a 0.96 mm window is that of the one or two units in it: over seeds 1-6 the first day with a unit
+    # reads 4-43% (9-28% with the faster secondary mineralisation of earlier releases, another random path)
+    assert 0.0 < r.os_bs_pct <= 60.0 and 0.0 <= r.es_bs_pct <= 50.0
     assert 0.0 <= r.oc_s_bs_pct <= 10.0 and 0.0 < r.ob_s_bs_pct <= 60.0
     assert 100.0 <= r.n_ot_per_mm2 <= 1000.0 and 0.0 <= r.empty_lacunae_pct <= 80.0
     assert 0.5 <= r.mineral_mean <= 1.0

@@ -102,11 +102,11 @@ class DXAParameters(ParameterSet):
         source="approx.: ash density of cortical bone tissue ~1.2 g/cm^3 (Keller 1994, J Biomech 27:1159); "
                "ash/wet density ~0.6 of ~2.0 g/cm^3 (Morgan et al. 2003, J Biomech 36:897)")
     healthy_matrix_mineral: float = param(
-        0.937, unit="1", low=0.5, high=1.0, symbol="m_h",
+        0.882, unit="1", low=0.5, high=1.0, symbol="m_h",
         doc="mean mineral fraction of the matrix of a healthy slice at day 0 (after the burn-in): with the "
             "target bone fraction it gives the projected fraction a healthy slice reads",
         source="calibrated: mean over healthy BoneModel slices at day 0 (256 x 256, spine and hip, women and men, "
-               "30, 55 and 80 years, seeds 1-3) of mineral.mean() / healthy_bone_fraction: 0.9374 "
+               "30, 55 and 80 years, seeds 1-3) of mineral.mean() / healthy_bone_fraction: 0.8821 "
                "(examples/calibration/starting_slices.py dxa)")
     spine_posterior_elements_g_cm2: float = param(
         0.35, unit="g/cm^2", low=0.0, high=2.0, symbol="B_{post}",
