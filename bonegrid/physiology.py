@@ -1189,19 +1189,21 @@ class Physiology:
         """Serum Ca × P today over its normal value, 1."""
         return self._ca_ecf * self._p_ecf / (self._v * self._v * self.params.caxp_reference_mmol2_per_l2)
 
+    def _caxp_hill(self, half: float) -> float:
+        """Hill function x^h_M / (x^h_M + half^h_M) of the running mean x of relative Ca × P, 0..1."""
+        h = self.params.mineralisation_caxp_hill
+        xh = self._caxp_mean ** h
+        return xh / (xh + half ** h)
+
     @property
     def mineralisation_supply(self) -> float:
         """Ca × P supply factor for mineralisation, 0..1 (≈ 1 in health), from the running mean of Ca × P."""
-        p = self.params
-        xh = self._caxp_mean ** p.mineralisation_caxp_hill
-        return xh / (xh + p.mineralisation_caxp_half ** p.mineralisation_caxp_hill)
+        return self._caxp_hill(self.params.mineralisation_caxp_half)
 
     @property
     def crystal_growth_supply(self) -> float:
         """Ca × P factor for secondary mineralisation (crystal growth), 0..1 (≈ 1 unless Ca × P is far below normal)."""
-        p = self.params
-        xh = self._caxp_mean ** p.mineralisation_caxp_hill
-        return xh / (xh + p.crystal_growth_caxp_half ** p.mineralisation_caxp_hill)
+        return self._caxp_hill(self.params.crystal_growth_caxp_half)
 
     @property
     def calcium_ledger(self) -> dict[str, float]:

@@ -482,3 +482,16 @@ def test_an_adenoma_does_not_drive_hyperplasia_of_the_normal_glands():
     for _ in range(365):
         ph.step(Drivers(parathyroid_set_point=1.22), 10.0, 10.0)
     assert ph.parathyroid_gland_mass == 1.0
+
+
+def test_crystal_growth_needs_less_supersaturation_than_new_osteoid():
+    """Old mineral keeps maturing where Ca × P no longer mineralises new osteoid, and stops when it falls far."""
+    healthy = Physiology(PhysiologyParameters(), Drivers())
+    assert healthy.crystal_growth_supply > 0.9999 and healthy.mineralisation_supply > 0.97
+    deficient = Physiology(PhysiologyParameters(), Drivers())
+    starved = Physiology(PhysiologyParameters(), Drivers())
+    for _ in range(365):  # balanced bone fluxes: no resorption answers PTH here, so the blood is not defended
+        deficient.step(Drivers(vitamin_d_supply=0.3, dietary_calcium_mg_per_day=300.0), 5.0, 5.0)
+        starved.step(Drivers(vitamin_d_supply=0.1, dietary_calcium_mg_per_day=300.0), 5.0, 5.0)
+    assert deficient.mineralisation_supply < 0.1 and deficient.crystal_growth_supply > 0.99
+    assert starved.crystal_growth_supply < 0.05  # serum calcium ~1.2 mmol/L: nothing mineralises
