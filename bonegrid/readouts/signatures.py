@@ -53,11 +53,17 @@ def _end_mean(ts: pd.DataFrame, column: np.ndarray, end: float, days: float = 30
     return float(column[(d > end - days) & (d <= end)].mean())
 
 
+def _change_pct(ts: pd.DataFrame, values: np.ndarray, start: float, end: float) -> float:
+    """Change of ``values`` (one per record of ``ts``) from the window's first record to the mean of its last 30 days, %."""
+    _window(ts, start, end)  # raises if the run does not cover the window
+    first = float(values[np.searchsorted(ts["day"].to_numpy(), start)])
+    return 100.0 * (_end_mean(ts, values, end) / first - 1.0)
+
+
 def bmd_change_pct(run: RunRecord, start: float, end: float) -> float:
     """Change of DXA areal BMD from the first record of the window to the mean of its last 30 days, %."""
     ts = run.timeseries
-    bmd = ts["bmd"].to_numpy()
-    return 100.0 * (_end_mean(ts, bmd, end) / float(_window(ts, start, end)["bmd"].iloc[0]) - 1.0)
+    return _change_pct(ts, ts["bmd"].to_numpy(), start, end)
 
 
 def bmd_change_pct_per_year(run: RunRecord, start: float, end: float) -> float:
@@ -70,8 +76,7 @@ def bmd_change_pct_per_year(run: RunRecord, start: float, end: float) -> float:
 def bv_tv_change_pct(run: RunRecord, start: float, end: float) -> float:
     """Change of BV/TV (osteoid + mineralised matrix) over the window, %."""
     ts = run.timeseries
-    bv = ts["bv_tv"].to_numpy()
-    return 100.0 * (_end_mean(ts, bv, end) / float(_window(ts, start, end)["bv_tv"].iloc[0]) - 1.0)
+    return _change_pct(ts, ts["bv_tv"].to_numpy(), start, end)
 
 
 def slice_vbmd_change_pct(run: RunRecord, start: float, end: float) -> float:
@@ -84,8 +89,7 @@ def slice_vbmd_change_pct(run: RunRecord, start: float, end: float) -> float:
     shell and posterior elements that dilute a DXA reading.
     """
     ts = run.timeseries
-    first = float(mineral_content(_window(ts, start, end))[0])
-    return 100.0 * (_end_mean(ts, mineral_content(ts), end) / first - 1.0)
+    return _change_pct(ts, mineral_content(ts), start, end)
 
 
 def mineralisation_degree_change_pct(run: RunRecord, start: float, end: float) -> float:
@@ -96,9 +100,7 @@ def mineralisation_degree_change_pct(run: RunRecord, start: float, end: float) -
     fraction of the mineralised voxels.
     """
     ts = run.timeseries
-    degree = ts["mineral_mean"].to_numpy() / (1.0 - ts["ov_bv"].to_numpy())
-    first = float(degree[ts["day"].to_numpy() >= start][0])
-    return 100.0 * (_end_mean(ts, degree, end) / first - 1.0)
+    return _change_pct(ts, ts["mineral_mean"].to_numpy() / (1.0 - ts["ov_bv"].to_numpy()), start, end)
 
 
 def _voxels_pct_per_year(run: RunRecord, start: float, end: float, column: str) -> float:
