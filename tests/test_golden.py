@@ -1,4 +1,4 @@
-"""Golden time series: every built-in scenario, one simulated year at 128², seed 1, bit for bit.
+"""Golden time series: every built-in scenario, one simulated year at 128², seed 1, to the last digits.
 
 A refactor must not change what the model computes. This test replays every built-in scenario
 (diseases and treated) and compares each recorded column with the stored run exactly. A deliberate
@@ -7,6 +7,11 @@ which columns moved and by how much (the script prints that).
 
 The stored runs were made with the numpy/scipy versions and machine recorded in the file; on
 another platform floating-point reductions may round differently, so the comparison is skipped there.
+On the same platform, CPUs with other vector units (AVX2 against AVX-512) sum arrays in another
+order: measured between two hosts, mineral sums and the blood values that follow them differ by at
+most 2e-14 relative after a year, while any change of what the model computes moves a column by
+far more (one voxel of mineral is ~1e-5 of a 128² slice's). So columns are compared to
+:data:`ROUNDING` relative, not bit for bit.
 """
 
 import json
@@ -22,6 +27,8 @@ from bonegrid.scenarios import load_scenario, scenario_names
 
 GOLDEN = Path(__file__).parent / "data" / "golden_128px_1y_seed1.npz"
 GRID, DAYS, SEED = 128, 365, 1
+ROUNDING = 1e-12
+"""Relative difference up to which a column is the same run (vector units' summation order; see above)."""
 RELATIVE_TOLERANCE = {"stiffness": 1e-7}
 """Columns compared within a relative tolerance instead of bit for bit. The stiffness comes from an
 iterative solve stopped at a residual (``bonegrid.readouts.strength.SLICE_SOLVER_RTOL``: within ~1e-8
@@ -58,10 +65,8 @@ def test_scenario_reproduces_its_golden_time_series(golden, name):
 
 
 def _same(key: str, old: np.ndarray, new: np.ndarray) -> bool:
-    """Bit for bit, or within the column's :data:`RELATIVE_TOLERANCE`."""
-    rtol = RELATIVE_TOLERANCE.get(key.split("::")[1])
-    if rtol is None:
-        return np.array_equal(old, new, equal_nan=True)
+    """Within :data:`ROUNDING`, or the column's :data:`RELATIVE_TOLERANCE`."""
+    rtol = RELATIVE_TOLERANCE.get(key.split("::")[1], ROUNDING)
     return old.shape == new.shape and np.allclose(new, old, rtol=rtol, atol=0.0, equal_nan=True)
 
 
