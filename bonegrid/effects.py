@@ -184,8 +184,10 @@ class EffectParameters(ParameterSet):
         source="Clement-Lacroix 2005 (lithium: more osteoblasts, more formation in mice); strength approx.")
     disuse_gain: float = param(
         2.0, unit="1", low=0.0, high=20.0, symbol="g_L",
-        doc="osteocyte RANKL and sclerostin x (1 + g max(0, 1 - L)) for loading L",
-        source="Robling 2008; Xiong 2011 (unloading raises SOST and osteocyte RANKL)")
+        doc="osteocyte RANKL and sclerostin x (1 + g max(0, 1 - L / H)) for loading L and customary loading H "
+            "(1, or a higher loading the cells have accommodated to: stopping training reads as disuse)",
+        source="Robling 2008; Xiong 2011 (unloading raises SOST and osteocyte RANKL); after training stops, "
+               "bone gained is lost within a year (Dalsky 1988, doi:10.7326/0003-4819-108-6-824)")
     loading_sclerostin_exponent: float = param(
         1.0, unit="1", low=0.0, high=4.0, symbol="l_S",
         doc="sclerostin x L^-l when loading L > 1", source="Robling 2008 (loading suppresses SOST)")
@@ -386,7 +388,8 @@ def alcohol_effect(intake_g_per_day: float, half_effect_g_per_day: float) -> flo
     return a / (a + half_effect_g_per_day * half_effect_g_per_day)
 
 
-def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParameters) -> CellModifiers:
+def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParameters,
+                   customary_loading: float = 1.0) -> CellModifiers:
     """Compute the day's cell modifiers.
 
     Parameters
@@ -396,11 +399,15 @@ def cell_modifiers(drivers: Drivers, pth_relative: float, params: EffectParamete
     pth_relative : float
         Serum PTH over its healthy reference (1 in health).
     params : EffectParameters
+    customary_loading : float
+        The loading the osteocytes take as customary, :math:`H` (1 = habitual; higher after they have
+        accommodated to more, :attr:`bonegrid.mechanostat.Mechanostat.customary_loading`): loading below
+        it reads as disuse.
     """
     p = params
     estrogen_loss = max(0.0, 1.0 - drivers.estrogen)
     f_gc = glucocorticoid_effect(drivers.glucocorticoid, p.glucocorticoid_half_effect_mg_per_day)
-    disuse = 1.0 + p.disuse_gain * max(0.0, 1.0 - drivers.mechanical_loading)
+    disuse = 1.0 + p.disuse_gain * max(0.0, 1.0 - drivers.mechanical_loading / customary_loading)
     overload = max(1.0, drivers.mechanical_loading) ** -p.loading_sclerostin_exponent
     t = drivers.thyroid
     tpt = drivers.teriparatide

@@ -5,12 +5,15 @@ overview and scheduling"):
 
 1. physiology: drivers at day t; serum Ca/P, PTH, calcitriol, 25(OH)D updated from the
    bone fluxes (the slice's net mineral flux, averaged over ``skeletal_flux_averaging_days``
-   as the skeleton's); systemic cell modifiers derived;
+   as the skeleton's); the mechanostat accommodates to the day's loading (and re-solves the
+   tissue strains while the loading exceeds what it is accommodated to); systemic cell
+   modifiers derived;
 2. fields: secretion maps from cells and drivers; RANKL, OPG (binding -> free RANKL),
    TGF-beta and Wnt antagonists solved to their quasi-steady state (every
    ``field_interval_days``; in between the last solve's fields, bound for the day's denosumab);
 3. recruitment: osteoclasts on bone surfaces where free RANKL is high; osteoblasts on
    reversal surfaces where TGF-beta is high and Wnt antagonists low; under intermittent PTH,
+   and where loading above the accommodated loading strains the tissue (the mechanostat),
    lining cells of quiescent surfaces turned into osteoblasts;
 4. cells act, osteoclasts and osteoblasts in one random order (model RNG); then the
    osteocyte population (vectorised);
@@ -41,6 +44,7 @@ from bonegrid.constants import DAYS_PER_YEAR, DEFAULT_GRID, GRID_LIMITS, SITES
 from bonegrid.drivers import Drivers, DriverSchedule
 from bonegrid.effects import EffectParameters, cell_modifiers
 from bonegrid.fields import FieldParameters, FieldSolver
+from bonegrid.mechanostat import Mechanostat, MechanostatParameters
 from bonegrid.microarchitecture import (
     RELIABLE_SIDE,
     MicroarchitectureParameters,
@@ -104,6 +108,7 @@ class ModelParameters:
     fields: FieldParameters
     secretion: SecretionParameters
     recruitment: RecruitmentParameters
+    mechanostat: MechanostatParameters
     osteoclast: OsteoclastParameters
     osteoblast: OsteoblastParameters
     osteocyte: OsteocyteParameters
@@ -274,6 +279,7 @@ class BoneModel(mesa.Model):
         self.osteoclast_precursors = OsteoclastPrecursorPool()
         self.committed_precursors = CommittedPrecursors()
         self.osteoblast_days = OsteoblastDays()
+        self.mechanostat = Mechanostat(p.run.voxel_size_um)
         self.myeloma = MyelomaClone(self, p.myeloma)
         self.osteocytes = OsteocyteNetwork(self, p.osteocyte)
         self._seed_osteocytes()
@@ -393,7 +399,9 @@ class BoneModel(mesa.Model):
         self._transit_mineral -= net
         flux = net * self.ca_mmol_per_mineral
         self.physiology.step(self.drivers, max(flux, 0.0), max(-flux, 0.0))
-        self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_skeletal_relative, p.effects)
+        self.mechanostat.step(self.day, self.drivers.mechanical_loading, self.tissue.mineral, p.mechanostat)
+        self.modifiers = cell_modifiers(self.drivers, self.physiology.pth_skeletal_relative, p.effects,
+                                        self.mechanostat.customary_loading)
         self.apposition_um_today = p.osteoblast.osteoblast_apposition_um_per_day * self.modifiers.osteoblast_apposition
         # 2. fields
         surfaces = self.tissue.surfaces()

@@ -27,12 +27,14 @@ already working in the unit (moving along its cavity) or in a neighbouring unit 
 for their own unit: :meth:`~bonegrid.agents.osteoblast.Osteoblast.move_to`) can still refill it, so
 too few or too short-lived osteoblasts leave a deficit in that unit.
 
-Lining-cell activation (anabolic signalling only): under intermittent PTH a free quiescent
-matrix surface (touching matrix, not a cavity) gains an osteoblast with probability
+Lining-cell activation (anabolic signalling only): under intermittent PTH, or loading above the
+accommodated loading, a free quiescent matrix surface (touching matrix, not a cavity) gains an
+osteoblast with probability
 
-    P_lin = nu_lin * K_W / (K_W + W)
+    P_lin = (nu_lin + P_M) * K_W / (K_W + W)
 
-(``nu_lin`` from :attr:`~bonegrid.effects.CellModifiers.lining_activation`, 0 otherwise). It works
+(``nu_lin`` from :attr:`~bonegrid.effects.CellModifiers.lining_activation`, 0 otherwise; ``P_M`` the
+mechanostat's strain-weighted chance, :mod:`bonegrid.mechanostat`, 0 at habitual or reduced loading). It works
 for no remodeling unit and lays osteoid on the surface as it crawls along it: modelling-based
 formation, without resorption first.
 """
@@ -270,10 +272,11 @@ def recruit_osteoblasts(model, params: RecruitmentParameters, surfaces: Surfaces
 def activate_lining_cells(model, params: RecruitmentParameters, surfaces: Surfaces) -> int:
     """Turn lining cells of quiescent surfaces into osteoblasts that form without resorption; return how many.
 
-    ``surfaces`` are today's masks; nothing happens (and no random number is drawn) without an anabolic signal.
+    ``surfaces`` are today's masks; nothing happens (and no random number is drawn) without an anabolic
+    signal: intermittent PTH, or loading above the accommodated loading (:mod:`bonegrid.mechanostat`).
     """
     rate = model.modifiers.lining_activation
-    if rate <= 0.0:
+    if rate <= 0.0 and model.mechanostat.drive <= 0.0:
         return 0
     tissue = model.tissue
     sites = np.flatnonzero((surfaces.matrix_surface & (tissue.cavity == 0) & (tissue.occupied == 0)).ravel())
@@ -281,6 +284,7 @@ def activate_lining_cells(model, params: RecruitmentParameters, surfaces: Surfac
         return 0
     ys, xs = np.divmod(sites, tissue.shape[1])
     wnt = model.fields.at("wnt_antagonist", ys, xs)
+    rate = rate + model.mechanostat.activation(sites, model.params.mechanostat)
     chosen = np.flatnonzero(model.rng.random(sites.size) < rate * params.osteoblast_wnt_half_pM
                             / (params.osteoblast_wnt_half_pM + wnt))
     for i in chosen:

@@ -7,7 +7,7 @@ from scipy.sparse.linalg import spsolve
 from skfem import Basis, BilinearForm, ElementQuad1, ElementVector, MeshQuad, asm
 from skfem.helpers import ddot, eye, sym_grad, trace
 
-import bonegrid.readouts.strength as strength
+import bonegrid.elasticity as fe
 from bonegrid.microarchitecture import MicroarchitectureParameters, generate
 from bonegrid.parameters import ParameterError
 from bonegrid.readouts.strength import (
@@ -276,7 +276,7 @@ def spine_slices():
 def test_slice_test_matches_the_direct_solve_cold_and_warm(spine_slices):
     mineral, remodeled = spine_slices
     test = SliceTest(10.0)
-    assert len(strength._GridTest.of(53, 101, P.poisson_ratio, P.plane_condition).interpolations) == 2
+    assert len(fe._GridTest.of(53, 101, P.poisson_ratio, P.plane_condition).interpolations) == 2
     for m in (mineral, remodeled, mineral):
         got, exact = test(m), direct_slice_test(m)
         assert test.iterations > 1 and not test.direct
@@ -302,7 +302,7 @@ def test_slice_test_starts_from_its_last_displacement(spine_slices):
 
 def test_slice_test_falls_back_to_the_direct_solve(spine_slices, monkeypatch):
     mineral, _ = spine_slices
-    monkeypatch.setattr(strength, "SLICE_SOLVER_MAX_ITERATIONS", 1)
+    monkeypatch.setattr(fe, "SLICE_SOLVER_MAX_ITERATIONS", 1)
     test = SliceTest(10.0)
     got = test(mineral)
     assert test.direct and test.iterations == 1
