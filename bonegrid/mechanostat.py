@@ -17,14 +17,15 @@ the first day, so the slice starts adapted):
 
 .. math::
 
-    \frac{dL_a}{dt} = \frac{L - L_a}{\tau_a},
+    \frac{dL_a}{dt} = \frac{L - L_a}{\tau_a}, \qquad H = \max(1, L_a),
 
-and each free quiescent matrix surface voxel :math:`x` (touching matrix, not a cavity) gains a
-forming osteoblast with the daily chance
+where :math:`H` is the loading the cells take as customary: the habitual, or a higher loading
+they have accommodated to. Each free quiescent matrix surface voxel :math:`x` (touching matrix,
+not a cavity) gains a forming osteoblast with the daily chance
 
 .. math::
 
-    P_M(x) = \nu_M \, \max(0, L - L_a) \, \frac{\varepsilon(x)}{\bar\varepsilon}
+    P_M(x) = \nu_M \, \max(0, L - H) \, \frac{\varepsilon(x)}{\bar\varepsilon}
              \, \frac{K_W}{K_W + W(x)},
 
 where :math:`\varepsilon(x)/\bar\varepsilon` is the effective strain of the tissue that the
@@ -32,7 +33,14 @@ surface voxel :math:`x` lines (the most strained within one voxel of it) per uni
 strain of the slice (the strain amplification, from a micro-finite-element compression of the
 slice as in the stiffness readout, :mod:`bonegrid.elasticity`), and the last
 factor the Wnt-antagonist gate every osteoblast recruitment has (:mod:`bonegrid.recruitment`).
-The strains are re-solved every ``mechanostat_interval_days`` while :math:`L > L_a`, and never
+Loading below :math:`H` is disuse (:func:`bonegrid.effects.cell_modifiers`): after training
+stops, until the cells have re-accommodated. :math:`H` does not fall below the habitual, so
+disuse lasts as long as immobility does (as before this module) and reloading after it restores
+bone by remodeling without the overshoot that treating the habitual as overload would give
+(measured with :math:`L_a` as the reference: 17 weeks of bed rest then a year of reloading ended
++2.9% above the starting BMD, seeds 1-4, against -1.1% with :math:`H`; recovery after spaceflight
+takes months to years and is often incomplete, Sibonga 2007, Bone 41:973).
+The strains are re-solved every ``mechanostat_interval_days`` while :math:`L > H`, and never
 otherwise: at habitual or reduced loading the mechanostat does nothing and costs nothing.
 """
 
@@ -55,7 +63,7 @@ class MechanostatParameters(ParameterSet):
     modeling_activation_per_day: float = param(
         0.06, unit="1/day per surface voxel", low=0.0, high=1.0, symbol="\\nu_M",
         doc="daily chance that the lining cell of a quiescent surface turns into a forming osteoblast, per unit "
-            "of loading above the accommodated loading and of tissue strain per apparent strain",
+            "of loading above the customary loading and of tissue strain per apparent strain",
         source="fitted to the postmenopausal_exercise BMD band (exercise against none, spine: Howe 2011, "
                "doi:10.1002/14651858.CD000333.pub2; Watson 2018, doi:10.1002/jbmr.3284) for an effect of +2 "
                "points in a year: levels 0, 0.04, 0.06, 0.08, 0.12 read -0.32, +0.44, +0.65, +1.41, +2.45% "
@@ -69,12 +77,12 @@ class MechanostatParameters(ParameterSet):
                "J Biomech 38:1838: the formation response to daily loading wanes within 5 weeks in rats); approx.")
     mechanostat_interval_days: int = param(
         30, unit="day", low=1, high=3650, symbol="\\Delta t_M",
-        doc="days between strain solves of the slice while the loading is above the accommodated loading",
+        doc="days between strain solves of the slice while the loading is above the customary loading",
         source="numerical choice: modeling adds bone slowly, a few voxels per surface in a month")
 
 
 class Mechanostat:
-    """The slice's accommodated loading and, while it is exceeded, its tissue strain.
+    """The loading the slice's cells are accommodated to and, while today's exceeds the customary, its tissue strain.
 
     Parameters
     ----------
@@ -87,7 +95,7 @@ class Mechanostat:
         self.accommodated_loading = math.nan
         """:math:`L_a`, the loading the cells are accommodated to, 1 (habitual = 1)."""
         self.drive = 0.0
-        """Today's loading above the accommodated loading, :math:`\\max(0, L - L_a)`, 1."""
+        """Today's loading above the customary loading, :math:`\\max(0, L - H)` with :math:`H = \\max(1, L_a)`, 1."""
         self.customary_loading = 1.0
         """:math:`H = \\max(1, L_a)`, the loading the osteocytes take as customary (after today's step), 1:
         the habitual, or a higher loading they have accommodated to, so that loading below it (training
@@ -101,7 +109,7 @@ class Mechanostat:
         """Accommodate to today's ``loading`` (1 = habitual); re-solve the strains if due; return the drive."""
         if math.isnan(self.accommodated_loading):
             self.accommodated_loading = loading
-        self.drive = max(0.0, loading - self.accommodated_loading)
+        self.drive = max(0.0, loading - max(1.0, self.accommodated_loading))
         self.accommodated_loading += (loading - self.accommodated_loading) * -math.expm1(
             -1.0 / params.loading_accommodation_days)
         self.customary_loading = max(1.0, self.accommodated_loading)

@@ -13,7 +13,7 @@ overview and scheduling"):
    ``field_interval_days``; in between the last solve's fields, bound for the day's denosumab);
 3. recruitment: osteoclasts on bone surfaces where free RANKL is high; osteoblasts on
    reversal surfaces where TGF-beta is high and Wnt antagonists low; under intermittent PTH,
-   and where loading above the accommodated loading strains the tissue (the mechanostat),
+   and where loading above the customary loading strains the tissue (the mechanostat),
    lining cells of quiescent surfaces turned into osteoblasts;
 4. cells act, osteoclasts and osteoblasts in one random order (model RNG); then the
    osteocyte population (vectorised);

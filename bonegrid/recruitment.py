@@ -28,7 +28,7 @@ for their own unit: :meth:`~bonegrid.agents.osteoblast.Osteoblast.move_to`) can 
 too few or too short-lived osteoblasts leave a deficit in that unit.
 
 Lining-cell activation (anabolic signalling only): under intermittent PTH, or loading above the
-accommodated loading, a free quiescent matrix surface (touching matrix, not a cavity) gains an
+customary loading, a free quiescent matrix surface (touching matrix, not a cavity) gains an
 osteoblast with probability
 
     P_lin = (nu_lin + P_M) * K_W / (K_W + W)
@@ -273,7 +273,7 @@ def activate_lining_cells(model, params: RecruitmentParameters, surfaces: Surfac
     """Turn lining cells of quiescent surfaces into osteoblasts that form without resorption; return how many.
 
     ``surfaces`` are today's masks; nothing happens (and no random number is drawn) without an anabolic
-    signal: intermittent PTH, or loading above the accommodated loading (:mod:`bonegrid.mechanostat`).
+    signal: intermittent PTH, or loading above the customary loading (:mod:`bonegrid.mechanostat`).
     """
     rate = model.modifiers.lining_activation
     if rate <= 0.0 and model.mechanostat.drive <= 0.0:

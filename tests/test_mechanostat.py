@@ -39,9 +39,11 @@ def test_the_cells_accommodate_to_a_new_loading_and_solve_only_while_it_is_above
     for day in range(1, 50):
         assert mechanostat.step(day, 1.0, mineral, P) == 0.0
     assert mechanostat.amplification is None and mechanostat.customary_loading == 1.0
-    for day in range(50, 60):                                # less loading: disuse, not modeling
+    for day in range(50, 200):                               # less loading: disuse, not modeling
         assert mechanostat.step(day, 0.5, mineral, P) == 0.0
-    assert mechanostat.amplification is None and mechanostat.customary_loading == 1.0
+    assert mechanostat.accommodated_loading < 0.7 and mechanostat.customary_loading == 1.0
+    assert mechanostat.step(200, 1.0, mineral, P) == 0.0     # reloading after disuse is no overload
+    assert mechanostat.amplification is None
     mechanostat = Mechanostat(10.0)
     mechanostat.step(0, 1.0, mineral, P)
     assert mechanostat.step(1, 1.3, mineral, P) == pytest.approx(0.3)
