@@ -370,6 +370,7 @@ class _Multigrid:
         x += w * (r - a @ x)
         return x
 
+
 class SliceMechanics:
     r"""The model's slice compressed between two plates, repeated as the slice remodels.
 

@@ -240,20 +240,8 @@ class SliceTest(SliceMechanics):
     181 MB; the direct solve of :func:`apparent_stiffness` takes 62 ms / 30 MB, 0.54 s / 142 MB
     and 3.5 s / 664 MB.
 
-    Parameters
-    ----------
-    voxel_size_um : float
-        Voxel edge of the slices to be tested, um.
-    params : StrengthParameters, optional
-        Defaults to ``StrengthParameters()``.
-
-    Attributes
-    ----------
-    iterations : int
-        Conjugate-gradient iterations of the last test (0: the start was the solution already).
-    direct : bool
-        Whether the last test was solved directly, the iterations not having converged within
-        :data:`bonegrid.elasticity.SLICE_SOLVER_MAX_ITERATIONS`.
+    Its parameters (voxel size, :class:`StrengthParameters`) and attributes (``iterations``,
+    ``direct``) are those of :class:`bonegrid.elasticity.SliceMechanics`.
     """
 
     def __call__(self, mineral: np.ndarray) -> Stiffness:
