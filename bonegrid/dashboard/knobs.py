@@ -126,7 +126,8 @@ LIVE_KNOBS: tuple[Knob, ...] = (
               "vitamin D lets the gut absorb calcium and lets osteoid mineralise"),
     live_knob("mechanical_loading", "Mechanical loading", "x habitual", 0.1, "Disease",
               "osteocytes sense load; bed rest or paralysis (below 1) makes them call for resorption and "
-              "hold formation back"),
+              "hold formation back; more than habitual (above 1) wakes lining cells on the most strained "
+              "trabeculae to lay bone, a gain that fades over months as the cells get used to the load"),
     live_knob("vitamin_c", "Vitamin C", "x replete", 0.05, "Diet",
               "osteoblasts need vitamin C to make collagen: without it (scurvy) pits are dug but hardly refilled"),
     live_knob("dietary_calcium_mg_per_day", "Calcium intake", "mg/day", 50.0, "Diet",
