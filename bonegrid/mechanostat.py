@@ -31,7 +31,8 @@ not a cavity) gains a forming osteoblast with the daily chance
 where :math:`\varepsilon(x)/\bar\varepsilon` is the effective strain of the tissue that the
 surface voxel :math:`x` lines (the most strained within one voxel of it) per unit of apparent
 strain of the slice (the strain amplification, from a micro-finite-element compression of the
-slice as in the stiffness readout, :mod:`bonegrid.elasticity`), and the last
+slice as in the stiffness readout, :mod:`bonegrid.elasticity`, along the site's load axis,
+:data:`LOAD_AXIS`), and the last
 factor the Wnt-antagonist gate every osteoblast recruitment has (:mod:`bonegrid.recruitment`).
 Loading below :math:`H` is disuse (:func:`bonegrid.effects.cell_modifiers`): after training
 stops, until the cells have re-accommodated. :math:`H` does not fall below the habitual, so
@@ -81,6 +82,12 @@ class MechanostatParameters(ParameterSet):
         source="numerical choice: modeling adds bone slowly, a few voxels per surface in a month")
 
 
+LOAD_AXIS = {"spine": 0, "hip": 1}
+"""Axis of the slice along which each site is loaded: a vertebral body along the spine (the slice's rows); the
+femoral neck along its length, which is where its slice's cortex runs (along the bottom edge, the columns), as the
+joint's load bends the neck and compresses its inferior cortex along its axis."""
+
+
 class Mechanostat:
     """The loading the slice's cells are accommodated to and, while today's exceeds the customary, its tissue strain.
 
@@ -88,10 +95,13 @@ class Mechanostat:
     ----------
     voxel_size_um : float
         Voxel edge, um.
+    site : {"spine", "hip"}
+        Where the slice is: it sets the axis of the load (:data:`LOAD_AXIS`).
     """
 
-    def __init__(self, voxel_size_um: float) -> None:
+    def __init__(self, voxel_size_um: float, site: str = "spine") -> None:
         self.mechanics = SliceMechanics(voxel_size_um)
+        self.load_axis = LOAD_AXIS[site]
         self.accommodated_loading = math.nan
         """:math:`L_a`, the loading the cells are accommodated to, 1 (habitual = 1)."""
         self.drive = 0.0
@@ -114,8 +124,11 @@ class Mechanostat:
             -1.0 / params.loading_accommodation_days)
         self.customary_loading = max(1.0, self.accommodated_loading)
         if self.drive > 0.0 and day - self._solved_day >= params.mechanostat_interval_days:
-            self.amplification = ndimage.maximum_filter(self.mechanics.strain_amplification(mineral), size=3,
-                                                        mode="nearest")
+            if self.load_axis == 0:
+                strain = self.mechanics.strain_amplification(mineral)
+            else:
+                strain = self.mechanics.strain_amplification(mineral.T).T
+            self.amplification = ndimage.maximum_filter(strain, size=3, mode="nearest")
             self._solved_day = day
         return self.drive
 

@@ -279,7 +279,7 @@ class BoneModel(mesa.Model):
         self.osteoclast_precursors = OsteoclastPrecursorPool()
         self.committed_precursors = CommittedPrecursors()
         self.osteoblast_days = OsteoblastDays()
-        self.mechanostat = Mechanostat(p.run.voxel_size_um)
+        self.mechanostat = Mechanostat(p.run.voxel_size_um, site)
         self.myeloma = MyelomaClone(self, p.myeloma)
         self.osteocytes = OsteocyteNetwork(self, p.osteocyte)
         self._seed_osteocytes()

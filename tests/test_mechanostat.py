@@ -33,6 +33,18 @@ def test_the_strut_that_carries_the_load_is_strained_and_a_side_branch_is_not():
     assert np.all(amplification[20:80, 20:80] == 0.0)       # marrow: no tissue to strain
 
 
+def test_the_femoral_neck_is_loaded_along_its_cortex():
+    neck = np.zeros((120, 200))
+    neck[100:, :] = 1.0                                      # the inferior cortex along the bottom edge
+    neck[:100, 95:105] = 1.0                                 # a trabecula across the neck
+    mechanostat = Mechanostat(10.0, "hip")
+    mechanostat.step(0, 1.0, neck, P)
+    mechanostat.step(1, 1.3, neck, P)
+    strain = mechanostat.amplification
+    assert np.median(strain[105:115, 20:80]) == pytest.approx(1.0, abs=0.1)
+    assert np.median(strain[20:80, 97:103]) < 0.1
+
+
 def test_the_cells_accommodate_to_a_new_loading_and_solve_only_while_it_is_above_their_reference():
     mineral = np.ones((40, 40))
     mechanostat = Mechanostat(10.0)
