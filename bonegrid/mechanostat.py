@@ -1,4 +1,4 @@
-r"""The mechanostat: loading above the habitual builds bone where the tissue is strained (part of step 3).
+r"""The mechanostat: loading above the habitual builds bone where the tissue is strained (steps 1 and 3 of the day).
 
 Bone cells sense the strain of their matrix. Below the habitual, disuse raises the osteocytes'
 sclerostin and RANKL (:mod:`bonegrid.effects`); above it, quiescent bone surfaces are turned back
