@@ -31,7 +31,7 @@ import pandas as pd
 from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.model import BoneModel, RunParameters
 from bonegrid.readouts.signatures import RunRecord, measure
-from bonegrid.runs.plotting import snapshot
+from bonegrid.runs.slice_snapshot import snapshot
 from bonegrid.scenarios import Scenario
 from bonegrid.timeseries import observers_for
 from bonegrid.tissue import MARROW
