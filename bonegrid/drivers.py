@@ -114,6 +114,20 @@ def _check_levels(name: str, values: np.ndarray) -> None:
         Drivers(**{name: float(values[np.argmax(bad)])})
 
 
+def _level(day: float, days: np.ndarray, values: np.ndarray, first_day: float, first: float, last_day: float,
+           last: float) -> float:
+    """Level of a course on ``day``: ``np.interp(day, days, values)``, held levels without the call.
+
+    Before the first breakpoint and from the last one on, ``np.interp`` returns the first and the
+    last value exactly; most days of a run lie there (a burn-in, a cause or drug that has set in).
+    """
+    if day < first_day:
+        return first
+    if day >= last_day:
+        return last
+    return float(np.interp(day, days, values))
+
+
 class DriverSchedule:
     """Piecewise-linear time courses of drivers.
 
@@ -132,7 +146,7 @@ class DriverSchedule:
     """
 
     def __init__(self, courses: Mapping[str, Sequence[tuple[float, float]]] | None = None) -> None:
-        self._courses: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._courses: dict[str, tuple[np.ndarray, np.ndarray, float, float, float, float]] = {}
         known = Drivers.names()
         for name, points in (courses or {}).items():
             if name not in known:
@@ -142,12 +156,12 @@ class DriverSchedule:
             if days.size == 0 or np.any(np.diff(days) < 0):
                 raise ParameterError(f"driver {name!r}: breakpoints must be non-empty and sorted by day")
             _check_levels(name, values)
-            self._courses[name] = (days, values)
+            self._courses[name] = (days, values, float(days[0]), float(values[0]), float(days[-1]), float(values[-1]))
         self._last: tuple[tuple[float, ...], Drivers] = ((), Drivers())
 
     def __call__(self, day: float) -> Drivers:
         """Driver levels on ``day`` (days since the start of the run)."""
-        values = tuple(float(np.interp(day, d, v)) for d, v in self._courses.values())
+        values = tuple(_level(day, *course) for course in self._courses.values())
         if values != self._last[0]:  # build (and validate) only when a level changes
             self._last = (values, Drivers(**dict(zip(self._courses, values, strict=True))))
         return self._last[1]

@@ -53,8 +53,10 @@ as coded in the ``bone-models`` package).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 
+import numba
 import numpy as np
 import scipy.fft
 
@@ -264,27 +266,54 @@ def free_rankl(rankl_total: np.ndarray, opg_total: np.ndarray, association_per_p
     array([618.034])
 
     """
-    r_t = np.asarray(rankl_total, dtype=float)
-    o_t = np.asarray(opg_total, dtype=float)
-    k = float(association_per_pM)
+    r_t, o_t = _real(rankl_total), _real(opg_total)
     shape = np.broadcast_shapes(r_t.shape, o_t.shape)
-    beta = np.subtract(o_t, r_t, out=np.empty(shape))  # explicit out: stays an array for 0-d input
-    beta *= k
-    beta += 1.0
-    disc = np.multiply(beta, beta, out=np.empty(shape))
-    disc += (4.0 * k) * r_t
-    np.sqrt(disc, out=disc)
+    r_t, o_t = np.broadcast_to(r_t, shape), np.broadcast_to(o_t, shape)  # read-only views
     out = np.empty(shape)
-    if k == 0.0 or beta.min(initial=0.0) >= 0.0:  # usual case: OPG is not outnumbered
-        disc += beta
-        np.divide(r_t, disc, out=out)
-        out *= 2.0
-    else:
-        excess_opg = beta >= 0.0
-        np.divide(2.0 * r_t, beta + disc, out=out, where=excess_opg)
-        np.divide(disc - beta, 2.0 * k, out=out, where=~excess_opg)
-    np.minimum(out, r_t, out=out)  # round-off only
-    return np.maximum(out, 0.0, out=out)
+    _free_rankl_into(out.reshape(-1), r_t.reshape(-1), o_t.reshape(-1), float(association_per_pM))
+    return out
+
+
+def _real(values) -> np.ndarray:
+    """``values`` as a float32 or float64 array (kept as it is if it is one; else converted to float64)."""
+    a = np.asarray(values)
+    return a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)
+
+
+@numba.njit(cache=True)
+def _free_rankl_into(out: np.ndarray, r_t: np.ndarray, o_t: np.ndarray, k: float) -> None:
+    """Write :func:`free_rankl` of the flat totals ``r_t``, ``o_t`` (pM, float32 or float64) into ``out`` (float64).
+
+    One compiled pass in float64, operation for operation the formulas of :func:`free_rankl` (the
+    numpy passes it replaces gave the same bits): the branch ``beta >= 0`` serves every site unless
+    some site has ``beta < 0`` (RANKL in excess of OPG by more than 1/K_A, with K_A > 0); then every
+    site is taken again with the formula of its own sign. The result is clipped to [0, R_T]
+    (round-off only).
+    """
+    k4, twice_k = 4.0 * k, 2.0 * k
+    mixed = False
+    for i in range(out.size):
+        r = np.float64(r_t[i])
+        beta = (np.float64(o_t[i]) - r) * k + 1.0
+        mixed |= not beta >= 0.0
+        disc = math.sqrt(beta * beta + k4 * r)
+        out[i] = _clip(r / (disc + beta) * 2.0, r)
+    if mixed and k != 0.0:
+        for i in range(out.size):
+            r = np.float64(r_t[i])
+            beta = (np.float64(o_t[i]) - r) * k + 1.0
+            disc = math.sqrt(beta * beta + k4 * r)
+            out[i] = _clip((2.0 * r) / (beta + disc) if beta >= 0.0 else (disc - beta) / twice_k, r)
+
+
+@numba.njit(cache=True)
+def _clip(free: float, total: float) -> float:
+    """``free`` clipped to [0, ``total``] as ``np.maximum(np.minimum(free, total), 0)`` does (NaN stays NaN)."""
+    if free > total:
+        free = total
+    if free < 0.0:
+        free = 0.0
+    return free
 
 
 def rank_occupancy(free_rankl: np.ndarray, dissociation_pM: float) -> np.ndarray:
@@ -385,6 +414,21 @@ class Fields:
         return rank_occupancy(self.at("free_rankl", ys, xs), dissociation_pM)
 
 
+@numba.njit(cache=True)
+def _pair_sums_into(out: np.ndarray, source: np.ndarray) -> None:
+    """Block-sum a fine ``(2 my, 2 mx)`` source into ``out`` ``(my, mx)``, in 2 x 2 blocks.
+
+    The sums of :meth:`FieldSolver._coarsen_into`'s strided adds, operation for operation: each
+    row's pair added in the source's precision and rounded to ``out``'s, then the two rows' sums
+    added in ``out``'s precision.
+    """
+    precision = out.dtype.type
+    for i in range(out.shape[0]):
+        upper, lower, row = source[2 * i], source[2 * i + 1], out[i]
+        for j in range(out.shape[1]):
+            row[j] = precision(upper[2 * j] + upper[2 * j + 1]) + precision(lower[2 * j] + lower[2 * j + 1])
+
+
 class FieldSolver:
     r"""Steady-state solver of the four signal fields on a coarsened mesh.
 
@@ -460,6 +504,9 @@ class FieldSolver:
         f = self.factor
         if f == 1:
             np.copyto(out, source)
+            return
+        if f == 2:  # the default mesh of 10 µm voxels: one compiled pass
+            _pair_sums_into(out, source)
             return
         rows = self._rows
         np.add(source[:, 0::f], source[:, 1::f], out=rows)

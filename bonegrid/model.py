@@ -298,6 +298,7 @@ class BoneModel(mesa.Model):
         self.resorbed_total = 0
         self.formed_total = 0
         self._transit_mineral = 0.0      # net mineral between slice and blood (voxel-equivalents, may be < 0)
+        self._recorded_mineral_mass: float | None = None  # the slice's mineral while a record is taken (_record)
         self.fields = self.solver.solve(self._sources(self.tissue.surfaces()))
         self.recorder = Recorder(self._state_getters(), observers)
         for observer in observers:
@@ -309,7 +310,7 @@ class BoneModel(mesa.Model):
         self.osteoblast_fates.clear()
         for observer in observers:
             observer.start(self)
-        self.recorder.collect(self)
+        self._record()
 
     # ---------------------------------------------------------------- set-up
     def _seed_osteocytes(self) -> None:
@@ -433,7 +434,15 @@ class BoneModel(mesa.Model):
         # 6. observation
         self.recorder.observe(self, self.day)
         if self.day > 0 and self.day % p.run.record_interval_days == 0:
+            self._record()
+
+    def _record(self) -> None:
+        """Record a row of the time series, the slice's mineral summed once for the columns that read it."""
+        self._recorded_mineral_mass = self.tissue.mineral_mass()
+        try:
             self.recorder.collect(self)
+        finally:
+            self._recorded_mineral_mass = None
 
     def _cells_act(self) -> None:
         """Step 4: osteoclasts and osteoblasts act in one random order.
@@ -512,6 +521,16 @@ class BoneModel(mesa.Model):
         total = viable + apoptotic + empty
         return viable / total if total else float("nan")
 
+    def mineral_mass(self) -> float:
+        """Sum of the slice's mineral fractions now (voxel-equivalents of full mineral).
+
+        While a record is taken (nothing changes then) the sum taken for it, so the columns that
+        read it (``mineral_mean``, the DXA's BMD) share one pass over the slice.
+        """
+        if self._recorded_mineral_mass is not None:
+            return self._recorded_mineral_mass
+        return self.tissue.mineral_mass()
+
     def calcium_total_mmol(self) -> float:
         """Calcium in bone (the skeleton: trabecular and cortical), in the serum pools and in transit, mmol.
 
@@ -546,7 +565,7 @@ class BoneModel(mesa.Model):
             "calcitriol": lambda m: m.physiology.calcitriol_pmol_per_l,
             "vitamin_d_25oh": lambda m: m.physiology.vitamin_d_25oh_nmol_per_l,
             "fgf23": lambda m: m.physiology.fgf23_ru_per_ml,
-            "mineral_mean": lambda m: float(m.tissue.mineral_mass() / max(m.tissue.n_matrix, 1)),
+            "mineral_mean": lambda m: float(m.mineral_mass() / max(m.tissue.n_matrix, 1)),
             "active_units": BoneModel.active_units,
             "n_tumour_cells": lambda m: len(m.myeloma),
             "m_protein": lambda m: m.myeloma.m_protein_g_per_l(),

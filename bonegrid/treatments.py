@@ -309,14 +309,25 @@ class TreatedSchedule:
         self.base = base
         self.treatments = tuple(treatments)
         self.params = params or TreatmentParameters()
+        self._applied: list[tuple[Drivers, dict, Drivers] | None] = [None] * len(self.treatments)
 
     def __call__(self, day: float) -> Drivers:
-        """Driver levels on ``day`` after the active treatments."""
+        """Driver levels on ``day`` after the active treatments.
+
+        A treatment that makes the same changes to the same drivers as on the last day it acted
+        gives the drivers it gave then (most days: a drug at a steady level, a cause removed).
+        """
         drivers = self.base(day)
-        for t in self.treatments:
+        for i, t in enumerate(self.treatments):
             if t.active(day):
                 changes = TREATMENTS[t.name][1](drivers, day, t.start_day, t.stop_day, t.dose, self.params)
-                drivers = dataclasses.replace(drivers, **changes)
+                last = self._applied[i]
+                if last is not None and last[0] is drivers and last[1] == changes:
+                    drivers = last[2]
+                else:
+                    treated = dataclasses.replace(drivers, **changes)
+                    self._applied[i] = (drivers, changes, treated)
+                    drivers = treated
         return drivers
 
 

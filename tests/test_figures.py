@@ -8,16 +8,8 @@ import pytest
 from matplotlib.figure import Figure
 
 from bonegrid.readouts.panel import NORMAL_RANGES
-from bonegrid.runs.plotting import (
-    CAVITY_RGB,
-    CELL_STYLE,
-    GAINED_RGB,
-    LOST_RGB,
-    MARROW_RGB,
-    OSTEOID_RGB,
-    mark_changes,
-    most_changed_window,
-)
+from bonegrid.runs.plotting import CELL_STYLE, GAINED_RGB, LOST_RGB, mark_changes, most_changed_window
+from bonegrid.runs.slice_snapshot import CAVITY_RGB, MARROW_RGB, OSTEOID_RGB
 from bonegrid.runs.tour import run_tour, scenario_colours
 
 

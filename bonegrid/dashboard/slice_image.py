@@ -6,7 +6,7 @@ cost one matplotlib artist or one Altair mark per cell; see ``docs`` of the dash
 
 Layers, bottom to top:
 
-1. tissue (:func:`bonegrid.runs.plotting.slice_rgb`): marrow pale, open remodeling cavities yellow,
+1. tissue (:func:`bonegrid.runs.slice_snapshot.slice_rgb`): marrow pale, open remodeling cavities yellow,
    osteoid orange-red, mineralised bone green, darker with more mineral;
 2. an overlay of one signal field (:data:`OVERLAYS`), colour-mapped on a fixed scale so colours
    mean the same concentration on every day and in every scenario, blended at
@@ -25,7 +25,7 @@ import matplotlib
 import numpy as np
 from PIL import Image
 
-from bonegrid.runs.plotting import BONE_HIGH_RGB, CAVITY_RGB, MARROW_RGB, OSTEOID_RGB, slice_rgb
+from bonegrid.runs.slice_snapshot import BONE_HIGH_RGB, CAVITY_RGB, MARROW_RGB, OSTEOID_RGB, slice_rgb
 from bonegrid.tissue import APOPTOTIC, EMPTY, VIABLE
 
 IMAGE_SIDE_PX = 512

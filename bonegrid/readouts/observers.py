@@ -84,7 +84,7 @@ class DXA(Observer, default=True):
 
     def sample(self, model) -> Mapping[str, float]:
         """BMD (g/cm²), T and Z (SD)."""
-        bmd = self.calibration.bmd(float(model.tissue.mineral.mean()))
+        bmd = self.calibration.bmd(model.mineral_mass() / model.tissue.mineral.size)  # the slice's mean mineral
         age = min(model.age_years + max(model.day, 0) / DAYS_PER_YEAR, ADULT_AGE_RANGE_YEARS[1])
         return {"bmd": bmd, "t_score": dxa.t_score(bmd, model.site, model.sex, self.params),
                 "z_score": dxa.z_score(bmd, model.site, model.sex, age)}

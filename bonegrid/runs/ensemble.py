@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures
 import copy
 import dataclasses
+import functools
 import math
 import multiprocessing
 import os
@@ -31,7 +32,7 @@ import pandas as pd
 from bonegrid.constants import DAYS_PER_YEAR
 from bonegrid.model import BoneModel, RunParameters
 from bonegrid.readouts.signatures import RunRecord, measure
-from bonegrid.runs.plotting import snapshot
+from bonegrid.runs.slice_snapshot import snapshot
 from bonegrid.scenarios import Scenario
 from bonegrid.timeseries import observers_for
 from bonegrid.tissue import MARROW
@@ -70,14 +71,13 @@ def _same_model(a: Scenario, b: Scenario) -> bool:
             and a.model_parameters() == b.model_parameters())
 
 
-def _parting_day(a: Scenario, b: Scenario, first_day: int) -> int:
-    """Return the first model day from ``first_day`` on whose drivers differ between ``a`` and ``b``.
+def _parting_day(drivers_a: Callable[[int], object], drivers_b: Callable[[int], object], first_day: int,
+                 last_day: int) -> int:
+    """Return the first model day from ``first_day`` to ``last_day`` whose drivers differ; ``last_day + 1`` if none.
 
-    One past the longer run if none do.
+    ``drivers_a`` and ``drivers_b`` are two scenarios' schedules (``day -> Drivers``).
     """
-    drivers_a, drivers_b = a.schedule(), b.schedule()
-    last = max(a.days, b.days)
-    return next((day for day in range(first_day, last + 1) if drivers_a(day) != drivers_b(day)), last + 1)
+    return next((day for day in range(first_day, last_day + 1) if drivers_a(day) != drivers_b(day)), last_day + 1)
 
 
 def _family_tree(scenarios: Sequence[Scenario], burn_in_days: int) -> list[tuple[int, int] | None]:
@@ -86,14 +86,17 @@ def _family_tree(scenarios: Sequence[Scenario], burn_in_days: int) -> list[tuple
     A member is copied from the earlier member it shares the longest stretch with: the same
     model and the same drivers from the first burn-in day up to and including the copy day
     (which is at most either's duration, and at least 0: the burn-in is always shared whole).
+    Each member's drivers are computed once a day and kept for its comparisons with the others.
     """
+    schedules = [functools.cache(s.schedule()) for s in scenarios]
     tree: list[tuple[int, int] | None] = []
     for k, member in enumerate(scenarios):
         best = None
         for j in range(k):
             if not _same_model(scenarios[j], member):
                 continue
-            day = min(_parting_day(scenarios[j], member, -burn_in_days) - 1, scenarios[j].days, member.days)
+            parting = _parting_day(schedules[j], schedules[k], -burn_in_days, max(scenarios[j].days, member.days))
+            day = min(parting - 1, scenarios[j].days, member.days)
             if tree[j] is not None and day < tree[j][1]:
                 continue  # member j's model exists from its copy day on; its ancestor shares as long
             if day >= 0 and (best is None or day > best[1]):

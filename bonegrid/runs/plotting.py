@@ -1,8 +1,7 @@
 """Pictures of a run: the slice with its cells, and the key time series (matplotlib, Agg-safe).
 
-Colours follow Goldner's trichrome, the stain histomorphometrists read: mineralised bone
-green (darker = more mineral), osteoid orange-red, marrow pale. Open remodeling cavities
-are tinted yellow so that the remodeling space can be seen. What changed since day 0 is
+The slice is drawn from a :func:`~bonegrid.runs.slice_snapshot.snapshot` in the stain colours
+of :mod:`bonegrid.runs.slice_snapshot` (Goldner's trichrome). What changed since day 0 is
 painted in two colours that neither the stain nor any cell glyph uses: bone lost cyan,
 bone gained dark indigo.
 """
@@ -18,14 +17,9 @@ from matplotlib.lines import Line2D  # noqa: E402
 
 from bonegrid.constants import DAYS_PER_YEAR  # noqa: E402
 from bonegrid.readouts.panel import NORMAL_RANGES  # noqa: E402
+from bonegrid.runs.slice_snapshot import BONE_HIGH_RGB, CAVITY_RGB, MARROW_RGB, OSTEOID_RGB  # noqa: E402
 from bonegrid.timeseries import column  # noqa: E402
-from bonegrid.tissue import APOPTOTIC, BONE, EMPTY, MARROW, OSTEOID, VIABLE  # noqa: E402
 
-MARROW_RGB = np.array([0.98, 0.93, 0.90])
-CAVITY_RGB = np.array([1.00, 0.93, 0.55])
-OSTEOID_RGB = np.array([0.90, 0.35, 0.20])
-BONE_LOW_RGB = np.array([0.62, 0.85, 0.55])
-BONE_HIGH_RGB = np.array([0.05, 0.40, 0.20])
 LOST_RGB = np.array([0.00, 0.80, 0.90])
 """Matrix present on day 0 and gone now (cyan)."""
 GAINED_RGB = np.array([0.16, 0.10, 0.45])
@@ -38,45 +32,6 @@ CELL_STYLE = {
     "empty": dict(marker=".", color="#9e9e9e", s=3, label="empty lacuna"),
     "tumour": dict(marker="s", color="#4e342e", s=2, label="myeloma cell"),
 }
-
-
-def slice_rgb(kind: np.ndarray, mineral: np.ndarray, cavity: np.ndarray) -> np.ndarray:
-    """Colour image of the tissue.
-
-    Parameters
-    ----------
-    kind : (ny, nx) int array
-    mineral : (ny, nx) float array, 0..1
-    cavity : (ny, nx) int array (non-zero: open remodeling cavity)
-
-    Returns
-    -------
-    (ny, nx, 3) float array in [0, 1]
-    """
-    rgb = np.empty(kind.shape + (3,))
-    rgb[:] = MARROW_RGB
-    rgb[cavity != 0] = CAVITY_RGB
-    rgb[kind == OSTEOID] = OSTEOID_RGB
-    bone = kind == BONE
-    m = np.clip(mineral[bone], 0.0, 1.0)[:, None]
-    rgb[bone] = BONE_LOW_RGB + (BONE_HIGH_RGB - BONE_LOW_RGB) * m
-    return rgb
-
-
-def snapshot(model) -> dict:
-    """Copy what :func:`draw_slice` needs from a model (so start and end can be drawn later)."""
-    t = model.tissue
-    state = model.osteocytes.state
-    cells = {
-        "osteoclast": np.array([c.pos for c in model.osteoclasts]).reshape(-1, 2),
-        "osteoblast": np.array([c.pos for c in model.osteoblasts]).reshape(-1, 2),
-        "osteocyte": np.argwhere(state == VIABLE),
-        "apoptotic": np.argwhere(state == APOPTOTIC),
-        "empty": np.argwhere(state == EMPTY),
-        "tumour": np.argwhere(model.tumour_mask()),
-    }
-    return dict(rgb=slice_rgb(t.kind, t.mineral, t.cavity), cells=cells, day=model.day, site=model.site,
-                bv_tv=t.bone_volume_fraction, voxel_size_um=t.voxel_size_um, matrix=t.kind != MARROW)
 
 
 def mark_changes(end: dict, start: dict) -> dict:

@@ -26,7 +26,8 @@ from bonegrid.parameters import ParameterError
 from bonegrid.readouts.balance import turnover_per_year, unit_statistics
 from bonegrid.readouts.histomorphometry import Histomorphometry, histomorphometry
 from bonegrid.readouts.panel import NORMAL_RANGES, format_panel, panel, panel_values
-from bonegrid.runs.plotting import slice_figure, snapshot, timeseries_figure
+from bonegrid.runs.plotting import slice_figure, timeseries_figure
+from bonegrid.runs.slice_snapshot import snapshot
 from bonegrid.timeseries import columns
 
 
