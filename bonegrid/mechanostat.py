@@ -133,7 +133,10 @@ class Mechanostat:
         return self.drive
 
     def activation(self, sites: np.ndarray, params: MechanostatParameters) -> np.ndarray | float:
-        """Daily chance of modeling activation at the flat voxel indices ``sites``, before the Wnt gate, 1/day."""
-        if self.drive <= 0.0 or self.amplification is None:
+        """Daily chance of modeling activation at the flat voxel indices ``sites``, before the Wnt gate, 1/day.
+
+        A driven day always has strains: the first day of a drive is solved (:meth:`step`).
+        """
+        if self.drive <= 0.0:
             return 0.0
         return params.modeling_activation_per_day * self.drive * self.amplification.reshape(-1)[sites]
