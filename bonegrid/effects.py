@@ -171,7 +171,7 @@ class EffectParameters(ParameterSet):
                "doi:10.1016/j.bone.2008.10.001) with the osteoclast term below held; re-fit: "
                "python -m bonegrid.runs.calibrate lithium_opg_gain")
     lithium_osteoclastogenesis_half_mmol_per_l: float = param(
-        1.2, unit="mmol/L", low=0.05, high=100.0, symbol="K_{Li,Oc}",
+        0.65, unit="mmol/L", low=0.05, high=100.0, symbol="K_{Li,Oc}",
         doc="serum lithium that halves osteoclast formation for the same RANKL: x 1 / (1 + Li / K); lithium "
             "blunts RANKL-induced NF-kB signalling in osteoclast precursors",
         source="Hu 2017 (doi:10.18632/oncotarget.20000: LiCl inhibits RANKL-induced osteoclastogenesis through "
@@ -245,7 +245,7 @@ class EffectParameters(ParameterSet):
                "16:737); light drinking is not harmful to BMD (Berg 2008, "
                "Am J Med 121:406); approx.")
     alcohol_osteoblast_apposition_loss: float = param(
-        0.73, unit="1", low=0.0, high=1.0, symbol="g_{A,MAR}",
+        0.67, unit="1", low=0.0, high=1.0, symbol="g_{A,MAR}",
         doc="osteoblast matrix apposition x (1 - g f_A): ethanol is directly toxic to osteoblasts",
         source="ethanol inhibits human osteoblast proliferation and function in vitro (Friday & Howard 1991, "
                "Metabolism 40:562); fitted to the alcohol BFR/BV band (BFR/BS about half of controls' and MAR "

@@ -12,8 +12,23 @@ fills while RANKL is blocked and drains into osteoclasts when it returns, and sh
 glucocorticoid excess lowers the marrow's supply of precursors).
 Working osteoclasts also carry RANK and bind RANKL: ``N_oc`` osteoclasts within
 ``bmu_join_radius_um`` compete with the precursors there, so a team limits its own growth. A new
-osteoclast joins the unit of a working osteoclast within ``bmu_join_radius_um``, or of a
-cavity there still in its resorption phase; else it opens a new unit.
+osteoclast joins the unit of a working osteoclast within ``bmu_join_radius_um``, or of the
+cavity it forms on if that was eroded within the reversal phase and a differentiation time, or of a
+cavity within the radius still in its resorption phase; else it opens a new unit.
+
+Reversal-resorption: a cavity surface does not turn from resorption to formation at once. Reversal
+cells (osteoblast-lineage cells) colonise the freshly eroded surface while osteoclasts still work
+beside them, and more osteoclasts form there, until osteoprogenitors take the surface over (Lassen
+2017; Delaisse 2020). So every free cavity voxel on mineralised bone eroded 1 to ``reversal_days``
+days ago also commits precursors to an osteoclast of its cavity's unit with daily probability
+
+    P_rr = nu_rr * M_oc * P * a
+
+(``a``: the share of the RANK signal a drug leaves; the reversal cells present RANKL themselves, so
+the field's level does not enter). Each osteoclast leaves eroded surface that may raise a successor:
+the unit's resorption front is renewed and travels on along the surface, and the resorption phase
+outlasts an osteoclast's life (~4 weeks against ~2, Eriksen 1994), while a unit whose surface is
+covered by osteoblasts, or is older than the reversal phase, raises none, so units end.
 
 Osteoblast recruitment: every cavity voxel that touches matrix, is free, and was resorbed
 at least ``reversal_days`` ago (the reversal phase) but not more than
@@ -60,9 +75,9 @@ class RecruitmentParameters(ParameterSet):
         0.15, unit="1/day per surface voxel", low=0.0, high=1.0, symbol="\\nu_{Oc}",
         doc="maximal daily chance that precursors fuse into an osteoclast on a bone-surface voxel",
         source="fitted to the healthy turnover band (~25%/year in trabecular bone, Parfitt) on the patient's "
-               "starting slice, with osteocyte_apoptosis_per_year held: it scales every unit's start alike, so "
-               "a cause's fold change of RANKL keeps its fold change of turnover; re-fit: "
-               "python -m bonegrid.runs.calibrate osteoclastogenesis_per_day")
+               "starting slice, with osteocyte_apoptosis_per_year and reversal_osteoclastogenesis_per_day held: it "
+               "scales every unit's start alike, so a cause's fold change of RANKL keeps its fold change of "
+               "turnover; re-fit: python -m bonegrid.runs.calibrate osteoclastogenesis_per_day")
     osteoclastogenesis_hill: float = param(
         4.0, unit="1", low=1.0, high=10.0, symbol="n",
         doc="steepness of osteoclastogenesis in RANK occupancy",
@@ -89,6 +104,18 @@ class RecruitmentParameters(ParameterSet):
             "becomes there (0: the same day)",
         source="RANKL + M-CSF turn committed precursors into multinucleated TRAP+ osteoclasts over ~5-7 days "
                "(Arai 1999, doi:10.1084/jem.190.12.1741; Boyle 2003, doi:10.1038/nature01658)")
+    reversal_osteoclastogenesis_per_day: float = param(
+        0.01, unit="1/day per eroded surface voxel", low=0.0, high=1.0, symbol="\\nu_{rr}",
+        doc="daily chance that precursors meeting the reversal cells on a freshly eroded, still free cavity surface "
+            "(1 to tau_rev days after its erosion) commit to an osteoclast of that cavity's unit, x the precursor "
+            "pool and the share of RANK signal a drug leaves, whatever the RANKL field: the reversal-resorption "
+            "phase that carries a unit's resorption on past its first osteoclasts' lives",
+        source="reversal cells are osteoblast-lineage cells that colonise eroded surfaces while osteoclasts still "
+               "resorb beside them, and osteoclasts keep forming there until osteoprogenitors take over (Abdelgawad "
+               "et al. 2016, Histochem Cell Biol; Lassen et al. 2017, J Bone Miner Res 32:1395; Delaisse et al. "
+               "2020, Bone); fitted to the healthy resorption phase (~27 days, Eriksen 1994), with "
+               "osteoclastogenesis_per_day held; re-fit: python -m "
+               "bonegrid.runs.calibrate reversal_osteoclastogenesis_per_day")
     bmu_join_radius_um: float = param(
         100.0, unit="um", low=0.0, high=1000.0, symbol="r_{BMU}",
         doc="a new osteoclast within this distance of a working one joins its unit",
@@ -122,7 +149,7 @@ class RecruitmentParameters(ParameterSet):
 
 
 def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces) -> int:
-    """Commit osteoclast precursors on free mineralised-bone surfaces; return how many were committed.
+    """Commit osteoclast precursors on free mineralised-bone surfaces (by RANKL, and on reversal surfaces); return how many.
 
     First the precursors committed ``osteoclast_differentiation_days`` ago become osteoclasts
     (:func:`_form_osteoclasts`); then today's commitments are drawn. With a differentiation time
@@ -166,11 +193,31 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
         prob = rate * rank_occupancy(free_rankl_pM[chosen], competed_kd) ** params.osteoclastogenesis_hill
         chosen = chosen[draw[chosen] < prob]
     flat = ys[chosen] * tissue.shape[1] + xs[chosen]
+    if params.reversal_osteoclastogenesis_per_day > 0.0:
+        flat = np.concatenate([flat, _reversal_commitments(model, params, sites, pool)])
     if params.osteoclast_differentiation_days == 0:
         _form_osteoclasts(model, flat.tolist(), surfaces, working, params)
     else:
         committed.commit(flat, model.day + params.osteoclast_differentiation_days)
-    return chosen.size
+    return flat.size
+
+
+def _reversal_commitments(model, params: RecruitmentParameters, sites: np.ndarray, pool: float) -> np.ndarray:
+    """Draw the reversal-resorption commitments of today; return their flat sites.
+
+    ``sites`` are today's free bone-surface sites (flat indices, none holding a committed precursor),
+    ``pool`` the marrow's precursor pool, 1 in health. Of them, the cavity voxels eroded 1 to
+    ``reversal_days`` days ago commit with probability ``P_rr`` (module docstring).
+    """
+    tissue = model.tissue
+    cav = sites[tissue.cavity.reshape(-1)[sites] > 0]
+    since = model.day - tissue.eroded_day.reshape(-1)[cav]
+    cav = cav[(since >= 1) & (since <= params.reversal_days)]
+    if cav.size == 0:
+        return cav
+    rate = (params.reversal_osteoclastogenesis_per_day
+            * model.modifiers.osteoclastogenesis * pool * model.osteoclast_precursors.signal_left)
+    return cav[model.rng.random(cav.size) < rate]
 
 
 def _form_osteoclasts(model, flat: list[int], surfaces: Surfaces, working: list, params: RecruitmentParameters) -> None:
@@ -214,9 +261,10 @@ def _signal_left_by_drug(model, sites: np.ndarray, kd: float, params: Recruitmen
 def _unit_to_join(model, y: int, x: int, working: list, params: RecruitmentParameters) -> int:
     """Find the unit a new osteoclast at (y, x) joins (0: it opens a new one).
 
-    That of the nearest working osteoclast within ``bmu_join_radius_um``, else that of the most
-    recently resorbed cavity within the radius still in its resorption phase (resorbed less
-    than ``reversal_days`` ago).
+    That of the nearest working osteoclast within ``bmu_join_radius_um``, else that of the cavity
+    at (y, x) if it was eroded at most ``reversal_days`` + ``osteoclast_differentiation_days`` ago
+    (a precursor its reversal cells committed), else that of the most recently resorbed cavity within
+    the radius still in its resorption phase (resorbed less than ``reversal_days`` ago).
     """
     tissue = model.tissue
     r = params.bmu_join_radius_um / tissue.voxel_size_um
@@ -227,6 +275,9 @@ def _unit_to_join(model, y: int, x: int, working: list, params: RecruitmentParam
             unit, best = uid, d2
     if unit:
         return unit
+    own = int(tissue.cavity[y, x])
+    if own and model.day - tissue.eroded_day[y, x] <= params.reversal_days + params.osteoclast_differentiation_days:
+        return own
     k = int(r)
     y0, x0 = max(0, y - k), max(0, x - k)
     window = tissue.cavity[y0:y + k + 1, x0:x + k + 1]

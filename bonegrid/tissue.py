@@ -101,11 +101,11 @@ class TissueParameters(ParameterSet):
             "renews cancellous bone), so older patients start with older interstitial bone",
         source="Bonjour 1991 (spinal peak bone mass reached by ~20 y); Rauch & Schoenau 2001 (high turnover in growth)")
     bisphosphonate_uptake_per_day: float = param(
-        0.0025, unit="lethal doses/day", low=0.0, high=10.0, symbol="u_B",
+        0.002, unit="lethal doses/day", low=0.0, high=10.0, symbol="u_B",
         doc="bisphosphonate bound per day by a mineralised surface voxel at dose 1 (in osteoclast-lethal doses)",
         source="fitted to the postmenopausal_bisphosphonate CTX band: alendronate lowers resorption markers by "
-               "~50-70% (Black 1996, FIT; approx.): levels 0.0005-0.005 read -37% to -74% (6 seeds: a step "
-               "from -49% at 0.002 to -74% at 0.0025, then a plateau near -72%), fit 0.0022 for -60%; re-fit: "
+               "~50-70% (Black 1996, FIT; approx.): fit 0.0019 for -60% (replicates 0.0009-0.0020) with the "
+               "reversal-resorption phase, 0.0022 before it; re-fit: "
                "python -m bonegrid.runs.calibrate bisphosphonate_uptake_per_day")
     bisphosphonate_eroded_affinity: float = param(
         5.0, unit="1", low=1.0, high=100.0, symbol="a_B",

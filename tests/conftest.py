@@ -7,7 +7,8 @@ from bonegrid.tissue import MARROW, Tissue, TissueParameters, touches
 
 def quiet_model(bone: np.ndarray, **params) -> BoneModel:
     """A model on a hand-made slice with no spontaneous recruitment, death or burial, no burn-in."""
-    base = dict(burn_in_days=0, osteoclastogenesis_per_day=0.0, osteoblast_recruitment_per_day=0.0,
+    base = dict(burn_in_days=0, osteoclastogenesis_per_day=0.0, reversal_osteoclastogenesis_per_day=0.0,
+                osteoblast_recruitment_per_day=0.0,
                 osteocyte_apoptosis_per_year=0.0, osteoblast_burial_probability=0.0, initial_matrix_age_years=50.0)
     base.update(params)
     return BoneModel(initial_bone=bone, seed=1, **base)

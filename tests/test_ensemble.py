@@ -8,7 +8,7 @@ from bonegrid.runs.ensemble import READOUTS, _family_tree, families, run_family,
 from bonegrid.scenarios import load_scenario
 from bonegrid.timeseries import observers_for
 
-GRID, SEED = 48, 2
+GRID, SEED = 48, 11   # a seed whose 48² slice remodels while the treatments start (most are quiet then)
 SHORT = {"burn_in_days": 60, "years": 1.1}   # the treatments start at 1 year: 37 days after
 
 
@@ -35,6 +35,7 @@ def test_family_members_match_their_runs_alone_bit_for_bit(postmenopausal):
         assert result.timeseries.equals(_alone(scenario)), scenario.name
     # the treatments act: the members part after the copy
     assert not results[1].timeseries["ctx"].equals(results[0].timeseries["ctx"])
+    assert not results[2].timeseries["ctx"].equals(results[0].timeseries["ctx"])
 
 
 def test_families_group_one_seeds_jobs_that_share_a_stretch(postmenopausal):

@@ -6,10 +6,11 @@ sites that must gain a cell follows (a wrong probability picks a different set).
 """
 
 import copy
+import dataclasses
 
 import numpy as np
 import pytest
-from conftest import half_bone, quiet_model
+from conftest import dig_cavity, half_bone, quiet_model
 
 from bonegrid.agents.osteoclast import Osteoclast
 from bonegrid.effects import CellModifiers
@@ -182,6 +183,55 @@ def test_committed_precursors_compete_for_rankl_like_working_osteoclasts():
     waiting = {divmod(int(f), 64) for f in m.committed_precursors.sites()}
     assert waiting == expected | {(33, 32)}
     assert len(m.osteoclasts) == 0
+
+
+def eroded_model(days_ago):
+    """A 64 x 64 half slice with a cavity (rows 32-33, columns 10-49) eroded ``days_ago`` days ago, no free RANKL."""
+    m = quiet_model(half_bone(64, 32))
+    m.fields = uniform_fields(m.tissue.shape, free_rankl=0.0)
+    m.day = -days_ago
+    unit = dig_cavity(m, range(32, 34), range(10, 50))
+    m.day = 0
+    return m, unit
+
+
+def test_fresh_eroded_surfaces_raise_osteoclasts_of_their_unit_whatever_the_rankl_field():
+    # No free RANKL anywhere: the RANKL route commits nothing. The cavity's free voxels on mineralised bone,
+    # eroded 5 days ago (inside the 9-day reversal phase), each gain an osteoclast of the cavity's unit with
+    # probability nu_rr x P (P = 1: no drug, a healthy pool); the draws follow the RANKL route's one per free site.
+    m, unit = eroded_model(5)
+    params = same_day(reversal_osteoclastogenesis_per_day=0.3)
+    surfaces = m.tissue.surfaces()
+    free = np.flatnonzero((surfaces.bone_surface & (m.tissue.occupied == 0)).ravel())
+    cavity = free[m.tissue.cavity.ravel()[free] > 0]
+    rng = copy.deepcopy(m.rng)
+    rng.random(free.size)                                    # the RANKL route's draws
+    expected = {divmod(int(f), 64) for f in cavity[rng.random(cavity.size) < 0.3]}
+    assert recruit_osteoclasts(m, params, surfaces) == len(expected)
+    assert oc_positions(m) == expected and {c.unit for c in m.osteoclasts} == {unit}
+    assert 10 < len(expected) < len(cavity)                  # ~0.3 of the ~80 surface voxels of the pit
+    assert all(y >= 32 for y, _ in expected)                  # on the cavity only, not on the quiet surface
+
+    # The same cavity eroded 10 days ago, past the reversal phase, or at rate 0: none.
+    m, unit = eroded_model(10)
+    assert recruit_osteoclasts(m, params, m.tissue.surfaces()) == 0
+    m, unit = eroded_model(5)
+    assert recruit_osteoclasts(m, same_day(reversal_osteoclastogenesis_per_day=0.0), m.tissue.surfaces()) == 0
+    assert len(m.osteoclasts) == 0
+
+
+def test_a_precursor_committed_on_a_reversal_surface_joins_its_cavity_unit_a_differentiation_time_later():
+    # Committed 5 days after the erosion, it becomes an osteoclast 7 days later, 12 days after the erosion:
+    # past the 9-day window in which a cavity's unit still takes new osteoclasts, yet it joins that unit,
+    # whose reversal cells committed it (within reversal_days + the differentiation time).
+    m, unit = eroded_model(5)
+    params = RecruitmentParameters(osteoclastogenesis_per_day=0.0, reversal_osteoclastogenesis_per_day=0.3,
+                                   osteoclast_differentiation_days=7)
+    committed = recruit_osteoclasts(m, params, m.tissue.surfaces())
+    assert committed > 10 and len(m.osteoclasts) == 0
+    m.day = 7
+    recruit_osteoclasts(m, dataclasses.replace(params, reversal_osteoclastogenesis_per_day=0.0), m.tissue.surfaces())
+    assert len(m.osteoclasts) == committed and {c.unit for c in m.osteoclasts} == {unit}
 
 
 # ------------------------------------------------------------------ osteoblast recruitment

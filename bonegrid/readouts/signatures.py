@@ -140,6 +140,21 @@ def unit_cycle_days(run: RunRecord, start: float, end: float) -> float:
     return float(np.median(cycles)) if cycles else math.nan
 
 
+def unit_resorption_days(run: RunRecord, start: float, end: float) -> float:
+    """Mean resorption phase of completed units begun in the window (first to last resorbed voxel), days.
+
+    A mean, as the reconstructions of the human remodeling cycle give (Eriksen 1994).
+    """
+    phases = [u.resorption_days for u in _completed_units(run, start, end)]
+    return float(np.mean(phases)) if phases else math.nan
+
+
+def unit_formation_days(run: RunRecord, start: float, end: float) -> float:
+    """Mean formation phase of completed units begun in the window (first to last voxel of osteoid laid), days."""
+    phases = [u.formation_days for u in _completed_units(run, start, end) if u.formed]
+    return float(np.mean(phases)) if phases else math.nan
+
+
 def _mean_of(column: str) -> Callable[[RunRecord, float, float], float]:
     def metric(run: RunRecord, start: float, end: float) -> float:
         return float(_window(run.timeseries, start, end)[column].mean())
@@ -262,6 +277,8 @@ METRICS: dict[str, tuple[str, str, Callable[[RunRecord, float, float], float]]] 
     "formation_pct_per_year": ("bone formation rate BFR/BV", "%/yr", formation_pct_per_year),
     "unit_refill": ("refill of completed remodeling units", "1", unit_refill),
     "unit_cycle_days": ("remodeling period of completed units (median)", "days", unit_cycle_days),
+    "unit_resorption_days": ("resorption phase of completed units (mean)", "days", unit_resorption_days),
+    "unit_formation_days": ("formation phase of completed units (mean)", "days", unit_formation_days),
     "ctx_ng_per_ml": ("CTX (mean)", "ng/mL", _mean_of("ctx")),
     "p1np_ug_per_l": ("P1NP (mean)", "ug/L", _mean_of("p1np")),
     "pth_pmol_per_l": ("PTH (mean)", "pmol/L", _mean_of("pth")),
