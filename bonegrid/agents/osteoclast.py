@@ -46,7 +46,9 @@ class OsteoclastParameters(ParameterSet):
     osteoclast_resorption_um2_per_day: float = param(
         300.0, unit="um^2/day", low=0.0, high=1e4, symbol="r_{Oc}",
         doc="area of mineralised bone one osteoclast removes per day in the slice",
-        source="calibrated: ~27-day resorption phase at 4.7 um/day erosion (Eriksen 1994)")
+        source="approx.: sets the area a unit resorbs (the median healthy unit ~50 voxels of 10 um in its "
+               "~27-day phase, Eriksen 1994: erosion ~4.7 um/day); the phase's length comes from the units' "
+               "reversal-resorption (recruitment.reversal_osteoclastogenesis_per_day)")
     osteoclast_max_depth_um: float = param(
         50.0, unit="um", low=10.0, high=500.0, symbol="d_{max}",
         doc="deepest an osteoclast digs below the pre-existing surface",
