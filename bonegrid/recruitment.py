@@ -22,13 +22,15 @@ beside them, and more osteoclasts form there, until osteoprogenitors take the su
 2017; Delaisse 2020). So every free cavity voxel on mineralised bone eroded 1 to ``reversal_days``
 days ago also commits precursors to an osteoclast of its cavity's unit with daily probability
 
-    P_rr = nu_rr * M_oc * P * a
+    P_rr = nu_rr * M_Li * P * a
 
-(``a``: the share of the RANK signal a drug leaves; the reversal cells present RANKL themselves, so
-the field's level does not enter). Each osteoclast leaves eroded surface that may raise a successor:
-the unit's resorption front is renewed and travels on along the surface, and the resorption phase
-outlasts an osteoclast's life (~4 weeks against ~2, Eriksen 1994), while a unit whose surface is
-covered by osteoblasts, or is older than the reversal phase, raises none, so units end.
+(``M_Li``: lithium's block of RANKL signalling, :attr:`~bonegrid.effects.CellModifiers.osteoclastogenesis`;
+``a``: the share of the RANK signal a drug leaves; the reversal cells present RANKL themselves, so
+the field's level does not enter, nor does thyroid hormone, which speeds the osteoclasts' work).
+Each osteoclast leaves eroded surface that may raise a successor: the unit's resorption front is
+renewed and travels on along the surface, and the resorption phase outlasts an osteoclast's life
+(~4 weeks against ~2, Eriksen 1994), while a unit whose surface is covered by osteoblasts, or is
+older than the reversal phase, raises none, so units end.
 
 Osteoblast recruitment: every cavity voxel that touches matrix, is free, and was resorbed
 at least ``reversal_days`` ago (the reversal phase) but not more than
