@@ -13,9 +13,8 @@ from bonegrid.runs.osteocyte_reference import measure
         "on the patients' femoral-neck slices viability falls with age at the start up to 70 years (85.7, 67.9, 59.8, "
         "58.1, 58.6% after one year from 25-85 years, 360², seeds 1-5) but rises over the years from 70 and 85 (58.6 "
         "-> 61.3% in year 4 from 85): the model's cortex turns over as fast as its trabeculae (19% of it renewed in "
-        "the first year from 85, against ~3 %/year), so its old matrix, with its empty lacunae, is replaced by young "
-        "bone within years "
-        "(docs/model.md section 4.1)"))),
+        "the first year from 85 when measured before the reversal-resorption phase, against ~3 %/year), so its "
+        "old matrix, with its empty lacunae, is replaced by young bone within years (docs/model.md section 4.1)"))),
 ])
 def test_the_table_points_are_returned_and_viability_falls_with_age_and_time(site):
     table = VIABLE_PCT[site]
