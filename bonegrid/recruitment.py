@@ -196,7 +196,7 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
         chosen = chosen[draw[chosen] < prob]
     flat = ys[chosen] * tissue.shape[1] + xs[chosen]
     if params.reversal_osteoclastogenesis_per_day > 0.0:
-        flat = np.concatenate([flat, _reversal_commitments(model, params, sites, pool)])
+        flat = np.concatenate([flat, _reversal_commitments(model, params, free.reshape(-1), pool)])
     if params.osteoclast_differentiation_days == 0:
         _form_osteoclasts(model, flat.tolist(), surfaces, working, params)
     else:
@@ -204,15 +204,18 @@ def recruit_osteoclasts(model, params: RecruitmentParameters, surfaces: Surfaces
     return flat.size
 
 
-def _reversal_commitments(model, params: RecruitmentParameters, sites: np.ndarray, pool: float) -> np.ndarray:
+def _reversal_commitments(model, params: RecruitmentParameters, free: np.ndarray, pool: float) -> np.ndarray:
     """Draw the reversal-resorption commitments of today; return their flat sites.
 
-    ``sites`` are today's free bone-surface sites (flat indices, none holding a committed precursor),
-    ``pool`` the marrow's precursor pool, 1 in health. Of them, the cavity voxels eroded 1 to
-    ``reversal_days`` days ago commit with probability ``P_rr`` (module docstring).
+    ``free`` marks today's free bone-surface sites (flat bool mask: no cell, no committed precursor),
+    ``pool`` is the marrow's precursor pool, 1 in health. Of them, the cavity voxels eroded 1 to
+    ``reversal_days`` days ago commit with probability ``P_rr`` (module docstring), one draw each
+    in flat-index order. They are looked for among the open cavities (hundreds of voxels), not
+    among all free sites (thousands).
     """
     tissue = model.tissue
-    cav = sites[tissue.cavity.reshape(-1)[sites] > 0]
+    cav = tissue.open_cavities.indices()
+    cav = cav[free[cav]]
     since = model.day - tissue.eroded_day.reshape(-1)[cav]
     cav = cav[(since >= 1) & (since <= params.reversal_days)]
     if cav.size == 0:
