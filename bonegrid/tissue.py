@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numba
 import numpy as np
 from mesa.discrete_space import PropertyLayer
 from scipy import ndimage
@@ -154,6 +155,45 @@ def neighbour_max(layer: np.ndarray) -> np.ndarray:
     side.reshape(ny, nx)[:, -1] = 0
     np.maximum(out, side, out=out)
     return out.reshape(ny, nx)
+
+
+@numba.njit(cache=True)
+def _update_surface_masks(kind: np.ndarray, marrow: np.ndarray, matrix_surface: np.ndarray, bone_surface: np.ndarray,
+                          changed: np.ndarray) -> None:
+    """Redo the masks of :meth:`Tissue.surfaces` at the voxels ``changed`` (flat indices) and their 4-neighbours.
+
+    A voxel's masks depend on its own kind and its 4-neighbours' (outside the slice counts as
+    marrow), so these are the only voxels a change of kind can affect. The values are those of
+    the full computation, voxel for voxel.
+    """
+    ny, nx = kind.shape
+    for c in changed:
+        cy, cx = c // nx, c % nx
+        for k in range(5):
+            y, x = cy, cx
+            if k == 1:
+                y -= 1
+            elif k == 2:
+                y += 1
+            elif k == 3:
+                x -= 1
+            elif k == 4:
+                x += 1
+            if not (0 <= y < ny and 0 <= x < nx):
+                continue
+            beside = 0
+            if y > 0:
+                beside = max(beside, kind[y - 1, x])
+            if y < ny - 1:
+                beside = max(beside, kind[y + 1, x])
+            if x > 0:
+                beside = max(beside, kind[y, x - 1])
+            if x < nx - 1:
+                beside = max(beside, kind[y, x + 1])
+            is_marrow = kind[y, x] == MARROW
+            marrow[y, x] = is_marrow
+            matrix_surface[y, x] = is_marrow and beside != MARROW
+            bone_surface[y, x] = is_marrow and beside == BONE
 
 
 def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray) -> np.ndarray:
@@ -357,6 +397,8 @@ class Tissue:
         self.mineralisation_onset_age_days = 0.0     # their summed age at onset, days (cumulative)
         self._primary_candidates: np.ndarray | None = None  # see _primary_mineralising
         self._primary_fraction = math.nan
+        self._surface_masks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see surfaces
+        self._kind_changed: list[int] = []  # flat indices whose kind changed since the masks were last brought up to date
 
     # ------------------------------------------------------------------ state
     def equilibrium_mineral(self, age_days: np.ndarray) -> np.ndarray:
@@ -391,10 +433,21 @@ class Tissue:
         return 0 <= y < self.shape[0] and 0 <= x < self.shape[1]
 
     def surfaces(self) -> Surfaces:
-        """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment)."""
-        marrow = self.kind == MARROW
-        beside = neighbour_max(self.kind)  # MARROW < OSTEOID < BONE: a matrix neighbour is > MARROW, a bone one is BONE
-        return Surfaces(marrow=marrow, matrix_surface=(beside != MARROW) & marrow, bone_surface=(beside == BONE) & marrow)
+        """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment).
+
+        The masks are kept between calls and redone only around the voxels whose kind changed
+        since (a few a day; :func:`_update_surface_masks`), instead of a scan of the slice; the
+        :class:`Surfaces` returned holds copies, which later changes of the tissue leave alone.
+        """
+        if self._surface_masks is None:
+            marrow = self.kind == MARROW
+            beside = neighbour_max(self.kind)  # MARROW < OSTEOID < BONE: a matrix neighbour is > MARROW, a bone one is BONE
+            self._surface_masks = (marrow, (beside != MARROW) & marrow, (beside == BONE) & marrow)
+        elif self._kind_changed:
+            _update_surface_masks(self.kind, *self._surface_masks, np.array(self._kind_changed, dtype=np.intp))
+        self._kind_changed = []
+        marrow, matrix_surface, bone_surface = (mask.copy() for mask in self._surface_masks)
+        return Surfaces(marrow=marrow, matrix_surface=matrix_surface, bone_surface=bone_surface)
 
     # -------------------------------------------------------------- cell work
     def resorb(self, y: int, x: int, unit: int, depth: int, day: float, tgfb_release_pM: float) -> float:
@@ -408,6 +461,7 @@ class Tissue:
         released = float(self.mineral[y, x])
         self.bisphosphonate[y, x] = 0.0
         self.kind[y, x] = MARROW
+        self._kind_changed.append(y * self.shape[1] + x)
         self.mineral[y, x] = 0.0
         self.formed_day[y, x] = np.nan
         self.cavity[y, x] = unit
@@ -446,6 +500,7 @@ class Tissue:
             raise ValueError(f"voxel {(y, x)} is not marrow; osteoid is laid only into marrow space")
         unit = int(self.cavity[y, x])
         self.kind[y, x] = OSTEOID
+        self._kind_changed.append(y * self.shape[1] + x)
         self.formed_day[y, x] = day
         self.cavity[y, x] = 0
         self.cavity_depth[y, x] = 0
@@ -483,6 +538,7 @@ class Tissue:
             if idx.size:
                 onset = idx[self.rng.random(idx.size) < supply]
                 kind[onset] = BONE
+                self._kind_changed.extend(onset.tolist())
                 self.osteoid_voxels.difference_update(onset)
                 self.n_osteoid -= onset.size
                 self.mineralisation_onsets += onset.size

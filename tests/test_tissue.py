@@ -83,6 +83,25 @@ def test_surfaces_are_marrow_beside_matrix_and_beside_mineralised_bone():
     assert (s.bone_surface == (marrow & (around == BONE).any(axis=0))).all()
 
 
+def test_surfaces_kept_between_days_match_a_fresh_scan_through_resorption_refilling_and_mineralisation():
+    rng = np.random.default_rng(11)
+    t = Tissue(rng.random((12, 15)) < 0.5, 10.0, TissueParameters(mineralisation_lag_days=2.0), rng)
+    for day in range(40):
+        s = t.surfaces()
+        fresh = Tissue(t.kind != MARROW, 10.0, TissueParameters(), np.random.default_rng(0))
+        fresh.kind[:] = t.kind
+        expected = fresh.surfaces()
+        for name in ("marrow", "matrix_surface", "bone_surface"):
+            assert (getattr(s, name) == getattr(expected, name)).all(), (day, name)
+        s.bone_surface[:] = False  # the masks handed out are copies: changing them changes nothing kept
+        bone, marrow = np.flatnonzero(t.kind == BONE), np.flatnonzero(t.kind == MARROW)
+        for f in rng.choice(bone, min(3, bone.size), replace=False):
+            t.resorb(*divmod(int(f), t.shape[1]), 1, 1, float(day), 0.0)
+        for f in rng.choice(marrow, min(3, marrow.size), replace=False):
+            t.deposit_osteoid(*divmod(int(f), t.shape[1]), float(day))
+        t.mineralise(float(day), supply=1.0, growth_supply=1.0, max_mineral=10.0)  # osteoid of 2 days becomes bone
+
+
 def test_voxel_set_indices_match_a_plain_set_through_any_changes():
     """VoxelSet keeps its sorted indices equal to its members, whether it updates or rebuilds them."""
     rng = np.random.default_rng(7)
