@@ -242,6 +242,7 @@ class _GridTest:
         while int(coarse[4].sum()) > COARSEST_DOFS and min(coarse[2], coarse[3]) >= 4:
             interpolation, coarse = _coarsen(*coarse)
             self.interpolations.append(interpolation)
+        self.restrictions = [sp.csr_array(p.T) for p in self.interpolations]  # P^T of each level, formed once
 
     @classmethod
     @functools.lru_cache(maxsize=4)
@@ -278,7 +279,8 @@ class _GridTest:
         k = sp.csr_array((self.assembly @ e, self.indices, self.indptr), shape=(self.load.shape[0],) * 2)
         f = d * (self.load @ e)
         u = guess.copy() if guess is not None and guess.shape == f.shape else np.zeros_like(f)
-        u, iterations, converged = _conjugate_gradients(k, f, u, _Multigrid(k, self.interpolations).vcycle)
+        preconditioner = _Multigrid(k, self.interpolations, self.restrictions).vcycle
+        u, iterations, converged = _conjugate_gradients(k, f, u, preconditioner)
         if not converged:
             u = factorise(k).solve(f)
         return 0.5 * (_dot(u, k @ u) - 2.0 * _dot(u, f) + d * d * float(self.plate @ e)), u, iterations, not converged
@@ -352,11 +354,12 @@ def _conjugate_gradients(k: sp.sparray, f: np.ndarray, u: np.ndarray, preconditi
 class _Multigrid:
     """One V-cycle on Galerkin coarse operators ``P^T K P``: the preconditioner of :class:`_GridTest`."""
 
-    def __init__(self, k: sp.sparray, interpolations: list[sp.sparray]) -> None:
+    def __init__(self, k: sp.sparray, interpolations: list[sp.sparray], restrictions: list[sp.sparray]) -> None:
         self.operators = [k]
-        for p in interpolations:
-            self.operators.append(sp.csr_array(p.T @ self.operators[-1] @ p))
+        for p, r in zip(interpolations, restrictions, strict=True):
+            self.operators.append(sp.csr_array(r @ self.operators[-1] @ p))
         self.interpolations = interpolations
+        self.restrictions = restrictions
         self.smoothing = [JACOBI_WEIGHT / a.diagonal() for a in self.operators[:-1]]
         self.coarsest = factorise(self.operators[-1])
 
@@ -366,7 +369,7 @@ class _Multigrid:
             return self.coarsest.solve(r)
         a, w, p = self.operators[level], self.smoothing[level], self.interpolations[level]
         x = w * r
-        x += p @ self.vcycle(p.T @ (r - a @ x), level + 1)
+        x += p @ self.vcycle(self.restrictions[level] @ (r - a @ x), level + 1)
         x += w * (r - a @ x)
         return x
 
