@@ -196,6 +196,13 @@ def _update_surface_masks(kind: np.ndarray, marrow: np.ndarray, matrix_surface: 
             bone_surface[y, x] = is_marrow and beside == BONE
 
 
+def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two C-contiguous arrays of one shape and dtype hold the same bytes (compared 8 at a time)."""
+    x, y = a.reshape(-1).view(np.uint8), b.reshape(-1).view(np.uint8)
+    n = x.size - x.size % 8
+    return bool(np.array_equal(x[:n].view(np.int64), y[:n].view(np.int64)) and np.array_equal(x[n:], y[n:]))
+
+
 def truncated_exponential(scale: float | np.ndarray, upper: float, u: np.ndarray) -> np.ndarray:
     """Exponential variates of mean ``scale`` conditioned on being below ``upper`` (inverse CDF of ``u``).
 
@@ -398,6 +405,7 @@ class Tissue:
         self._primary_candidates: np.ndarray | None = None  # see _primary_mineralising
         self._primary_fraction = math.nan
         self._surface_masks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see surfaces
+        self._kind_seen: np.ndarray | None = None  # the kind layer the masks were made from
         self._kind_changed: list[int] = []  # flat indices whose kind changed since the masks were last brought up to date
 
     # ------------------------------------------------------------------ state
@@ -435,17 +443,25 @@ class Tissue:
     def surfaces(self) -> Surfaces:
         """Today's marrow and bone-surface masks (computed once, shared by secretion and recruitment).
 
-        The masks are kept between calls and redone only around the voxels whose kind changed
-        since (a few a day; :func:`_update_surface_masks`), instead of a scan of the slice; the
-        :class:`Surfaces` returned holds copies, which later changes of the tissue leave alone.
+        The masks are kept between calls and redone only around the voxels whose kind the
+        tissue's own methods changed since (a few a day; :func:`_update_surface_masks`), instead
+        of a scan of the slice. A write to ``kind`` from outside them (a test or a user shaping
+        the slice) is caught by comparing ``kind`` with the copy the masks were made from, and
+        the masks are then made anew. The :class:`Surfaces` returned holds copies, which later
+        changes of the tissue leave alone.
         """
-        if self._surface_masks is None:
-            marrow = self.kind == MARROW
-            beside = neighbour_max(self.kind)  # MARROW < OSTEOID < BONE: a matrix neighbour is > MARROW, a bone one is BONE
-            self._surface_masks = (marrow, (beside != MARROW) & marrow, (beside == BONE) & marrow)
-        elif self._kind_changed:
-            _update_surface_masks(self.kind, *self._surface_masks, np.array(self._kind_changed, dtype=np.intp))
+        kind, seen = self.kind, self._kind_seen
+        changed = np.array(self._kind_changed, dtype=np.intp)
         self._kind_changed = []
+        if seen is not None:
+            seen.reshape(-1)[changed] = kind.reshape(-1)[changed]
+        if seen is None or not _same_bytes(seen, kind):
+            marrow = kind == MARROW
+            beside = neighbour_max(kind)  # MARROW < OSTEOID < BONE: a matrix neighbour is > MARROW, a bone one is BONE
+            self._surface_masks = (marrow, (beside != MARROW) & marrow, (beside == BONE) & marrow)
+            self._kind_seen = kind.copy()
+        elif changed.size:
+            _update_surface_masks(kind, *self._surface_masks, changed)
         marrow, matrix_surface, bone_surface = (mask.copy() for mask in self._surface_masks)
         return Surfaces(marrow=marrow, matrix_surface=matrix_surface, bone_surface=bone_surface)
 
