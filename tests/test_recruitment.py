@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from conftest import dig_cavity, half_bone, quiet_model
 
+from bonegrid.agents.osteoblast import Osteoblast
 from bonegrid.agents.osteoclast import Osteoclast
 from bonegrid.effects import CellModifiers
 from bonegrid.fields import Fields
@@ -272,6 +273,21 @@ def test_recruitment_window_opens_after_reversal_and_closes_after_the_window(day
                                    osteoblast_recruitment_window_days=60.0)
     assert recruit_osteoblasts(m, params) == int(recruits)
     assert ob_positions(m) == ({(8, 4)} if recruits else set())
+
+
+@pytest.mark.parametrize(("canopy", "team", "recruits"), [(0, 3, False), (3, 3, True), (3, 2, False)])
+def test_past_the_window_a_cavity_takes_osteoblasts_only_under_a_large_enough_forming_team(canopy, team, recruits):
+    # resorbed 100 days ago (the window closed at 69); the unit's team works elsewhere (marrow row 5)
+    m = quiet_model(half_bone(16, 8))
+    unit = m.units.open(m.day)
+    m.tissue.resorb(8, 4, unit, 1, m.day - 100.0, 0.0)
+    for x in range(team):
+        Osteoblast(m, (5, 10 + x), unit)
+    m.fields = uniform_fields(m.tissue.shape, tgfb=1e12, wnt=0.0)
+    params = RecruitmentParameters(osteoblast_recruitment_per_day=1.0, reversal_days=9.0,
+                                   osteoblast_recruitment_window_days=60.0, osteoblast_canopy_team=canopy)
+    assert recruit_osteoblasts(m, params) == int(recruits)
+    assert ((8, 4) in ob_positions(m)) == recruits
 
 
 def test_osteoblasts_settle_only_on_free_cavity_voxels_that_touch_matrix():
