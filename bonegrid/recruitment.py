@@ -151,7 +151,7 @@ class RecruitmentParameters(ParameterSet):
         source="Delaisse 2020 (formation starts and goes on where osteoprogenitors reach a threshold density, "
                "supplied by the canopy; arrested reversal surfaces where they do not); Andersen 2013. Off by "
                "default: at 5 it removes the healthy slice's loss (720²: ensemble -0.12% against -1.10%) but "
-               "refills the causes' units too (validate 85 of 100 before re-fitting; docs/model.md section 4.1)")
+               "refills the causes' units too (validate 85 of 100 before re-fitting; model description, section 4.1)")
 
     @property
     def arrested_after_days(self) -> float:
