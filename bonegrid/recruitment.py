@@ -39,10 +39,12 @@ at least ``reversal_days`` ago (the reversal phase) but not more than
     P_ob = nu_ob * M_ob * T / (T + K_T) * K_W / (K_W + W)
 
 (T: active TGF-beta released from the resorbed matrix; W: Wnt antagonists). After the window a
-cavity surface is an arrested reversal surface: no new osteoblast settles on it, only osteoblasts
-already working in the unit (moving along its cavity) or in a neighbouring unit (moving onto it,
-for their own unit: :meth:`~bonegrid.agents.osteoblast.Osteoblast.move_to`) can still refill it, so
-too few or too short-lived osteoblasts leave a deficit in that unit.
+cavity surface is an arrested reversal surface (unless ``osteoblast_canopy_team`` > 0, off by default, and
+at least that many of its unit's osteoblasts are at work: then it stays open): no new osteoblast
+settles on it, only osteoblasts already working in the unit (moving along its cavity) or in a
+neighbouring unit (moving onto it, for their own unit:
+:meth:`~bonegrid.agents.osteoblast.Osteoblast.move_to`) can still refill it, so too few or too
+short-lived osteoblasts leave a deficit in that unit.
 
 Lining-cell activation (anabolic signalling only): under intermittent PTH, or loading above the
 customary loading, a free quiescent matrix surface (touching matrix, not a cavity) gains an
