@@ -498,7 +498,7 @@ class BoneModel(mesa.Model):
     def remodeling_space(self) -> float:
         """Open cavity still in a remodeling cycle (resorbed, not yet refilled) over bone volume.
 
-        A cavity voxel past its recruitment window (an arrested reversal surface) whose unit has no
+        An arrested reversal surface (:meth:`arrested`) whose unit has no
         osteoclast or osteoblast left is bone lost, not remodeling space: it leaves the count, though
         it stays a cavity that a neighbouring unit's osteoblasts may still refill (and re-enters if its
         own unit works again). Counting it made the space grow for as long as units refilled
@@ -506,10 +506,29 @@ class BoneModel(mesa.Model):
         """
         tissue = self.tissue
         open_ = tissue.open_cavities.indices()
-        arrested = open_[self.day - tissue.eroded_day.reshape(-1)[open_] > self.params.recruitment.arrested_after_days]
+        arrested = open_[self.arrested(open_)]
         per_unit = np.bincount(tissue.cavity.reshape(-1)[arrested])  # arrested voxels of each unit id
         still_worked = sum(int(per_unit[uid]) for uid in self.units.staffed() if uid < per_unit.size)
         return (open_.size - arrested.size + still_worked) / max(tissue.n_matrix, 1)
+
+    def arrested(self, cavity: np.ndarray, params: RecruitmentParameters | None = None) -> np.ndarray:
+        """Which of the cavity voxels ``cavity`` (flat indices) are arrested reversal surfaces, as a bool array.
+
+        A cavity voxel is arrested once ``arrested_after_days`` have passed since its erosion (the
+        reversal phase and the osteoblasts' recruitment window), unless its unit has at least
+        ``osteoblast_canopy_team`` osteoblasts at work (when that is > 0): the canopy over a forming
+        team keeps supplying osteoprogenitors (Delaisse 2020). No new osteoblast settles on an arrested
+        voxel, an osteoblast moving onto it keeps working for its own unit, and it counts as bone lost,
+        not remodeling space, while its unit has no cell left (:meth:`remodeling_space`). ``params``:
+        the recruitment parameters to apply (default: the model's).
+        """
+        rec = self.params.recruitment if params is None else params
+        tissue = self.tissue
+        arrested = self.day - tissue.eroded_day.reshape(-1)[cavity] > rec.arrested_after_days
+        if rec.osteoblast_canopy_team > 0 and arrested.any():
+            canopied = self.units.forming_teams(rec.osteoblast_canopy_team)
+            arrested[arrested] = ~np.isin(tissue.cavity.reshape(-1)[cavity[arrested]], canopied)
+        return arrested
 
     def active_units(self) -> int:
         """Remodeling units with at least one osteoclast or osteoblast working now."""

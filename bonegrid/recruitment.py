@@ -318,13 +318,8 @@ def recruit_osteoblasts(model, params: RecruitmentParameters, surfaces: Surfaces
     cav = tissue.open_cavities.indices()
     cav = cav[surfaces.matrix_surface.reshape(-1)[cav] & (tissue.occupied.reshape(-1)[cav] == 0)]
     since = model.day - tissue.eroded_day.reshape(-1)[cav]
-    open_ = since <= params.arrested_after_days
-    if params.osteoblast_canopy_team > 0:  # past the window, the cavity of a unit whose team is large enough
-        units = model.units
-        forming = [uid for uid in units.staffed()
-                   if uid and units.units[uid].osteoblasts >= params.osteoblast_canopy_team]
-        open_ |= np.isin(tissue.cavity.reshape(-1)[cav], forming)
-    cav = cav[(since >= params.reversal_days) & open_]
+    cav = cav[since >= params.reversal_days]
+    cav = cav[~model.arrested(cav, params)]
     if cav.size == 0:
         return 0
     ys, xs = np.divmod(cav, tissue.shape[1])

@@ -71,6 +71,10 @@ class RemodelingUnits:
         """Ids of the units (0, none, included) with at least one osteoclast or osteoblast working for them now."""
         return self._staff.keys()
 
+    def forming_teams(self, osteoblasts: int) -> list[int]:
+        """Ids of the units with at least ``osteoblasts`` (>= 1) osteoblasts working for them now."""
+        return [uid for uid in self._staff if uid and self.units[uid].osteoblasts >= osteoblasts]
+
     def restaff(self, uid: int, change: int) -> None:
         """Add ``change`` (+1 or -1) to the osteoclasts and osteoblasts working for unit ``uid`` (0: none).
 

@@ -289,9 +289,8 @@ class Osteoblast(SurfaceCell):
             self.join(unit)
 
     def _arrested(self, pos: tuple[int, int]) -> bool:
-        """Whether cavity voxel ``pos`` is past its recruitment window (an arrested reversal surface)."""
-        since = self.model.day - self.model.tissue.eroded_day[pos]
-        return bool(since > self.model.params.recruitment.arrested_after_days)
+        """Whether cavity voxel ``pos`` is an arrested reversal surface (:meth:`~bonegrid.model.BoneModel.arrested`)."""
+        return bool(self.model.arrested(np.array([pos[0] * self.model.tissue.shape[1] + pos[1]]))[0])
 
     def remove(self) -> None:
         """Leave the surface and free the slot of the day counters."""
