@@ -278,19 +278,23 @@ class Osteoblast(SurfaceCell):
     def move_to(self, pos: tuple[int, int]) -> None:
         """Step to free voxel ``pos``; on another unit's open cavity, work for that unit from now on.
 
-        On another unit's arrested reversal surface (:meth:`_arrested`) it stays with its own unit:
-        that unit's team re-activates the abandoned surface, and the osteoid it lays there is
-        that unit's formation, not a late end of the abandoned unit's.
+        On another unit's cavity past its recruitment window (:meth:`_past_window`) it stays with its
+        own unit, whether or not that cavity is still open under its unit's canopy: its team
+        re-activates the older surface, and the osteoid it lays there is its own unit's formation,
+        not a late end of the other unit's. (Joining there instead moves osteoblasts between teams,
+        so that teams fall below the canopy's threshold and their cavities arrest: the healthy slice
+        then loses 1.1% over years 2-10, six seeds; model description, section 4.1.)
         """
         super().move_to(pos)
         self.model.osteoblast_days.moved(self.slot, pos)
         unit = int(self.model.tissue.cavity[pos])
-        if unit and unit != self.unit and not self._arrested(pos):
+        if unit and unit != self.unit and not self._past_window(pos):
             self.join(unit)
 
-    def _arrested(self, pos: tuple[int, int]) -> bool:
-        """Whether cavity voxel ``pos`` is an arrested reversal surface (:meth:`~bonegrid.model.BoneModel.arrested`)."""
-        return bool(self.model.arrested(np.array([pos[0] * self.model.tissue.shape[1] + pos[1]]))[0])
+    def _past_window(self, pos: tuple[int, int]) -> bool:
+        """Whether cavity voxel ``pos`` was eroded longer ago than the reversal phase and the recruitment window."""
+        since = self.model.day - self.model.tissue.eroded_day[pos]
+        return bool(since > self.model.params.recruitment.arrested_after_days)
 
     def remove(self) -> None:
         """Leave the surface and free the slot of the day counters."""
