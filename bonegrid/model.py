@@ -518,8 +518,9 @@ class BoneModel(mesa.Model):
         reversal phase and the osteoblasts' recruitment window), unless its unit has at least
         ``osteoblast_canopy_team`` osteoblasts at work (when that is > 0): the canopy over a forming
         team keeps supplying osteoprogenitors (Delaisse 2020). No new osteoblast settles on an arrested
-        voxel, an osteoblast moving onto it keeps working for its own unit, and it counts as bone lost,
-        not remodeling space, while its unit has no cell left (:meth:`remodeling_space`). ``params``:
+        voxel, and it counts as bone lost, not remodeling space, while its unit has no cell left
+        (:meth:`remodeling_space`). Which unit an osteoblast moving onto it works for follows the window
+        alone (:meth:`~bonegrid.agents.osteoblast.Osteoblast.move_to`). ``params``:
         the recruitment parameters to apply (default: the model's).
         """
         rec = self.params.recruitment if params is None else params

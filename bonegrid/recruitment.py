@@ -141,8 +141,9 @@ class RecruitmentParameters(ParameterSet):
     osteoblast_recruitment_window_days: float = param(
         60.0, unit="day", low=1.0, high=3650.0, symbol="\\tau_{win}",
         doc="after the reversal phase, how long a cavity voxel stays open to new osteoblasts; "
-            "later it is an arrested reversal surface that only osteoblasts already working nearby (its own "
-            "team, or a neighbouring unit's for their own unit) can refill",
+            "later, unless its unit's forming team is large enough (osteoblast_canopy_team), it is an arrested "
+            "reversal surface that only osteoblasts already working nearby (its own team, or a neighbouring "
+            "unit's for their own unit) can refill",
         source="Andersen 2013; Delaisse 2020 (osteoprogenitors colonise reversal surfaces within weeks; "
                "arrested reversal surfaces, more in glucocorticoid and postmenopausal bone); window approx.")
     osteoblast_canopy_team: int = param(

@@ -35,17 +35,16 @@ def celiac():
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "since the canopy (more units refilled, more calcium into new bone) seed 1's celiac serum calcium falls to 2.094 "
-    "mmol/L on some days (2.09-2.41 at 256² before it, seed 3; validate's mean 2.31, band 2.0-2.35; docs/model.md "
-    "section 4.3)"))
+    "since the canopy seed 1's celiac serum calcium falls to 2.094 mmol/L on some days (this check passed before "
+    "it; validate's mean 2.31, band 2.0-2.35); why is not yet measured (docs/model.md section 4.3)"))
 def test_celiac_serum_calcium_stays_above_2_1(celiac):
     ca, _ = celiac
     assert ca.min() >= 2.1
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "since the canopy seed 1's celiac PTH after year 1 spans 4.27-18.6 pmol/L (max/min 4.36 against the 4-fold bound; "
-    "2.8-3.2 before it): the slow PTH -> osteoclast swing of docs/model.md section 4.3, wider with more formation"))
+    "since the canopy seed 1's celiac PTH after year 1 spans 4.27-18.6 pmol/L (max/min 4.36 against the 4-fold "
+    "bound; this check passed before it): the slow PTH -> osteoclast swing of docs/model.md section 4.3, wider now"))
 def test_celiac_secondary_hyperparathyroidism_without_a_pth_cycle(celiac):
     _, pth = celiac
     late = pth[365:]
